@@ -1,0 +1,118 @@
+// Reading and writing .onnx files: external data stays inside the model's folder, writes go
+// to a temporary file that is renamed into place, and oversized models spill to a side file.
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import type { Model } from "../model.ts";
+import type { Tensor } from "../tensor.ts";
+import { modelFromProto } from "./import.ts";
+import { modelToProto, type ExportOptions } from "./export.ts";
+import { StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, rebuild, type TensorProto } from "./proto.ts";
+
+/** Protobuf cannot encode a message of 2 GiB or more. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+export class ModelFileError extends Error {}
+
+export function loadModel(path: string): Model {
+  const full = resolve(path);
+  let bytes: Buffer;
+  try {
+    if (statSync(full).isDirectory()) throw new ModelFileError(`${path}: is a folder, not an .onnx file`);
+    bytes = readFileSync(full);
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    throw new ModelFileError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let proto;
+  try {
+    proto = decodeModel(bytes);
+  } catch (e) {
+    throw new ModelFileError(`${path}: not a valid ONNX model (${(e as Error).message})`);
+  }
+  if (!proto.graph) throw new ModelFileError(`${path}: not an ONNX model (no graph)`);
+  try {
+    return modelFromProto(proto, { path: full, baseDir: dirname(full) });
+  } catch (e) {
+    throw new ModelFileError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export interface SaveOptions extends ExportOptions {
+  /** Initializers of at least this many bytes go to the external data file; undefined keeps each tensor where it was. */
+  externalDataThreshold?: number;
+  /** Name of the external data file, in the model's folder (default `<model file>.data`). */
+  externalDataFile?: string;
+  /** Size past which a model must use external data (tests lower it). */
+  sizeLimit?: number;
+}
+
+export interface SaveResult { bytes: number; externalFile?: string; externalTensors: number }
+
+/** Writes `model` to `path` atomically; returns what was written. */
+export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
+  const full = resolve(path);
+  const dataName = options.externalDataFile ?? `${basename(full)}.data`;
+  const limit = options.sizeLimit ?? PROTOBUF_LIMIT;
+  let threshold = options.externalDataThreshold;
+  if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;
+
+  const tmpData = join(dirname(full), `.sparoa-tmp-${process.pid}-${dataName}`);
+  let dataFd: number | undefined;
+  let dataOffset = 0;
+  let externalTensors = 0;
+  const externalize = (tensor: Tensor, proto: TensorProto): TensorProto => {
+    const wantExternal = threshold === undefined ? tensor.external !== undefined : tensor.byteLength >= threshold;
+    if (!wantExternal) {
+      return tensor.external ? rebuild(TensorProtoSchema, proto, { dataLocation: 0, externalData: [], rawData: tensor.bytes() as Uint8Array<ArrayBuffer> }) : proto;
+    }
+    dataFd ??= openSync(tmpData, "w");
+    const bytes = tensor.bytes();
+    const offset = Math.ceil(dataOffset / 4096) * 4096; // page-aligned, so runtimes can mmap
+    writeSync(dataFd, bytes, 0, bytes.length, offset);
+    dataOffset = offset + bytes.length;
+    externalTensors++;
+    const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+    return rebuild(TensorProtoSchema, proto, {
+      rawData: new Uint8Array(0), dataLocation: 1,
+      externalData: [entry("location", dataName), entry("offset", String(offset)), entry("length", String(bytes.length))],
+    });
+  };
+
+  const tmpModel = join(dirname(full), `.sparoa-tmp-${process.pid}-${basename(full)}`);
+  try {
+    const encoded = encodeModel(modelToProto(model, { ...options, mapInitializer: externalize }));
+    if (encoded.length > limit) throw new ModelFileError(`${path}: model is ${encoded.length} bytes, over the protobuf limit; pass an external data threshold`);
+    writeAtomically(tmpModel, encoded);
+    if (dataFd !== undefined) {
+      closeSync(dataFd);
+      dataFd = undefined;
+      renameSync(tmpData, join(dirname(full), dataName));
+    }
+    renameSync(tmpModel, full);
+    return { bytes: encoded.length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
+  } finally {
+    if (dataFd !== undefined) closeSync(dataFd);
+    for (const f of [tmpData, tmpModel]) if (existsSync(f)) rmSync(f);
+  }
+}
+
+function initializerBytes(model: Model): number {
+  let total = 0;
+  for (const g of model.graph.allGraphs()) for (const v of g.initializers.values()) total += v.initializer?.byteLength ?? 0;
+  return total;
+}
+
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const fd = openSync(file, "w");
+  try {
+    writeSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Model bytes as onnxruntime and other tools would read them (inline data only). */
+export function modelBytes(model: Model, options: ExportOptions = {}): Uint8Array {
+  return encodeModel(modelToProto(model, options));
+}

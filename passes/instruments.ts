@@ -1,0 +1,97 @@
+// Instruments behind the CLI flags: --print-ir-after-all / --print-ir-after=PASS /
+// --print-ir-after-change, --dump-dir, --time-passes, --pass-statistics, --verify-each.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Model } from "../ir/model.ts";
+import { modelBytes } from "../ir/onnx/file.ts";
+import { printModel } from "../ir/print/text.ts";
+import { verifyModel } from "../ir/verify.ts";
+import { PassError, type Pass } from "./pass.ts";
+import type { PassInstrument, PassRun } from "./manager.ts";
+
+export type Sink = (text: string) => void;
+
+export class PrintIR implements PassInstrument {
+  constructor(private readonly when: "all" | "change" | ReadonlySet<string>, private readonly sink: Sink) {}
+
+  afterPass(pass: Pass, model: Model, run: PassRun): void {
+    const wanted = this.when === "all" || (this.when === "change" ? run.result.changed : this.when.has(pass.name));
+    if (!wanted) return;
+    const note = run.result.changed ? "" : " (no change)";
+    this.sink(`// -----// IR Dump After ${pass.name}${note} //----- //\n${printModel(model)}`);
+  }
+}
+
+/** One numbered text + .onnx file per pass; the IR from before a failing pass as a reproducer. */
+export class DumpDir implements PassInstrument {
+  private before: Uint8Array | undefined;
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  beforePipeline(model: Model): void {
+    this.write("00-input", model);
+  }
+
+  beforePass(_pass: Pass, model: Model): void {
+    this.before = modelBytes(model);
+  }
+
+  afterPass(pass: Pass, model: Model, run: PassRun): void {
+    this.write(`${String(run.index).padStart(2, "0")}-${pass.name}`, model);
+  }
+
+  onFailure(pass: Pass, _model: Model, index: number): string | undefined {
+    if (!this.before) return undefined;
+    const file = join(this.dir, `${String(index).padStart(2, "0")}-${pass.name}.reproducer.onnx`);
+    writeFileSync(file, this.before);
+    return file;
+  }
+
+  private write(stem: string, model: Model): void {
+    writeFileSync(join(this.dir, `${stem}.txt`), printModel(model));
+    writeFileSync(join(this.dir, `${stem}.onnx`), modelBytes(model, { annotationsAsMetadata: true }));
+  }
+}
+
+export class VerifyEach implements PassInstrument {
+  afterPass(pass: Pass, model: Model): void {
+    const problems = verifyModel(model);
+    if (problems.length > 0) {
+      throw new PassError(pass.name, null, new Error(`left the IR invalid: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ""}`));
+    }
+  }
+}
+
+export class TimePasses implements PassInstrument {
+  constructor(private readonly sink: Sink) {}
+
+  afterPipeline(_model: Model, runs: readonly PassRun[]): void {
+    const total = runs.reduce((a, r) => a + r.milliseconds, 0);
+    const rows = runs.map((r) => [r.milliseconds.toFixed(2), total > 0 ? ((100 * r.milliseconds) / total).toFixed(1) : "0.0", `${r.pass.name}${r.scheduled ? " (required)" : ""}`]);
+    const lines = ["===-------------------------------------------------------------------------===",
+      "                         ... Pass execution timing report ...",
+      "===-------------------------------------------------------------------------===",
+      `  Total Execution Time: ${(total / 1000).toFixed(4)} seconds`, "",
+      "   Wall Time (ms)   (%)   Name",
+      ...rows.map(([ms, pct, name]) => `  ${ms!.padStart(14)} ${pct!.padStart(6)}  ${name}`),
+      `  ${total.toFixed(2).padStart(14)}  100.0  Total`];
+    this.sink(lines.join("\n") + "\n");
+  }
+}
+
+export class PassStatistics implements PassInstrument {
+  constructor(private readonly sink: Sink) {}
+
+  afterPipeline(_model: Model, runs: readonly PassRun[]): void {
+    const lines = ["===-------------------------------------------------------------------------===",
+      "                         ... Pass statistics report ...",
+      "===-------------------------------------------------------------------------==="];
+    for (const r of runs) {
+      lines.push(`${r.pass.name}${r.result.changed ? " (changed)" : ""}`);
+      for (const [k, v] of Object.entries(r.result.statistics ?? {})) lines.push(`  (S) ${String(v).padStart(8)} ${k}`);
+    }
+    this.sink(lines.join("\n") + "\n");
+  }
+}

@@ -1,0 +1,52 @@
+// What a pass is: a named transformation or analysis over the IR that says whether it changed
+// anything and reports named statistics, like MLIR's passes.
+import type { Model } from "../ir/model.ts";
+import type { Node } from "../ir/node.ts";
+
+export interface PassResult {
+  changed: boolean;
+  /** Named counters shown by --pass-statistics, e.g. `{ "nodes-removed": 3 }`. */
+  statistics?: Record<string, number>;
+}
+
+export interface Pass {
+  readonly name: string;
+  /** One line for `--help` and `sparoa passes`. */
+  readonly description: string;
+  /** Passes whose results must be valid first; the manager schedules them when missing. */
+  readonly requires?: readonly string[];
+  /** Analyses still valid after this pass changes the IR ("all" for analyses that only annotate). */
+  readonly preserves?: readonly string[] | "all";
+  run(model: Model, context: PassContext): PassResult | Promise<PassResult>;
+}
+
+/** Options a pass accepts in a pipeline string: `cost{dtype=f16}`. */
+export type PassOptions = Readonly<Record<string, string>>;
+
+export type PassFactory = (options: PassOptions) => Pass;
+
+/** Handed to a running pass: its options, a log, and where it is (for error reports). */
+export class PassContext {
+  /** The node the pass is working on; set through `at()` so failures can name it. */
+  currentNode: Node | null = null;
+  readonly messages: string[] = [];
+
+  constructor(readonly options: PassOptions = {}) {}
+
+  at(node: Node): void {
+    this.currentNode = node;
+  }
+
+  warn(message: string): void {
+    this.messages.push(message);
+  }
+}
+
+/** A pass failed: names the pass and the node it was on. */
+export class PassError extends Error {
+  constructor(readonly passName: string, readonly node: Node | null, override readonly cause: unknown, readonly reproducer?: string) {
+    const where = node ? ` on node '${node.name || "(unnamed)"}' (${node.opType})` : "";
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`pass '${passName}' failed${where}: ${why}${reproducer ? ` [IR before the pass written to ${reproducer}]` : ""}`);
+  }
+}

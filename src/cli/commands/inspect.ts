@@ -1,0 +1,38 @@
+// `sparoa inspect MODEL`: read a model into the IR, optionally run passes, print it.
+import type { Argv, CommandModule } from "yargs";
+import { loadModel } from "../../../ir/onnx/file.ts";
+import { printModel } from "../../../ir/print/text.ts";
+import { modelToJson } from "../../../ir/print/json.ts";
+import { modelToDot } from "../../../ir/print/dot.ts";
+import { verifyModel } from "../../../ir/verify.ts";
+import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { writeAtomic } from "../output.ts";
+
+interface InspectArgs extends PipelineFlags { model: string; format: "text" | "json" | "dot"; output?: string; verify: boolean }
+
+export const inspectCommand: CommandModule<object, InspectArgs> = {
+  command: "inspect <model>",
+  describe: "print a model's IR (text, JSON or Graphviz DOT), optionally after a pass pipeline",
+  builder: (y) => withPipelineFlags(y as Argv<object>)
+    .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
+    .option("format", { alias: "f", choices: ["text", "json", "dot"] as const, default: "text" as const, describe: "output form" })
+    .option("output", { alias: "o", type: "string", describe: "write to a file instead of stdout" })
+    .option("verify", { type: "boolean", default: true, describe: "run the verifier and report problems (--no-verify to skip)" })
+    .example("$0 inspect fixtures/tiny-cnn.onnx", "print the IR as text")
+    .example("$0 inspect model.onnx --format dot -o model.dot && dot -Tsvg model.dot -o model.svg", "draw the graph")
+    .example("$0 inspect model.onnx --passes cleanup --print-ir-after-all --time-passes", "watch a pipeline work")
+    .example("$0 inspect model.onnx --passes dce --dump-dir dumps/", "one text + .onnx dump per pass") as unknown as Argv<InspectArgs>,
+  handler: async (argv) => {
+    const model = loadModel(argv.model);
+    await runPipeline(model, argv);
+    const text = argv.format === "json" ? JSON.stringify(modelToJson(model), null, 2) + "\n"
+      : argv.format === "dot" ? modelToDot(model) : printModel(model);
+    if (argv.output) writeAtomic(argv.output, text);
+    else process.stdout.write(text);
+    if (argv.verify) {
+      const problems = verifyModel(model);
+      for (const p of problems.slice(0, 20)) process.stderr.write(`sparoa: verifier: ${p}\n`);
+      if (problems.length > 0) process.exitCode = 2;
+    }
+  },
+};

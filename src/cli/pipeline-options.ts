@@ -1,0 +1,47 @@
+// The pass-pipeline flags shared by every command that runs passes (inspect, analyze, optimize).
+import type { Argv } from "yargs";
+import type { Model } from "../../ir/model.ts";
+import "../../passes/index.ts";
+import { PassManager, type PassRun } from "../../passes/manager.ts";
+import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
+import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
+
+export interface PipelineFlags {
+  passes?: string;
+  "print-ir-after-all"?: boolean;
+  "print-ir-after"?: string[];
+  "print-ir-after-change"?: boolean;
+  "dump-dir"?: string;
+  "time-passes"?: boolean;
+  "pass-statistics"?: boolean;
+  "verify-each"?: boolean;
+}
+
+export function withPipelineFlags<T>(y: Argv<T>, defaultPipeline?: string) {
+  return y
+    .option("passes", { type: "string", describe: "pass pipeline, e.g. 'canonicalize,dce' or a named pipeline", default: defaultPipeline })
+    .option("print-ir-after-all", { type: "boolean", describe: "print the IR after every pass (stderr)" })
+    .option("print-ir-after", { type: "string", array: true, describe: "print the IR after the named pass(es)" })
+    .option("print-ir-after-change", { type: "boolean", describe: "print the IR after each pass that changed it" })
+    .option("dump-dir", { type: "string", describe: "write NN-pass.txt and NN-pass.onnx after each pass into DIR" })
+    .option("time-passes", { type: "boolean", describe: "print a table of wall time per pass (stderr)" })
+    .option("pass-statistics", { type: "boolean", describe: "print each pass's statistics (stderr)" })
+    .option("verify-each", { type: "boolean", describe: "run the verifier after every pass" })
+    .group(["passes", "print-ir-after-all", "print-ir-after", "print-ir-after-change", "dump-dir", "time-passes", "pass-statistics", "verify-each"], "Pass pipeline:");
+}
+
+const toStderr = (text: string) => { process.stderr.write(text); };
+
+/** Builds the pipeline and its instruments from the flags and runs it over `model`. */
+export async function runPipeline(model: Model, flags: PipelineFlags, extraPipeline = ""): Promise<PassRun[]> {
+  const text = [flags.passes ?? "", extraPipeline].filter((s) => s.trim() !== "").join(",");
+  const pm = new PassManager(instantiate(parsePipeline(text)));
+  if (flags["print-ir-after-all"]) pm.addInstrument(new PrintIR("all", toStderr));
+  else if (flags["print-ir-after-change"]) pm.addInstrument(new PrintIR("change", toStderr));
+  else if (flags["print-ir-after"]?.length) pm.addInstrument(new PrintIR(new Set(flags["print-ir-after"].flatMap((s) => s.split(","))), toStderr));
+  if (flags["verify-each"]) pm.addInstrument(new VerifyEach());
+  if (flags["dump-dir"]) pm.addInstrument(new DumpDir(flags["dump-dir"]));
+  if (flags["time-passes"]) pm.addInstrument(new TimePasses(toStderr));
+  if (flags["pass-statistics"]) pm.addInstrument(new PassStatistics(toStderr));
+  return pm.run(model);
+}
