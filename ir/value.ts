@@ -4,6 +4,7 @@ import type { Node } from "./node.ts";
 import type { Graph } from "./graph.ts";
 import type { Tensor } from "./tensor.ts";
 import type { ValueType } from "./types.ts";
+import type { Annotation } from "./node.ts";
 
 export interface Use { node: Node; index: number }
 
@@ -13,6 +14,8 @@ export class Value {
   docString = "";
   /** ValueInfoProto.metadata_props */
   readonly metadata = new Map<string, string>();
+  /** Analysis results about this value (e.g. `shape_source: "observed"`); shown in dumps. */
+  readonly annotations = new Map<string, Annotation>();
   /** Set for initializers: the constant data. */
   initializer: Tensor | undefined;
   /** Set for sparse initializers: the serialized SparseTensorProto, carried untouched. */

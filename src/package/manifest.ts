@@ -1,0 +1,46 @@
+// The deployable package that `sparoa optimize` writes and the runtime runs: partition models
+// plus this manifest (manifest.json), schema `sparoa.package.v1` (docs/package-format.md).
+
+export const PACKAGE_SCHEMA = "sparoa.package.v1";
+
+export interface TensorSpec {
+  name: string;
+  /** ONNX short dtype name, e.g. "f32", "i64". */
+  dtype: string;
+  /** Dimensions; strings are symbolic (e.g. "batch"), null unknown. */
+  shape: (number | string | null)[] | null;
+}
+
+export interface PartitionSpec {
+  id: number;
+  /** Logical device ("cpu", "gpu"); the runtime's device map says which provider runs it. */
+  device: string;
+  /** Partition model file, relative to the manifest. */
+  file: string;
+  /** Value names this partition reads: model inputs or outputs of earlier partitions. */
+  inputs: string[];
+  /** Value names it produces that model outputs or later partitions read. */
+  outputs: string[];
+  /** Ids of partitions whose outputs it reads. Partitions are listed in a topological order. */
+  dependsOn: number[];
+  nodes: number;
+  predictedMs?: number;
+}
+
+export interface PackageManifest {
+  schema: typeof PACKAGE_SCHEMA;
+  /** The original model file's name and its interface. */
+  source: { file: string; inputs: TensorSpec[]; outputs: TensorSpec[] };
+  partitions: PartitionSpec[];
+  /** Tensors crossing between partitions on different devices. */
+  boundaries: { name: string; from: number; to: number[]; bytes: number | null }[];
+  /** Device profile name the plan was made for, the thresholds and the predictions. */
+  plan: {
+    profile: string;
+    thresholds?: { sparsity: number; intensity: number };
+    predictedMs?: number;
+    baselines?: Record<string, number>;
+  };
+  /** Also written: the whole model with per-node sparoa.* metadata_props. */
+  annotatedModel?: string;
+}
