@@ -63,7 +63,7 @@ export class Tensor {
   /** Elements as a typed array (a copy, aligned). float16/bfloat16 come back as Float32Array. */
   toArray(): NumericArray {
     const raw = this.bytes();
-    const copy = raw.slice().buffer;
+    const copy = new Uint8Array(raw).buffer; // a copy: raw may be a Buffer view into a larger pool
     switch (this.dtype) {
       case DataType.FLOAT: return new Float32Array(copy);
       case DataType.DOUBLE: return new Float64Array(copy);

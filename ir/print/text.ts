@@ -28,11 +28,13 @@ export function printModel(model: Model, options: TextOptions = {}): string {
 }
 
 export function printGraph(graph: Graph, out: string[], indent: string, options: TextOptions, keyword: string): void {
-  const params = graph.inputs.map((v) => `%${v.name}: ${formatType(v.type)}`);
+  // Inputs that also have an initializer (IR < 4 style) are defaults, not real inputs: listed with the initializers.
+  const params = graph.inputs.filter((v) => !v.initializer).map((v) => `%${v.name}: ${formatType(v.type)}`);
   out.push(`${indent}${keyword} @${graph.name || "main"}(${params.join(", ")}) {`);
   const inner = indent + "  ";
   for (const v of graph.initializers.values()) {
-    if (!graph.inputs.includes(v)) out.push(`${inner}%${v.name} = initializer ${summariseTensor(v.initializer!)}`);
+    const overridable = graph.inputs.includes(v) ? " (overridable input)" : "";
+    out.push(`${inner}%${v.name} = initializer ${summariseTensor(v.initializer!)}${overridable}`);
   }
   for (const v of graph.sparseInitializers) out.push(`${inner}%${v.name} = sparse_initializer`);
   for (const node of graph.nodes) printNode(node, out, inner, options);

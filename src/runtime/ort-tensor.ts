@@ -1,0 +1,79 @@
+// IR tensors <-> onnxruntime tensors. Data is copied into a fresh, aligned, non-shared
+// ArrayBuffer: onnxruntime-node rejects SharedArrayBuffer-backed tensors (field notes).
+import * as ort from "onnxruntime-node";
+import { DataType, dtypeName } from "../../ir/dtype.ts";
+import { Tensor } from "../../ir/tensor.ts";
+
+const TO_ORT: Partial<Record<DataType, ort.Tensor.Type>> = {
+  [DataType.FLOAT]: "float32", [DataType.DOUBLE]: "float64", [DataType.FLOAT16]: "float16", [DataType.INT8]: "int8",
+  [DataType.UINT8]: "uint8", [DataType.INT16]: "int16", [DataType.UINT16]: "uint16", [DataType.INT32]: "int32",
+  [DataType.UINT32]: "uint32", [DataType.INT64]: "int64", [DataType.UINT64]: "uint64", [DataType.BOOL]: "bool",
+  [DataType.STRING]: "string",
+};
+
+export function ortTypeOf(dtype: number): ort.Tensor.Type {
+  const t = TO_ORT[dtype as DataType];
+  if (!t) throw new Error(`element type ${dtypeName(dtype)} has no onnxruntime tensor type`);
+  return t;
+}
+
+export function dtypeOfOrt(type: string): DataType {
+  const found = Object.entries(TO_ORT).find(([, t]) => t === type);
+  if (!found) throw new Error(`onnxruntime tensor type '${type}' has no ONNX element type here`);
+  return Number(found[0]);
+}
+
+export function toOrtTensor(t: Tensor): ort.Tensor {
+  const type = ortTypeOf(t.dtype);
+  const dims = [...t.dims];
+  if (type === "string") throw new Error(`tensor '${t.name}': string tensors are not supported here`);
+  const bytes = new Uint8Array(t.bytes()); // a copy with its own buffer (bytes() may view a pooled Buffer)
+  const buf = bytes.buffer;
+  switch (type) {
+    case "float32": return new ort.Tensor(type, new Float32Array(buf), dims);
+    case "float64": return new ort.Tensor(type, new Float64Array(buf), dims);
+    case "float16": return new ort.Tensor(type, new Uint16Array(buf), dims);
+    case "int8": return new ort.Tensor(type, new Int8Array(buf), dims);
+    case "uint8": return new ort.Tensor(type, new Uint8Array(buf), dims);
+    case "bool": return new ort.Tensor(type, new Uint8Array(buf), dims);
+    case "int16": return new ort.Tensor(type, new Int16Array(buf), dims);
+    case "uint16": return new ort.Tensor(type, new Uint16Array(buf), dims);
+    case "int32": return new ort.Tensor(type, new Int32Array(buf), dims);
+    case "uint32": return new ort.Tensor(type, new Uint32Array(buf), dims);
+    case "int64": return new ort.Tensor(type, new BigInt64Array(buf), dims);
+    case "uint64": return new ort.Tensor(type, new BigUint64Array(buf), dims);
+    default: throw new Error(`tensor '${t.name}': onnxruntime type ${type} is not supported here`);
+  }
+}
+
+export function fromOrtTensor(name: string, t: ort.Tensor): Tensor {
+  const data = t.data;
+  if (!ArrayBuffer.isView(data)) throw new Error(`output '${name}': string tensors are not supported here`);
+  const bytes = new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return Tensor.fromBytes(name, dtypeOfOrt(t.type), t.dims.map(Number), bytes);
+}
+
+export interface Mismatch { index: number; actual: number; expected: number }
+
+/** Largest absolute and relative errors between two tensors, and whether they pass `allclose`. */
+export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, atol = 1e-7): { ok: boolean; maxAbs: number; maxRel: number; first?: Mismatch; reason?: string } {
+  if (actual.dtype !== expected.dtype) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `dtype ${dtypeName(actual.dtype)} vs ${dtypeName(expected.dtype)}` };
+  if (actual.dims.join("x") !== expected.dims.join("x")) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `shape [${actual.dims}] vs [${expected.dims}]` };
+  const a = actual.toArray();
+  const e = expected.toArray();
+  let maxAbs = 0;
+  let maxRel = 0;
+  let first: Mismatch | undefined;
+  for (let i = 0; i < a.length; i++) {
+    const x = Number(a[i]!);
+    const y = Number(e[i]!);
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (x === y) continue;
+    const abs = Math.abs(x - y);
+    const rel = abs / Math.max(Math.abs(y), Number.MIN_VALUE);
+    if (!(abs <= atol + rtol * Math.abs(y)) && !first) first = { index: i, actual: x, expected: y };
+    if (abs > maxAbs || Number.isNaN(abs)) maxAbs = Number.isNaN(abs) ? Infinity : abs;
+    if (rel > maxRel) maxRel = rel;
+  }
+  return { ok: first === undefined, maxAbs, maxRel, first };
+}
