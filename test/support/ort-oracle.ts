@@ -1,0 +1,45 @@
+// onnxruntime as the oracle: inferred shapes of every intermediate value (without running),
+// and reference outputs. Field notes: list every value as a graph output by name, disable
+// graph optimisations, read session.outputMetadata.
+import * as ort from "onnxruntime-node";
+import type { Model } from "../../ir/model.ts";
+import { modelBytes } from "../../ir/onnx/file.ts";
+import { loadModel } from "../../ir/onnx/file.ts";
+import { dtypeOfOrt } from "../../src/runtime/ort-tensor.ts";
+import type { Dim } from "../../ir/types.ts";
+
+export interface OracleShape { dtype: number | undefined; shape: Dim[] | undefined }
+
+export const QUIET: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, graphOptimizationLevel: "disabled" };
+
+/** onnxruntime's inferred type and shape for every node output of the main graph (by name). */
+export async function ortInferredShapes(modelPath: string): Promise<Map<string, OracleShape>> {
+  const model = loadModel(modelPath);
+  exposeAllValues(model);
+  const session = await ort.InferenceSession.create(modelBytes(model), QUIET);
+  const out = new Map<string, OracleShape>();
+  for (const meta of session.outputMetadata) {
+    if (!meta.isTensor) { out.set(meta.name, { dtype: undefined, shape: undefined }); continue; }
+    let dtype: number | undefined;
+    try { dtype = dtypeOfOrt(meta.type); } catch { dtype = undefined; }
+    const shape = meta.shape.map((d) => (typeof d === "number" && d >= 0 ? d : typeof d === "string" && d !== "" ? d : null));
+    out.set(meta.name, { dtype, shape });
+  }
+  await session.release();
+  return out;
+}
+
+/** Makes every named node output of the main graph a graph output (name only, no type). */
+export function exposeAllValues(model: Model): void {
+  const g = model.graph;
+  const listed = new Set(g.outputs);
+  for (const n of g.nodes) {
+    for (const v of n.outputs) {
+      if (v.name === "" || listed.has(v)) continue;
+      g.outputs.push(v);
+      listed.add(v);
+      // Graph outputs need no type for ORT; clear the exporter's reuse of a stale source.
+      g.outputSources.delete(v);
+    }
+  }
+}
