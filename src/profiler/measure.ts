@@ -1,0 +1,79 @@
+// Timing onnxruntime sessions: warm up, then run until enough time and runs have passed, and take
+// the median (the machine is shared; the median resists the odd slow run).
+import * as ort from "onnxruntime-node";
+import type { Model } from "../../ir/model.ts";
+import { modelBytes } from "../../ir/onnx/file.ts";
+import { randomData } from "./grid.ts";
+
+export interface TimingOptions {
+  threads: number;
+  executionProvider: string;
+  /** Keep running until this many ms have passed... */
+  minMs: number;
+  /** ...and at least this many runs. */
+  minRuns: number;
+  maxRuns: number;
+  warmup: number;
+}
+
+export const FULL_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 60, minRuns: 7, maxRuns: 200, warmup: 2 };
+export const QUICK_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 10, minRuns: 3, maxRuns: 40, warmup: 1 };
+
+export function sessionOptions(o: Pick<TimingOptions, "threads" | "executionProvider">): ort.InferenceSession.SessionOptions {
+  return { executionProviders: [o.executionProvider], intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all", logSeverityLevel: 3 };
+}
+
+/** Median ms of one `session.run` of `model` with float inputs of the model's input shapes. */
+export async function timeModel(model: Model, options: TimingOptions, inputSparsity = 0): Promise<number> {
+  return (await timeModels([{ model, inputSparsity }], options))[0]!;
+}
+
+/**
+ * Medians of several models timed in alternation (A, B, A, B, ...): on a shared machine the load
+ * changes from second to second, and alternating keeps ratios and differences between them fair.
+ */
+export async function timeModels(models: { model: Model; inputSparsity?: number }[], options: TimingOptions, stat: (xs: readonly number[]) => number = median): Promise<number[]> {
+  const sessions = await Promise.all(models.map(({ model }) => ort.InferenceSession.create(modelBytes(model), sessionOptions(options))));
+  try {
+    const runs = models.map(({ model, inputSparsity }, k) => {
+      const feeds: Record<string, ort.Tensor> = {};
+      model.graph.inputs.forEach((v, i) => {
+        const t = v.type;
+        const shape = t?.kind === "tensor" && t.shape ? t.shape.map(Number) : [1];
+        feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), inputSparsity ?? 0, 1000 + i), shape);
+      });
+      return () => sessions[k]!.run(feeds);
+    });
+    for (const run of runs) for (let i = 0; i < options.warmup; i++) await run();
+    const times: number[][] = runs.map(() => []);
+    const start = performance.now();
+    while (times[0]!.length < options.maxRuns && (times[0]!.length < options.minRuns || performance.now() - start < options.minMs * runs.length)) {
+      for (let k = 0; k < runs.length; k++) {
+        const t = performance.now();
+        await runs[k]!();
+        times[k]!.push(performance.now() - t);
+      }
+    }
+    return times.map(stat);
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+}
+
+export async function medianRunMs(run: () => Promise<unknown>, o: Pick<TimingOptions, "minMs" | "minRuns" | "maxRuns" | "warmup">): Promise<number> {
+  for (let i = 0; i < o.warmup; i++) await run();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < o.maxRuns && (times.length < o.minRuns || performance.now() - start < o.minMs)) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
