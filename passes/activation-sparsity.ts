@@ -132,7 +132,8 @@ export function activationSparsityPass(options: PassOptions): Pass {
       for (const node of graph.nodes) {
         ctx.at(node);
         const ins = node.inputs.filter(isActivation).map((v) => counts.get(v)!);
-        const outs = node.outputs.filter(isActivation).map((v) => counts.get(v)!);
+        // Outputs nobody reads (Dropout's mask, say) say nothing about the data flowing on.
+        const outs = node.outputs.filter((v) => isActivation(v) && (v.uses.length > 0 || v.isGraphOutput)).map((v) => counts.get(v)!);
         const put = (list: Counts[], zeroKey: string, nearKey: string) => {
           const total = list.reduce((a, c) => a + c.total, 0);
           if (total === 0) { node.annotations.delete(zeroKey); node.annotations.delete(nearKey); return; }

@@ -60,8 +60,8 @@ export function analyzeModel(model: Model, flags: { sparsityThreshold?: number; 
   };
   const quadrants: Record<Quadrant, number> = { "sparse-heavy": 0, "sparse-light": 0, "dense-heavy": 0, "dense-light": 0 };
   for (const r of placeable) {
-    // At or above a threshold counts as high, so a median splits ties towards "high".
-    r.quadrant = `${r.sparsity! >= thresholds.sparsity ? "sparse" : "dense"}-${r.intensity! >= thresholds.intensity ? "heavy" : "light"}`;
+    // Strictly above a threshold counts as high: ties at a median (many Relus share one intensity) stay low.
+    r.quadrant = `${r.sparsity! > thresholds.sparsity ? "sparse" : "dense"}-${r.intensity! > thresholds.intensity ? "heavy" : "light"}`;
     quadrants[r.quadrant]++;
   }
   const sum = (f: (r: NodeRow) => number | undefined) => nodes.reduce((a, r) => a + (f(r) ?? 0), 0);
@@ -108,7 +108,7 @@ export function formatAnalysis(a: Analysis, title: string): string {
     (t.flopWeightedSparsity === undefined ? "" : `, FLOP-weighted sparsity ${pct(t.flopWeightedSparsity)}`) +
     (t.costUnknownNodes > 0 ? `; cost unknown for ${t.costUnknownNodes} node(s)` : ""));
   const th = a.thresholds;
-  out.push(`quadrants (sparsity >= ${pct(th.sparsity)} [${th.source.sparsity}], intensity >= ${th.intensity.toFixed(2)} FLOP/B [${th.source.intensity}]):`);
+  out.push(`quadrants (high = sparsity > ${pct(th.sparsity)} [${th.source.sparsity}], intensity > ${th.intensity.toFixed(2)} FLOP/B [${th.source.intensity}]):`);
   out.push(`  sparse-heavy ${a.quadrants["sparse-heavy"]}   sparse-light ${a.quadrants["sparse-light"]}   dense-heavy ${a.quadrants["dense-heavy"]}   dense-light ${a.quadrants["dense-light"]}` +
     (a.unplaced > 0 ? `   (${a.unplaced} node(s) lack sparsity or intensity)` : ""));
   return out.join("\n") + "\n";
