@@ -27,7 +27,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
 
-const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Math.abs(x) < 10 ? x.toPrecision(2) : x.toFixed(1));
 
 export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): string {
   const pw = W - M.left - M.right;
