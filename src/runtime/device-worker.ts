@@ -14,6 +14,8 @@ ort.env.logLevel = "fatal";
 
 const sessions = new Map<number, ort.InferenceSession>();
 let chain: Promise<void> = Promise.resolve();
+let closing = false;
+let crashOnNextRun = false;
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -52,6 +54,9 @@ async function load(partitions: Extract<ToWorker, { kind: "load" }>["partitions"
 }
 
 async function run(job: number, partition: number, feeds: WireTensor[], fetches: string[], received: number): Promise<void> {
+  if (closing) return; // the main thread has already failed this job
+  if (crashOnNextRun) setImmediate(() => { throw new Error("worker crash requested during a run (test hook)"); });
+  if (crashOnNextRun) return;
   const session = sessions.get(partition);
   if (!session) {
     send({ kind: "failed", job, message: `partition ${partition} has no session on this worker` });
@@ -83,9 +88,11 @@ port.on("message", (message: ToWorker) => {
   const received = nowMs();
   if (message.kind === "crash") {
     // An uncaught exception ends this worker with exit code 1, as a failure in native code would.
-    setImmediate(() => { throw new Error("worker crash requested (test hook)"); });
+    if (message.when === "now") setImmediate(() => { throw new Error("worker crash requested (test hook)"); });
+    else crashOnNextRun = true;
     return;
   }
+  if (message.kind === "close") closing = true; // skip queued runs: their requests were failed
   // One job at a time, in arrival order: the device is busy while a session runs.
   chain = chain.then(() => {
     switch (message.kind) {

@@ -25,8 +25,12 @@ export type ToWorker =
   | { kind: "load"; partitions: PartitionLoad[]; settings: SessionSettings }
   | { kind: "run"; job: number; partition: number; feeds: WireTensor[]; fetches: string[] }
   | { kind: "close" }
-  /** Test hook: the worker throws from its message loop, as a native crash would end it. */
-  | { kind: "crash" };
+  /**
+   * Test hook: the worker dies from an uncaught exception, now or in place of its next run (a
+   * worker dying mid-request). Killing it from outside with terminate() is not an option while
+   * onnxruntime runs: the binding then aborts the whole process.
+   */
+  | { kind: "crash"; when: "now" | "next-run" };
 
 export interface IoMeta { name: string; type: string; shape: (number | string)[] }
 

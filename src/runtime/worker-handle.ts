@@ -125,18 +125,17 @@ export class WorkerHandle {
     });
   }
 
-  /** Ends the worker thread from outside, as an out-of-memory kill would (tests use it). */
-  kill(): void {
-    void this.worker?.terminate();
+  /** Test hook: the worker dies from an uncaught exception, now or in place of its next run. */
+  crashForTest(when: "now" | "next-run"): void {
+    this.worker?.postMessage({ kind: "crash", when } satisfies ToWorker);
   }
 
-  /** Test hook: makes the worker throw from its event loop, as a crash would. */
-  crashForTest(): void {
-    this.worker?.postMessage({ kind: "crash" } satisfies ToWorker);
-  }
-
-  /** Releases the sessions and ends the thread; terminates it if it does not answer in time. */
-  async close(timeoutMs = 2000): Promise<void> {
+  /**
+   * Releases the sessions and ends the thread. A partition already running finishes first:
+   * terminating a worker inside onnxruntime's run aborts the process, so terminate() is only
+   * the last resort for a worker that stays silent far longer than any run.
+   */
+  async close(timeoutMs = 60_000): Promise<void> {
     this.closing = true;
     for (const p of this.pending.values()) p.reject(new RuntimeError("the runtime was closed before this request finished"));
     this.pending.clear();
