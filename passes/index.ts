@@ -1,6 +1,7 @@
 // Importing this registers every pass and named pipeline.
 import "./dce.ts";
 import "./canonicalize.ts";
+import "./partition.ts";
 import { registerPipeline } from "./registry.ts";
 
 registerPipeline("cleanup", "canonicalize,dce", "sort topologically, then remove dead code");
