@@ -3,7 +3,7 @@
 // same name. Inputs still dynamic afterwards are reported with the flag that would fix them.
 import type { Model } from "../../ir/model.ts";
 import { didYouMean } from "../../ir/names.ts";
-import { formatShape, type Dim } from "../../ir/types.ts";
+import { formatShape } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { isInitializer } from "../../passes/node-roles.ts";
 import { CliError } from "./errors.ts";
@@ -20,7 +20,11 @@ export function parseInputShapes(flags: readonly string[]): Map<string, number[]
   return out;
 }
 
-/** Applies bindings to the model's data inputs (in place); returns the inputs still dynamic. */
+/**
+ * Applies bindings to the model's data inputs (in place); returns the inputs still dynamic.
+ * Bind a copy used for analysis: emitting from bound types can make onnxruntime reject a model
+ * whose untaken If branch only type-checks with dynamic sizes (Silero VAD does this).
+ */
 export function bindInputShapes(model: Model, bindings: ReadonlyMap<string, number[]>): Value[] {
   const inputs = model.graph.inputs.filter((v) => !isInitializer(v));
   const byName = new Map(inputs.map((v) => [v.name, v]));
@@ -45,8 +49,8 @@ export function bindInputShapes(model: Model, bindings: ReadonlyMap<string, numb
   for (const v of inputs) {
     const t = v.type;
     if (bindings.has(v.name) || !t || t.kind !== "tensor" || !t.shape) continue;
-    const shape: Dim[] = t.shape.map((d) => (typeof d === "string" && symbols.has(d) ? symbols.get(d)! : d));
-    v.type = { ...t, shape };
+    if (!t.shape.some((d) => typeof d === "string" && symbols.has(d))) continue;
+    v.type = { ...t, shape: t.shape.map((d) => (typeof d === "string" && symbols.has(d) ? symbols.get(d)! : d)) };
   }
   return inputs.filter((v) => v.type?.kind === "tensor" && (!v.type.shape || v.type.shape.some((d) => typeof d !== "number")));
 }

@@ -38,6 +38,11 @@ export interface PlanSummary {
   baselines?: Record<string, number>;
 }
 
+export interface EmitOptions {
+  /** The type analysis saw for a value (bound input shapes), for transfer sizes and plan.inputShapes. */
+  plannedType?: (v: Value) => ValueType | undefined;
+}
+
 export interface PackageFiles {
   manifest: PackageManifest;
   /** Relative path -> bytes, manifest.json and the annotated model included. */
@@ -79,7 +84,7 @@ export function valueBytes(type: ValueType | undefined): number | null {
  * Builds the package for a partitioned model. `types` must hold a type for every boundary
  * value, model input and model output (see resolveValueTypes).
  */
-export function buildPackage(model: Model, partitioning: Partitioning, types: ReadonlyMap<Value, ValueType>, plan: PlanSummary): PackageFiles {
+export function buildPackage(model: Model, partitioning: Partitioning, types: ReadonlyMap<Value, ValueType>, plan: PlanSummary, options: EmitOptions = {}): PackageFiles {
   const graph = model.graph;
   const whole = annotatedModelProto(model);
   const g = whole.graph!;
@@ -90,6 +95,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
   const position = new Map<Node, number>();
   topologicalOrder(graph).forEach((n, i) => position.set(n, i));
   const typeOf = (v: Value) => types.get(v) ?? v.type;
+  const plannedType = (v: Value) => options.plannedType?.(v) ?? typeOf(v);
   const info = (v: Value): ValueInfoProto => {
     const t = typeOf(v);
     return create(ValueInfoProtoSchema, { name: v.name, type: t ? typeToProto(t) : undefined });
@@ -158,12 +164,13 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
     boundaries: partitioning.boundaries
       .map((b) => ({ b, to: b.to.filter((t) => partitioning.partitions[t]!.device !== partitioning.partitions[b.from]!.device) }))
       .filter(({ to }) => to.length > 0)
-      .map(({ b, to }) => ({ name: b.value.name, from: b.from, to, bytes: valueBytes(typeOf(b.value)) })),
+      .map(({ b, to }) => ({ name: b.value.name, from: b.from, to, bytes: valueBytes(plannedType(b.value)) })),
     plan: {
       profile: plan.profile,
       ...(plan.thresholds ? { thresholds: plan.thresholds } : {}),
       ...(plan.predictedMs !== undefined ? { predictedMs: round(plan.predictedMs) } : {}),
       ...(plan.baselines ? { baselines: Object.fromEntries(Object.entries(plan.baselines).map(([k, v]) => [k, round(v)])) } : {}),
+      inputShapes: Object.fromEntries(dataInputs(model).map((v) => [v.name, tensorSpec(v, plannedType(v)).shape])),
     },
     annotatedModel: ANNOTATED_MODEL_FILE,
   };
