@@ -4,10 +4,11 @@ import { hideBin } from "yargs/helpers";
 import { inspectCommand } from "./commands/inspect.ts";
 import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
 import { profileCommand } from "./commands/profile.ts";
 import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, profileCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, profileCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))
