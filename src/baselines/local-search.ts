@@ -13,6 +13,8 @@ export interface SearchOptions {
   /** Stop after this many milliseconds of wall time. Default 3,000. */
   timeLimitMs?: number;
   seed?: number;
+  /** Stop after this many perturbations in a row without improvement. Default 100. */
+  maxStale?: number;
 }
 
 export interface SearchResult {
@@ -71,13 +73,16 @@ export function localSearch(sim: SimGraph, starts: Assignment[], options: Search
     if (!best || r.c < best.c) best = r;
   }
   if (!best) throw new Error("local search needs at least one start");
-  // Iterated local search: perturb a few nodes of the best plan and climb again.
-  while (free.length > 0 && !outOfBudget()) {
+  // Iterated local search: perturb a few nodes of the best plan and climb again, until the budget
+  // is spent or many perturbations in a row found nothing better.
+  const maxStale = options.maxStale ?? 100;
+  let stale = 0;
+  while (free.length > 0 && stale < maxStale && !outOfBudget()) {
     const a = Int32Array.from(best.a);
     const kicks = 1 + Math.floor(rand() * Math.min(8, free.length));
     for (let k = 0; k < kicks; k++) a[free[Math.floor(rand() * free.length)]!] = Math.floor(rand() * P);
     const r = climb(a);
-    if (r.c < best.c - 1e-12) best = r;
+    if (r.c < best.c - 1e-12) { best = r; stale = 0; } else stale++;
   }
   return { assign: best.a, makespanMs: best.c, evaluations, budgetHit };
 }

@@ -6,9 +6,10 @@ import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { profileCommand } from "./commands/profile.ts";
+import { planCommand } from "./commands/plan.ts";
 import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, profileCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, profileCommand, planCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))
