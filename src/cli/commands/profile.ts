@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { loadProfile } from "../../devices/profile.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
-import { profileHost } from "../../profiler/profile-host.ts";
+import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
 import { writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
@@ -69,7 +69,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     }
     if (r.sparsity.length > 0) {
       lines.push("", "Sparsity (speedup of the sparse variant over the dense op):");
-      for (const s of r.sparsity) lines.push(`  ${s.id.padEnd(32)} ${s.speedup}x${s.speedup < 1.15 ? "  (dense kernel: no effect recorded)" : ""}`);
+      for (const s of r.sparsity) lines.push(`  ${s.id.padEnd(32)} ${s.speedup}x${s.speedup < SPARSITY_EVIDENCE ? "  (no clear effect: dense kernel)" : ""}`);
     }
     lines.push("", `wrote ${argv.output} (${r.cases.length} ops measured in ${seconds.toFixed(1)} s${argv.quick ? ", --quick" : ""})`);
     process.stdout.write(lines.join("\n") + "\n");
