@@ -62,7 +62,7 @@ function explain(reason: string): string {
  * Checks that every processor of `profile` can run here; the error says which execution provider
  * is missing and why (used before measuring or re-measuring a profile on this machine).
  */
-export function assertProfileRunnable(profile: DeviceProfile, statuses = probeProviders(Object.values(profile.processors).map((p) => p.executionProvider))): void {
+export function assertProfileRunnable(profile: DeviceProfile, statuses = probeProviders()): void {
   for (const [name, p] of Object.entries(profile.processors)) {
     const s = statuses[p.executionProvider as ExecutionProvider];
     if (!s?.available) {

@@ -73,6 +73,7 @@ describe("latency model", () => {
     expect(nodeLatencyMs(node!, "gpu", p)).to.be.closeTo(1 + 0.02, 1e-9);
     node!.annotations.set(NodeKey.flops, 0);
     node!.annotations.set(NodeKey.bytesRead, 1e9);
+    node!.annotations.set(NodeKey.bytesWritten, 0);
     expect(nodeLatencyMs(node!, "cpu", p)).to.be.closeTo(50 + 0.002, 1e-9); // memory-bound
     expect(nodeLatencyMs(node!, "cpu", p, { batch: 2 })).to.be.closeTo(100 + 0.002, 1e-6);
     expect(nodeLatencyMs(node!, "cpu", p, { fused: true })).to.equal(0);
