@@ -21,12 +21,17 @@ const logGrid = (lo: number, hi: number, steps: number) => Array.from({ length: 
 const COMPUTE = logGrid(0.02, 2, 48);
 const MEMORY = logGrid(0.02, 2, 48);
 const HALF = [0, ...logGrid(0.01, 50, 16)];
+const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
+const MIN_FIT_MS = 0.005;
 
 export function fitProcessor(samples: readonly Sample[], dispatchUs: number): FittedProcessor {
   const d = dispatchUs / 1000;
+  // Kernels under 5 us are below what the profiler resolves (its own overhead is about that):
+  // they are dispatch-bound and say nothing about rates.
+  samples = samples.filter((s) => s.ms >= MIN_FIT_MS);
   const net = (s: Sample) => Math.max(1e-6, s.ms - d);
-  const computeRates = samples.filter((s) => s.flops > 0 && (s.family === "conv" || s.family === "matmul")).map((s) => s.flops / net(s) / 1e6);
-  const memoryRates = samples.filter((s) => s.family === "elementwise" || s.family === "data").map((s) => s.bytes / net(s) / 1e6);
+  const computeRates = samples.filter((s) => s.flops >= 10e6 && COMPUTE_FAMILIES.has(s.family)).map((s) => s.flops / net(s) / 1e6);
+  const memoryRates = samples.filter((s) => s.bytes >= 1e6 && (s.family === "elementwise" || s.family === "data")).map((s) => s.bytes / net(s) / 1e6);
   const peakGflops = round3(Math.max(1, ...computeRates));
   const memoryBandwidthGBs = round3(Math.max(0.1, ...memoryRates));
   const spec = (e: Efficiency): ProcessorSpec => ({
@@ -42,10 +47,15 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
   const families = [...new Set(samples.map((s) => s.family))];
   for (const family of families) {
     const fam = samples.filter((s) => s.family === family);
-    const hasCompute = fam.some((s) => s.flops > 0);
+    // Only Conv and MatMul kernels are compute-bound on a CPU; fitting a FLOP rate to the other
+    // families would fit noise. Their compute efficiency stays 1 (memory decides).
+    const hasCompute = COMPUTE_FAMILIES.has(family) && fam.some((s) => s.flops > 0);
+    // The half-efficiency size may not extrapolate far below the smallest kernel measured.
+    const smallest = Math.min(...fam.map((s) => s.flops / 1e6));
+    const halves = HALF.filter((h) => h <= 2 * smallest);
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
     for (const compute of hasCompute ? COMPUTE : [1]) {
-      for (const computeHalfMflop of hasCompute ? HALF : [0]) {
+      for (const computeHalfMflop of hasCompute ? halves : [0]) {
         for (const memory of MEMORY) {
           const e = { compute, memory, computeHalfMflop };
           let err = 0;
@@ -59,12 +69,13 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
     efficiency[family] = e;
     fitErrorPct[family] = round3(median(fam.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100)));
   }
-  const fitted = families.map((f) => efficiency[f]!).filter((e) => e.compute !== 1 || e.memory !== 1);
-  if (fitted.length > 0) {
+  // Families not measured: the compute side of the compute-bound families, the memory side of all.
+  const compute = [...COMPUTE_FAMILIES].map((f) => efficiency[f]).filter((e): e is Efficiency => e !== undefined);
+  const all = families.map((f) => efficiency[f]!);
+  if (all.length > 0) {
     efficiency.default = {
-      compute: round3(median(fitted.map((e) => e.compute))),
-      memory: round3(median(fitted.map((e) => e.memory))),
-      computeHalfMflop: round3(median(fitted.map((e) => e.computeHalfMflop ?? 0))),
+      compute: compute.length ? round3(median(compute.map((e) => e.compute))) : 1,
+      memory: round3(median(all.map((e) => e.memory))),
     };
   }
   return { peakGflops, memoryBandwidthGBs, efficiency, fitErrorPct };

@@ -8,7 +8,7 @@ import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
 import { fitProcessor, round3, type Sample } from "./fit.ts";
 import { dispatchModel, profileGrid, type GridCase } from "./grid.ts";
-import { FULL_TIMING, QUICK_TIMING, median, timeModels, type TimingOptions } from "./measure.ts";
+import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
 import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
 
 export interface ProfileHostOptions {
@@ -25,7 +25,7 @@ export interface ProfileHostOptions {
   onPlan?: (steps: number) => void;
 }
 
-export interface CaseResult { id: string; family: string; perOpMs: number; singleMs: number; gflops: number; gbs: number }
+export interface CaseResult { id: string; family: string; perOpMs: number; samples: number; gflops: number; gbs: number }
 
 export interface HostProfileResult {
   profile: DeviceProfile;
@@ -62,12 +62,17 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const t: TimingOptions = { ...timing, threads, executionProvider: ep };
     const kind = ep === "cpu" || ep === "xnnpack" ? "cpu" : "gpu";
     o.onStep?.(`${ep}: dispatch overhead`);
-    const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], t) as [number, number];
-    o.onStep?.(`${ep}: dispatch overhead`);
+    // Per-kernel overhead: the slope of session time over chains of 1 and 64 tiny Adds (long runs:
+    // the difference of two small times needs many samples).
+    const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
     const dispatchUs = round3(Math.max(0.1, ((many - one) / 63) * 1000));
     runOverheadUs = Math.max(runOverheadUs, round3(Math.max(0, one * 1000 - dispatchUs)));
+    // onnxruntime's profiler itself adds a few microseconds to every kernel it times: a 16-element
+    // Add does almost no work, so its profiled time is that overhead, taken off every sample.
+    const profilerOverheadMs = lowPercentile(await kernelSamples(dispatchModel(64), t, "Add"));
+    o.onStep?.(`${ep}: dispatch overhead`);
 
-    const measured = await measureGrid(grid, t, (label) => o.onStep?.(`${ep}: ${label}`));
+    const measured = await measureGrid(grid, t, profilerOverheadMs, (label) => o.onStep?.(`${ep}: ${label}`));
     const fit = fitProcessor(measured.samples, dispatchUs);
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
     const spec: ProcessorSpec = {
@@ -117,13 +122,13 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       quick,
       providers: Object.fromEntries(Object.entries(providers).map(([k, s]) => [k, s.available ? "measured" : `unavailable: ${s.reason}`])),
       fitErrorPct,
-      notes: `Load average when measured: ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${availableParallelism()} cores. Per-op times are the slope of chains of 1 and K copies (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
+      notes: `Load average when measured: ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${availableParallelism()} cores. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
 }
 
-async function measureGrid(grid: GridCase[], t: TimingOptions, step: (label: string) => void) {
+async function measureGrid(grid: GridCase[], t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void) {
   const samples: Sample[] = [];
   const table: { key: string; ms: number }[] = [];
   const cases: CaseResult[] = [];
@@ -144,16 +149,21 @@ async function measureGrid(grid: GridCase[], t: TimingOptions, step: (label: str
       step(c.id);
       continue;
     }
-    const k = c.flops / 1e6 > HEAVY_MFLOP ? 3 : 5;
-    const [t1, tk] = await timeModels([{ model: model1, inputSparsity: c.inputSparsity }, { model: c.build(k), inputSparsity: c.inputSparsity }], t) as [number, number];
+    // onnxruntime's profiler times each kernel; a chain of copies gives several samples per run.
+    const k = c.flops / 1e6 > HEAVY_MFLOP ? 2 : 4;
+    const kernels = await kernelSamples(c.build(k), t, c.opType, c.inputSparsity);
+    let perOp: number;
+    if (kernels.length >= 3) perOp = Math.max(1e-4, lowPercentile(kernels) - profilerOverheadMs);
+    else {
+      // The provider's kernels are not in the profile (fused away or renamed): time whole runs.
+      const [t1, tk] = await timeModels([{ model: model1, inputSparsity: c.inputSparsity }, { model: c.build(k), inputSparsity: c.inputSparsity }], t) as [number, number];
+      perOp = Math.max((tk - t1) / (k - 1), 1e-4);
+    }
     step(c.id);
-    // The slope of the chain; if noise makes it implausible, fall back to the single run.
-    const slope = (tk - t1) / (k - 1);
-    const perOp = slope > 0.2 * t1 ? slope : t1;
     const bytes = c.bytesRead + c.bytesWeights + c.bytesWritten;
     samples.push({ family: c.family, flops: c.flops, bytes, ms: perOp });
     table.push({ key: opKey(model1.graph.nodes[0]!), ms: round3(perOp) });
-    cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), singleMs: round3(t1), gflops: round3(c.flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
+    cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), samples: kernels.length, gflops: round3(c.flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
   }
   return { samples, table, cases, speedups };
 }
