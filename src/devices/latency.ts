@@ -52,7 +52,7 @@ export function nodeLatency(node: Node, processorName: string, profile: DevicePr
   const activationBytes = ((numberAnnotation(node, NodeKey.bytesRead) ?? 0) + (numberAnnotation(node, NodeKey.bytesWritten) ?? 0)) * batch;
   const bytes = activationBytes + (numberAnnotation(node, NodeKey.bytesWeights) ?? 0);
   const dtype = outputDtype(node);
-  const r = rooflineMs(processor, family, flops, bytes, dtype);
+  const r = rooflineMs(processor, family, flops, bytes, dtype, node.opType);
   const speedup = sparsitySpeedup(processor.sparsity?.[family], node);
   const computeMs = r.computeMs / speedup;
   const dispatchMs = processor.dispatchUs / 1000;
@@ -60,8 +60,8 @@ export function nodeLatency(node: Node, processorName: string, profile: DevicePr
 }
 
 /** Compute and memory time of a kernel of `flops` and `bytes` (no dispatch, no sparsity). */
-export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: number, bytes: number, dtype = "f32"): { computeMs: number; memoryMs: number } {
-  const eff = efficiencyFor(processor, family);
+export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: number, bytes: number, dtype = "f32", opType?: string): { computeMs: number; memoryMs: number } {
+  const eff = efficiencyFor(processor, family, opType);
   const peak = (processor.peakGflops[dtype] ?? processor.peakGflops.f32!) * 1e9;
   const mflop = flops / 1e6;
   const sizeFactor = eff.computeHalfMflop ? mflop / (mflop + eff.computeHalfMflop) : 1;
@@ -71,8 +71,8 @@ export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: nu
   return { computeMs, memoryMs };
 }
 
-export function efficiencyFor(processor: ProcessorSpec, family: OpFamily): Efficiency {
-  return processor.efficiency[family] ?? processor.efficiency.default;
+export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, opType?: string): Efficiency {
+  return (opType !== undefined ? processor.opEfficiency?.[opType] : undefined) ?? processor.efficiency[family] ?? processor.efficiency.default;
 }
 
 /** Compute-time speedup from zeros (1 for dense kernels). */
