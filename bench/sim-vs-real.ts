@@ -43,7 +43,7 @@ function cases(): Case[] {
   if (det) out.push({ label: "PP-OCRv4 det 320x320 (npm)", path: det, shapes: new Map([["x", [1, 3, 320, 320]]]) });
   const cls = npm("ch_ppocr_mobile_v2.0_cls_infer.onnx");
   if (cls) out.push({ label: "PP-OCR mobile cls (npm)", path: cls, shapes: new Map([["x", [1, 3, 48, 192]]]) });
-  return quick ? out.slice(0, 4) : out;
+  return out;
 }
 
 async function analysed(c: Case): Promise<Model> {

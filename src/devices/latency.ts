@@ -52,7 +52,7 @@ export function nodeLatency(node: Node, processorName: string, profile: DevicePr
   const activationBytes = ((numberAnnotation(node, NodeKey.bytesRead) ?? 0) + (numberAnnotation(node, NodeKey.bytesWritten) ?? 0)) * batch;
   const bytes = activationBytes + (numberAnnotation(node, NodeKey.bytesWeights) ?? 0);
   const dtype = outputDtype(node);
-  const r = rooflineMs(processor, family, flops, bytes, dtype, node.opType);
+  const r = rooflineMs(processor, family, flops, bytes, dtype, kernelClass(node));
   const speedup = sparsitySpeedup(processor.sparsity?.[family], node);
   const computeMs = r.computeMs / speedup;
   const dispatchMs = processor.dispatchUs / 1000;
@@ -71,8 +71,23 @@ export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: nu
   return { computeMs, memoryMs };
 }
 
-export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, opType?: string): Efficiency {
-  return (opType !== undefined ? processor.opEfficiency?.[opType] : undefined) ?? processor.efficiency[family] ?? processor.efficiency.default;
+/** `kernel` is a kernelClass ("Conv:grouped") or an op type; the class falls back to its op type. */
+export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, kernel?: string): Efficiency {
+  const byOp = processor.opEfficiency;
+  const own = kernel !== undefined && byOp ? byOp[kernel] ?? byOp[kernel.split(":")[0]!] : undefined;
+  return own ?? processor.efficiency[family] ?? processor.efficiency.default;
+}
+
+/**
+ * The kernel a node runs, where one op type has kernels of very different speed: grouped and
+ * depthwise convolutions ("Conv:grouped") run far below dense ones per FLOP.
+ */
+export function kernelClass(node: Node): string {
+  if (node.opType === "Conv" || node.opType === "ConvTranspose") {
+    const g = node.attributes.get("group");
+    if (g?.kind === "int" && g.value > 1n) return `${node.opType}:grouped`;
+  }
+  return node.opType;
 }
 
 /** Compute-time speedup from zeros (1 for dense kernels). */

@@ -186,7 +186,7 @@ async function measureGrid(grid: GridCase[], t: TimingOptions, profilerOverheadM
     const counted = await costOf(model1);
     const flops = counted?.flops ?? c.flops;
     const bytes = counted?.bytes ?? c.bytesRead + c.bytesWeights + c.bytesWritten;
-    samples.push({ family: c.family, flops, bytes, ms: perOp, ownOp: c.ownOp ? c.opType : undefined });
+    samples.push({ family: c.family, flops, bytes, ms: perOp, ownOp: c.ownOp });
     table.push({ key: opKey(model1.graph.nodes[0]!), ms: round3(perOp) });
     cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), samples: kernels.length, gflops: round3(flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
   }
