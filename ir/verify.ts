@@ -45,7 +45,8 @@ function verifyGraph(root: Graph, problems: string[], where?: string): void {
 
 function checkSingleAssignment(graph: Graph, at: string, problems: string[]): void {
   const seen = new Set<string>();
-  const initializerInputs = new Set([...graph.initializers.values()].filter((v) => graph.inputs.includes(v)));
+  const inputs = new Set(graph.inputs);
+  const initializerInputs = new Set([...graph.initializers.values()].filter((v) => inputs.has(v)));
   for (const v of graph.definedValues()) {
     if (v.name === "") continue;
     if (seen.has(v.name) && !initializerInputs.has(v)) problems.push(`${at}: value '${v.name}' is assigned more than once`);

@@ -18,7 +18,7 @@ export function modelToDot(model: Model): string {
   const extra = new Map<string, string>();
   for (const v of g.inputs) if (!g.initializers.has(v.name)) lines.push(`  ${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
   for (const n of g.nodes) {
-    const device = n.annotations.get("device");
+    const device = n.hasAnnotations ? n.annotations.get("device") : undefined;
     let fill = "#eeeeee";
     if (typeof device === "string") {
       fill = DEVICE_COLOURS[device] ?? extra.get(device) ?? FALLBACK_COLOURS[extra.size % FALLBACK_COLOURS.length]!;
