@@ -53,6 +53,9 @@ export interface SaveResult { bytes: number; externalFile?: string; externalTens
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
   const full = resolve(path);
   const dataName = options.externalDataFile ?? `${basename(full)}.data`;
+  if (dataName !== basename(dataName) || dataName === ".." || dataName === "." || dataName.includes("\\")) {
+    throw new ModelFileError(`${path}: external data file '${dataName}' must be a plain file name (it is written beside the model)`);
+  }
   const limit = options.sizeLimit ?? PROTOBUF_LIMIT;
   let threshold = options.externalDataThreshold;
   if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;
