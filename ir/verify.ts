@@ -31,15 +31,16 @@ export function assertValid(model: Model): void {
 function verifyGraph(root: Graph, problems: string[], where?: string): void {
   for (const graph of root.allGraphs()) {
     const at = `${where ?? "graph"} '${graph.name}'`;
-    checkSingleAssignment(graph, at, problems);
-    checkOrderAndScope(graph, at, problems);
-    checkUseLists(graph, at, problems);
+    // A cycle first: the order problems it causes are only its symptoms.
     try {
       topologicalOrder(graph);
     } catch (e) {
-      if (e instanceof CycleError) problems.push(`${at}: ${e.message}`);
+      if (e instanceof CycleError) problems.push(`${at}: nodes form a cycle: ${e.cycle.map((n) => n.name || n.opType).join(" -> ")}`);
       else throw e;
     }
+    checkSingleAssignment(graph, at, problems);
+    checkOrderAndScope(graph, at, problems);
+    checkUseLists(graph, at, problems);
   }
 }
 

@@ -7,7 +7,7 @@ const DEVICE_COLOURS: Record<string, string> = { cpu: "#9ecae1", gpu: "#a1d99b" 
 const FALLBACK_COLOURS = ["#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"];
 
 function quote(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 export function modelToDot(model: Model): string {
