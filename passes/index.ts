@@ -2,6 +2,8 @@
 import "./dce.ts";
 import "./canonicalize.ts";
 import "./shape-inference.ts";
+import "./cost.ts";
+import "./weight-sparsity.ts";
 import { registerPipeline } from "./registry.ts";
 
 registerPipeline("cleanup", "canonicalize,dce", "sort topologically, then remove dead code");
