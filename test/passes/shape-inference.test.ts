@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Builder, DataType, Graph, Model, Tensor, tensorType, type Dim, type Value } from "../../ir/index.ts";
 import { floatAttr, intAttr, intsAttr, stringAttr, type Attribute } from "../../ir/attribute.ts";
-import { loadModel } from "../../ir/onnx/file.ts";
+import { loadModel, modelBytes } from "../../ir/onnx/file.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { ValueKey } from "../../passes/annotations.ts";
 import "../../passes/index.ts";
@@ -16,7 +16,7 @@ import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { inferShapes, parseInputShapes, formatInputShapes, coveredOps } from "../../passes/shape-inference.ts";
 import { shapeRuleFor } from "../../passes/shapes/rules.ts";
 import { FIXTURES, backendCases, lightModels, npmModels, requireBackendTests } from "../support/corpus.ts";
-import { SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
+import { QUIET, SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
 import { compareShapes, coverage, ourShapes, stripDeclaredTypes, type Known } from "../support/shape-agreement.ts";
 
 const F32 = DataType.FLOAT;
@@ -416,6 +416,15 @@ describe("shape-inference agrees with onnxruntime", function () {
     expect(disagreements.slice(0, 20)).to.deep.equal([]);
     expect(warnings.slice(0, 20)).to.deep.equal([]);
     expect(counts.covered).to.be.greaterThan(1400);
+  });
+
+  it("writes value_info that onnxruntime accepts (npm models, with symbols and subgraphs, reload after inference)", async function () {
+    const paths = [join(FIXTURES, "tiny-cnn.onnx"), ...npmModels()];
+    for (const path of paths) {
+      const { model } = inferFresh(path);
+      const session = await ort.InferenceSession.create(modelBytes(model), { ...QUIET, ...SWEEP });
+      await session.release();
+    }
   });
 
   it("the checker itself catches a wrong dim, a wrong rank and a symbol where ORT has a number", async function () {
