@@ -1,6 +1,7 @@
 // Importing this registers every pass and named pipeline.
 import "./dce.ts";
 import "./canonicalize.ts";
+import "./shape-inference.ts";
 import "./cost.ts";
 import "./weight-sparsity.ts";
 import { registerPipeline } from "./registry.ts";
