@@ -32,7 +32,7 @@ export interface CalibrationOptions {
   inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
   values?: readonly Value[];
-  /** Most bytes of fetched values per onnxruntime run (default 256 MiB). */
+  /** Most bytes of fetched values per onnxruntime run (default 32 MiB). */
   chunkBytes?: number;
   /** Called after each sample of each chunk (`total` = chunks x samples). */
   onProgress?: (done: number, total: number) => void;
@@ -53,7 +53,7 @@ export interface Observation {
 export interface CalibrationSummary { samples: number; chunks: number; runs: number; observedValues: number }
 
 export const DEFAULT_SAMPLES = 8;
-export const DEFAULT_CHUNK_BYTES = 256 * 2 ** 20;
+export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 
 /** Adds `values` as graph outputs (name only); returns a function that restores the output list. */
 export function exposeValues(model: Model, values: Iterable<Value>): () => void {
