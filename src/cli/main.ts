@@ -6,8 +6,11 @@ import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { CliError, reportAndExit } from "./errors.ts";
+import { profileCommand } from "./commands/profile.ts";
+import { planCommand } from "./commands/plan.ts";
+import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, profileCommand, planCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))
