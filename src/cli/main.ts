@@ -8,9 +8,16 @@ import { analyzeCommand } from "./commands/analyze.ts";
 import { CliError, reportAndExit } from "./errors.ts";
 import { profileCommand } from "./commands/profile.ts";
 import { planCommand } from "./commands/plan.ts";
-import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, profileCommand, planCommand];
+// One command per line, so branches that add commands merge cleanly.
+const commands = [
+  inspectCommand,
+  convertCommand,
+  passesCommand,
+  analyzeCommand,
+  profileCommand,
+  planCommand,
+];
 
 try {
   let cli = yargs(hideBin(process.argv))
