@@ -105,7 +105,11 @@ export async function cutModel(req: CutRequest): Promise<CutResult> {
         deps.add(idOf.get(label.get(orig.producer!)!)!);
       }
     }
-    pg.removeNodes(pg.nodes.filter((n) => !keep.has(n)));
+    const doomed = pg.nodes.filter((n) => !keep.has(n));
+    // Nodes inside a doomed If/Loop body may read outer values; unhook them first, or the
+    // graph would refuse to remove the values' producers.
+    for (const n of doomed) for (const sub of n.subgraphs()) for (const inner of sub.allNodes()) inner.detachInputs();
+    pg.removeNodes(doomed);
     const usedOriginalInputs = pg.inputs.filter((v) => v.uses.length > 0 || pg.outputs.includes(v));
     for (const [name, v] of [...pg.initializers]) if (v.uses.length === 0) pg.initializers.delete(name);
     pg.inputs.splice(0, pg.inputs.length, ...usedOriginalInputs);

@@ -1,4 +1,4 @@
-// The protocol between the main thread and a device worker. Tensors travel as plain
+// The protocol between the main thread and a device worker (device-worker.mjs). Tensors travel as plain
 // (transferable, never shared) ArrayBuffers: onnxruntime-node rejects SharedArrayBuffer data.
 
 /** A tensor in flight: onnxruntime type name, dims, and the bytes it owns outright. */
@@ -42,7 +42,4 @@ export type FromWorker =
   | { kind: "failed"; job: number; message: string }
   | { kind: "closed" };
 
-/** Milliseconds since the epoch with sub-millisecond resolution, comparable between threads. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+export { nowMs } from "./wire.mjs";

@@ -25,7 +25,8 @@ export async function inferValueTypes(model: Model, names: Iterable<string>): Pr
   for (const meta of session.outputMetadata) {
     if (!wanted.has(meta.name) || !meta.isTensor) continue;
     const shape: Dim[] = meta.shape.map((d) => (typeof d === "number" && d >= 0 ? d : typeof d === "string" && d !== "" ? d : null));
-    out.set(meta.name, tensorType(dtypeOfOrt(meta.type), shape));
+    // onnxruntime reports an unknown rank as [], like a scalar: declare no shape then.
+    out.set(meta.name, tensorType(dtypeOfOrt(meta.type), shape.length > 0 ? shape : undefined));
   }
   await session.release();
   return out;

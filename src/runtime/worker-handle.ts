@@ -7,7 +7,7 @@ import { nowMs, type FromWorker, type IoMeta, type PartitionLoad, type ToWorker,
 import type { DevicePlacement } from "./providers.ts";
 import { firstCause, unavailableMessage } from "./providers.ts";
 
-const BOOT = fileURLToPath(new URL("./device-worker-boot.mjs", import.meta.url));
+const WORKER = fileURLToPath(new URL("./device-worker.mjs", import.meta.url));
 
 export class RuntimeError extends Error {
   override name = "RuntimeError";
@@ -48,7 +48,7 @@ export class WorkerHandle {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(BOOT, { name: `sparoa-${this.placement.device}` });
+    const worker = new Worker(WORKER, { name: `sparoa-${this.placement.device}` });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let loaded = false;
