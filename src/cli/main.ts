@@ -4,9 +4,11 @@ import { hideBin } from "yargs/helpers";
 import { inspectCommand } from "./commands/inspect.ts";
 import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
+import { runCommand } from "./commands/run.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, runCommand, benchCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))

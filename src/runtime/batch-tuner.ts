@@ -89,11 +89,10 @@ export class BatchTuner {
       return;
     }
     if ((this.service.get(this.candidate)?.length ?? 0) < this.samples) return;
-    const s = this.serviceTimes();
+    // Every feasible size is measured (a noisy dip at one size must not end the search early);
+    // the first size whose service time breaks the bound ends it, as larger ones would too.
     const next = this.candidate * 2;
-    const t = (b: number) => b / s.get(b)!;
-    const stillGaining = this.candidate === 1 || t(this.candidate) > t(this.candidate / 2) * 1.02;
-    if (!this.feasible(this.candidate, s) || !stillGaining || next > this.limit) return this.settle();
+    if (!this.feasible(this.candidate) || next > this.limit) return this.settle();
     this.candidate = next;
     this.partialAtCandidate = 0;
   }

@@ -38,6 +38,7 @@ async function load(partitions, settings) {
     interOpNumThreads: 1,
     executionMode: "sequential",
     logSeverityLevel: 4, // failures come back to the main thread as one-line errors
+    extra: { session: { intra_op: { allow_spinning: settings.spin ? "1" : "0" } } },
   };
   const loaded = [];
   for (const p of partitions) {

@@ -19,6 +19,12 @@ export interface PartitionLoad {
 export interface SessionSettings {
   providers: string[];
   threads: number;
+  /**
+   * Let idle intra-op threads spin. Each session has its own pool, so with several sessions
+   * (or several CPU workers) on the same cores, spinning pools steal the cores the running
+   * session needs: spinning stays on only for a lone session on a lone CPU worker.
+   */
+  spin: boolean;
 }
 
 export type ToWorker =

@@ -52,10 +52,12 @@ export class Runtime {
     const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
     const runtime = new Runtime(pkg, placements, options.trace === true);
+    const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
     for (const placement of placements) {
       const parts = pkg.manifest.partitions.filter((p) => p.device === placement.device);
       const loads = parts.map((p) => ({ id: p.id, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${p.file})` }));
-      runtime.handles.set(placement.device, new WorkerHandle(placement, loads));
+      const spin = parts.length === 1 && (placement.provider !== "cpu" || cpuWorkers === 1);
+      runtime.handles.set(placement.device, new WorkerHandle(placement, loads, spin));
     }
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));

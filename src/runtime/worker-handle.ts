@@ -32,7 +32,7 @@ export class WorkerHandle {
   /** Called after a crash, once the replacement is ready or has failed. */
   onRestart: ((error: Error | undefined) => void) | undefined;
 
-  constructor(readonly placement: DevicePlacement, private readonly partitions: PartitionLoad[]) {}
+  constructor(readonly placement: DevicePlacement, private readonly partitions: PartitionLoad[], private readonly spin = false) {}
 
   get alive(): boolean {
     return this.worker !== undefined;
@@ -83,7 +83,7 @@ export class WorkerHandle {
       });
       worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
       worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
-      const message: ToWorker = { kind: "load", partitions: this.partitions, settings: { providers: [this.placement.provider], threads: this.placement.threads } };
+      const message: ToWorker = { kind: "load", partitions: this.partitions, settings: { providers: [this.placement.provider], threads: this.placement.threads, spin: this.spin } };
       worker.postMessage(message);
     });
   }
