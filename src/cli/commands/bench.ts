@@ -58,6 +58,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const concurrency = argv.batching && argv.concurrency === 1 ? 2 * argv["max-batch"] : argv.concurrency;
       const sendRuntime = () => (queue ? queue.submit(feeds) : runtime.run(feeds));
       const sendPlain = () => plain!.run(feeds);
+      if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} device worker(s), warming up (Ctrl-C stops)\n`);
       const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json && process.stderr.isTTY === true);
       const sparoaRuns: LoadResult[] = [];
       const plainRuns: LoadResult[] = [];
