@@ -22,7 +22,7 @@ describe("sparoa run / bench", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sparoa-cli-"));
     pkg = join(dir, "pkg");
-    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), pkg, (n) => ({ partition: n.name.startsWith("right") ? 1 : 0, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
     writeFileSync(join(pkg, "two-branch.onnx"), readFileSync(join(FIXTURES, "two-branch.onnx")));
     input = join(dir, "x.npy");
     writeFileSync(input, npyBytes(fromOrtTensor("x", generateFeeds([{ name: "x", dtype: "f32", shape: [3, 256] }], 9).x!)));

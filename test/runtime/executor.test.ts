@@ -68,7 +68,7 @@ describe("runtime executor", () => {
 
   it("runs independent partitions at the same time and records a trace with a track per device", async () => {
     const pkg = join(dir, "two-branch-trace");
-    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 1 : 0, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
     rt = await loadPackage(pkg, { threads: 1, trace: true });
     const feeds = generateFeeds(rt.manifest.source.inputs, 1, { batch: 64 });
     for (let i = 0; i < 3; i++) await rt.run(feeds);
