@@ -14,6 +14,24 @@ import { median } from "../src/runtime/stats.ts";
 import { writeHandPackage } from "../test/support/hand-package.ts";
 import { twoBranchModel } from "./support/models.ts";
 
+/** Share of the partition-0/1 run time during which both device workers were running (wall clock). */
+function overlapShare(rt: Runtime): number {
+  const spans = rt.trace!.toJSON().traceEvents.filter((e) => e.ph === "X" && (e.name === "partition 0" || e.name === "partition 1"));
+  const byRequest = new Map<unknown, { ts: number; end: number }[]>();
+  for (const e of spans) {
+    const list = byRequest.get(e.args!.request) ?? [];
+    list.push({ ts: e.ts, end: e.ts + e.dur! });
+    byRequest.set(e.args!.request, list);
+  }
+  let both = 0;
+  let total = 0;
+  for (const [a, b] of [...byRequest.values()].filter((l) => l.length === 2)) {
+    both += Math.max(0, Math.min(a!.end, b!.end) - Math.max(a!.ts, b!.ts));
+    total += Math.max(a!.end, b!.end) - Math.min(a!.ts, b!.ts);
+  }
+  return total > 0 ? both / total : 0;
+}
+
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "7" }, iterations: { type: "string", default: "10" }, batch: { type: "string", default: "64" }, width: { type: "string", default: "512" }, depth: { type: "string", default: "8" } } });
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
@@ -28,7 +46,7 @@ try {
   await writeHandPackage(modelPath, single, (n) => ({ partition: side(n.name), device: "cpu0" }));
   writeFileSync(join(dir, "README"), "scratch folder of bench/runtime-overlap.ts\n");
 
-  const two = await loadPackage(split, { threads: 1 });
+  const two = await loadPackage(split, { threads: 1, trace: true });
   const one = await loadPackage(single, { threads: 1 });
   const plain1 = await plainSession({ path: modelPath }, 1);
   const plain2 = await plainSession({ path: modelPath }, 2);
@@ -56,6 +74,7 @@ try {
   console.log(`  speed-up two devices vs one device: ${(m.one / m.two).toFixed(2)}x (target >= 1.8x)`);
   console.log(`  two devices vs plain ORT 1 thread: ${(m.plain1 / m.two).toFixed(2)}x faster; vs plain ORT 2 threads: ${(m.plain2 / m.two).toFixed(2)}x`);
   console.log(`  per-round speed-ups: ${p50.one.map((o, i) => (o / p50.two[i]!).toFixed(2)).join(" ")}`);
+  console.log(`  branches running at the same time (from the trace): ${(100 * overlapShare(two)).toFixed(0)}% of the branch time`);
   await Promise.all([two.close(), one.close(), plain1.release(), plain2.release()]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
