@@ -39,7 +39,7 @@ try {
   }
   const s = median(all.sparoa);
   const p = median(all.plain);
-  console.log(`${values.model} (materialized, ${manifest.partitions.length} partitions of ${manifest.partitions.map((q) => q.nodes).join("/")} nodes, boundaries ${manifest.boundaries.length}), one CPU device, ${threads} threads`);
+  console.log(`${values.model} (materialized, ${manifest.partitions.length} partitions of ${manifest.partitions.map((q) => q.nodes).join("/")} nodes, ${new Set(manifest.partitions.flatMap((q) => q.inputs)).size - manifest.source.inputs.length} tensors handed between them), one CPU device, ${threads} threads`);
   console.log(`  sparoa runtime      p50 ${s.toFixed(2)} ms`);
   console.log(`  plain onnxruntime   p50 ${p.toFixed(2)} ms`);
   console.log(`  ratio sparoa/plain  ${(s / p).toFixed(3)}x (target <= 1.05x); per-round: ${p50.sparoa.map((x, i) => (x / p50.plain[i]!).toFixed(3)).join(" ")}`);

@@ -1,35 +1,9 @@
 // Models the runtime benchmarks build with the IR Builder (seeded weights, symbolic batch).
-import { Builder, DataType, Graph, Model, Tensor, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
-
-function weights(rand: () => number, name: string, dims: number[]): Tensor {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const scale = Math.sqrt(2 / (size / dims[0]!));
-  const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = (rand() * 2 - 1) * scale;
-  return Tensor.fromArray(name, DataType.FLOAT, dims, data);
-}
+import { Builder, DataType, Graph, Model, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
+import { seededRandom, twoBranch, weights } from "../../fixtures/make-fixtures.ts";
 
 /** Two independent MatMul+Relu chains of equal cost, joined by an Add; input [batch, width]. */
-export function twoBranchModel(width: number, depth: number): Model {
-  const rand = seededRandom(21);
-  const g = new Graph("two_branch_bench");
-  const b = new Builder(g);
-  const x = b.input("x", tensorType(DataType.FLOAT, ["batch", width]));
-  const ends = ["left", "right"].map((side) => {
-    let h = x;
-    for (let i = 0; i < depth; i++) {
-      h = b.op1("MatMul", [h, b.initializer(weights(rand, `${side}.w${i}`, [width, width]))], { name: `${side}_matmul${i}` });
-      h = b.op1("Relu", [h], { name: `${side}_relu${i}` });
-    }
-    return h;
-  });
-  const y = b.op1("Add", ends, { name: "join" });
-  y.name = "y";
-  y.type = tensorType(DataType.FLOAT, ["batch", width]);
-  b.output(y);
-  return new Model(g, { irVersion: 8, opsets: { "": 13 } });
-}
+export const twoBranchModel = (width: number, depth: number): Model => twoBranch(width, depth);
 
 /**
  * MobileNet v1 shape with width multiplier `alpha`: a 3x3 stride-2 conv, then 13 depthwise-

@@ -23,7 +23,8 @@ export interface TunerState { phase: "explore" | "exploit"; policy: BatchPolicy;
 
 export class BatchTuner {
   private readonly service = new Map<number, number[]>();
-  private readonly latencyWindow: number[] = [];
+  /** End-to-end latencies of the last 200 requests (reported, not used to decide). */
+  readonly latencies: number[] = [];
   private phase: "explore" | "exploit" = "explore";
   private candidate = 1;
   private chosen = 1;
@@ -70,8 +71,8 @@ export class BatchTuner {
     list.push(serviceMs);
     if (list.length > 50) list.shift(); // recent measurements only: the machine changes
     this.service.set(rows, list);
-    this.latencyWindow.push(...latenciesMs);
-    if (this.latencyWindow.length > 200) this.latencyWindow.splice(0, this.latencyWindow.length - 200);
+    this.latencies.push(...latenciesMs);
+    if (this.latencies.length > 200) this.latencies.splice(0, this.latencies.length - 200);
     if (this.phase === "explore") this.explore(rows);
     else this.exploit(rows);
   }
@@ -125,12 +126,13 @@ export class BatchTuner {
       else if (rows < this.probing && ++this.partialAtCandidate >= this.samples) { this.probing = undefined; this.choose(); }
       return;
     }
-    // Too slow for the bound (the machine got busier): step down at once.
-    const p95 = this.latencyWindow.length >= 20 ? [...this.latencyWindow].sort((a, b) => a - b)[Math.floor(this.latencyWindow.length * 0.95)]! : 0;
-    if (p95 > this.maxLatencyMs && this.chosen > 1) {
+    // The chosen size's recent service time no longer fits the bound (the machine got busier):
+    // step down at once. Request latencies are not the test: under saturating load they are
+    // queueing time, which no batch size removes.
+    const recent = this.service.get(this.chosen)?.slice(-this.samples) ?? [];
+    if (recent.length >= this.samples && 2 * median(recent) > this.maxLatencyMs && this.chosen > 1) {
       this.service.delete(this.chosen);
       this.chosen = Math.max(1, this.chosen / 2);
-      this.latencyWindow.length = 0;
       return;
     }
     if (++this.batchesSinceProbe < this.reprobeEvery) return;
