@@ -30,7 +30,10 @@ export function measured(results: LoadResult[]): Measured {
 }
 
 /** Plain onnxruntime on the whole model, in this thread: the anchor every figure is compared with. */
-export async function plainSession(model: { path: string } | { bytes: Uint8Array }, threads: number): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", logSeverityLevel: 3 };
+export async function plainSession(model: { path: string } | { bytes: Uint8Array }, threads: number, spin = true): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: spin ? "1" : "0" } } },
+  };
   return "path" in model ? ort.InferenceSession.create(model.path, options) : ort.InferenceSession.create(model.bytes, options);
 }
