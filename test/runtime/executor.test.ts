@@ -83,7 +83,7 @@ describe("runtime executor", () => {
     for (const s of stats) expect(s.busyMs).to.be.greaterThan(0);
   });
 
-  it("accepts ort tensors of every common dtype through the wire (int64 model)", async () => {
+  it("runs a plain model (no annotations) as one partition on the CPU", async () => {
     const model = join(dir, "plain-tiny.onnx");
     const { copyFileSync } = await import("node:fs");
     copyFileSync(TINY_CNN, model);
