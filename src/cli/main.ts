@@ -8,6 +8,8 @@ import { analyzeCommand } from "./commands/analyze.ts";
 import { CliError, reportAndExit } from "./errors.ts";
 import { profileCommand } from "./commands/profile.ts";
 import { planCommand } from "./commands/plan.ts";
+import { runCommand } from "./commands/run.ts";
+import { benchCommand } from "./commands/bench.ts";
 
 // One command per line, so branches that add commands merge cleanly.
 const commands = [
@@ -17,6 +19,8 @@ const commands = [
   analyzeCommand,
   profileCommand,
   planCommand,
+  runCommand,
+  benchCommand,
 ];
 
 try {

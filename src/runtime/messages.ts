@@ -1,4 +1,4 @@
-// The protocol between the main thread and a device worker. Tensors travel as plain
+// The protocol between the main thread and a device worker (device-worker.mjs). Tensors travel as plain
 // (transferable, never shared) ArrayBuffers: onnxruntime-node rejects SharedArrayBuffer data.
 
 /** A tensor in flight: onnxruntime type name, dims, and the bytes it owns outright. */
@@ -19,6 +19,12 @@ export interface PartitionLoad {
 export interface SessionSettings {
   providers: string[];
   threads: number;
+  /**
+   * Let idle intra-op threads spin. Each session has its own pool, so with several sessions
+   * (or several CPU workers) on the same cores, spinning pools steal the cores the running
+   * session needs: spinning stays on only for a lone session on a lone CPU worker.
+   */
+  spin: boolean;
 }
 
 export type ToWorker =
@@ -42,7 +48,4 @@ export type FromWorker =
   | { kind: "failed"; job: number; message: string }
   | { kind: "closed" };
 
-/** Milliseconds since the epoch with sub-millisecond resolution, comparable between threads. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+export { nowMs } from "./wire.mjs";

@@ -1,12 +1,17 @@
 // Opening what the runtime runs: a package folder (manifest.json + partition models), a
 // device-annotated whole model (per-node metadata_props `sparoa.device`, optionally
-// `sparoa.partition`), or a plain model (one partition on the CPU).
+// `sparoa.partition`; cut in memory with the partitioner and package emitter that
+// `sparoa optimize` uses), or a plain model (one partition on the CPU).
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { dtypeName, loadModel, modelBytes, type Model, type Value } from "../../ir/index.ts";
-import { PACKAGE_SCHEMA, type PackageManifest, type TensorSpec } from "../package/manifest.ts";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { loadModel, modelBytes, type Model, type Value } from "../../ir/index.ts";
+import { PACKAGE_SCHEMA, type PackageManifest } from "../package/manifest.ts";
 import { ManifestError, validateManifest } from "../package/validate.ts";
-import { cutModel, runsOfDevice } from "./cut.ts";
+import { buildPackage, dataInputs, tensorSpec } from "../package/emit.ts";
+import { resolveValueTypes } from "../package/value-types.ts";
+import { NodeKey } from "../../passes/annotations.ts";
+import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
+import { describePartitions, PartitionError } from "../../passes/partitioning.ts";
 
 export const DEVICE_KEY = "sparoa.device";
 export const PARTITION_KEY = "sparoa.partition";
@@ -51,12 +56,6 @@ function openFolder(dir: string): OpenedPackage {
   return { manifest, models, origin: `package ${dir}`, original };
 }
 
-export function tensorSpec(v: Value): TensorSpec {
-  const t = v.type;
-  if (t?.kind !== "tensor") return { name: v.name, dtype: "undef", shape: null };
-  return { name: v.name, dtype: dtypeName(t.elemType), shape: t.shape ? [...t.shape] : null };
-}
-
 async function openModel(model: Model, label: string, source: { path: string } | { bytes: Uint8Array }): Promise<OpenedPackage> {
   const nodes = model.graph.nodes;
   const devices = nodes.map((n) => n.metadata.get(DEVICE_KEY));
@@ -66,7 +65,7 @@ async function openModel(model: Model, label: string, source: { path: string } |
     const inputs = g.inputs.filter((v) => !v.initializer);
     const manifest: PackageManifest = {
       schema: PACKAGE_SCHEMA,
-      source: { file: basename(label), inputs: inputs.map(tensorSpec), outputs: g.outputs.map(tensorSpec) },
+      source: { file: basename(label), inputs: inputs.map((v) => tensorSpec(v)), outputs: g.outputs.map((v) => tensorSpec(v)) },
       partitions: [{ id: 0, device: "cpu", file: basename(label), inputs: inputs.map((v) => v.name), outputs: g.outputs.map((v) => v.name), dependsOn: [], nodes: nodes.length }],
       boundaries: [],
       plan: { profile: "none (plain model: one partition on the CPU)" },
@@ -77,28 +76,21 @@ async function openModel(model: Model, label: string, source: { path: string } |
     const missing = nodes.find((n) => !n.metadata.has(DEVICE_KEY))!;
     throw new ManifestError(`${label}: node '${missing.name}' (${missing.opType}) has no ${DEVICE_KEY} while ${annotated} of ${nodes.length} nodes do; annotate every node or none`);
   }
+  for (const n of nodes) n.annotations.set(NodeKey.device, n.metadata.get(DEVICE_KEY)!);
   const labels = nodes.map((n) => n.metadata.get(PARTITION_KEY));
-  let partitionOf: number[];
-  if (labels.every((l) => l !== undefined && /^\d+$/.test(l))) partitionOf = labels.map(Number);
-  else partitionOf = runsOfDevice(devices as string[]);
-  const deviceOfLabel = new Map<number, string>();
-  partitionOf.forEach((l, i) => {
-    const d = devices[i]!;
-    const prev = deviceOfLabel.get(l);
-    if (prev !== undefined && prev !== d) throw new ManifestError(`${label}: node '${nodes[i]!.name}' is in partition ${l} on device '${d}', but that partition's other nodes are on '${prev}'`);
-    deviceOfLabel.set(l, d);
-  });
-  const cut = await cutModel({
-    source: "path" in source ? source : { bytes: source.bytes, name: label },
-    partitionOf: (_n, i) => partitionOf[i]!,
-    deviceOf: (l) => deviceOfLabel.get(l)!,
-    profile: model.metadata.get("sparoa.profile") ?? "annotated model",
-  });
-  const models = new Map(cut.manifest.partitions.map((p, i) => [p.id, { bytes: cut.models[i]! }]));
-  return { manifest: cut.manifest, models, origin: `annotated model ${label}`, original: source };
+  try {
+    if (labels.every((l) => l !== undefined && /^\d+$/.test(l))) nodes.forEach((n, i) => n.annotations.set(NodeKey.partition, Number(labels[i])));
+    else applyPartitions(model.graph, assignPartitions(model.graph)); // devices only: cut as `optimize` would
+    const partitioning = describePartitions(model.graph);
+    const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
+    const types = await resolveValueTypes(model, needed);
+    const { manifest, files } = buildPackage(model, partitioning, types, { profile: model.metadata.get("sparoa.profile") ?? "annotated model" });
+    const models = new Map(manifest.partitions.map((p) => [p.id, { bytes: files.get(p.file)! }]));
+    return { manifest, models, origin: `annotated model ${label}`, original: source };
+  } catch (e) {
+    if (e instanceof PartitionError) throw new ManifestError(`${label}: ${e.message}`);
+    throw e;
+  }
 }
 
 export { ManifestError };
-export function packageDir(path: string): string {
-  return statSync(path).isDirectory() ? path : dirname(path);
-}

@@ -3,6 +3,7 @@
 // decision, including "gpu runs on the CPU here", is stated in words.
 import * as ort from "onnxruntime-node";
 import { availableParallelism } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { Builder, DataType, Graph, Model, modelBytes, tensorType } from "../../ir/index.ts";
 
 export const PROVIDERS = ["cpu", "cuda", "webgpu", "tensorrt"] as const;
@@ -103,6 +104,19 @@ function identityModel(): Uint8Array {
 const GPU_PREFERENCE: Provider[] = ["cuda", "webgpu"];
 
 /**
+ * Whether the host shows any GPU device node (NVIDIA, or a DRM render node for Vulkan/WebGPU).
+ * Without one, probing providers only prints driver warnings, so it is skipped.
+ */
+export function hostShowsGpu(): boolean {
+  if (existsSync("/dev/nvidia0") || existsSync("/dev/nvidiactl")) return true;
+  try {
+    return readdirSync("/dev/dri").some((f) => f.startsWith("renderD"));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Places each logical device on a provider. Explicit map entries must work here (else a
  * ProviderError saying what to do); unmapped "gpu"-like devices take the first working GPU
  * provider or, failing that, the CPU with a note that says so.
@@ -120,10 +134,11 @@ export async function placeDevices(devices: readonly string[], mapSpec: Record<s
     }
     if (!isGpuName(device)) { placed.push({ device, provider: "cpu" }); continue; }
     let chosen: Provider | undefined;
-    for (const p of GPU_PREFERENCE) if (!(await providerProblem(p))) { chosen = p; break; }
+    if (hostShowsGpu()) for (const p of GPU_PREFERENCE) if (!(await providerProblem(p))) { chosen = p; break; }
+    const why = hostShowsGpu() ? "no working GPU provider on this host (see docs/gpu.md)" : "no GPU on this host";
     placed.push(chosen
       ? { device, provider: chosen }
-      : { device, provider: "cpu", note: `${device} -> cpu (no GPU on this host: the '${device}' partitions run on the CPU)` });
+      : { device, provider: "cpu", note: `${device} -> cpu (${why}: the '${device}' partitions run on the CPU)` });
   }
   for (const unknown of Object.keys(mapSpec)) {
     if (!devices.includes(unknown)) throw new ProviderError(`device map: no partition uses device '${unknown}' (the package's devices: ${devices.join(", ")})`);

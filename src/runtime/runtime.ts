@@ -10,7 +10,7 @@ import { openPackage, type OpenedPackage } from "./package.ts";
 import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement } from "./providers.ts";
 import { RuntimeError, WorkerHandle } from "./worker-handle.ts";
 import { checkFeeds, InputError } from "./validate-inputs.ts";
-import { copyWire, fromWire, wireBytes } from "./wire.ts";
+import { copyWire, fromWire, wireBytes } from "./wire.mjs";
 import { TraceRecorder } from "./trace.ts";
 import { nowMs, type WireTensor } from "./messages.ts";
 
@@ -52,10 +52,12 @@ export class Runtime {
     const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
     const runtime = new Runtime(pkg, placements, options.trace === true);
+    const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
     for (const placement of placements) {
       const parts = pkg.manifest.partitions.filter((p) => p.device === placement.device);
       const loads = parts.map((p) => ({ id: p.id, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${p.file})` }));
-      runtime.handles.set(placement.device, new WorkerHandle(placement, loads));
+      const spin = parts.length === 1 && (placement.provider !== "cpu" || cpuWorkers === 1);
+      runtime.handles.set(placement.device, new WorkerHandle(placement, loads, spin));
     }
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));
@@ -108,13 +110,17 @@ export class Runtime {
     };
     return new Promise((resolve, reject) => {
       let failed = false;
+      let running = 0;
       const startReady = (): void => {
         for (const p of partitions) {
           if (started.has(p.id) || !p.inputs.every((n) => values.has(n))) continue;
           started.add(p.id);
+          running++;
           this.start(p, p.inputs.map(take), request).then((outputs) => {
+            running--;
             if (failed) return;
             for (const o of outputs) values.set(o.name, o);
+            for (const name of p.outputs) if (!values.has(name)) { failed = true; reject(new RuntimeError(`partition ${p.id} did not return its output '${name}'`)); return; }
             finished++;
             if (finished === partitions.length) {
               this.trace?.async("request", `request ${request}`, begin, nowMs());
@@ -128,6 +134,10 @@ export class Runtime {
         }
       };
       startReady();
+      if (running === 0 && finished < partitions.length && !failed) {
+        const stuck = partitions.find((p) => !started.has(p.id))!;
+        reject(new RuntimeError(`partition ${stuck.id} cannot start: input '${stuck.inputs.find((n) => !values.has(n))}' is produced by no partition`));
+      }
     });
   }
 

@@ -7,7 +7,7 @@ import { nowMs, type FromWorker, type IoMeta, type PartitionLoad, type ToWorker,
 import type { DevicePlacement } from "./providers.ts";
 import { firstCause, unavailableMessage } from "./providers.ts";
 
-const BOOT = fileURLToPath(new URL("./device-worker-boot.mjs", import.meta.url));
+const WORKER = fileURLToPath(new URL("./device-worker.mjs", import.meta.url));
 
 export class RuntimeError extends Error {
   override name = "RuntimeError";
@@ -32,7 +32,7 @@ export class WorkerHandle {
   /** Called after a crash, once the replacement is ready or has failed. */
   onRestart: ((error: Error | undefined) => void) | undefined;
 
-  constructor(readonly placement: DevicePlacement, private readonly partitions: PartitionLoad[]) {}
+  constructor(readonly placement: DevicePlacement, private readonly partitions: PartitionLoad[], private readonly spin = false) {}
 
   get alive(): boolean {
     return this.worker !== undefined;
@@ -48,7 +48,7 @@ export class WorkerHandle {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(BOOT, { name: `sparoa-${this.placement.device}` });
+    const worker = new Worker(WORKER, { name: `sparoa-${this.placement.device}` });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let loaded = false;
@@ -83,7 +83,7 @@ export class WorkerHandle {
       });
       worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
       worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
-      const message: ToWorker = { kind: "load", partitions: this.partitions, settings: { providers: [this.placement.provider], threads: this.placement.threads } };
+      const message: ToWorker = { kind: "load", partitions: this.partitions, settings: { providers: [this.placement.provider], threads: this.placement.threads, spin: this.spin } };
       worker.postMessage(message);
     });
   }

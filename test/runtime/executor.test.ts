@@ -68,7 +68,7 @@ describe("runtime executor", () => {
 
   it("runs independent partitions at the same time and records a trace with a track per device", async () => {
     const pkg = join(dir, "two-branch-trace");
-    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 1 : 0, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
     rt = await loadPackage(pkg, { threads: 1, trace: true });
     const feeds = generateFeeds(rt.manifest.source.inputs, 1, { batch: 64 });
     for (let i = 0; i < 3; i++) await rt.run(feeds);
@@ -83,7 +83,7 @@ describe("runtime executor", () => {
     for (const s of stats) expect(s.busyMs).to.be.greaterThan(0);
   });
 
-  it("accepts ort tensors of every common dtype through the wire (int64 model)", async () => {
+  it("runs a plain model (no annotations) as one partition on the CPU", async () => {
     const model = join(dir, "plain-tiny.onnx");
     const { copyFileSync } = await import("node:fs");
     copyFileSync(TINY_CNN, model);

@@ -13,7 +13,7 @@ describe("runtime package loading", () => {
   let good: Record<string, unknown>;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sparoa-pkg-"));
-    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), join(dir, "p"), (n) => ({ partition: n.name.startsWith("right") ? 1 : 0, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), join(dir, "p"), (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
     good = JSON.parse(readFileSync(join(dir, "p", "manifest.json"), "utf8"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,24 +1,34 @@
-// Packages made by hand (before and besides the partitioner): cut a model along a node ->
-// (partition, device) assignment and write partition models + manifest.json into a folder.
+// Packages made by hand: give every node a partition and a device, then cut and write the
+// package with the emitter `sparoa optimize` uses (src/package/emit.ts). Partition labels
+// must follow a topological order of the partition graph (contiguous slices always do).
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Node } from "../../ir/index.ts";
+import { dirname, join } from "node:path";
+import { loadModel, type Node, type Value } from "../../ir/index.ts";
+import { NodeKey } from "../../passes/annotations.ts";
+import { describePartitions } from "../../passes/partitioning.ts";
+import { buildPackage, dataInputs } from "../../src/package/emit.ts";
 import type { PackageManifest } from "../../src/package/manifest.ts";
-import { cutModel } from "../../src/runtime/cut.ts";
+import { resolveValueTypes } from "../../src/package/value-types.ts";
 
 export interface Placement { partition: number; device: string }
 
 export async function writeHandPackage(modelPath: string, dir: string, place: (node: Node, index: number) => Placement): Promise<PackageManifest> {
-  const devices = new Map<number, string>();
-  const cut = await cutModel({
-    source: { path: modelPath },
-    partitionOf: (n, i) => { const p = place(n, i); devices.set(p.partition, p.device); return p.partition; },
-    deviceOf: (l) => devices.get(l)!,
+  const model = loadModel(modelPath);
+  model.graph.nodes.forEach((n, i) => {
+    const p = place(n, i);
+    for (const node of [n, ...n.subgraphs().flatMap((sub) => [...sub.allNodes()])]) {
+      node.annotations.set(NodeKey.partition, p.partition);
+      node.annotations.set(NodeKey.device, p.device);
+    }
   });
-  mkdirSync(dir, { recursive: true });
-  cut.manifest.partitions.forEach((p, i) => writeFileSync(join(dir, p.file), cut.models[i]!));
-  writeFileSync(join(dir, "manifest.json"), JSON.stringify(cut.manifest, null, 2));
-  return cut.manifest;
+  const partitioning = describePartitions(model.graph);
+  const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
+  const { manifest, files } = buildPackage(model, partitioning, await resolveValueTypes(model, needed), { profile: "hand-cut" });
+  for (const [file, bytes] of files) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), bytes);
+  }
+  return manifest;
 }
 
 /** `count` contiguous slices of `total` nodes, alternating between `devices`. */

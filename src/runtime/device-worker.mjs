@@ -1,27 +1,29 @@
 // The body of one device worker thread: it owns the onnxruntime sessions of every partition
 // placed on its logical device, created with that device's providers and thread count, and
 // runs them one at a time (session.run blocks this thread; other devices run in their own).
+// Plain JS, like wire.mjs: a TypeScript loader would cost 0.5-1 s per worker start. The
+// messages it speaks are typed in messages.ts (ToWorker in, FromWorker out).
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { nowMs, type FromWorker, type IoMeta, type SessionSettings, type ToWorker, type WireTensor } from "./messages.ts";
-import { toWire, fromWire } from "./wire.ts";
+import { fromWire, nowMs, toWire } from "./wire.mjs";
 
 const port = parentPort;
-if (!port) throw new Error("device-worker.ts must run in a worker thread");
+if (!port) throw new Error("device-worker.mjs must run in a worker thread");
 
 // Unavailable providers log native errors before throwing; the main thread reports them once.
 ort.env.logLevel = "fatal";
 
-const sessions = new Map<number, ort.InferenceSession>();
-let chain: Promise<void> = Promise.resolve();
+/** @type {Map<number, ort.InferenceSession>} */
+const sessions = new Map();
+let chain = Promise.resolve();
 let closing = false;
 let crashOnNextRun = false;
 
-function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(message, transfer);
+function send(message, transfer = []) {
+  port.postMessage(message, transfer);
 }
 
-function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
+function meta(list) {
   return list.map((m) => ({
     name: m.name,
     type: m.isTensor ? m.type : "non-tensor",
@@ -29,62 +31,63 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   }));
 }
 
-async function load(partitions: Extract<ToWorker, { kind: "load" }>["partitions"], settings: SessionSettings): Promise<void> {
-  const options: ort.InferenceSession.SessionOptions = {
+async function load(partitions, settings) {
+  const options = {
     executionProviders: settings.providers,
     intraOpNumThreads: settings.threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
-    logSeverityLevel: 3,
+    logSeverityLevel: 4, // failures come back to the main thread as one-line errors
+    extra: { session: { intra_op: { allow_spinning: settings.spin ? "1" : "0" } } },
   };
   const loaded = [];
   for (const p of partitions) {
     try {
-      const session = "path" in p.model
-        ? await ort.InferenceSession.create(p.model.path, options)
-        : await ort.InferenceSession.create(p.model.bytes, options);
+      const session = await ort.InferenceSession.create("path" in p.model ? p.model.path : p.model.bytes, options);
       sessions.set(p.id, session);
       loaded.push({ id: p.id, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) });
     } catch (e) {
-      send({ kind: "load-failed", partition: p.id, label: p.label, message: (e as Error).message });
+      send({ kind: "load-failed", partition: p.id, label: p.label, message: e.message });
       return;
     }
   }
   send({ kind: "loaded", sessions: loaded });
 }
 
-async function run(job: number, partition: number, feeds: WireTensor[], fetches: string[], received: number): Promise<void> {
+async function run(job, partition, feeds, fetches, received) {
   if (closing) return; // the main thread has already failed this job
-  if (crashOnNextRun) setImmediate(() => { throw new Error("worker crash requested during a run (test hook)"); });
-  if (crashOnNextRun) return;
+  if (crashOnNextRun) {
+    setImmediate(() => { throw new Error("worker crash requested during a run (test hook)"); });
+    return;
+  }
   const session = sessions.get(partition);
   if (!session) {
     send({ kind: "failed", job, message: `partition ${partition} has no session on this worker` });
     return;
   }
-  const inputs: Record<string, ort.Tensor> = {};
+  const inputs = {};
   for (const f of feeds) inputs[f.name] = fromWire(f);
   const start = nowMs();
-  let results: ort.InferenceSession.ReturnType;
+  let results;
   try {
     results = await session.run(inputs, fetches);
   } catch (e) {
-    send({ kind: "failed", job, message: (e as Error).message.split("\n")[0]! });
+    send({ kind: "failed", job, message: e.message.split("\n")[0] });
     return;
   }
   const end = nowMs();
-  const outputs = fetches.map((name) => toWire(name, results[name]!));
+  const outputs = fetches.map((name) => toWire(name, results[name]));
   send({ kind: "done", job, outputs, received, start, end }, outputs.map((o) => o.data));
 }
 
-async function close(): Promise<void> {
+async function close() {
   for (const s of sessions.values()) await s.release();
   sessions.clear();
   send({ kind: "closed" });
-  port!.close();
+  port.close();
 }
 
-port.on("message", (message: ToWorker) => {
+port.on("message", (message) => {
   const received = nowMs();
   if (message.kind === "crash") {
     // An uncaught exception ends this worker with exit code 1, as a failure in native code would.

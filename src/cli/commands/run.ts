@@ -1,0 +1,75 @@
+// `sparoa run PKG --input NAME=FILE`: run a package (or annotated/plain model) once on the
+// bundled runtime and write its outputs as .npy files or JSON.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import type * as ort from "onnxruntime-node";
+import { npyBytes } from "../../io/npy.ts";
+import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
+import { generateFeeds } from "../../runtime/generate-inputs.ts";
+import { writeAtomic } from "../output.ts";
+import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
+import { parseDims, readInputs } from "../tensor-args.ts";
+
+interface RunArgs extends RuntimeFlags { package: string; input?: string[]; output?: string; json: boolean }
+
+function outputJson(t: ort.Tensor): { dtype: string; shape: number[]; data: (number | string)[] } {
+  const data = t.data as ArrayLike<number | bigint>;
+  return { dtype: t.type, shape: t.dims.map(Number), data: Array.from(data, (v) => (typeof v === "bigint" ? v.toString() : Number.isFinite(v) ? v : String(v))) };
+}
+
+/** Output names can hold '/', ':' and the like; file names cannot. */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, "_") || "output";
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run <package>",
+  describe: "run a package (folder with manifest.json), a device-annotated model or a plain model once on the bundled runtime",
+  builder: (y) => withRuntimeFlags(y as Argv<object>)
+    .positional("package", { type: "string", demandOption: true, describe: "package folder, or an .onnx model" })
+    .option("input", { alias: "i", type: "string", array: true, describe: "NAME=FILE (.npy or TensorProto .pb); generated from --seed when none is given" })
+    .option("output", { alias: "o", type: "string", describe: "folder for one NAME.npy per output" })
+    .option("json", { type: "boolean", default: false, describe: "print devices, timings and outputs as JSON" })
+    .example("$0 run out/ --input x=x.npy -o results/", "write results/<output>.npy")
+    .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
+    .example("$0 run model.onnx --dim batch=4 --trace run.json", "seeded inputs, Chrome trace of the run") as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    const given = readInputs(argv.input);
+    const runtime = await openRuntime(argv.package, argv);
+    try {
+      const feeds = Object.keys(given).length > 0 ? given : generateFeeds(runtime.manifest.source.inputs, argv.seed, parseDims(argv.dim));
+      const t0 = performance.now();
+      let outputs: Record<string, ort.Tensor>;
+      try {
+        outputs = await runtime.run(feeds);
+      } catch (e) {
+        throw asCliError(e);
+      }
+      const ms = performance.now() - t0;
+      if (argv.output) {
+        mkdirSync(argv.output, { recursive: true });
+        for (const [name, t] of Object.entries(outputs)) writeAtomic(join(argv.output, `${safeFileName(name)}.npy`), npyBytes(fromOrtTensor(name, t)));
+      }
+      if (argv.trace) runtime.trace!.write(argv.trace);
+      if (argv.json) {
+        process.stdout.write(JSON.stringify({
+          package: argv.package, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, ms,
+          outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
+        }) + "\n");
+        return;
+      }
+      for (const line of runtime.describeDevices()) process.stdout.write(`device ${line}\n`);
+      process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms\n`);
+      for (const [name, t] of Object.entries(outputs)) {
+        const head = Array.from((t.data as ArrayLike<number>)).slice(0, 6).map((v) => (typeof v === "number" ? Number(v.toPrecision(5)) : String(v)));
+        const where = argv.output ? ` -> ${join(argv.output, `${safeFileName(name)}.npy`)}` : "";
+        process.stdout.write(`  ${name}: ${t.type}[${t.dims.join(",")}] ${head.join(" ")}${t.size > 6 ? " ..." : ""}${where}\n`);
+      }
+      if (argv.trace) process.stdout.write(`trace: ${argv.trace} (open in ui.perfetto.dev)\n`);
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+

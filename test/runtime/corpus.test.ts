@@ -1,0 +1,111 @@
+// Partitioned runs of real models equal plain onnxruntime on the whole model (rtol 1e-4,
+// atol 1e-5): light corpus architectures and npm-shipped models cut into three partitions on
+// two devices; expanded ONNX node cases cut in two and compared with their output_N.pb.
+import { expect } from "chai";
+import { existsSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { loadModel } from "../../ir/index.ts";
+import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
+import { loadPackage } from "../../src/runtime/runtime.ts";
+import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
+import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { backendCases, lightModels, npmModels, requireBackendTests } from "../support/corpus.ts";
+import { expectClose, plainRun } from "./reference.ts";
+
+/** Thirds of the node list: cpu, gpu (on the CPU here), cpu. */
+function annotateThirds(path: string) {
+  const m = loadModel(path);
+  const n = m.graph.nodes.length;
+  m.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.device", ["cpu", "gpu", "cpu"][Math.min(2, Math.floor((i * 3) / n))]!));
+  return m;
+}
+
+/** Inputs the npm models need beyond seeded noise (Silero: 512 samples at 16 kHz). */
+function npmFeeds(specs: { name: string; dtype: string; shape: (number | string | null)[] | null }[]): Record<string, ort.Tensor> {
+  const feeds = generateFeeds(specs.map((s) => ({ ...s, shape: s.name === "state" ? [2, 1, 128] : s.name === "input" ? [1, 512] : s.shape })), 1, {
+    "p2o.DynamicDimension.0": 1, "p2o.DynamicDimension.1": 64, "p2o.DynamicDimension.2": 96,
+  });
+  const sr = specs.find((s) => s.name === "sr");
+  if (sr) feeds.sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
+  return feeds;
+}
+
+// The biggest light models take 10-20 s each on 2 shared cores; SPAROA_SLOW_TESTS=1 adds them.
+const SLOW = new Set(["light_vgg19.onnx", "light_bvlc_alexnet.onnx", "light_zfnet512.onnx", "light_densenet121.onnx"]);
+
+describe("runtime on the corpus (partitioned == whole model)", function () {
+  for (const path of lightModels()) {
+    const name = basename(path);
+    it(`light model ${name}: 3 partitions on cpu/gpu/cpu`, async function () {
+      requireBackendTests(this);
+      if (SLOW.has(name) && !process.env.SPAROA_SLOW_TESTS) { console.log(`      (skipped: slow; set SPAROA_SLOW_TESTS=1)`); this.skip(); }
+      const rt = await loadPackage(annotateThirds(path), { deviceMap: "gpu=cpu", threads: 1 });
+      try {
+        // The partitioner may fold constant-only thirds away (weights are recomputed, not moved).
+        expect(rt.manifest.partitions.length).to.be.greaterThanOrEqual(2);
+        expect(new Set(rt.manifest.partitions.map((p) => p.device))).to.deep.equal(new Set(["cpu", "gpu"]));
+        const feeds = generateFeeds(rt.manifest.source.inputs, 1);
+        expectClose(await rt.run(feeds), await plainRun(path, feeds), 1e-4, 1e-5, name);
+      } finally {
+        await rt.close();
+      }
+    });
+  }
+
+  it("has the npm-shipped models (PP-OCRv4, Silero VAD)", () => {
+    expect(npmModels().length).to.be.greaterThanOrEqual(7);
+  });
+  for (const path of npmModels()) {
+    it(`npm model ${basename(path)}: 3 partitions on cpu/gpu/cpu`, async () => {
+      const rt = await loadPackage(annotateThirds(path), { deviceMap: "gpu=cpu", threads: 1 });
+      try {
+        const feeds = npmFeeds(rt.manifest.source.inputs);
+        expectClose(await rt.run(feeds), await plainRun(path, feeds), 1e-4, 1e-5, basename(path));
+      } finally {
+        await rt.close();
+      }
+    });
+  }
+
+  it("expanded ONNX node cases, cut in two, equal output_N.pb within ONNX's tolerances", async function () {
+    requireBackendTests(this);
+    const cases = backendCases("node").filter((d) => d.endsWith("_expanded")).filter((_, i) => i % 30 === 0);
+    let compared = 0;
+    const skipped: string[] = [];
+    for (const dir of cases) {
+      const data = join(dir, "test_data_set_0");
+      const model = loadModel(join(dir, "model.onnx"));
+      const n = model.graph.nodes.length;
+      if (n < 2) { skipped.push(`${basename(dir)} (one node)`); continue; }
+      model.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.device", i < n / 2 ? "cpu" : "gpu"));
+      const inputs = model.graph.inputs.filter((v) => !v.initializer);
+      const files = readdirSync(data).filter((f) => /^input_\d+\.pb$/.test(f)).sort((a, b) => Number(a.slice(6, -3)) - Number(b.slice(6, -3)));
+      let feeds: Record<string, ort.Tensor>;
+      try {
+        feeds = Object.fromEntries(files.map((f, i) => [inputs[i]!.name, toOrtTensor(readTensorFile(join(data, f)))]));
+        await plainRun(join(dir, "model.onnx"), feeds); // cases onnxruntime itself cannot run are not ours to judge
+      } catch (e) {
+        skipped.push(`${basename(dir)} (${(e as Error).message.split("\n")[0]!.slice(0, 60)})`);
+        continue;
+      }
+      const rt = await loadPackage(model, { deviceMap: "gpu=cpu", threads: 1 });
+      try {
+        const out = await rt.run(feeds);
+        const expected: Record<string, ort.Tensor> = {};
+        model.graph.outputs.forEach((v, i) => {
+          const file = join(data, `output_${i}.pb`);
+          if (existsSync(file)) expected[v.name] = toOrtTensor(readTensorFile(file));
+        });
+        for (const name of Object.keys(out)) if (!(name in expected)) delete out[name];
+        expectClose(out, expected, 1e-3, 1e-7, basename(dir));
+        compared++;
+      } finally {
+        await rt.close();
+      }
+    }
+    console.log(`      ${compared} of ${cases.length} sampled expanded cases compared; skipped: ${skipped.length ? skipped.join(", ") : "none"}`);
+    expect(compared + skipped.length).to.equal(cases.length);
+    expect(compared).to.be.at.least(cases.length / 2);
+  });
+});
