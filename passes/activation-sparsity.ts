@@ -4,7 +4,7 @@
 // Definitions and the combined `sparsity` are in docs/sparsity.md.
 //
 // Options: samples=N (8), seed=S (0), inputs=NAME=FILE;NAME=FILE (user data, one sample per
-// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=32,
+// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=N (default max(32, weight MiB / 2)),
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
 import type { Graph } from "../ir/graph.ts";
@@ -14,7 +14,7 @@ import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "./annotations.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass, registerPass } from "./registry.ts";
-import { calibrate, DEFAULT_CHUNK_BYTES, DEFAULT_SAMPLES } from "./support/calibrate.ts";
+import { calibrate, DEFAULT_SAMPLES } from "./support/calibrate.ts";
 import { CalibrationInputError, parseCalibrationFile, parseInputShape } from "./support/calibration-inputs.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 
@@ -91,7 +91,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
       const samples = numberOption(options, "samples", DEFAULT_SAMPLES, (n) => Number.isInteger(n) && n >= 1, "a whole number of samples >= 1");
       const seed = numberOption(options, "seed", 0, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       const eps = numberOption(options, "eps", 0, (n) => n >= 0, "a number >= 0");
-      const chunkMb = numberOption(options, "chunk-mb", DEFAULT_CHUNK_BYTES / 2 ** 20, (n) => n > 0, "a size in MiB > 0");
+      const chunkMb = options["chunk-mb"] === undefined ? undefined : numberOption(options, "chunk-mb", 0, (n) => n > 0, "a size in MiB > 0");
       const onUnrunnable = options["if-unrunnable"] ?? "fail";
       if (onUnrunnable !== "fail" && onUnrunnable !== "warn") throw new Error(`option if-unrunnable=${onUnrunnable}: expected fail or warn`);
       const files = new Map<string, string[]>();
@@ -108,7 +108,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
       let summary;
       try {
         summary = await calibrate(model, {
-          files, samples, seed, inputShapes, values: observed, chunkBytes: chunkMb * 2 ** 20,
+          files, samples, seed, inputShapes, values: observed, chunkBytes: chunkMb === undefined ? undefined : chunkMb * 2 ** 20,
           onProgress: (done, total) => ctx.progress("activation sparsity", done, total),
         }, (o) => {
           let c = counts.get(o.value);

@@ -32,7 +32,11 @@ export interface CalibrationOptions {
   inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
   values?: readonly Value[];
-  /** Most bytes of fetched values per onnxruntime run (default 32 MiB). */
+  /**
+   * Most bytes of fetched values per onnxruntime run. Default: max(32 MiB, half the weight bytes),
+   * since the weights are resident twice anyway (IR + onnxruntime): weight-heavy models (VGG) run
+   * in one pass, activation-heavy ones (ResNet) in chunks. Measured in docs/benchmarks.md.
+   */
   chunkBytes?: number;
   /** Called after each sample of each chunk (`total` = chunks x samples). */
   onProgress?: (done: number, total: number) => void;
@@ -53,7 +57,14 @@ export interface Observation {
 export interface CalibrationSummary { samples: number; chunks: number; runs: number; observedValues: number }
 
 export const DEFAULT_SAMPLES = 8;
-export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
+export const MIN_CHUNK_BYTES = 32 * 2 ** 20;
+
+/** max(32 MiB, half the bytes of the main graph's initializers). */
+export function defaultChunkBytes(model: Model): number {
+  let weights = 0;
+  for (const v of model.graph.initializers.values()) weights += v.initializer?.byteLength ?? 0;
+  return Math.max(MIN_CHUNK_BYTES, weights / 2);
+}
 
 /** Adds `values` as graph outputs (name only); returns a function that restores the output list. */
 export function exposeValues(model: Model, values: Iterable<Value>): () => void {
@@ -129,7 +140,7 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
     probe = await createCalibrationSession(model, byName.values());
     sizes = ortSizes(probe, byName, symbols);
   }
-  const chunks = chunkBySize(sizes, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const chunks = chunkBySize(sizes, options.chunkBytes ?? defaultChunkBytes(model));
   if (probe && chunks.length > 1) {
     await probe.release();
     probe = undefined;

@@ -44,7 +44,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })
     .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
     .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
-    .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default 32)" })
+    .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default max(32, half the weight MiB))" })
     .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
     .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
     .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
