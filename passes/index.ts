@@ -1,7 +1,11 @@
 // Importing this registers every pass and named pipeline.
 import "./dce.ts";
 import "./canonicalize.ts";
+import "./shape-inference.ts";
+import "./cost.ts";
+import "./weight-sparsity.ts";
 import "./activation-sparsity.ts";
+import "./partition.ts";
 import { registerPipeline } from "./registry.ts";
 
 registerPipeline("cleanup", "canonicalize,dce", "sort topologically, then remove dead code");

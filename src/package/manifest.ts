@@ -40,6 +40,8 @@ export interface PackageManifest {
     thresholds?: { sparsity: number; intensity: number };
     predictedMs?: number;
     baselines?: Record<string, number>;
+    /** The input shapes the plan was made for (after --input-shape); partitions accept what the source accepts. */
+    inputShapes?: Record<string, (number | string | null)[] | null>;
   };
   /** Also written: the whole model with per-node sparoa.* metadata_props. */
   annotatedModel?: string;

@@ -1,0 +1,86 @@
+// Binding input shapes: `NAME=1x3x224x224` (CLI `--input-shape`, repeatable) or, inside a
+// pipeline string where commas separate options, `shape-inference{input-shape=x=1x3x224x224;y=2x4}`.
+// `NAME:DIMS` is accepted too when the name has no '='. A dim may be `?` to keep what the model
+// declares. Binding an input's symbolic dim binds that symbol everywhere (e.g. `batch` in
+// every input and value_info that uses it).
+import { didYouMean } from "../../ir/names.ts";
+import type { Graph } from "../../ir/graph.ts";
+import { formatShape, type Dim } from "../../ir/types.ts";
+
+export class InputShapeError extends Error {}
+
+export interface InputShape { name: string; dims: (number | null)[] }
+
+/** Parses one or more specs (each may hold several entries separated by ';'). */
+export function parseInputShapes(specs: string | readonly string[]): InputShape[] {
+  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((s) => s.split(";")).map((s) => s.trim()).filter((s) => s !== "");
+  const seen = new Set<string>();
+  return entries.map((entry) => {
+    const eq = entry.lastIndexOf("=");
+    const at = eq >= 0 ? eq : entry.lastIndexOf(":");
+    if (at <= 0) throw new InputShapeError(`input shape '${entry}' must look like NAME=1x3x224x224`);
+    const name = entry.slice(0, at).trim();
+    const text = entry.slice(at + 1).trim();
+    const dims = text === "" || text === "scalar" ? [] : text.split(/x/i).map((d) => {
+      const t = d.trim();
+      if (t === "?") return null;
+      if (!/^\d+$/.test(t)) throw new InputShapeError(`input shape '${entry}': dim '${t}' is not a non-negative integer or '?'`);
+      return Number(t);
+    });
+    if (seen.has(name)) throw new InputShapeError(`input shape for '${name}' is given twice`);
+    seen.add(name);
+    return { name, dims };
+  });
+}
+
+/** The spec text of parsed shapes, for building a pipeline option from CLI flags. */
+export function formatInputShapes(shapes: readonly InputShape[]): string {
+  return shapes.map((s) => `${s.name}=${s.dims.length === 0 ? "scalar" : s.dims.map((d) => (d === null ? "?" : String(d))).join("x")}`).join(";");
+}
+
+export interface Binding {
+  /** New shapes for the graph inputs named. */
+  inputs: Map<string, Dim[]>;
+  /** Symbolic dims fixed by the binding. */
+  symbols: Map<string, number>;
+}
+
+/**
+ * Checks shapes against the graph's real (non-initializer) inputs and works out which symbols
+ * they fix. Throws InputShapeError with a one-line message naming the input.
+ */
+export function resolveInputShapes(graph: Graph, shapes: readonly InputShape[]): Binding {
+  const real = graph.inputs.filter((v) => !graph.initializers.has(v.name));
+  const byName = new Map(real.map((v) => [v.name, v]));
+  const symbols = new Map<string, number>();
+  const boundBy = new Map<string, string>();
+  const inputs = new Map<string, Dim[]>();
+  for (const { name, dims } of shapes) {
+    const v = byName.get(name);
+    if (!v) {
+      throw new InputShapeError(`--input-shape names '${name}', which is not an input of the model${didYouMean(name, byName.keys())}; inputs: ${real.map((r) => r.name).join(", ") || "(none)"}`);
+    }
+    const declared = v.type?.kind === "tensor" ? v.type.shape : undefined;
+    if (declared && declared.length !== dims.length) {
+      throw new InputShapeError(`--input-shape '${name}' gives ${dims.length} dims, but the input has rank ${declared.length} ${formatShape(declared)}`);
+    }
+    const shape: Dim[] = dims.map((d, i) => {
+      const was = declared?.[i] ?? null;
+      if (d === null) return was;
+      if (typeof was === "number" && was !== d) {
+        throw new InputShapeError(`--input-shape '${name}': dim ${i} is fixed to ${was} by the model ${formatShape(declared)}, cannot bind it to ${d}`);
+      }
+      if (typeof was === "string") {
+        const prior = symbols.get(was);
+        if (prior !== undefined && prior !== d) {
+          throw new InputShapeError(`--input-shape '${name}': dim '${was}' is bound to ${prior} by '${boundBy.get(was)}' and to ${d} here`);
+        }
+        symbols.set(was, d);
+        boundBy.set(was, name);
+      }
+      return d;
+    });
+    inputs.set(name, shape);
+  }
+  return { inputs, symbols };
+}

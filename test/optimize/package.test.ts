@@ -1,0 +1,134 @@
+// Partition + emit + check with device labels assigned by hand or at random: every partition
+// model loads in onnxruntime on its own, the package reproduces the original's outputs
+// exactly with graph optimisations off (and within rtol 1e-4 / atol 1e-5 with them on), and
+// the annotated whole model loads and carries its sparoa.* metadata_props.
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataType, Tensor, loadModel, saveModel, type Model } from "../../ir/index.ts";
+import { decodeModel } from "../../ir/onnx/proto.ts";
+import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { NodeKey } from "../../passes/annotations.ts";
+import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
+import { bindInputShapes, parseInputShapes } from "../../src/cli/input-shapes.ts";
+import { checkPackage, type CheckOptions } from "../../src/package/check.ts";
+import { checkInputs } from "../../src/package/check-inputs.ts";
+import { dataInputs, EMIT_IR_VERSION } from "../../src/package/emit.ts";
+import { copyAnnotations, packageModel } from "../../src/package/package-model.ts";
+import { PACKAGE_SCHEMA, type PackageManifest } from "../../src/package/manifest.ts";
+import { writeFolderAtomic } from "../../src/package/write.ts";
+import { lightModels, npmModels, requireBackendTests } from "../support/corpus.ts";
+import { capturingIfModel, randomDagModel } from "../support/random-dag.ts";
+
+const EXACT: CheckOptions = { rtol: 0, atol: 0, optimization: "disabled" };
+const OPTIMISED: CheckOptions = { rtol: 1e-4, atol: 1e-5, optimization: "all" };
+
+/** Shapes and fixed inputs the npm models need (dynamic dims, Silero's sample rate). */
+export const NPM_BINDINGS: Record<string, { shapes: string; inputs?: string[] }> = {
+  "ch_PP-OCRv4_det_infer.onnx": { shapes: "x=1x3x64x64" },
+  "ch_PP-OCRv4_rec_infer.onnx": { shapes: "x=1x3x48x160" },
+  "ch_ppocr_mobile_v2.0_cls_infer.onnx": { shapes: "x=1x3x48x192" },
+  "silero_vad.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
+  "silero_vad_16k_op15.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
+  "silero_vad_half.onnx": { shapes: "input=1x512,state=2x1x128" },
+  "silero_vad_op18_ifless.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
+};
+
+const work = mkdtempSync(join(tmpdir(), "sparoa-package-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** The optimize flow with hand-made labels: label and partition a (bound) copy, cut the file's own model. */
+async function emit(file: string, name: string, label: (m: Model) => void, shapes?: string): Promise<{ dir: string; manifest: PackageManifest; analysed: Model }> {
+  const analysed = loadModel(file);
+  if (shapes) expect(bindInputShapes(analysed, parseInputShapes([shapes]))).to.deep.equal([]);
+  label(analysed);
+  applyPartitions(analysed.graph, assignPartitions(analysed.graph));
+  const { files } = await packageModel(loadModel(file), analysed, { profile: "hand-labelled" });
+  const dir = join(work, name);
+  writeFolderAtomic(dir, files.files);
+  return { dir, manifest: files.manifest, analysed };
+}
+
+const keepLabels = (labelled: Model) => (m: Model) => copyAnnotations(labelled, m);
+
+function labelRandomly(model: Model, seed: number): void {
+  const rand = seededRandom(seed);
+  for (const n of model.graph.nodes) n.annotations.set(NodeKey.device, rand() < 0.5 ? "cpu" : "gpu");
+}
+
+describe("package emit and --check", () => {
+  it("reproduces 12 random DAGs bit-exactly, with constants recomputed per partition", async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const model = randomDagModel({ nodes: 10 + seed * 3, seed, constants: 3 });
+      const file = join(work, `dag${seed}.onnx`);
+      saveModel(model, file);
+      const { dir, manifest } = await emit(file, `dag${seed}`, keepLabels(model));
+      const r = await checkPackage(file, dir, checkInputs(dataInputs(model), [], seed), EXACT);
+      expect(r.ok, `seed ${seed}: ${JSON.stringify(r.outputs)}`).to.equal(true);
+      manifest.partitions.forEach((p, i) => {
+        expect(p.id).to.equal(i);
+        p.dependsOn.forEach((d) => expect(d).to.be.lessThan(i));
+      });
+    }
+  });
+
+  it("runs an If node's partition with its captured GPU value, both branches", async () => {
+    const model = capturingIfModel();
+    const file = join(work, "if.onnx");
+    saveModel(model, file);
+    const { dir, manifest } = await emit(file, "if", keepLabels(model));
+    expect(manifest.partitions.map((p) => p.device)).to.deep.equal(["gpu", "cpu", "gpu"]);
+    expect(manifest.boundaries.map((b) => b.name)).to.include("relu_gpu_out0");
+    for (const flag of [0, 1]) {
+      const inputs = checkInputs(dataInputs(model), [], 3);
+      inputs.set("flag", Tensor.fromArray("flag", DataType.BOOL, [], Uint8Array.of(flag)));
+      const r = await checkPackage(file, dir, inputs, EXACT);
+      expect(r.ok, JSON.stringify(r.outputs)).to.equal(true);
+    }
+  });
+
+  it("writes a manifest per sparoa.package.v1 and an annotated model with sparoa.* metadata_props at IR >= 10", async () => {
+    const { dir, manifest } = await emit("fixtures/tiny-cnn.onnx", "tiny", (m) => labelRandomly(m, 4));
+    const onDisk = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as PackageManifest;
+    expect(onDisk).to.deep.equal(manifest);
+    expect(onDisk.schema).to.equal(PACKAGE_SCHEMA);
+    expect(onDisk.source.inputs).to.deep.equal([{ name: "image", dtype: "f32", shape: [1, 3, 32, 32] }]);
+    for (const b of onDisk.boundaries) {
+      expect(onDisk.partitions[b.from]!.outputs).to.include(b.name);
+      for (const t of b.to) {
+        expect(onDisk.partitions[t]!.inputs).to.include(b.name);
+        expect(onDisk.partitions[t]!.device).to.not.equal(onDisk.partitions[b.from]!.device);
+      }
+    }
+    const annotated = decodeModel(readFileSync(join(dir, onDisk.annotatedModel!)));
+    expect(Number(annotated.irVersion)).to.be.at.least(EMIT_IR_VERSION);
+    for (const n of annotated.graph!.node) {
+      const meta = Object.fromEntries(n.metadataProps.map((e) => [e.key, e.value]));
+      expect(meta["sparoa.device"], n.name).to.be.oneOf(["cpu", "gpu"]);
+      expect(Number(meta["sparoa.partition"]), n.name).to.be.at.least(0);
+    }
+    const partition = decodeModel(readFileSync(join(dir, onDisk.partitions[0]!.file)));
+    expect(partition.graph!.input.every((i) => i.type !== undefined)).to.equal(true);
+  });
+
+  it("reproduces every light-corpus and npm model under random labels (exact, and within 1e-4 optimised)", async function () {
+    requireBackendTests(this);
+    const files = [...lightModels(), ...npmModels()];
+    let partitions = 0;
+    for (const [i, f] of files.entries()) {
+      const name = f.split("/").pop()!;
+      const binding = NPM_BINDINGS[name];
+      const { dir, manifest, analysed } = await emit(f, `m${i}`, (m) => labelRandomly(m, i + 1), binding?.shapes);
+      partitions += manifest.partitions.length;
+      const inputs = checkInputs(dataInputs(analysed), binding?.inputs ?? [], i);
+      const exact = await checkPackage(f, dir, inputs, EXACT);
+      expect(exact.ok, `${name}: ${JSON.stringify(exact.outputs)}`).to.equal(true);
+      if (i % 4 === 0) {
+        const optimised = await checkPackage(f, dir, inputs, OPTIMISED);
+        expect(optimised.ok, `${name} optimised: ${JSON.stringify(optimised.outputs)}`).to.equal(true);
+      }
+    }
+    console.log(`      ${files.length} models, ${partitions} partitions, all load; outputs bit-identical with optimisations off`);
+  });
+});
