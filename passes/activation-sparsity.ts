@@ -7,30 +7,16 @@
 // file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=N (default max(32, weight MiB / 2)),
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
-import type { Graph } from "../ir/graph.ts";
 import type { Model } from "../ir/model.ts";
 import type { NumericArray } from "../ir/tensor.ts";
 import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "./annotations.ts";
+import { ConstantOracle } from "./constants.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass, registerPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES } from "./support/calibrate.ts";
 import { CalibrationInputError, parseCalibrationFile, parseInputShape } from "./support/calibration-inputs.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
-
-/** Ops whose output changes from run to run even with constant inputs. */
-const NONDETERMINISTIC = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]);
-
-/** Values fixed before any input arrives: initializers and outputs of nodes that read only such values. */
-export function constantValues(graph: Graph): Set<Value> {
-  const constant = new Set<Value>([...graph.initializers.values()]);
-  for (const node of graph.nodes) { // topological order: producers first
-    if (NONDETERMINISTIC.has(node.opType) || node.subgraphs().length > 0) continue;
-    if (node.inputs.length === 0 && node.opType !== "Constant") continue;
-    if (node.inputs.every((v) => v === null || constant.has(v))) for (const out of node.outputs) constant.add(out);
-  }
-  return constant;
-}
 
 interface Counts { zeros: number; near: number; total: number; dtype?: number }
 
@@ -102,8 +88,9 @@ export function activationSparsityPass(options: PassOptions): Pass {
       const inputShapes = new Map(listOption(options["input-shape"]).map(parseInputShape));
 
       const graph = model.graph;
-      const constant = constantValues(graph);
-      const observed = graph.nodes.flatMap((n) => n.outputs).filter((v) => v.name !== "" && !constant.has(v));
+      // The same line between weights and activations as the cost and weight-sparsity passes.
+      const oracle = new ConstantOracle();
+      const observed = graph.nodes.flatMap((n) => n.outputs).filter((v) => v.name !== "" && !oracle.isConstant(v));
       const counts = new Map<Value, Counts>();
       let summary;
       try {
@@ -127,7 +114,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
         if (eps > 0) value.annotations.set(ValueKey.nearZeroFraction, c.near / c.total);
       }
       // Only floating-point values are activations; indices, shapes and masks are not.
-      const isActivation = (v: Value | null): v is Value => v !== null && !constant.has(v) && isFloatType(counts.get(v)?.dtype ?? DataType.UNDEFINED);
+      const isActivation = (v: Value | null): v is Value => v !== null && !oracle.isConstant(v) && isFloatType(counts.get(v)?.dtype ?? DataType.UNDEFINED);
       let annotated = 0;
       for (const node of graph.nodes) {
         ctx.at(node);
