@@ -4,33 +4,19 @@
 // Definitions and the combined `sparsity` are in docs/sparsity.md.
 //
 // Options: samples=N (8), seed=S (0), inputs=NAME=FILE;NAME=FILE (user data, one sample per
-// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=32,
+// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=N (default max(32, weight MiB / 2)),
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
-import type { Graph } from "../ir/graph.ts";
 import type { Model } from "../ir/model.ts";
 import type { NumericArray } from "../ir/tensor.ts";
 import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "./annotations.ts";
+import { ConstantOracle } from "./constants.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass, registerPass } from "./registry.ts";
-import { calibrate, DEFAULT_CHUNK_BYTES, DEFAULT_SAMPLES } from "./support/calibrate.ts";
+import { calibrate, DEFAULT_SAMPLES } from "./support/calibrate.ts";
 import { CalibrationInputError, parseCalibrationFile, parseInputShape } from "./support/calibration-inputs.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
-
-/** Ops whose output changes from run to run even with constant inputs. */
-const NONDETERMINISTIC = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]);
-
-/** Values fixed before any input arrives: initializers and outputs of nodes that read only such values. */
-export function constantValues(graph: Graph): Set<Value> {
-  const constant = new Set<Value>([...graph.initializers.values()]);
-  for (const node of graph.nodes) { // topological order: producers first
-    if (NONDETERMINISTIC.has(node.opType) || node.subgraphs().length > 0) continue;
-    if (node.inputs.length === 0 && node.opType !== "Constant") continue;
-    if (node.inputs.every((v) => v === null || constant.has(v))) for (const out of node.outputs) constant.add(out);
-  }
-  return constant;
-}
 
 interface Counts { zeros: number; near: number; total: number; dtype?: number }
 
@@ -91,7 +77,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
       const samples = numberOption(options, "samples", DEFAULT_SAMPLES, (n) => Number.isInteger(n) && n >= 1, "a whole number of samples >= 1");
       const seed = numberOption(options, "seed", 0, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       const eps = numberOption(options, "eps", 0, (n) => n >= 0, "a number >= 0");
-      const chunkMb = numberOption(options, "chunk-mb", DEFAULT_CHUNK_BYTES / 2 ** 20, (n) => n > 0, "a size in MiB > 0");
+      const chunkMb = options["chunk-mb"] === undefined ? undefined : numberOption(options, "chunk-mb", 0, (n) => n > 0, "a size in MiB > 0");
       const onUnrunnable = options["if-unrunnable"] ?? "fail";
       if (onUnrunnable !== "fail" && onUnrunnable !== "warn") throw new Error(`option if-unrunnable=${onUnrunnable}: expected fail or warn`);
       const files = new Map<string, string[]>();
@@ -102,13 +88,14 @@ export function activationSparsityPass(options: PassOptions): Pass {
       const inputShapes = new Map(listOption(options["input-shape"]).map(parseInputShape));
 
       const graph = model.graph;
-      const constant = constantValues(graph);
-      const observed = graph.nodes.flatMap((n) => n.outputs).filter((v) => v.name !== "" && !constant.has(v));
+      // The same line between weights and activations as the cost and weight-sparsity passes.
+      const oracle = new ConstantOracle();
+      const observed = graph.nodes.flatMap((n) => n.outputs).filter((v) => v.name !== "" && !oracle.isConstant(v));
       const counts = new Map<Value, Counts>();
       let summary;
       try {
         summary = await calibrate(model, {
-          files, samples, seed, inputShapes, values: observed, chunkBytes: chunkMb * 2 ** 20,
+          files, samples, seed, inputShapes, values: observed, chunkBytes: chunkMb === undefined ? undefined : chunkMb * 2 ** 20,
           onProgress: (done, total) => ctx.progress("activation sparsity", done, total),
         }, (o) => {
           let c = counts.get(o.value);
@@ -127,7 +114,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
         if (eps > 0) value.annotations.set(ValueKey.nearZeroFraction, c.near / c.total);
       }
       // Only floating-point values are activations; indices, shapes and masks are not.
-      const isActivation = (v: Value | null): v is Value => v !== null && !constant.has(v) && isFloatType(counts.get(v)?.dtype ?? DataType.UNDEFINED);
+      const isActivation = (v: Value | null): v is Value => v !== null && !oracle.isConstant(v) && isFloatType(counts.get(v)?.dtype ?? DataType.UNDEFINED);
       let annotated = 0;
       for (const node of graph.nodes) {
         ctx.at(node);

@@ -32,7 +32,11 @@ export interface CalibrationOptions {
   inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
   values?: readonly Value[];
-  /** Most bytes of fetched values per onnxruntime run (default 32 MiB). */
+  /**
+   * Most bytes of fetched values per onnxruntime run. Default: max(32 MiB, half the weight bytes),
+   * since the weights are resident twice anyway (IR + onnxruntime): weight-heavy models (VGG) run
+   * in one pass, activation-heavy ones (ResNet) in chunks. Measured in docs/benchmarks.md.
+   */
   chunkBytes?: number;
   /** Called after each sample of each chunk (`total` = chunks x samples). */
   onProgress?: (done: number, total: number) => void;
@@ -53,7 +57,14 @@ export interface Observation {
 export interface CalibrationSummary { samples: number; chunks: number; runs: number; observedValues: number }
 
 export const DEFAULT_SAMPLES = 8;
-export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
+export const MIN_CHUNK_BYTES = 32 * 2 ** 20;
+
+/** max(32 MiB, half the bytes of the main graph's initializers). */
+export function defaultChunkBytes(model: Model): number {
+  let weights = 0;
+  for (const v of model.graph.initializers.values()) weights += v.initializer?.byteLength ?? 0;
+  return Math.max(MIN_CHUNK_BYTES, weights / 2);
+}
 
 /** Adds `values` as graph outputs (name only); returns a function that restores the output list. */
 export function exposeValues(model: Model, values: Iterable<Value>): () => void {
@@ -120,22 +131,26 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
   const fed = new Set(specs.map((s) => s.value));
   const byName = new Map<string, Value>();
   for (const v of wanted) if (!fed.has(v) && !v.initializer) byName.set(v.name, v);
-  // A first session with every value exposed tells the sizes; when they fit one run it does the work.
-  const probe = await createCalibrationSession(model, byName.values());
-  let chunks: string[][];
-  try {
-    chunks = planChunks(probe, byName, count > 0 ? sample(0) : new Map(), specs, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-  } catch (e) {
-    await probe.release();
-    throw e;
+  // Sizes from the IR's shapes when it knows them all; otherwise a first session with every value
+  // exposed tells them (and, when they fit one run, does the work).
+  const symbols = count > 0 ? symbolSizes(specs, sample(0)) : new Map<string, number>();
+  let sizes = irSizes(byName, symbols);
+  let probe: ort.InferenceSession | undefined;
+  if (!sizes) {
+    probe = await createCalibrationSession(model, byName.values());
+    sizes = ortSizes(probe, byName, symbols);
   }
-  if (chunks.length > 1) await probe.release();
+  const chunks = chunkBySize(sizes, options.chunkBytes ?? defaultChunkBytes(model));
+  if (probe && chunks.length > 1) {
+    await probe.release();
+    probe = undefined;
+  }
   let runs = 0;
   for (let c = 0; c < chunks.length || (c === 0 && count > 0); c++) {
     const chunk = chunks[c] ?? [];
     // One session per chunk: onnxruntime keeps every graph output of a run alive until the run
     // ends, fetched or not, so only a session exposing just this chunk bounds the memory.
-    const session = chunks.length > 1 ? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!)) : probe;
+    const session = probe ?? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!));
     try {
       for (let k = 0; k < count; k++) {
         const inputs = sample(k);
@@ -164,28 +179,54 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
   return { samples: count, chunks: chunks.length, runs, observedValues: byName.size };
 }
 
-/**
- * Groups the tensor outputs onnxruntime reports into runs of at most `budget` bytes, in graph
- * order. Sizes come from onnxruntime's inferred shapes with the sample's symbol sizes; a size
- * still unknown counts as the largest known one.
- */
-function planChunks(session: ort.InferenceSession, byName: ReadonlyMap<string, Value>, inputs: Sample, specs: readonly InputSpec[], budget: number): string[][] {
+interface ValueSize { name: string; bytes: number | undefined }
+
+/** Sizes of symbolic input dimensions in a sample (e.g. batch=1). */
+function symbolSizes(specs: readonly InputSpec[], inputs: Sample): Map<string, number> {
   const symbols = new Map<string, number>();
   for (const s of specs) s.declared?.forEach((d, axis) => { if (typeof d === "string") symbols.set(d, inputs.get(s.name)!.dims[axis]!); });
-  const sizes: { name: string; bytes: number | undefined }[] = [];
+  return symbols;
+}
+
+function byteCount(elemType: number, shape: readonly (number | string | null)[], symbols: ReadonlyMap<string, number>): number | undefined {
+  let elements = 1;
+  for (const d of shape) {
+    const n = typeof d === "number" && d >= 0 ? d : typeof d === "string" ? symbols.get(d) : undefined;
+    if (n === undefined) return undefined;
+    elements *= n;
+  }
+  return byteSize(elemType, elements) || elements * 4; // strings: counted as 4 bytes each
+}
+
+/** Sizes from the IR's types, in graph order; undefined when some value's size is not known there. */
+function irSizes(byName: ReadonlyMap<string, Value>, symbols: ReadonlyMap<string, number>): ValueSize[] | undefined {
+  const sizes: ValueSize[] = [];
+  for (const [name, v] of byName) {
+    const type = v.type;
+    if (type && type.kind !== "tensor" && type.kind !== "unknown") continue; // sequences, maps: not fetched
+    const bytes = type?.kind === "tensor" && type.shape ? byteCount(type.elemType, type.shape, symbols) : undefined;
+    if (bytes === undefined) return undefined;
+    sizes.push({ name, bytes });
+  }
+  return sizes;
+}
+
+/** Sizes from onnxruntime's inferred output shapes, in graph order; non-tensor outputs left out. */
+function ortSizes(session: ort.InferenceSession, byName: ReadonlyMap<string, Value>, symbols: ReadonlyMap<string, number>): ValueSize[] {
   const metadata = new Map(session.outputMetadata.map((m) => [m.name, m] as const));
+  const sizes: ValueSize[] = [];
   for (const name of byName.keys()) { // graph order, so a chunk's nodes come before the next chunk's
     const meta = metadata.get(name);
     if (!meta?.isTensor) continue;
-    let elements: number | undefined = 1;
-    for (const d of meta.shape) {
-      const n = typeof d === "number" && d >= 0 ? d : typeof d === "string" ? symbols.get(d) : undefined;
-      elements = n === undefined || elements === undefined ? undefined : elements * n;
-    }
-    let width = 4;
-    try { width = byteSize(dtypeOfOrt(meta.type), 1); } catch { /* strings: counted as 4 bytes */ }
-    sizes.push({ name: meta.name, bytes: elements === undefined ? undefined : elements * width });
+    let dtype: number | undefined;
+    try { dtype = dtypeOfOrt(meta.type); } catch { dtype = undefined; }
+    sizes.push({ name, bytes: dtype === undefined ? undefined : byteCount(dtype, meta.shape.map((d) => (typeof d === "number" || typeof d === "string" ? d : null)), symbols) });
   }
+  return sizes;
+}
+
+/** Runs of at most `budget` bytes in graph order; a size still unknown counts as the largest known one. */
+function chunkBySize(sizes: readonly ValueSize[], budget: number): string[][] {
   const largest = Math.max(0, ...sizes.map((s) => s.bytes ?? 0));
   const chunks: string[][] = [];
   let current: string[] = [];

@@ -89,9 +89,17 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
     const ring = i >= PALETTE.length ? ` stroke="#000" stroke-width="1.5"` : ` stroke="white" stroke-width="0.8"`;
     out.push(`<circle class="point" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="${radius(p).toFixed(1)}" fill="${colour.get(p.group)}" fill-opacity="0.8"${ring}><title>${escapeXml(`${p.label ?? p.group}: ${fmt(p.x)} FLOP/B, ${fmt(100 * p.y)}%`)}</title></circle>`);
   }
+  // Labels beside their points, nudged up or down (with a leader line) until they overlap no other label.
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
   for (const p of drawn.filter((q) => q.label !== undefined)) {
-    const x = sx(p.x) + radius(p) + 3;
-    out.push(`<text class="label" x="${x.toFixed(1)}" y="${(sy(p.y) + 4).toFixed(1)}" font-size="11" fill="#222" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(p.label!)}</text>`);
+    const px = sx(p.x);
+    const py = sy(p.y);
+    const x = px + radius(p) + 3;
+    const width = 6.2 * p.label!.length;
+    const dy = [0, -13, 13, -26, 26, -39, 39, -52, 52].find((d) => !placed.some((b) => x < b.x1 && x + width > b.x0 && py + d - 9 < b.y1 && py + d + 3 > b.y0)) ?? 0;
+    placed.push({ x0: x, x1: x + width, y0: py + dy - 9, y1: py + dy + 3 });
+    if (dy !== 0) out.push(`<line x1="${px.toFixed(1)}" y1="${py.toFixed(1)}" x2="${(x - 1).toFixed(1)}" y2="${(py + dy - 3).toFixed(1)}" stroke="#777" stroke-width="0.7"/>`);
+    out.push(`<text class="label" x="${x.toFixed(1)}" y="${(py + dy + 4).toFixed(1)}" font-size="11" fill="#222" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(p.label!)}</text>`);
   }
   const lx = W - M.right + 20;
   out.push(`<text x="${lx}" y="${M.top + 4}" font-weight="bold">op type</text>`);

@@ -10,7 +10,7 @@ import "../../passes/index.ts";
 import { NodeKey, ValueKey } from "../../passes/annotations.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
-import { constantValues } from "../../passes/activation-sparsity.ts";
+import { ConstantOracle } from "../../passes/constants.ts";
 import { calibrate, calibrationSamples } from "../../passes/support/calibrate.ts";
 import { CalibrationInputError } from "../../passes/support/calibration-inputs.ts";
 import { npyBytes } from "../../src/io/npy.ts";
@@ -51,7 +51,7 @@ async function independentCounts(path: string, samples: number, seed: number): P
 
 /** Checks every annotation of `model` against the independent counts. Returns how many nodes were compared. */
 function expectSameAsIndependent(model: Model, counts: Map<string, Count>): number {
-  const constant = constantValues(model.graph);
+  const oracle = new ConstantOracle();
   const live = (v: Value) => v.uses.length > 0 || v.isGraphOutput;
   const frac = (vs: Value[]) => {
     const cs = vs.map((v) => counts.get(v.name)).filter((c): c is Count => c !== undefined);
@@ -60,8 +60,8 @@ function expectSameAsIndependent(model: Model, counts: Map<string, Count>): numb
   };
   let compared = 0;
   for (const node of model.graph.nodes) {
-    const ins = node.inputs.filter((v): v is Value => v !== null && !constant.has(v));
-    const outs = node.outputs.filter((v) => !constant.has(v) && live(v));
+    const ins = node.inputs.filter((v): v is Value => v !== null && !oracle.isConstant(v));
+    const outs = node.outputs.filter((v) => !oracle.isConstant(v) && live(v));
     expect(node.annotations.get(NodeKey.inputSparsity), `${node.name} input sparsity`).to.equal(frac(ins));
     expect(node.annotations.get(NodeKey.outputSparsity), `${node.name} output sparsity`).to.equal(frac(outs));
     for (const v of node.outputs) if (counts.has(v.name)) expect(v.annotations.get(ValueKey.zeroFraction), v.name).to.equal(frac([v]));

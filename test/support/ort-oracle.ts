@@ -3,6 +3,7 @@
 // graph optimisations, read session.outputMetadata.
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
+import { exposeValues } from "../../passes/support/calibrate.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
 import { loadModel } from "../../ir/onnx/file.ts";
 import { dtypeOfOrt } from "../../src/runtime/ort-tensor.ts";
@@ -31,17 +32,7 @@ export async function ortInferredShapes(modelPath: string, options: ort.Inferenc
 
 /** Makes every named node output of the main graph a graph output (name only, no type). */
 export function exposeAllValues(model: Model): void {
-  const g = model.graph;
-  const listed = new Set(g.outputs);
-  for (const n of g.nodes) {
-    for (const v of n.outputs) {
-      if (v.name === "" || listed.has(v)) continue;
-      g.outputs.push(v);
-      listed.add(v);
-      // Graph outputs need no type for ORT; clear the exporter's reuse of a stale source.
-      g.outputSources.delete(v);
-    }
-  }
+  exposeValues(model, model.graph.nodes.flatMap((n) => n.outputs));
 }
 
 /** One-thread, fatal-only sessions: 2x faster to create when sweeping thousands of small models. */

@@ -5,7 +5,7 @@ import { loadModel } from "../../../ir/onnx/file.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
-import { bindInputShapes, CalibrationInputError, parseCalibrationFile, parseInputShape } from "../../../passes/support/calibration-inputs.ts";
+import { bindInputShapes, bindLeadingSymbols, CalibrationInputError, parseCalibrationFile, parseInputShape } from "../../../passes/support/calibration-inputs.ts";
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
@@ -44,7 +44,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })
     .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
     .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
-    .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default 32)" })
+    .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default max(32, half the weight MiB))" })
     .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
     .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
     .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
@@ -53,6 +53,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   handler: async (argv) => {
     const model = loadModel(argv.model);
     const shapes = new Map<string, number[]>();
+    const notes: string[] = [];
     const files = new Map<string, string[]>();
     try {
       for (const text of argv["input-shape"] ?? []) {
@@ -70,6 +71,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       checkNumber("chunk-mb", argv["chunk-mb"], (n) => n > 0, "a size in MiB > 0");
       checkNumber("intensity-threshold", argv["intensity-threshold"], (n) => n >= 0, "a number >= 0");
       bindInputShapes(model, shapes);
+      // The same batch=1 default calibration uses, so shapes and costs are concrete too.
+      notes.push(...bindLeadingSymbols(model));
       // Check the calibration data before any pass runs, so a bad file fails fast.
       calibrationSamples(model, { files, samples: argv.samples, seed: argv.seed });
     } catch (e) {
@@ -92,10 +95,11 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
 
     const analysis = analyzeModel(model, { sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"] });
     if (argv.svg) writeAtomic(argv.svg, plot(analysis, argv.model, argv.labels));
+    for (const n of notes) process.stderr.write(`sparoa: note: ${n}\n`);
     for (const w of warnings) process.stderr.write(`sparoa: warning: ${w}\n`);
     if (argv.json) {
       const calibration = files.size > 0 ? { source: "files", files: Object.fromEntries(files) } : { source: "generated", samples: argv.samples, seed: argv.seed };
-      process.stdout.write(JSON.stringify({ model: argv.model, calibration, eps: argv.eps ?? 0, ...analysis, warnings }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ model: argv.model, calibration, eps: argv.eps ?? 0, ...analysis, notes, warnings }, null, 2) + "\n");
     } else {
       process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`));
     }
