@@ -7,6 +7,7 @@ import type { Model } from "../model.ts";
 import type { Tensor } from "../tensor.ts";
 import { modelFromProto } from "./import.ts";
 import { modelToProto, type ExportOptions } from "./export.ts";
+import { chunksLength, encodeModelChunks } from "./chunked-encode.ts";
 import { StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, rebuild, type TensorProto } from "./proto.ts";
 
 /** Protobuf cannot encode a message of 2 GiB or more. */
@@ -87,16 +88,18 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
 
   const tmpModel = join(dirname(full), `.sparoa-tmp-${process.pid}-${basename(full)}`);
   try {
-    const encoded = encodeModel(modelToProto(model, { ...options, mapInitializer: externalize }));
-    if (encoded.length > limit) throw new ModelFileError(`${path}: model is ${encoded.length} bytes, over the protobuf limit; pass an external data threshold`);
-    writeAtomically(tmpModel, encoded);
+    // Pieces, not one buffer: the weights are written from where they already are in memory.
+    const chunks = encodeModelChunks(modelToProto(model, { ...options, mapInitializer: externalize }));
+    const length = chunksLength(chunks);
+    if (length > limit) throw new ModelFileError(`${path}: model is ${length} bytes, over the protobuf limit; pass an external data threshold`);
+    writeChunks(tmpModel, chunks);
     if (dataFd !== undefined) {
       closeSync(dataFd);
       dataFd = undefined;
       renameSync(tmpData, join(dirname(full), dataName));
     }
     renameSync(tmpModel, full);
-    return { bytes: encoded.length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
+    return { bytes: length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
@@ -113,10 +116,10 @@ function initializerBytes(model: Model): number {
   return total;
 }
 
-function writeAtomically(file: string, bytes: Uint8Array): void {
+function writeChunks(file: string, chunks: readonly Uint8Array[]): void {
   const fd = openSync(file, "w");
   try {
-    writeSync(fd, bytes);
+    for (const c of chunks) for (let done = 0; done < c.length;) done += writeSync(fd, c, done, c.length - done);
   } finally {
     closeSync(fd);
   }
