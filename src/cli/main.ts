@@ -6,8 +6,18 @@ import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { CliError, reportAndExit } from "./errors.ts";
+import { profileCommand } from "./commands/profile.ts";
+import { planCommand } from "./commands/plan.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand];
+// One command per line, so branches that add commands merge cleanly.
+const commands = [
+  inspectCommand,
+  convertCommand,
+  passesCommand,
+  analyzeCommand,
+  profileCommand,
+  planCommand,
+];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
