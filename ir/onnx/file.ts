@@ -64,6 +64,11 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;
 
   const tmpData = join(dirname(full), `.sparoa-tmp-${process.pid}-${dataName}`);
+  // Saving over the side file this model reads from (e.g. re-saving in place): its tensors keep
+  // their bytes in memory, because the renamed new file will have other offsets.
+  const target = join(dirname(full), dataName);
+  const readsTarget = (t: Tensor) => t.external !== undefined && model.path !== undefined && resolve(dirname(model.path), t.external.location) === target;
+  for (const g of model.graph.allGraphs()) for (const v of g.initializers.values()) if (readsTarget(v.initializer!)) v.initializer!.pin();
   let dataFd: number | undefined;
   let dataOffset = 0;
   let externalTensors = 0;
