@@ -20,6 +20,7 @@ export class Tensor {
   readonly stringData: readonly Uint8Array[] | undefined;
   private loader: () => Uint8Array;
   private cached: Uint8Array | undefined;
+  private pinned = false;
 
   constructor(init: {
     name: string; dtype: number; dims: readonly number[]; load: () => Uint8Array;
@@ -69,9 +70,15 @@ export class Tensor {
     return this.cached;
   }
 
-  /** Drops cached external bytes so large models need not stay resident. */
+  /** Drops cached external bytes so large models need not stay resident (unless pinned). */
   release(): void {
-    if (this.external) this.cached = undefined;
+    if (this.external && !this.pinned) this.cached = undefined;
+  }
+
+  /** Reads the bytes now and keeps them: the file they come from is about to change. */
+  pin(): void {
+    this.bytes();
+    this.pinned = true;
   }
 
   /** Elements as a typed array (a copy, aligned). float16/bfloat16 come back as Float32Array. */

@@ -28,28 +28,41 @@ export function effectiveInputs(node: Node): Value[] {
 /** Producer-before-consumer order of `graph`'s own nodes; throws CycleError naming a cycle. */
 export function topologicalOrder(graph: Graph): Node[] {
   const nodes = graph.nodes;
+  const n = nodes.length;
   const position = new Map<Node, number>();
-  nodes.forEach((n, i) => position.set(n, i));
-  const pending = new Array<number>(nodes.length).fill(0);
-  const successors: number[][] = nodes.map(() => []);
-  nodes.forEach((node, i) => {
-    const preds = new Set<number>();
-    for (const v of effectiveInputs(node)) {
-      const p = v.producer ? position.get(v.producer) : undefined;
-      if (p !== undefined) preds.add(p);
+  nodes.forEach((node, i) => position.set(node, i));
+  // Edges in flat typed arrays (no Set or array per node: this runs on 100k-node graphs).
+  const predecessors: number[] = [];
+  const pending = new Int32Array(n);
+  const seenBy = new Int32Array(n).fill(-1); // seenBy[p] === i: p already counted as a predecessor of i
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
+    const reads = node.attributes.size === 0 ? node.inputs : effectiveInputs(node);
+    for (const v of reads) {
+      const p = v?.producer ? position.get(v.producer) : undefined;
+      if (p === undefined || seenBy[p] === i) continue;
+      seenBy[p] = i;
+      predecessors.push(p, i);
+      pending[i]!++;
     }
-    for (const p of preds) successors[p]!.push(i);
-    pending[i] = preds.size;
-  });
+  }
+  const successorStart = new Int32Array(n + 1);
+  for (let k = 0; k < predecessors.length; k += 2) successorStart[predecessors[k]! + 1]!++;
+  for (let i = 0; i < n; i++) successorStart[i + 1]! += successorStart[i]!;
+  const successorList = new Int32Array(predecessors.length / 2);
+  const fill = successorStart.slice(0, n);
+  for (let k = 0; k < predecessors.length; k += 2) successorList[fill[predecessors[k]!]!++] = predecessors[k + 1]!;
+  const successors = (i: number) => successorList.subarray(successorStart[i]!, successorStart[i + 1]!);
+
   const heap = new MinHeap();
-  pending.forEach((count, i) => { if (count === 0) heap.push(i); });
+  for (let i = 0; i < n; i++) if (pending[i] === 0) heap.push(i);
   const order: Node[] = [];
   while (heap.size > 0) {
     const i = heap.pop();
     order.push(nodes[i]!);
-    for (const s of successors[i]!) if (--pending[s]! === 0) heap.push(s);
+    for (const s of successors(i)) if (--pending[s]! === 0) heap.push(s);
   }
-  if (order.length < nodes.length) {
+  if (order.length < n) {
     const stuck = new Set<number>();
     pending.forEach((count, i) => { if (count > 0) stuck.add(i); });
     throw new CycleError(graph.name, findCycle(stuck, successors).map((i) => nodes[i]!));
@@ -58,7 +71,7 @@ export function topologicalOrder(graph: Graph): Node[] {
 }
 
 /** One cycle among the nodes Kahn could not order (iterative DFS, colours white/grey/black). */
-function findCycle(stuck: Set<number>, successors: number[][]): number[] {
+function findCycle(stuck: Set<number>, successors: (i: number) => ArrayLike<number>): number[] {
   const colour = new Map<number, 1 | 2>();
   for (const start of stuck) {
     if (colour.has(start)) continue;
@@ -67,7 +80,7 @@ function findCycle(stuck: Set<number>, successors: number[][]): number[] {
     colour.set(start, 1);
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      const succ = successors[top]!.filter((s) => stuck.has(s));
+      const succ = Array.from(successors(top)).filter((s) => stuck.has(s));
       const k = iters[iters.length - 1]!;
       if (k >= succ.length) {
         colour.set(top, 2);

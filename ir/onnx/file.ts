@@ -7,6 +7,7 @@ import type { Model } from "../model.ts";
 import type { Tensor } from "../tensor.ts";
 import { modelFromProto } from "./import.ts";
 import { modelToProto, type ExportOptions } from "./export.ts";
+import { chunksLength, encodeModelChunks } from "./chunked-encode.ts";
 import { StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, rebuild, type TensorProto } from "./proto.ts";
 
 /** Protobuf cannot encode a message of 2 GiB or more. */
@@ -63,6 +64,11 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;
 
   const tmpData = join(dirname(full), `.sparoa-tmp-${process.pid}-${dataName}`);
+  // Saving over the side file this model reads from (e.g. re-saving in place): its tensors keep
+  // their bytes in memory, because the renamed new file will have other offsets.
+  const target = join(dirname(full), dataName);
+  const readsTarget = (t: Tensor) => t.external !== undefined && model.path !== undefined && resolve(dirname(model.path), t.external.location) === target;
+  for (const g of model.graph.allGraphs()) for (const v of g.initializers.values()) if (readsTarget(v.initializer!)) v.initializer!.pin();
   let dataFd: number | undefined;
   let dataOffset = 0;
   let externalTensors = 0;
@@ -87,16 +93,18 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
 
   const tmpModel = join(dirname(full), `.sparoa-tmp-${process.pid}-${basename(full)}`);
   try {
-    const encoded = encodeModel(modelToProto(model, { ...options, mapInitializer: externalize }));
-    if (encoded.length > limit) throw new ModelFileError(`${path}: model is ${encoded.length} bytes, over the protobuf limit; pass an external data threshold`);
-    writeAtomically(tmpModel, encoded);
+    // Pieces, not one buffer: the weights are written from where they already are in memory.
+    const chunks = encodeModelChunks(modelToProto(model, { ...options, mapInitializer: externalize }));
+    const length = chunksLength(chunks);
+    if (length > limit) throw new ModelFileError(`${path}: model is ${length} bytes, over the protobuf limit; pass an external data threshold`);
+    writeChunks(tmpModel, chunks);
     if (dataFd !== undefined) {
       closeSync(dataFd);
       dataFd = undefined;
       renameSync(tmpData, join(dirname(full), dataName));
     }
     renameSync(tmpModel, full);
-    return { bytes: encoded.length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
+    return { bytes: length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
@@ -113,10 +121,10 @@ function initializerBytes(model: Model): number {
   return total;
 }
 
-function writeAtomically(file: string, bytes: Uint8Array): void {
+function writeChunks(file: string, chunks: readonly Uint8Array[]): void {
   const fd = openSync(file, "w");
   try {
-    writeSync(fd, bytes);
+    for (const c of chunks) for (let done = 0; done < c.length;) done += writeSync(fd, c, done, c.length - done);
   } finally {
     closeSync(fd);
   }

@@ -29,32 +29,43 @@ export function printModel(model: Model, options: TextOptions = {}): string {
 
 export function printGraph(graph: Graph, out: string[], indent: string, options: TextOptions, keyword: string): void {
   // Inputs that also have an initializer (IR < 4 style) are defaults, not real inputs: listed with the initializers.
-  const params = graph.inputs.filter((v) => !v.initializer).map((v) => `%${v.name}: ${formatType(v.type)}`);
+  const params = graph.inputs.filter((v) => !v.initializer).map((v) => `${ref(v.name)}: ${formatType(v.type)}`);
   out.push(`${indent}${keyword} @${graph.name || "main"}(${params.join(", ")}) {`);
   const inner = indent + "  ";
+  for (const [k, v] of graph.metadata) out.push(`${inner}metadata ${k}=${JSON.stringify(truncate(v, 80))}`);
+  const inputs = new Set(graph.inputs);
   for (const v of graph.initializers.values()) {
-    const overridable = graph.inputs.includes(v) ? " (overridable input)" : "";
-    out.push(`${inner}%${v.name} = initializer ${summariseTensor(v.initializer!)}${overridable}`);
+    const overridable = inputs.has(v) ? " (overridable input)" : "";
+    out.push(`${inner}${ref(v.name)} = initializer ${summariseTensor(v.initializer!)}${overridable}`);
   }
-  for (const v of graph.sparseInitializers) out.push(`${inner}%${v.name} = sparse_initializer ${summariseSparse(v.sparseInitializer!)}`);
+  for (const v of graph.sparseInitializers) out.push(`${inner}${ref(v.name)} = sparse_initializer ${summariseSparse(v.sparseInitializer!)}`);
   for (const node of graph.nodes) printNode(node, out, inner, options);
-  out.push(`${inner}return ${graph.outputs.map((v) => `%${v.name}`).join(", ")}`);
+  out.push(`${inner}return ${graph.outputs.map((v) => ref(v.name)).join(", ")}`);
   out.push(`${indent}}`);
 }
 
 function printNode(node: Node, out: string[], indent: string, options: TextOptions): void {
-  const results = node.outputs.map((v) => (v.name === "" ? "_" : `%${v.name}`)).join(", ");
-  const args = node.inputs.map((v) => (v ? `%${v.name}` : "_")).join(", ");
+  const results = node.outputs.map((v) => (v.name === "" ? "_" : ref(v.name))).join(", ");
+  const args = node.inputs.map((v) => (v ? ref(v.name) : "_")).join(", ");
   const plainAttrs = [...node.attributes.values()].filter((a) => a.kind !== "graph" && a.kind !== "graphs");
   const attrs = plainAttrs.length > 0 ? ` {${plainAttrs.map((a) => `${a.name}=${formatAttr(a, options)}`).join(", ")}}` : "";
   const types = node.outputs.map((v) => formatType(v.type)).join(", ");
-  const notes = [node.name ? `name=${node.name}` : "", ...(node.hasAnnotations ? [...node.annotations] : []).map(([k, v]) => `${k}=${formatAnnotation(v)}`)]
-    .filter((s) => s !== "").join(" ");
+  const notes = [
+    node.name ? `name=${node.name}` : "",
+    ...(node.hasAnnotations ? [...node.annotations] : []).map(([k, v]) => `${k}=${formatAnnotation(v)}`),
+    ...(node.hasMetadata ? [...node.metadata] : []).map(([k, v]) => `meta.${k}=${JSON.stringify(truncate(v, 40))}`),
+    ...node.outputs.filter((v) => v.hasAnnotations).flatMap((v) => [...v.annotations].map(([k, a]) => `${ref(v.name)}.${k}=${formatAnnotation(a)}`)),
+  ].filter((s) => s !== "").join(" ");
   out.push(`${indent}${results ? `${results} = ` : ""}${node.qualifiedOp}(${args})${attrs} : ${types}${notes ? `  # ${notes}` : ""}`);
   for (const a of node.attributes.values()) {
     const graphs = a.kind === "graph" ? [a.value] : a.kind === "graphs" ? a.value : [];
     for (const g of graphs) printGraph(g, out, indent + "  ", options, a.name);
   }
+}
+
+/** `%name`, or `%"name"` (JSON-quoted) when the name has characters beyond letters, digits and `_ . / : -`. */
+export function ref(name: string): string {
+  return /^[A-Za-z0-9_./:-]+$/.test(name) ? `%${name}` : `%${JSON.stringify(name)}`;
 }
 
 function formatAnnotation(v: unknown): string {

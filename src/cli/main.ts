@@ -23,6 +23,9 @@ const commands = [
   benchCommand,
 ];
 
+// `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+
 try {
   let cli = yargs(hideBin(process.argv))
     .scriptName("sparoa")

@@ -83,6 +83,19 @@ describe("external data", () => {
     await sameOutputs(moved, TINY, TINY);
   });
 
+  it("re-saves a model over its own side file without corrupting the tensors still in memory", async () => {
+    const path = externalTiny();
+    const model = loadModel(path);
+    const before = model.graph.initializers.get("conv2.weight")!.initializer!.toNumbers();
+    // A lower threshold moves more tensors out, so every offset in the new side file changes.
+    const result = saveModel(model, path, { externalDataThreshold: 16 });
+    expect(result.externalTensors).to.equal(6);
+    expect(model.graph.initializers.get("conv2.weight")!.initializer!.toNumbers()).to.deep.equal(before);
+    await sameOutputs(path, TINY, TINY);
+    saveModel(model, join(dir, "again.onnx"));
+    await sameOutputs(join(dir, "again.onnx"), TINY, TINY);
+  });
+
   it("spills to external data when the model is over the size limit (the 2 GB protobuf limit, lowered for the test)", async () => {
     const path = join(dir, "big.onnx");
     const size = statSync(TWO_BRANCH).size; // ~2 MB of weights

@@ -12,6 +12,7 @@ import {
   type ModelFunction,
 } from "../../ir/index.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
+import { encodeModelChunks } from "../../ir/onnx/chunked-encode.ts";
 import { printModel } from "../../ir/print/text.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
@@ -211,6 +212,7 @@ describe("ONNX features through the IR, checked by onnxruntime", () => {
     writeFileSync(path, bytes);
     const model = loadModel(path);
     expect(Buffer.from(modelBytes(model)).equals(Buffer.from(bytes))).to.equal(true);
+    expect(Buffer.concat(encodeModelChunks(decodeModel(bytes), 1)).equals(Buffer.from(bytes)), "file writer's pieces").to.equal(true);
     model.graph.nodes[0]!.name = "renamed"; // the node's message is rebuilt; its unknown field must come along
     const again = decodeModel(modelBytes(model));
     expect(again.graph!.node[0]!.name).to.equal("renamed");
