@@ -11,7 +11,8 @@ import { decodeModel } from "../../ir/onnx/proto.ts";
 import { seededRandom } from "../../fixtures/make-fixtures.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { bindInputShapes, parseInputShapes } from "../../src/cli/input-shapes.ts";
+import { inferShapes, parseInputShapes } from "../../passes/shape-inference.ts";
+import { dynamicInputs } from "../../src/cli/input-shapes.ts";
 import { checkPackage, type CheckOptions } from "../../src/package/check.ts";
 import { checkInputs } from "../../src/package/check-inputs.ts";
 import { dataInputs, EMIT_IR_VERSION } from "../../src/package/emit.ts";
@@ -29,10 +30,10 @@ export const NPM_BINDINGS: Record<string, { shapes: string; inputs?: string[] }>
   "ch_PP-OCRv4_det_infer.onnx": { shapes: "x=1x3x64x64" },
   "ch_PP-OCRv4_rec_infer.onnx": { shapes: "x=1x3x48x160" },
   "ch_ppocr_mobile_v2.0_cls_infer.onnx": { shapes: "x=1x3x48x192" },
-  "silero_vad.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
-  "silero_vad_16k_op15.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
-  "silero_vad_half.onnx": { shapes: "input=1x512,state=2x1x128" },
-  "silero_vad_op18_ifless.onnx": { shapes: "input=1x512,state=2x1x128", inputs: ["sr=16000"] },
+  "silero_vad.onnx": { shapes: "input=1x512;state=2x1x128", inputs: ["sr=16000"] },
+  "silero_vad_16k_op15.onnx": { shapes: "input=1x512;state=2x1x128", inputs: ["sr=16000"] },
+  "silero_vad_half.onnx": { shapes: "input=1x512;state=2x1x128" },
+  "silero_vad_op18_ifless.onnx": { shapes: "input=1x512;state=2x1x128", inputs: ["sr=16000"] },
 };
 
 const work = mkdtempSync(join(tmpdir(), "sparoa-package-"));
@@ -41,7 +42,10 @@ after(() => rmSync(work, { recursive: true, force: true }));
 /** The optimize flow with hand-made labels: label and partition a (bound) copy, cut the file's own model. */
 async function emit(file: string, name: string, label: (m: Model) => void, shapes?: string): Promise<{ dir: string; manifest: PackageManifest; analysed: Model }> {
   const analysed = loadModel(file);
-  if (shapes) expect(bindInputShapes(analysed, parseInputShapes([shapes]))).to.deep.equal([]);
+  if (shapes) {
+    inferShapes(analysed, { inputShapes: parseInputShapes(shapes) });
+    expect(dynamicInputs(analysed)).to.deep.equal([]);
+  }
   label(analysed);
   applyPartitions(analysed.graph, assignPartitions(analysed.graph));
   const { files } = await packageModel(loadModel(file), analysed, { profile: "hand-labelled" });
