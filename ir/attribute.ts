@@ -1,5 +1,5 @@
 // Node attributes. Integers stay bigint: ONNX models use INT64_MAX as a sentinel (Slice ends).
-import type { Tensor } from "./tensor.ts";
+import type { SparseTensor, Tensor } from "./tensor.ts";
 import type { Graph } from "./graph.ts";
 import type { ValueType } from "./types.ts";
 
@@ -18,7 +18,9 @@ export type Attribute = AttrBase & (
   | { kind: "graphs"; value: Graph[] }
   | { kind: "type"; value: ValueType }
   | { kind: "types"; value: ValueType[] }
-  /** Kinds the IR carries without interpreting (sparse tensors, undefined). */
+  | { kind: "sparse_tensor"; value: SparseTensor }
+  | { kind: "sparse_tensors"; value: SparseTensor[] }
+  /** Attribute types the IR carries without interpreting (UNDEFINED, future types). */
   | { kind: "opaque"; value: null }
   /** A reference to an attribute of the enclosing function. */
   | { kind: "ref"; value: string; refType: number }

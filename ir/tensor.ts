@@ -16,12 +16,14 @@ export class Tensor {
   /** The serialized form this tensor came from; export reuses it when the tensor is unchanged. */
   readonly source: unknown;
   readonly external: ExternalLocation | undefined;
+  /** Elements of a string tensor (dtype STRING), as raw bytes: ONNX strings need not be UTF-8. */
+  readonly stringData: readonly Uint8Array[] | undefined;
   private loader: () => Uint8Array;
   private cached: Uint8Array | undefined;
 
   constructor(init: {
     name: string; dtype: number; dims: readonly number[]; load: () => Uint8Array;
-    source?: unknown; external?: ExternalLocation;
+    source?: unknown; external?: ExternalLocation; stringData?: readonly Uint8Array[];
   }) {
     this.name = init.name;
     this.dtype = init.dtype;
@@ -29,6 +31,18 @@ export class Tensor {
     this.loader = init.load;
     this.source = init.source;
     this.external = init.external;
+    this.stringData = init.stringData;
+  }
+
+  static fromStrings(name: string, dims: readonly number[], strings: readonly string[]): Tensor {
+    const data = strings.map((s) => new Uint8Array(Buffer.from(s, "utf8")));
+    return new Tensor({ name, dtype: DataType.STRING, dims, load: () => new Uint8Array(0), stringData: data });
+  }
+
+  /** Elements of a string tensor decoded as UTF-8. */
+  toStrings(): string[] {
+    if (this.dtype !== DataType.STRING) throw new Error(`tensor '${this.name}': not a string tensor`);
+    return (this.stringData ?? []).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8"));
   }
 
   static fromBytes(name: string, dtype: number, dims: readonly number[], bytes: Uint8Array): Tensor {
@@ -106,4 +120,50 @@ function decodeHalf(h: number): number {
   if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/**
+ * A sparse constant (SparseTensorProto): `values` holds the non-zero elements, `indices` their
+ * positions (shape [NNZ] as linear indices, or [NNZ, rank] as coordinates), `dims` the dense shape.
+ */
+export class SparseTensor {
+  constructor(
+    readonly values: Tensor,
+    readonly indices: Tensor,
+    readonly dims: readonly number[],
+    /** The SparseTensorProto it came from; export reuses it while the parts are unchanged. */
+    readonly source?: unknown,
+  ) {}
+
+  get name(): string {
+    return this.values.name;
+  }
+
+  get dtype(): number {
+    return this.values.dtype;
+  }
+
+  /** Number of stored (non-zero) elements. */
+  get nnz(): number {
+    return this.values.dims[0] ?? 0;
+  }
+
+  /** The dense tensor it stands for (numeric types only). */
+  toDense(name = this.name): Tensor {
+    const size = this.dims.reduce((a, b) => a * b, 1);
+    const elem = byteSize(this.dtype, 1);
+    const out = new Uint8Array(size * elem);
+    const values = this.values.bytes();
+    const idx = this.indices.toArray() as ArrayLike<number | bigint>;
+    const rank = this.dims.length;
+    const coordinates = this.indices.dims.length === 2;
+    for (let k = 0; k < this.nnz; k++) {
+      let linear = 0;
+      if (coordinates) for (let d = 0; d < rank; d++) linear = linear * this.dims[d]! + Number(idx[k * rank + d]!);
+      else linear = Number(idx[k]!);
+      if (!(linear >= 0 && linear < size)) throw new Error(`sparse tensor '${this.name}': index ${linear} of element ${k} is outside shape [${this.dims}]`);
+      out.set(values.subarray(k * elem, (k + 1) * elem), linear * elem);
+    }
+    return Tensor.fromBytes(name, this.dtype, this.dims, out);
+  }
 }

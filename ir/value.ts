@@ -2,7 +2,7 @@
 // initializers) and every (node, input index) that reads it, including nodes in subgraphs.
 import type { Node } from "./node.ts";
 import type { Graph } from "./graph.ts";
-import type { Tensor } from "./tensor.ts";
+import type { SparseTensor, Tensor } from "./tensor.ts";
 import type { ValueType } from "./types.ts";
 import type { Annotation } from "./node.ts";
 
@@ -18,8 +18,8 @@ export class Value {
   readonly annotations = new Map<string, Annotation>();
   /** Set for initializers: the constant data. */
   initializer: Tensor | undefined;
-  /** Set for sparse initializers: the serialized SparseTensorProto, carried untouched. */
-  sparseInitializer: unknown;
+  /** Set for sparse initializers: the sparse constant. */
+  sparseInitializer: SparseTensor | undefined;
   /** The node that writes this value, and at which output; null for graph inputs and initializers. */
   producer: Node | null = null;
   outputIndex = -1;

@@ -20,6 +20,8 @@ export const NodeKey = {
   // activation sparsity pass
   inputSparsity: "act_sparsity_in",   // zero fraction of non-constant inputs (element-weighted mean)
   outputSparsity: "act_sparsity_out", // zero fraction of outputs
+  inputNearZero: "act_near_zero_in",   // fraction of |x| < eps in non-constant inputs (only with eps=)
+  outputNearZero: "act_near_zero_out", // fraction of |x| < eps in outputs (only with eps=)
   // combined sparsity used by placement
   sparsity: "sparsity",
   // placement / partitioning
@@ -34,6 +36,7 @@ export const NodeKey = {
 export const ValueKey = {
   shapeSource: "shape_source",      // "static" | "observed" (from a calibration run)
   zeroFraction: "zero_fraction",    // activation sparsity of this value
+  nearZeroFraction: "near_zero_fraction", // fraction of |x| < eps (only with eps=)
 } as const;
 
 export function numberAnnotation(node: Node | Value, key: string): number | undefined {

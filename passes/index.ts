@@ -4,6 +4,7 @@ import "./canonicalize.ts";
 import "./shape-inference.ts";
 import "./cost.ts";
 import "./weight-sparsity.ts";
+import "./activation-sparsity.ts";
 import "./partition.ts";
 import { registerPipeline } from "./registry.ts";
 

@@ -1,7 +1,7 @@
 // The pass manager: runs a pipeline over a model, schedules required analyses that are not
 // valid, invalidates what a changing pass does not preserve, and lets instruments watch.
 import type { Model } from "../ir/model.ts";
-import { PassContext, PassError, type Pass, type PassResult } from "./pass.ts";
+import { PassContext, PassError, type Pass, type PassResult, type ProgressHook } from "./pass.ts";
 import { lookupPass } from "./registry.ts";
 
 /** Hooks around each pass (printing, dumping, timing, verifying), as in MLIR's PassInstrumentation. */
@@ -26,11 +26,18 @@ export interface PassRun {
 
 export class PassManager {
   private readonly instruments: PassInstrument[] = [];
+  private progress: ProgressHook = () => {};
 
   constructor(private readonly pipeline: readonly Pass[]) {}
 
   addInstrument(instrument: PassInstrument): this {
     this.instruments.push(instrument);
+    return this;
+  }
+
+  /** Where passes report progress of long work (the CLI draws a bar). */
+  setProgress(hook: ProgressHook): this {
+    this.progress = hook;
     return this;
   }
 
@@ -66,7 +73,7 @@ export class PassManager {
   private async runOne(pass: Pass, model: Model, runs: PassRun[], valid: Set<string>, scheduled: boolean): Promise<void> {
     const index = runs.length + 1;
     for (const inst of this.instruments) inst.beforePass?.(pass, model, index);
-    const context = new PassContext();
+    const context = new PassContext({}, this.progress);
     const start = performance.now();
     let result: PassResult;
     try {

@@ -25,13 +25,19 @@ export type PassOptions = Readonly<Record<string, string>>;
 
 export type PassFactory = (options: PassOptions) => Pass;
 
+/**
+ * Reports progress of long work inside a pass (`done` of `total` steps under `label`); the CLI
+ * draws it as a progress bar. Passes must not import the CLI, so it arrives through the context.
+ */
+export type ProgressHook = (label: string, done: number, total: number) => void;
+
 /** Handed to a running pass: its options, a log, and where it is (for error reports). */
 export class PassContext {
   /** The node the pass is working on; set through `at()` so failures can name it. */
   currentNode: Node | null = null;
   readonly messages: string[] = [];
 
-  constructor(readonly options: PassOptions = {}) {}
+  constructor(readonly options: PassOptions = {}, readonly progress: ProgressHook = () => {}) {}
 
   at(node: Node): void {
     this.currentNode = node;

@@ -1,12 +1,13 @@
 // IR -> ModelProto. Every element reuses the message it was imported from while it is
 // unchanged, so an untouched model re-encodes byte-identically, and new or edited
-// elements are built fresh.
+// elements are built fresh. `fresh: true` ignores every original message and builds the
+// whole model from the IR alone (tests use it to prove the IR holds everything that matters).
 import { create } from "@bufbuild/protobuf";
 import type { Attribute } from "../attribute.ts";
 import type { Graph } from "../graph.ts";
 import type { Model, ModelFunction } from "../model.ts";
 import type { Node } from "../node.ts";
-import type { Tensor } from "../tensor.ts";
+import type { SparseTensor, Tensor } from "../tensor.ts";
 import { sameType, type ValueType } from "../types.ts";
 import type { Value } from "../value.ts";
 import { typeFromProto } from "./import.ts";
@@ -14,7 +15,7 @@ import {
   AttributeProtoSchema, FunctionProtoSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema,
   StringStringEntryProtoSchema, TensorProtoSchema, TensorShapeProtoSchema, TensorShapeProto_DimensionSchema, TypeProtoSchema,
   TypeProto_MapSchema, TypeProto_OptionalSchema, TypeProto_SequenceSchema, TypeProto_SparseTensorSchema, TypeProto_TensorSchema,
-  ValueInfoProtoSchema, isMessageOf, rebuild,
+  SparseTensorProtoSchema, ValueInfoProtoSchema, isMessageOf, rebuild, type SparseTensorProto,
   type AttributeProto, type GraphProto, type OperatorSetIdProto, type ModelProto, type NodeProto, type StringStringEntryProto, type TensorProto,
   type TypeProto, type ValueInfoProto,
 } from "./proto.ts";
@@ -24,12 +25,19 @@ export interface ExportOptions {
   annotationsAsMetadata?: boolean;
   /** Called for every initializer's proto; lets the file writer move data to external files. */
   mapInitializer?: (tensor: Tensor, proto: TensorProto) => TensorProto;
+  /**
+   * Build every message from the IR, reusing none of the imported ones. Fields the IR does not
+   * model (training_info, device configurations, unknown fields, doc strings of tensors and
+   * type denotations) are dropped; the graph's meaning is kept.
+   */
+  fresh?: boolean;
 }
 
 export function modelToProto(model: Model, options: ExportOptions = {}): ModelProto {
   const x = new Exporter(options);
-  const src = isMessageOf(ModelProtoSchema, model.source) ? model.source : undefined;
-  return rebuild(ModelProtoSchema, model.source, {
+  const source = x.original(model.source);
+  const src = isMessageOf(ModelProtoSchema, source) ? source : undefined;
+  return rebuild(ModelProtoSchema, source, {
     irVersion: BigInt(model.irVersion),
     opsetImport: x.opsets(model.opsetImports, src?.opsetImport),
     producerName: model.producerName,
@@ -65,6 +73,11 @@ export function typeToProto(type: ValueType): TypeProto {
 class Exporter {
   constructor(private readonly options: ExportOptions) {}
 
+  /** The imported message to start from, or nothing when exporting fresh. */
+  original(source: unknown): unknown {
+    return this.options.fresh ? undefined : source;
+  }
+
   opsets(opsets: Map<string, number>, source: OperatorSetIdProto[] | undefined): OperatorSetIdProto[] {
     return [...opsets].map(([domain, version]) =>
       source?.find((o) => o.domain === domain && o.version === BigInt(version))
@@ -77,18 +90,19 @@ class Exporter {
   }
 
   graph(g: Graph): GraphProto {
-    const src = isMessageOf(GraphProtoSchema, g.source) ? g.source : undefined;
+    const source = this.original(g.source);
+    const src = isMessageOf(GraphProtoSchema, source) ? source : undefined;
     const described = new Set<Value>([...g.inputs, ...g.outputs, ...g.initializers.values()]);
     const valueInfo: Value[] = g.valueInfoOrder.filter((v) => v.graph === g);
     const listed = new Set(valueInfo);
     for (const n of g.nodes) {
       for (const v of n.outputs) if (v.type && v.name !== "" && !listed.has(v) && !described.has(v)) valueInfo.push(v);
     }
-    return rebuild(GraphProtoSchema, g.source, {
+    return rebuild(GraphProtoSchema, source, {
       node: g.nodes.map((n) => this.node(n)),
       name: g.name,
       initializer: [...g.initializers.values()].map((v) => this.initializer(v)),
-      sparseInitializer: g.sparseInitializers.map((v) => v.sparseInitializer as GraphProto["sparseInitializer"][number]),
+      sparseInitializer: g.sparseInitializers.map((v) => this.sparse(v.sparseInitializer!, v.name)),
       docString: g.docString,
       input: g.inputs.map((v) => this.valueInfo(v, v.source)),
       output: g.outputs.map((v) => this.valueInfo(v, g.outputSources.get(v) ?? v.source)),
@@ -99,7 +113,8 @@ class Exporter {
   }
 
   valueInfo(v: Value, source: unknown): ValueInfoProto {
-    const src = isMessageOf(ValueInfoProtoSchema, source) && source.name === v.name ? source : undefined;
+    const original = this.original(source);
+    const src = isMessageOf(ValueInfoProtoSchema, original) && original.name === v.name ? original : undefined;
     const type = src && sameType(typeFromProto(src.type), v.type) ? src.type : v.type && typeToProto(v.type);
     return rebuild(ValueInfoProtoSchema, src, {
       name: v.name, type, docString: v.docString, metadataProps: this.metadata(v.metadata, src?.metadataProps),
@@ -107,7 +122,8 @@ class Exporter {
   }
 
   node(n: Node): NodeProto {
-    const src = isMessageOf(NodeProtoSchema, n.source) ? n.source : undefined;
+    const source = this.original(n.source);
+    const src = isMessageOf(NodeProtoSchema, source) ? source : undefined;
     const metadata = new Map(n.metadata);
     if (this.options.annotationsAsMetadata) {
       for (const [k, a] of n.annotations) metadata.set(`sparoa.${k}`, Array.isArray(a) ? JSON.stringify(a) : String(a));
@@ -131,14 +147,24 @@ class Exporter {
   }
 
   tensor(t: Tensor, name = t.name): TensorProto {
-    if (isMessageOf(TensorProtoSchema, t.source)) {
-      return t.source.name === name ? t.source : rebuild(TensorProtoSchema, t.source, { name });
+    const source = this.original(t.source);
+    if (isMessageOf(TensorProtoSchema, source)) {
+      return source.name === name ? source : rebuild(TensorProtoSchema, source, { name });
     }
-    return create(TensorProtoSchema, { name, dataType: t.dtype, dims: t.dims.map(BigInt), rawData: t.bytes() as Uint8Array<ArrayBuffer> });
+    const dims = t.dims.map(BigInt);
+    if (t.stringData) return create(TensorProtoSchema, { name, dataType: t.dtype, dims, stringData: t.stringData as Uint8Array<ArrayBuffer>[] });
+    return create(TensorProtoSchema, { name, dataType: t.dtype, dims, rawData: t.bytes() as Uint8Array<ArrayBuffer> });
+  }
+
+  sparse(s: SparseTensor, name = s.name): SparseTensorProto {
+    const source = this.original(s.source);
+    if (isMessageOf(SparseTensorProtoSchema, source) && source.values?.name === name) return source;
+    return create(SparseTensorProtoSchema, { values: this.tensor(s.values, name), indices: this.tensor(s.indices), dims: s.dims.map(BigInt) });
   }
 
   attribute(a: Attribute): AttributeProto {
-    const src = isMessageOf(AttributeProtoSchema, a.source) && a.source.name === a.name ? a.source : undefined;
+    const source = this.original(a.source);
+    const src = isMessageOf(AttributeProtoSchema, source) && source.name === a.name ? source : undefined;
     if (a.kind === "graph") return rebuild(AttributeProtoSchema, src, { name: a.name, type: 5, g: this.graph(a.value) });
     if (a.kind === "graphs") return rebuild(AttributeProtoSchema, src, { name: a.name, type: 10, graphs: a.value.map((g) => this.graph(g)) });
     if (src) return src;
@@ -155,13 +181,16 @@ class Exporter {
       case "tensors": return create(AttributeProtoSchema, { ...base, type: 9, tensors: a.value.map((t) => this.tensor(t)) });
       case "type": return create(AttributeProtoSchema, { ...base, type: 13, tp: typeToProto(a.value) });
       case "types": return create(AttributeProtoSchema, { ...base, type: 14, typeProtos: a.value.map(typeToProto) });
+      case "sparse_tensor": return create(AttributeProtoSchema, { ...base, type: 11, sparseTensor: this.sparse(a.value) });
+      case "sparse_tensors": return create(AttributeProtoSchema, { ...base, type: 12, sparseTensors: a.value.map((t) => this.sparse(t)) });
       case "ref": return create(AttributeProtoSchema, { ...base, type: a.refType, refAttrName: a.value });
       case "opaque": throw new Error(`attribute '${a.name}' of an uninterpreted kind lost its source`);
     }
   }
 
   fn(f: ModelFunction) {
-    const src = isMessageOf(FunctionProtoSchema, f.source) ? f.source : undefined;
+    const source = this.original(f.source);
+    const src = isMessageOf(FunctionProtoSchema, source) ? source : undefined;
     const valueInfo = f.body.valueInfoOrder.filter((v) => v.graph === f.body);
     return rebuild(FunctionProtoSchema, src, {
       name: f.name,

@@ -10,7 +10,7 @@ import type { Dim, ValueType } from "../types.ts";
 import type {
   AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, TensorShapeProto, TypeProto, ValueInfoProto,
 } from "./proto.ts";
-import { tensorFromProto } from "./tensor-data.ts";
+import { sparseTensorFromProto, tensorFromProto } from "./tensor-data.ts";
 
 /** Name lookup through enclosing graphs. */
 class Scope {
@@ -113,9 +113,9 @@ function importGraph(gp: GraphProto, outer: Scope | null, ctx: ImportContext): G
     scope.define(v);
   }
   for (const st of gp.sparseInitializer) {
-    const name = st.values?.name ?? "";
-    const v = new Value(name);
-    v.sparseInitializer = st;
+    const sparse = sparseTensorFromProto(st, ctx.baseDir);
+    const v = new Value(sparse.name, { kind: "tensor", elemType: sparse.dtype, shape: [...sparse.dims] });
+    v.sparseInitializer = sparse;
     v.graph = graph;
     graph.sparseInitializers.push(v);
     scope.define(v);
@@ -166,6 +166,8 @@ function importAttribute(ap: AttributeProto, scope: Scope, ctx: ImportContext): 
     case ATTR.TENSORS: return { ...base, kind: "tensors", value: ap.tensors.map((t) => tensorFromProto(t, ctx.baseDir)) };
     case ATTR.GRAPHS: return { ...base, kind: "graphs", value: ap.graphs.map((g) => importGraph(g, scope, ctx)) };
     case ATTR.TYPE_PROTO: return { ...base, kind: "type", value: typeFromProto(ap.tp) ?? { kind: "unknown" } };
+    case ATTR.SPARSE_TENSOR: return { ...base, kind: "sparse_tensor", value: sparseTensorFromProto(ap.sparseTensor!, ctx.baseDir) };
+    case ATTR.SPARSE_TENSORS: return { ...base, kind: "sparse_tensors", value: ap.sparseTensors.map((t) => sparseTensorFromProto(t, ctx.baseDir)) };
     case ATTR.TYPE_PROTOS: return { ...base, kind: "types", value: ap.typeProtos.map((t) => typeFromProto(t) ?? { kind: "unknown" }) };
     default: return { ...base, kind: "opaque", value: null };
   }

@@ -2,8 +2,8 @@
 import { closeSync, openSync, readSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { DataType, byteSize } from "../dtype.ts";
-import { Tensor, type ExternalLocation } from "../tensor.ts";
-import type { TensorProto } from "./proto.ts";
+import { SparseTensor, Tensor, type ExternalLocation } from "../tensor.ts";
+import type { SparseTensorProto, TensorProto } from "./proto.ts";
 
 const EXTERNAL = 1;
 
@@ -85,6 +85,9 @@ export function packedBytes(t: TensorProto): Uint8Array {
 export function tensorFromProto(t: TensorProto, baseDir: string | undefined): Tensor {
   const dims = t.dims.map(Number);
   const ext = externalLocation(t);
+  if (t.dataType === DataType.STRING) {
+    return new Tensor({ name: t.name, dtype: t.dataType, dims, load: () => new Uint8Array(0), source: t, stringData: t.stringData });
+  }
   if (!ext) return new Tensor({ name: t.name, dtype: t.dataType, dims, load: () => packedBytes(t), source: t });
   if (baseDir === undefined) {
     throw new ExternalDataError(`tensor '${t.name}': stored in external file '${ext.location}', but the model was not loaded from a file`);
@@ -94,4 +97,10 @@ export function tensorFromProto(t: TensorProto, baseDir: string | undefined): Te
     name: t.name, dtype: t.dataType, dims, source: t, external: ext,
     load: () => readRange(file, ext.offset, ext.length, t.name),
   });
+}
+
+/** IR sparse tensor over a SparseTensorProto (its values and indices may be external too). */
+export function sparseTensorFromProto(st: SparseTensorProto, baseDir: string | undefined): SparseTensor {
+  if (!st.values || !st.indices) throw new ExternalDataError(`sparse tensor '${st.values?.name ?? ""}': missing values or indices`);
+  return new SparseTensor(tensorFromProto(st.values, baseDir), tensorFromProto(st.indices, baseDir), st.dims.map(Number), st);
 }

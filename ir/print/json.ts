@@ -4,7 +4,7 @@ import type { Attribute } from "../attribute.ts";
 import type { Graph } from "../graph.ts";
 import type { Model } from "../model.ts";
 import type { Node } from "../node.ts";
-import type { Tensor } from "../tensor.ts";
+import type { SparseTensor, Tensor } from "../tensor.ts";
 import type { Value } from "../value.ts";
 import { dtypeName } from "../dtype.ts";
 import { formatType, type ValueType } from "../types.ts";
@@ -57,6 +57,10 @@ function tensorToJson(t: Tensor): JsonTensor {
   return out;
 }
 
+function sparseToJson(t: SparseTensor): { dtype: string; dims: number[]; nnz: number } {
+  return { dtype: dtypeName(t.dtype), dims: [...t.dims], nnz: t.nnz };
+}
+
 function attrToJson(a: Attribute): unknown {
   switch (a.kind) {
     case "int": return Number(a.value);
@@ -65,6 +69,8 @@ function attrToJson(a: Attribute): unknown {
     case "tensors": return a.value.map(tensorToJson);
     case "type": return formatType(a.value);
     case "types": return a.value.map(formatType);
+    case "sparse_tensor": return sparseToJson(a.value);
+    case "sparse_tensors": return a.value.map(sparseToJson);
     case "ref": return { ref: a.value };
     case "graph": case "graphs": case "opaque": return null;
     default: return a.value;

@@ -4,7 +4,7 @@ import type { Attribute } from "../attribute.ts";
 import type { Graph } from "../graph.ts";
 import type { Model } from "../model.ts";
 import type { Node } from "../node.ts";
-import type { Tensor } from "../tensor.ts";
+import type { SparseTensor, Tensor } from "../tensor.ts";
 import { formatShape, formatType } from "../types.ts";
 import { dtypeName } from "../dtype.ts";
 
@@ -36,7 +36,7 @@ export function printGraph(graph: Graph, out: string[], indent: string, options:
     const overridable = graph.inputs.includes(v) ? " (overridable input)" : "";
     out.push(`${inner}%${v.name} = initializer ${summariseTensor(v.initializer!)}${overridable}`);
   }
-  for (const v of graph.sparseInitializers) out.push(`${inner}%${v.name} = sparse_initializer`);
+  for (const v of graph.sparseInitializers) out.push(`${inner}%${v.name} = sparse_initializer ${summariseSparse(v.sparseInitializer!)}`);
   for (const node of graph.nodes) printNode(node, out, inner, options);
   out.push(`${inner}return ${graph.outputs.map((v) => `%${v.name}`).join(", ")}`);
   out.push(`${indent}}`);
@@ -80,6 +80,8 @@ export function formatAttr(a: Attribute, options: TextOptions = {}): string {
     case "ref": return `@${a.value}`;
     case "graph": return "<graph>";
     case "graphs": return `<${a.value.length} graphs>`;
+    case "sparse_tensor": return summariseSparse(a.value);
+    case "sparse_tensors": return list(a.value.map(summariseSparse));
     case "opaque": return "<opaque>";
   }
 }
@@ -96,6 +98,11 @@ export function summariseTensor(t: Tensor): string {
     }
   }
   return `${head} (${formatCount(t.size)} values, ${formatBytes(t.byteLength)})`;
+}
+
+/** `sparse f32[100,100] nnz=12`. */
+export function summariseSparse(t: SparseTensor): string {
+  return `sparse ${dtypeName(t.dtype)}${formatShape(t.dims)} nnz=${t.nnz}`;
 }
 
 export function formatBytes(n: number): string {

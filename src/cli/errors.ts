@@ -8,7 +8,7 @@ export class CliError extends Error {
 }
 
 /** Known error types whose message already names the file/node/field. */
-const USER_FACING = new Set(["CliError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError"]);
+const USER_FACING = new Set(["CliError", "ProfileError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError"]);
 
 export function reportAndExit(error: unknown): never {
   const e = error instanceof Error ? error : new Error(String(error));

@@ -4,9 +4,10 @@ import { hideBin } from "yargs/helpers";
 import { inspectCommand } from "./commands/inspect.ts";
 import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
 import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))

@@ -3,7 +3,9 @@ import type { Argv } from "yargs";
 import type { Model } from "../../ir/model.ts";
 import "../../passes/index.ts";
 import { PassManager, type PassRun } from "../../passes/manager.ts";
-import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
+import { instantiate, parsePipeline, type PipelineEntry } from "../../passes/pipeline.ts";
+import type { ProgressHook } from "../../passes/pass.ts";
+import { Progress } from "./progress.ts";
 import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
 
 export interface PipelineFlags {
@@ -32,10 +34,25 @@ export function withPipelineFlags<T>(y: Argv<T>, defaultPipeline?: string) {
 
 const toStderr = (text: string) => { process.stderr.write(text); };
 
-/** Builds the pipeline and its instruments from the flags and runs it over `model`. */
-export async function runPipeline(model: Model, flags: PipelineFlags, extraPipeline = ""): Promise<PassRun[]> {
-  const text = [flags.passes ?? "", extraPipeline].filter((s) => s.trim() !== "").join(",");
-  const pm = new PassManager(instantiate(parsePipeline(text)));
+/** Draws a pass's progress reports as a bar on stderr, one bar per label. */
+export function progressBars(): ProgressHook {
+  let bar: { label: string; progress: Progress; done: number } | undefined;
+  return (label, done, total) => {
+    if (bar?.label !== label) bar = { label, progress: new Progress(label, total), done: 0 };
+    bar.progress.tick(done - bar.done);
+    bar.done = done;
+    if (done >= total) { bar.progress.finish(); bar = undefined; }
+  };
+}
+
+/**
+ * Builds the pipeline and its instruments from the flags and runs it over `model`. `extra` runs
+ * after `--passes`: a pipeline string, or entries built in code (options with any characters).
+ */
+export async function runPipeline(model: Model, flags: PipelineFlags, extra: string | readonly PipelineEntry[] = ""): Promise<PassRun[]> {
+  const text = [flags.passes ?? "", typeof extra === "string" ? extra : ""].filter((s) => s.trim() !== "").join(",");
+  const entries = [...(text.trim() === "" ? [] : parsePipeline(text)), ...(typeof extra === "string" ? [] : extra)];
+  const pm = new PassManager(instantiate(entries)).setProgress(progressBars());
   if (flags["print-ir-after-all"]) pm.addInstrument(new PrintIR("all", toStderr));
   else if (flags["print-ir-after-change"]) pm.addInstrument(new PrintIR("change", toStderr));
   else if (flags["print-ir-after"]?.length) pm.addInstrument(new PrintIR(new Set(flags["print-ir-after"].flatMap((s) => s.split(","))), toStderr));

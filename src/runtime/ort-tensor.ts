@@ -26,7 +26,7 @@ export function dtypeOfOrt(type: string): DataType {
 export function toOrtTensor(t: Tensor): ort.Tensor {
   const type = ortTypeOf(t.dtype);
   const dims = [...t.dims];
-  if (type === "string") throw new Error(`tensor '${t.name}': string tensors are not supported here`);
+  if (type === "string") return new ort.Tensor("string", t.toStrings(), dims);
   const bytes = new Uint8Array(t.bytes()); // a copy with its own buffer (bytes() may view a pooled Buffer)
   const buf = bytes.buffer;
   switch (type) {
@@ -48,7 +48,8 @@ export function toOrtTensor(t: Tensor): ort.Tensor {
 
 export function fromOrtTensor(name: string, t: ort.Tensor): Tensor {
   const data = t.data;
-  if (!ArrayBuffer.isView(data)) throw new Error(`output '${name}': string tensors are not supported here`);
+  if (t.type === "string") return Tensor.fromStrings(name, t.dims.map(Number), data as string[]);
+  if (!ArrayBuffer.isView(data)) throw new Error(`output '${name}': ${t.type} tensors are not supported here`);
   const bytes = new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return Tensor.fromBytes(name, dtypeOfOrt(t.type), t.dims.map(Number), bytes);
 }
@@ -59,6 +60,11 @@ export interface Mismatch { index: number; actual: number; expected: number }
 export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, atol = 1e-7): { ok: boolean; maxAbs: number; maxRel: number; first?: Mismatch; reason?: string } {
   if (actual.dtype !== expected.dtype) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `dtype ${dtypeName(actual.dtype)} vs ${dtypeName(expected.dtype)}` };
   if (actual.dims.join("x") !== expected.dims.join("x")) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `shape [${actual.dims}] vs [${expected.dims}]` };
+  if (actual.dtype === DataType.STRING) {
+    const [a, e] = [actual.toStrings(), expected.toStrings()];
+    const index = a.findIndex((s, i) => s !== e[i]);
+    return index < 0 ? { ok: true, maxAbs: 0, maxRel: 0 } : { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `string ${index}: '${a[index]}' vs '${e[index]}'` };
+  }
   const a = actual.toArray();
   const e = expected.toArray();
   let maxAbs = 0;

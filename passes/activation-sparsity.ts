@@ -1,0 +1,158 @@
+// Activation sparsity: runs the model with onnxruntime on calibration samples and records, per
+// node, the fraction of zeros in its non-constant inputs and in its outputs, element-weighted
+// over the whole calibration set (zeros summed over samples / elements summed over samples).
+// Definitions and the combined `sparsity` are in docs/sparsity.md.
+//
+// Options: samples=N (8), seed=S (0), inputs=NAME=FILE;NAME=FILE (user data, one sample per
+// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=256,
+// if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
+import { DataType, isFloatType } from "../ir/dtype.ts";
+import type { Graph } from "../ir/graph.ts";
+import type { Model } from "../ir/model.ts";
+import type { NumericArray } from "../ir/tensor.ts";
+import type { Value } from "../ir/value.ts";
+import { NodeKey, ValueKey } from "./annotations.ts";
+import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
+import { lookupPass, registerPass } from "./registry.ts";
+import { calibrate, DEFAULT_CHUNK_BYTES, DEFAULT_SAMPLES } from "./support/calibrate.ts";
+import { CalibrationInputError, parseCalibrationFile, parseInputShape } from "./support/calibration-inputs.ts";
+import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
+
+/** Ops whose output changes from run to run even with constant inputs. */
+const NONDETERMINISTIC = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]);
+
+/** Values fixed before any input arrives: initializers and outputs of nodes that read only such values. */
+export function constantValues(graph: Graph): Set<Value> {
+  const constant = new Set<Value>([...graph.initializers.values()]);
+  for (const node of graph.nodes) { // topological order: producers first
+    if (NONDETERMINISTIC.has(node.opType) || node.subgraphs().length > 0) continue;
+    if (node.inputs.length === 0 && node.opType !== "Constant") continue;
+    if (node.inputs.every((v) => v === null || constant.has(v))) for (const out of node.outputs) constant.add(out);
+  }
+  return constant;
+}
+
+interface Counts { zeros: number; near: number; total: number; dtype?: number }
+
+/** Adds the zeros (and |x| < eps, when eps > 0) of `data` to `counts`. float16 data is raw bits. */
+export function countZeros(dtype: number, data: NumericArray, eps: number, counts: Counts): void {
+  let zeros = 0;
+  let near = 0;
+  const n = data.length;
+  if (dtype === DataType.FLOAT16 || dtype === DataType.BFLOAT16) {
+    const bits = data as Uint16Array;
+    for (let i = 0; i < n; i++) {
+      const h = bits[i]! & 0x7fff;
+      if (h === 0) zeros++;
+      else if (eps > 0 && Math.abs(halfValue(h, dtype)) < eps) near++;
+    }
+  } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) if (data[i] === 0n) zeros++;
+  } else {
+    const xs = data as Float32Array;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      if (x === 0) zeros++;
+      else if (eps > 0 && x < eps && x > -eps) near++;
+    }
+  }
+  counts.zeros += zeros;
+  counts.near += zeros + near;
+  counts.total += n;
+}
+
+function halfValue(h: number, dtype: number): number {
+  if (dtype === DataType.BFLOAT16) return new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
+  const exp = h >> 10;
+  const frac = h & 0x3ff;
+  return exp === 0 ? 2 ** -14 * (frac / 1024) : exp === 31 ? Infinity : 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+function listOption(text: string | undefined): string[] {
+  return (text ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function numberOption(options: PassOptions, key: string, fallback: number, check: (n: number) => boolean, what: string): number {
+  const text = options[key];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`option ${key}=${text}: expected ${what}`);
+  return n;
+}
+
+export function activationSparsityPass(options: PassOptions): Pass {
+  return {
+    name: "activation-sparsity",
+    description: "zero fraction of each node's activations over calibration runs on onnxruntime (samples=, seed=, inputs=, eps=)",
+    // Weight sparsity first, so the combined sparsity sees both operands.
+    requires: lookupPass("weight-sparsity") ? ["weight-sparsity"] : [],
+    preserves: "all",
+    async run(model: Model, ctx: PassContext): Promise<PassResult> {
+      const samples = numberOption(options, "samples", DEFAULT_SAMPLES, (n) => Number.isInteger(n) && n >= 1, "a whole number of samples >= 1");
+      const seed = numberOption(options, "seed", 0, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
+      const eps = numberOption(options, "eps", 0, (n) => n >= 0, "a number >= 0");
+      const chunkMb = numberOption(options, "chunk-mb", DEFAULT_CHUNK_BYTES / 2 ** 20, (n) => n > 0, "a size in MiB > 0");
+      const onUnrunnable = options["if-unrunnable"] ?? "fail";
+      if (onUnrunnable !== "fail" && onUnrunnable !== "warn") throw new Error(`option if-unrunnable=${onUnrunnable}: expected fail or warn`);
+      const files = new Map<string, string[]>();
+      for (const item of listOption(options.inputs)) {
+        const [name, file] = parseCalibrationFile(item);
+        files.set(name, [...(files.get(name) ?? []), file]);
+      }
+      const inputShapes = new Map(listOption(options["input-shape"]).map(parseInputShape));
+
+      const graph = model.graph;
+      const constant = constantValues(graph);
+      const observed = graph.nodes.flatMap((n) => n.outputs).filter((v) => v.name !== "" && !constant.has(v));
+      const counts = new Map<Value, Counts>();
+      let summary;
+      try {
+        summary = await calibrate(model, {
+          files, samples, seed, inputShapes, values: observed, chunkBytes: chunkMb * 2 ** 20,
+          onProgress: (done, total) => ctx.progress("activation sparsity", done, total),
+        }, (o) => {
+          let c = counts.get(o.value);
+          if (!c) counts.set(o.value, (c = { zeros: 0, near: 0, total: 0, dtype: o.dtype }));
+          countZeros(o.dtype, o.data, eps, c);
+        });
+      } catch (e) {
+        if (e instanceof CalibrationInputError || onUnrunnable === "fail") throw e;
+        ctx.warn(`activation sparsity skipped: onnxruntime cannot run the model (${(e as Error).message.split("\n")[0]})`);
+        return { changed: false, statistics: { "nodes-annotated": 0 } };
+      }
+
+      for (const [value, c] of counts) {
+        if (c.total === 0) continue;
+        value.annotations.set(ValueKey.zeroFraction, c.zeros / c.total);
+        if (eps > 0) value.annotations.set(ValueKey.nearZeroFraction, c.near / c.total);
+      }
+      // Only floating-point values are activations; indices, shapes and masks are not.
+      const isActivation = (v: Value | null): v is Value => v !== null && !constant.has(v) && isFloatType(counts.get(v)?.dtype ?? DataType.UNDEFINED);
+      let annotated = 0;
+      for (const node of graph.nodes) {
+        ctx.at(node);
+        const ins = node.inputs.filter(isActivation).map((v) => counts.get(v)!);
+        // Outputs nobody reads (Dropout's mask, say) say nothing about the data flowing on.
+        const outs = node.outputs.filter((v) => isActivation(v) && (v.uses.length > 0 || v.isGraphOutput)).map((v) => counts.get(v)!);
+        const put = (list: Counts[], zeroKey: string, nearKey: string) => {
+          const total = list.reduce((a, c) => a + c.total, 0);
+          if (total === 0) { node.annotations.delete(zeroKey); node.annotations.delete(nearKey); return; }
+          node.annotations.set(zeroKey, list.reduce((a, c) => a + c.zeros, 0) / total);
+          if (eps > 0) node.annotations.set(nearKey, list.reduce((a, c) => a + c.near, 0) / total);
+          else node.annotations.delete(nearKey);
+        };
+        put(ins, NodeKey.inputSparsity, NodeKey.inputNearZero);
+        put(outs, NodeKey.outputSparsity, NodeKey.outputNearZero);
+        if (ins.length + outs.length > 0) annotated++;
+        updateCombinedSparsity(node);
+      }
+      ctx.currentNode = null;
+      return {
+        changed: annotated > 0,
+        statistics: { samples: summary.samples, "values-observed": counts.size, "nodes-annotated": annotated, "onnxruntime-runs": summary.runs },
+      };
+    },
+  };
+}
+
+registerPass(activationSparsityPass);

@@ -1,0 +1,189 @@
+// Calibration runs: execute a model with onnxruntime on calibration samples and hand every
+// intermediate value of every sample to a callback, one at a time, so callers reduce on the fly
+// (zero counts, observed shapes) and nothing holds all intermediates of all samples.
+//
+// How: the wanted values become extra graph outputs (onnxruntime only returns graph outputs),
+// and the weights reach onnxruntime as in-memory "external data" pointing into the buffers the
+// IR already holds, so the exported model is small and not a second copy of the weights. Values
+// are fetched in chunks of at most `chunkBytes` per run when one sample's intermediates are
+// large; onnxruntime then only runs the nodes each chunk needs.
+//
+// Use:
+//   const summary = await calibrate(model, { samples: 8, seed: 0 }, (o) => count(o.value, o.data));
+import { create } from "@bufbuild/protobuf";
+import * as ort from "onnxruntime-node";
+import { byteSize } from "../../ir/dtype.ts";
+import type { Model } from "../../ir/model.ts";
+import { modelBytes } from "../../ir/onnx/file.ts";
+import { rebuild, StringStringEntryProtoSchema, TensorProtoSchema } from "../../ir/onnx/proto.ts";
+import type { NumericArray, Tensor } from "../../ir/tensor.ts";
+import type { Value } from "../../ir/value.ts";
+import { dtypeOfOrt, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { concreteShapes, feedInputs, fileSamples, generatedSample, withInputShapes, type InputSpec, type Sample } from "./calibration-inputs.ts";
+
+export interface CalibrationOptions {
+  /** Input name -> files, one sample per file (.npy or TensorProto .pb). Given: samples/seed are ignored. */
+  files?: ReadonlyMap<string, readonly string[]>;
+  /** Number of generated samples (default 8). */
+  samples?: number;
+  /** Seed of the generated samples (default 0). */
+  seed?: number;
+  /** Sizes for symbolic input dimensions, by input name (`--input-shape`). */
+  inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
+  values?: readonly Value[];
+  /** Most bytes of fetched values per onnxruntime run (default 256 MiB). */
+  chunkBytes?: number;
+  /** Called after each sample. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One value of one sample. `data` is only valid during the callback (float16 arrives as raw Uint16Array bits). */
+export interface Observation {
+  readonly value: Value;
+  readonly sample: number;
+  readonly dtype: number;
+  readonly dims: readonly number[];
+  readonly data: NumericArray;
+}
+
+export interface CalibrationSummary { samples: number; chunks: number; runs: number; observedValues: number }
+
+export const DEFAULT_SAMPLES = 8;
+export const DEFAULT_CHUNK_BYTES = 256 * 2 ** 20;
+
+/** Adds `values` as graph outputs (name only); returns a function that restores the output list. */
+export function exposeValues(model: Model, values: Iterable<Value>): () => void {
+  const g = model.graph;
+  const before = [...g.outputs];
+  const listed = new Set(g.outputs);
+  for (const v of values) {
+    if (v.name === "" || listed.has(v)) continue;
+    g.outputs.push(v);
+    listed.add(v);
+    // Graph outputs need no type for ORT; a stale source would be re-emitted instead.
+    g.outputSources.delete(v);
+  }
+  return () => { g.outputs.splice(0, g.outputs.length, ...before); };
+}
+
+/**
+ * An onnxruntime session over `model` with `values` as extra outputs. Initializers of 4 KiB or
+ * more are passed as in-memory external data (views of the IR's buffers, no copy on our side).
+ */
+export async function createCalibrationSession(model: Model, values: Iterable<Value>): Promise<ort.InferenceSession> {
+  const restore = exposeValues(model, values);
+  const buffers = new Map<ArrayBufferLike, string>();
+  const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+  let bytes: Uint8Array;
+  try {
+    bytes = modelBytes(model, {
+      mapInitializer: (tensor: Tensor, proto) => {
+        if (tensor.byteLength < 4096) return tensor.external ? rebuild(TensorProtoSchema, proto, { dataLocation: 0, externalData: [], rawData: tensor.bytes() as Uint8Array<ArrayBuffer> }) : proto;
+        const view = tensor.bytes();
+        let location = buffers.get(view.buffer);
+        if (!location) buffers.set(view.buffer, (location = `sparoa-calibration-${buffers.size}.bin`));
+        return rebuild(TensorProtoSchema, proto, {
+          rawData: new Uint8Array(0), dataLocation: 1,
+          externalData: [entry("location", location), entry("offset", String(view.byteOffset)), entry("length", String(view.byteLength))],
+        });
+      },
+    });
+  } finally {
+    restore();
+  }
+  const externalData = [...buffers].map(([buffer, path]) => ({ path, data: new Uint8Array(buffer as ArrayBuffer) }));
+  // No arena: it would keep the peak of every run resident. Optimisations off: the values we
+  // observe are those of the graph as written, not of fused kernels.
+  return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: false, externalData });
+}
+
+/** The samples a calibration will feed: user files, or generated ones. */
+export function calibrationSamples(model: Model, options: Pick<CalibrationOptions, "files" | "samples" | "seed" | "inputShapes">): { specs: InputSpec[]; count: number; sample: (k: number) => Sample } {
+  const specs = withInputShapes(feedInputs(model), options.inputShapes ?? new Map());
+  if (options.files && options.files.size > 0) {
+    const samples = fileSamples(specs, options.files);
+    return { specs, count: samples.length, sample: (k) => samples[k]! };
+  }
+  const shapes = concreteShapes(specs);
+  const seed = options.seed ?? 0;
+  return { specs, count: options.samples ?? DEFAULT_SAMPLES, sample: (k) => generatedSample(specs, shapes, seed, k) };
+}
+
+/** Runs the model over the calibration samples and calls `observe` for every input and value of every sample. */
+export async function calibrate(model: Model, options: CalibrationOptions, observe: (o: Observation) => void): Promise<CalibrationSummary> {
+  const { specs, count, sample } = calibrationSamples(model, options);
+  const wanted = options.values ?? [...model.graph.nodes].flatMap((n) => n.outputs).filter((v) => v.name !== "");
+  const fed = new Set(specs.map((s) => s.value));
+  const byName = new Map<string, Value>();
+  for (const v of wanted) if (!fed.has(v) && !v.initializer) byName.set(v.name, v);
+  const session = await createCalibrationSession(model, byName.values());
+  let chunks: string[][] | undefined;
+  let runs = 0;
+  try {
+    for (let k = 0; k < count; k++) {
+      const inputs = sample(k);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const s of specs) {
+        const t = inputs.get(s.name)!;
+        feeds[s.name] = toOrtTensor(t);
+        observe({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
+      }
+      chunks ??= planChunks(session, byName, inputs, specs, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      for (const chunk of chunks) {
+        const out = await session.run(feeds, chunk);
+        runs++;
+        for (const name of chunk) {
+          const t = out[name] as ort.Tensor;
+          if (!ArrayBuffer.isView(t.data)) continue; // string tensors carry no zeros to count
+          observe({ value: byName.get(name)!, sample: k, dtype: dtypeOfOrt(t.type), dims: t.dims.map(Number), data: t.data as NumericArray });
+          t.dispose();
+        }
+      }
+      options.onProgress?.(k + 1, count);
+    }
+  } finally {
+    await session.release();
+  }
+  return { samples: count, chunks: chunks?.length ?? 0, runs, observedValues: byName.size };
+}
+
+/**
+ * Groups the tensor outputs onnxruntime reports into runs of at most `budget` bytes, in graph
+ * order. Sizes come from onnxruntime's inferred shapes with the sample's symbol sizes; a size
+ * still unknown counts as the largest known one.
+ */
+function planChunks(session: ort.InferenceSession, byName: ReadonlyMap<string, Value>, inputs: Sample, specs: readonly InputSpec[], budget: number): string[][] {
+  const symbols = new Map<string, number>();
+  for (const s of specs) s.declared?.forEach((d, axis) => { if (typeof d === "string") symbols.set(d, inputs.get(s.name)!.dims[axis]!); });
+  const sizes: { name: string; bytes: number | undefined }[] = [];
+  const metadata = new Map(session.outputMetadata.map((m) => [m.name, m] as const));
+  for (const name of byName.keys()) { // graph order, so a chunk's nodes come before the next chunk's
+    const meta = metadata.get(name);
+    if (!meta?.isTensor) continue;
+    let elements: number | undefined = 1;
+    for (const d of meta.shape) {
+      const n = typeof d === "number" && d >= 0 ? d : typeof d === "string" ? symbols.get(d) : undefined;
+      elements = n === undefined || elements === undefined ? undefined : elements * n;
+    }
+    let width = 4;
+    try { width = byteSize(dtypeOfOrt(meta.type), 1); } catch { /* strings: counted as 4 bytes */ }
+    sizes.push({ name: meta.name, bytes: elements === undefined ? undefined : elements * width });
+  }
+  const largest = Math.max(0, ...sizes.map((s) => s.bytes ?? 0));
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let used = 0;
+  for (const s of sizes) {
+    const bytes = s.bytes ?? largest;
+    if (current.length > 0 && used + bytes > budget) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(s.name);
+    used += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

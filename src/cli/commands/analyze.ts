@@ -1,0 +1,120 @@
+// `sparoa analyze MODEL`: shapes, cost, weight and activation sparsity of every node, as a
+// table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
+import type { Argv, CommandModule } from "yargs";
+import { loadModel } from "../../../ir/onnx/file.ts";
+import type { PipelineEntry } from "../../../passes/pipeline.ts";
+import { lookupPass } from "../../../passes/registry.ts";
+import { calibrationSamples } from "../../../passes/support/calibrate.ts";
+import { bindInputShapes, CalibrationInputError, parseCalibrationFile, parseInputShape } from "../../../passes/support/calibration-inputs.ts";
+import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
+import { scatterSvg } from "../../report/scatter-svg.ts";
+import { CliError } from "../errors.ts";
+import { writeAtomic } from "../output.ts";
+import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+
+interface AnalyzeArgs extends PipelineFlags {
+  model: string;
+  json?: boolean;
+  "input-shape"?: string[];
+  calibration?: string[];
+  samples: number;
+  seed: number;
+  eps?: number;
+  "sparsity-threshold"?: number;
+  "intensity-threshold"?: number;
+  svg?: string;
+  labels: number;
+}
+
+/** The static analyses `analyze` runs before activation sparsity, in order; those not built yet are skipped. */
+const STATIC_ANALYSES = ["shape-inference", "cost", "weight-sparsity"];
+
+export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
+  command: "analyze <model>",
+  describe: "per-node shapes, FLOPs, bytes, intensity, weight and activation sparsity, and SparOA quadrants",
+  builder: (y) => withPipelineFlags(y as Argv<object>)
+    .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
+    .option("json", { type: "boolean", describe: "print the analysis as JSON instead of a table" })
+    .option("input-shape", { type: "string", array: true, describe: "bind an input's shape, NAME=1x3x224x224 (repeatable)" })
+    .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or TensorProto .pb; repeat for more samples)" })
+    .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers)" })
+    .option("seed", { type: "number", default: 0, describe: "seed of the generated calibration samples" })
+    .option("eps", { type: "number", describe: "also count |x| < EPS as zero (near-zero sparsity)" })
+    .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })
+    .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
+    .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
+    .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
+    .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
+    .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
+    .example("$0 analyze bert.onnx --input-shape input_ids=1x128 --json", "bind a symbolic dimension; machine-readable output")
+    .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
+  handler: async (argv) => {
+    const model = loadModel(argv.model);
+    const shapes = new Map<string, number[]>();
+    const files = new Map<string, string[]>();
+    try {
+      for (const text of argv["input-shape"] ?? []) {
+        const [name, dims] = parseInputShape(text);
+        shapes.set(name, dims);
+      }
+      for (const text of argv.calibration ?? []) {
+        const [name, file] = parseCalibrationFile(text);
+        files.set(name, [...(files.get(name) ?? []), file]);
+      }
+      checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
+      checkNumber("seed", argv.seed, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
+      checkNumber("eps", argv.eps, (n) => n >= 0, "a number >= 0");
+      checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");
+      checkNumber("intensity-threshold", argv["intensity-threshold"], (n) => n >= 0, "a number >= 0");
+      bindInputShapes(model, shapes);
+      // Check the calibration data before any pass runs, so a bad file fails fast.
+      calibrationSamples(model, { files, samples: argv.samples, seed: argv.seed });
+    } catch (e) {
+      if (e instanceof CalibrationInputError) throw new CliError(e.message);
+      throw e;
+    }
+
+    const activation: Record<string, string> = { samples: String(argv.samples), seed: String(argv.seed), "if-unrunnable": "warn" };
+    if (files.size > 0) activation.inputs = [...files].flatMap(([name, list]) => list.map((f) => `${name}=${f}`)).join(";");
+    if (argv.eps !== undefined) activation.eps = String(argv.eps);
+    const entries: PipelineEntry[] = [
+      ...STATIC_ANALYSES.filter((name) => lookupPass(name)).map((name) => ({ name, options: {} })),
+      { name: "activation-sparsity", options: activation },
+    ];
+    const runs = await runPipeline(model, argv, entries);
+    const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
+    const missing = STATIC_ANALYSES.filter((name) => !lookupPass(name));
+    if (missing.length > 0) warnings.push(`analyze: pass(es) ${missing.join(", ")} not available in this build; their columns stay empty`);
+
+    const analysis = analyzeModel(model, { sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"] });
+    if (argv.svg) writeAtomic(argv.svg, plot(analysis, argv.model, argv.labels));
+    for (const w of warnings) process.stderr.write(`sparoa: warning: ${w}\n`);
+    if (argv.json) {
+      const calibration = files.size > 0 ? { source: "files", files: Object.fromEntries(files) } : { source: "generated", samples: argv.samples, seed: argv.seed };
+      process.stdout.write(JSON.stringify({ model: argv.model, calibration, eps: argv.eps ?? 0, ...analysis, warnings }, null, 2) + "\n");
+    } else {
+      process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`));
+    }
+  },
+};
+
+function checkNumber(flag: string, value: number | undefined, ok: (n: number) => boolean, what: string): void {
+  if (value !== undefined && (!Number.isFinite(value) || !ok(value))) throw new CliError(`--${flag} ${value}: expected ${what}`);
+}
+
+function plot(a: Analysis, title: string, labels: number): string {
+  const drawable = a.nodes.filter((r) => r.sparsity !== undefined && (r.intensity ?? 0) > 0);
+  const heaviest = new Set([...drawable].sort((x, y) => (y.flops ?? 0) - (x.flops ?? 0)).slice(0, Math.max(0, labels)));
+  const hidden = a.nodes.length - drawable.length;
+  return scatterSvg(drawable.map((r) => ({
+    x: r.intensity!, y: r.sparsity!, group: r.op, weight: r.flops, label: heaviest.has(r) ? r.name || r.op : undefined,
+  })), {
+    title: `${title}: sparsity vs arithmetic intensity`,
+    xLabel: "arithmetic intensity (FLOP/byte, log scale)",
+    yLabel: "sparsity (max of weight and input-activation zeros)",
+    xThreshold: a.thresholds.intensity > 0 ? a.thresholds.intensity : undefined,
+    yThreshold: a.thresholds.sparsity,
+    quadrantNames: ["sparse, heavy", "sparse, light", "dense, heavy", "dense, light"],
+    footnote: `${drawable.length} nodes drawn (area ~ FLOPs)${hidden > 0 ? `; ${hidden} without sparsity or with zero/unknown intensity not shown` : ""}`,
+  });
+}

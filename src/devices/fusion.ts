@@ -1,0 +1,54 @@
+// Kernel fusion the runtime does on a processor: onnxruntime (CPU and CUDA) folds BatchNormalization
+// into a preceding Conv and runs Relu/Clip inside the Conv or Gemm kernel; TensorRT does the same
+// and more. A fused consumer costs no extra kernel, so the latency model must not charge it.
+import type { Node } from "../../ir/node.ts";
+import type { ProcessorSpec } from "./profile.ts";
+
+export interface FusionLink {
+  /** The node this one fuses into when both run on the processor. */
+  parent: Node;
+  /** True when the match relied on the parent itself being fused (Conv -> BN -> Relu). */
+  parentMustBeFused: boolean;
+}
+
+/**
+ * The producer `node` fuses into on `processor` (assuming both run there), or undefined. The
+ * consumer must read its producer's only use (not a graph output) and otherwise only constants.
+ * The producer's op is taken through its own fusion, so "Conv+Relu" also matches Conv, BN, Relu.
+ */
+export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Map<Node, string>()): FusionLink | undefined {
+  const pairs = processor.fusion ?? [];
+  const parent = structuralParent(node);
+  if (!parent || pairs.length === 0) return undefined;
+  const parentOp = effectiveOp(parent, pairs, memo);
+  return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
+}
+
+/** The single producer whose only-used output is this node's only non-constant input. */
+function structuralParent(node: Node): Node | undefined {
+  const activations = node.inputs.filter((v) => v !== null && v.initializer === undefined && v.producer?.opType !== "Constant");
+  if (activations.length !== 1) return undefined;
+  const input = activations[0]!;
+  const parent = input.producer;
+  if (!parent || parent.graph !== node.graph || input.uses.length !== 1 || input.isGraphOutput || parent.outputs.length !== 1) return undefined;
+  return parent;
+}
+
+/** The op a node counts as for fusion: its fusion root's op when it fuses, else its own. */
+function effectiveOp(node: Node, pairs: readonly string[], memo: Map<Node, string>): string {
+  // Walk up iteratively (fusible chains can be long), then resolve top-down.
+  const chain: Node[] = [];
+  let cur: Node | undefined = node;
+  while (cur && !memo.has(cur)) {
+    chain.push(cur);
+    const opType: string = cur.opType;
+    cur = pairs.some((p) => p.endsWith(`+${opType}`)) ? structuralParent(cur) : undefined;
+  }
+  let op = cur ? memo.get(cur)! : "";
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const n = chain[i]!;
+    op = op !== "" && pairs.includes(`${op}+${n.opType}`) ? op : n.opType;
+    memo.set(n, op);
+  }
+  return memo.get(node)!;
+}

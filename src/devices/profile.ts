@@ -1,0 +1,292 @@
+// Device profiles: what a machine's processors can do and what moving data between them costs.
+// JSON with a versioned schema (`sparoa.device.v1`, documented in docs/devices.md). Bundled
+// profiles live in src/devices/profiles/<name>.json; `loadProfile` also reads a path.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { didYouMean } from "../../ir/names.ts";
+import { OP_FAMILIES, type OpFamily } from "./op-family.ts";
+
+export const PROFILE_SCHEMA = "sparoa.device.v1";
+
+/** Execution providers a processor may need (onnxruntime names). */
+export const EXECUTION_PROVIDERS = ["cpu", "xnnpack", "cuda", "tensorrt", "webgpu"] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Fraction of the roofline a family of kernels reaches on a processor. */
+export interface Efficiency {
+  /** Achieved / peak FLOP/s for large kernels, 0..1 (may exceed 1 only for a fitted host). */
+  compute: number;
+  /** Achieved / peak memory bandwidth, 0..1. */
+  memory: number;
+  /**
+   * Work (MFLOP) at which a kernel reaches half of `compute`: small kernels cannot fill the
+   * processor. Rate = peak x compute x W / (W + half). Absent or 0: no size effect.
+   */
+  computeHalfMflop?: number;
+}
+
+/**
+ * How zeros speed up a family's kernels on this processor: piecewise-linear speedup of the
+ * compute time against the zero fraction. Absent for a family: its kernels are dense (no effect).
+ */
+export interface SparsityEffect {
+  /** Which zero fraction the kernels exploit. */
+  source: "weights" | "activations" | "combined";
+  /** [zeroFraction, speedup] points, zero fractions ascending in 0..1, speedups >= 1. */
+  points: [number, number][];
+}
+
+export interface ProcessorSpec {
+  kind: "cpu" | "gpu";
+  /** The onnxruntime execution provider that runs this processor's partitions. */
+  executionProvider: ExecutionProvider;
+  /** Threads (CPU) the figures were measured or quoted with. */
+  threads?: number;
+  /** Peak FLOP/s in GFLOP/s per element type (dtype short names: f32, f16, bf16, i8). */
+  peakGflops: Record<string, number>;
+  /** DRAM (or HBM) bandwidth in GB/s (1e9 bytes/s). */
+  memoryBandwidthGBs: number;
+  /** Per-kernel dispatch / launch overhead in microseconds. */
+  dispatchUs: number;
+  /** Efficiency per op family; `default` is required and covers families not listed. */
+  efficiency: { default: Efficiency } & Partial<Record<OpFamily, Efficiency>>;
+  /** Families whose kernels here exploit zeros; families not listed are dense. */
+  sparsity?: Partial<Record<OpFamily, SparsityEffect>>;
+  /** Board/package power attributable to this processor, in watts. */
+  powerW: { busy: number; idle: number };
+  /**
+   * Producer+consumer op pairs the runtime fuses on this processor (e.g. "Conv+Relu"): the
+   * consumer costs nothing when it reads only its producer's output on the same processor.
+   */
+  fusion?: string[];
+}
+
+/** Data movement between two processors (both directions). */
+export interface LinkSpec {
+  between: [string, string];
+  /** "separate": own memories over a bus (PCIe); "unified": one physical DRAM (Jetson). */
+  memory: "separate" | "unified";
+  /** Copy bandwidth in GB/s. On unified memory this is a DRAM-to-DRAM copy (read + write). */
+  bandwidthGBs: number;
+  /** Fixed cost per transfer (launch + synchronisation) in microseconds. */
+  latencyUs: number;
+  /** A DMA copy engine moves data while both processors compute; without one the consumer waits. */
+  copyEngine: boolean;
+  /** The runtime hands buffers over without copying (mapped/pinned unified memory): latency only. */
+  zeroCopy?: boolean;
+}
+
+/** A measured latency that overrides the model for one (op, shapes) on one processor. */
+export interface MeasuredEntry {
+  processor: string;
+  /** `opKey(node)`: `Op(in1shape,in2shape,...)->outshape`, e.g. `Conv(1x64x56x56,64x64x3x3)->1x64x56x56`. */
+  key: string;
+  ms: number;
+}
+
+export interface MeasurementInfo {
+  date: string;
+  host: string;
+  onnxruntime: string;
+  threads: number;
+  quick: boolean;
+  /** Execution providers tried and why each unavailable one was skipped. */
+  providers: Record<string, string>;
+  /** Fit quality: median absolute % error of the fitted model on the measured grid, per family. */
+  fitErrorPct?: Record<string, number>;
+  notes?: string;
+}
+
+export interface DeviceProfile {
+  schema: typeof PROFILE_SCHEMA;
+  name: string;
+  description: string;
+  /** The processor where model inputs arrive and outputs are read (usually the CPU). */
+  host: string;
+  /** Fixed cost per inference call (runtime entry, session.run) in microseconds. */
+  runOverheadUs: number;
+  processors: Record<string, ProcessorSpec>;
+  links: LinkSpec[];
+  measuredTable?: MeasuredEntry[];
+  /** Present when the profile was produced by `sparoa profile` rather than from spec sheets. */
+  measured?: MeasurementInfo;
+  /** Where the figures come from (docs/devices.md has the full citations). */
+  sources?: string[];
+}
+
+/** A profile that does not follow the schema; the message names the file and the field. */
+export class ProfileError extends Error {
+  override name = "ProfileError";
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const BUNDLED_PROFILE_DIR = join(here, "profiles");
+
+/** Names of the bundled profiles (file names without .json). */
+export function bundledProfileNames(): string[] {
+  if (!existsSync(BUNDLED_PROFILE_DIR)) return [];
+  return readdirSync(BUNDLED_PROFILE_DIR).filter((f) => f.endsWith(".json")).map((f) => basename(f, ".json")).sort();
+}
+
+/** A bundled profile by name (`orin-nano`, `agx-orin`, `h100-pcie`, `host`) or a profile JSON file. */
+export function loadProfile(nameOrPath: string): DeviceProfile {
+  const known = bundledProfileNames();
+  let path: string;
+  if (known.includes(nameOrPath)) path = join(BUNDLED_PROFILE_DIR, `${nameOrPath}.json`);
+  else if ((nameOrPath.endsWith(".json") || nameOrPath.includes("/")) && existsSync(nameOrPath)) path = nameOrPath;
+  else if (nameOrPath.endsWith(".json") || nameOrPath.includes("/")) throw new ProfileError(`${nameOrPath}: device profile file not found`);
+  else throw new ProfileError(`unknown device '${nameOrPath}'${didYouMean(nameOrPath, known)}; known devices: ${known.join(", ")} (or give a path to a profile .json)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new ProfileError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return validateProfile(json, path);
+}
+
+/** Checks `json` against the schema; throws ProfileError naming `source` and the first bad field. */
+export function validateProfile(json: unknown, source = "profile"): DeviceProfile {
+  const fail = (field: string, what: string): never => { throw new ProfileError(`${source}: field '${field}' ${what}`); };
+  const obj = (v: unknown, field: string): Record<string, unknown> => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(field, "must be an object");
+    return v as Record<string, unknown>;
+  };
+  const num = (v: unknown, field: string, opts: { min?: number; max?: number; positive?: boolean } = {}): number => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return fail(field, `must be a number (got ${JSON.stringify(v)})`);
+    if (opts.positive && !(v > 0)) fail(field, `must be greater than 0 (got ${v})`);
+    if (opts.min !== undefined && v < opts.min) fail(field, `must be at least ${opts.min} (got ${v})`);
+    if (opts.max !== undefined && v > opts.max) fail(field, `must be at most ${opts.max} (got ${v})`);
+    return v;
+  };
+  const str = (v: unknown, field: string): string => (typeof v === "string" && v !== "" ? v : fail(field, "must be a non-empty string"));
+
+  const root = obj(json, "(root)");
+  if (root.schema !== PROFILE_SCHEMA) fail("schema", `must be "${PROFILE_SCHEMA}" (got ${JSON.stringify(root.schema)})`);
+  str(root.name, "name");
+  if (typeof root.description !== "string") fail("description", "must be a string");
+  num(root.runOverheadUs, "runOverheadUs", { min: 0 });
+  const processors = obj(root.processors, "processors");
+  const names = Object.keys(processors);
+  if (names.length === 0) fail("processors", "must list at least one processor");
+  for (const name of names) validateProcessor(processors[name], `processors.${name}`, { fail, obj, num, str });
+  const host = str(root.host, "host");
+  if (!names.includes(host)) fail("host", `names no processor ('${host}'; processors: ${names.join(", ")})`);
+
+  if (!Array.isArray(root.links)) fail("links", "must be an array");
+  const links = root.links as unknown[];
+  links.forEach((l, i) => {
+    const f = `links[${i}]`;
+    const link = obj(l, f);
+    if (!Array.isArray(link.between) || link.between.length !== 2) fail(`${f}.between`, "must be a pair of processor names");
+    for (const [j, p] of (link.between as unknown[]).entries()) {
+      if (typeof p !== "string" || !names.includes(p)) fail(`${f}.between[${j}]`, `names no processor (${JSON.stringify(p)}; processors: ${names.join(", ")})`);
+    }
+    if (link.memory !== "separate" && link.memory !== "unified") fail(`${f}.memory`, `must be "separate" or "unified"`);
+    num(link.bandwidthGBs, `${f}.bandwidthGBs`, { positive: true });
+    num(link.latencyUs, `${f}.latencyUs`, { min: 0 });
+    if (typeof link.copyEngine !== "boolean") fail(`${f}.copyEngine`, "must be true or false");
+    if (link.zeroCopy !== undefined && typeof link.zeroCopy !== "boolean") fail(`${f}.zeroCopy`, "must be true or false");
+    if (link.zeroCopy === true && link.memory !== "unified") fail(`${f}.zeroCopy`, "is only possible on unified memory");
+  });
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      const [a, b] = [names[i]!, names[j]!];
+      const found = links.some((l) => { const p = (l as LinkSpec).between; return (p[0] === a && p[1] === b) || (p[0] === b && p[1] === a); });
+      if (!found) fail("links", `has no link between '${a}' and '${b}'`);
+    }
+  }
+  if (root.measuredTable !== undefined) {
+    if (!Array.isArray(root.measuredTable)) fail("measuredTable", "must be an array");
+    (root.measuredTable as unknown[]).forEach((e, i) => {
+      const entry = obj(e, `measuredTable[${i}]`);
+      const p = str(entry.processor, `measuredTable[${i}].processor`);
+      if (!names.includes(p)) fail(`measuredTable[${i}].processor`, `names no processor ('${p}')`);
+      str(entry.key, `measuredTable[${i}].key`);
+      num(entry.ms, `measuredTable[${i}].ms`, { min: 0 });
+    });
+  }
+  if (root.measured !== undefined) {
+    const m = obj(root.measured, "measured");
+    str(m.date, "measured.date");
+    num(m.threads, "measured.threads", { positive: true });
+    obj(m.providers, "measured.providers");
+  }
+  return json as DeviceProfile;
+}
+
+interface Checkers {
+  fail: (field: string, what: string) => never;
+  obj: (v: unknown, field: string) => Record<string, unknown>;
+  num: (v: unknown, field: string, opts?: { min?: number; max?: number; positive?: boolean }) => number;
+  str: (v: unknown, field: string) => string;
+}
+
+function validateProcessor(v: unknown, f: string, { fail, obj, num }: Checkers): void {
+  const p = obj(v, f);
+  if (p.kind !== "cpu" && p.kind !== "gpu") fail(`${f}.kind`, `must be "cpu" or "gpu" (got ${JSON.stringify(p.kind)})`);
+  if (!EXECUTION_PROVIDERS.includes(p.executionProvider as ExecutionProvider)) fail(`${f}.executionProvider`, `must be one of ${EXECUTION_PROVIDERS.join(", ")} (got ${JSON.stringify(p.executionProvider)})`);
+  if (p.threads !== undefined) num(p.threads, `${f}.threads`, { positive: true });
+  const peak = obj(p.peakGflops, `${f}.peakGflops`);
+  if (peak.f32 === undefined) fail(`${f}.peakGflops.f32`, "is required");
+  for (const [k, x] of Object.entries(peak)) num(x, `${f}.peakGflops.${k}`, { positive: true });
+  num(p.memoryBandwidthGBs, `${f}.memoryBandwidthGBs`, { positive: true });
+  num(p.dispatchUs, `${f}.dispatchUs`, { min: 0 });
+  const eff = obj(p.efficiency, `${f}.efficiency`);
+  if (eff.default === undefined) fail(`${f}.efficiency.default`, "is required");
+  for (const [family, e] of Object.entries(eff)) {
+    const ef = `${f}.efficiency.${family}`;
+    if (family !== "default" && !OP_FAMILIES.includes(family as OpFamily)) fail(ef, `is not an op family (families: ${OP_FAMILIES.join(", ")})`);
+    const x = obj(e, ef);
+    num(x.compute, `${ef}.compute`, { positive: true, max: 4 });
+    num(x.memory, `${ef}.memory`, { positive: true, max: 4 });
+    if (x.computeHalfMflop !== undefined) num(x.computeHalfMflop, `${ef}.computeHalfMflop`, { min: 0 });
+  }
+  if (p.sparsity !== undefined) {
+    for (const [family, s] of Object.entries(obj(p.sparsity, `${f}.sparsity`))) {
+      const sf = `${f}.sparsity.${family}`;
+      if (!OP_FAMILIES.includes(family as OpFamily)) fail(sf, `is not an op family (families: ${OP_FAMILIES.join(", ")})`);
+      const x = obj(s, sf);
+      if (!["weights", "activations", "combined"].includes(x.source as string)) fail(`${sf}.source`, `must be "weights", "activations" or "combined"`);
+      if (!Array.isArray(x.points) || x.points.length === 0) fail(`${sf}.points`, "must be a non-empty array of [zeroFraction, speedup]");
+      let last = -1;
+      (x.points as unknown[]).forEach((pt, i) => {
+        if (!Array.isArray(pt) || pt.length !== 2) fail(`${sf}.points[${i}]`, "must be [zeroFraction, speedup]");
+        const [z, s2] = pt as unknown[];
+        const zf = num(z, `${sf}.points[${i}][0]`, { min: 0, max: 1 });
+        num(s2, `${sf}.points[${i}][1]`, { min: 1 });
+        if (zf <= last) fail(`${sf}.points[${i}][0]`, "must be greater than the previous zero fraction");
+        last = zf;
+      });
+    }
+  }
+  const power = obj(p.powerW, `${f}.powerW`);
+  num(power.busy, `${f}.powerW.busy`, { min: 0 });
+  num(power.idle, `${f}.powerW.idle`, { min: 0 });
+  if (p.fusion !== undefined) {
+    if (!Array.isArray(p.fusion)) fail(`${f}.fusion`, "must be an array of \"Producer+Consumer\" op pairs");
+    (p.fusion as unknown[]).forEach((x, i) => {
+      if (typeof x !== "string" || !/^[A-Za-z0-9_]+\+[A-Za-z0-9_]+$/.test(x)) fail(`${f}.fusion[${i}]`, `must look like "Conv+Relu" (got ${JSON.stringify(x)})`);
+    });
+  }
+}
+
+/** The link between two processors (either order). */
+export function linkBetween(profile: DeviceProfile, a: string, b: string): LinkSpec | undefined {
+  return profile.links.find((l) => (l.between[0] === a && l.between[1] === b) || (l.between[0] === b && l.between[1] === a));
+}
+
+/** Processor names of a kind, in profile order. */
+export function processorsOfKind(profile: DeviceProfile, kind: "cpu" | "gpu"): string[] {
+  return Object.entries(profile.processors).filter(([, p]) => p.kind === kind).map(([n]) => n);
+}
+
+/** Milliseconds to move `bytes` from `from` to `to` (0 on the same processor). */
+export function transferMs(profile: DeviceProfile, from: string, to: string, bytes: number): number {
+  if (from === to) return 0;
+  const link = linkBetween(profile, from, to);
+  if (!link) throw new ProfileError(`profile '${profile.name}': no link between '${from}' and '${to}'`);
+  const copy = link.zeroCopy ? 0 : bytes / (link.bandwidthGBs * 1e9);
+  return link.latencyUs / 1000 + copy * 1000;
+}

@@ -1,0 +1,153 @@
+// Which onnxruntime execution provider runs each logical device. Asking onnxruntime-node for an
+// unavailable provider throws (no silent fallback), so availability is probed once and every
+// decision, including "gpu runs on the CPU here", is stated in words.
+import * as ort from "onnxruntime-node";
+import { availableParallelism } from "node:os";
+import { Builder, DataType, Graph, Model, modelBytes, tensorType } from "../../ir/index.ts";
+
+export const PROVIDERS = ["cpu", "cuda", "webgpu", "tensorrt"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Why a provider cannot be used on this host, in one line with what to do instead. */
+export class ProviderError extends Error {
+  override name = "ProviderError";
+}
+
+export interface DevicePlacement {
+  device: string;
+  provider: Provider;
+  threads: number;
+  /** Set when the placement is not what the device name suggests (e.g. gpu on the CPU). */
+  note?: string;
+}
+
+/** `gpu=cuda,cpu=cpu` or ["gpu=cuda", ...] -> {gpu: "cuda", cpu: "cpu"}. */
+export function parseDeviceMap(spec: string | readonly string[] | Record<string, string> | undefined): Record<string, Provider> {
+  if (spec === undefined) return {};
+  const entries: [string, string][] = typeof spec === "string" || Array.isArray(spec)
+    ? (typeof spec === "string" ? [spec] : [...spec]).flatMap((s) => s.split(",")).filter((s) => s.trim() !== "").map((s) => {
+      const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*([A-Za-z0-9_-]+)\s*$/.exec(s);
+      if (!m) throw new ProviderError(`--device-map: '${s}' is not DEVICE=PROVIDER (example: gpu=cuda, gpu=cpu)`);
+      return [m[1]!, m[2]!];
+    })
+    : Object.entries(spec as Record<string, string>);
+  const map: Record<string, Provider> = {};
+  for (const [device, provider] of entries) {
+    const p = provider.toLowerCase();
+    if (!(PROVIDERS as readonly string[]).includes(p)) {
+      throw new ProviderError(`device map: '${device}=${provider}': unknown provider (known: ${PROVIDERS.join(", ")})`);
+    }
+    map[device] = p as Provider;
+  }
+  return map;
+}
+
+/** `cpu=1,gpu=2` or a number for every device. */
+export function parseThreads(spec: string | number | Record<string, number> | undefined): number | Record<string, number> | undefined {
+  if (spec === undefined || typeof spec === "number" || typeof spec === "object") return spec;
+  if (/^\d+$/.test(spec.trim())) return Number(spec);
+  const out: Record<string, number> = {};
+  for (const part of spec.split(",")) {
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m || Number(m[2]) < 1) throw new ProviderError(`--threads: '${part}' is not DEVICE=N with N >= 1 (example: cpu=1,gpu=1)`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+// onnxruntime's process-wide log level is fixed when its environment starts (the first session):
+// an unavailable provider logs native errors before throwing, and sparoa reports each problem
+// once, in words, instead.
+ort.env.logLevel = "fatal";
+
+/** The informative part of an onnxruntime error: "Failed to ..." rather than source paths. */
+export function firstCause(message: string): string {
+  const line = message.split("\n")[0]!;
+  const failed = /(Failed to [^.]*)/.exec(line)?.[1];
+  return (failed ?? line.replace(/^.*\]\s*/, "")).slice(0, 160);
+}
+
+let probeModel: Uint8Array | undefined;
+const probed = new Map<Provider, Promise<string | undefined>>();
+
+/** undefined when the provider works here, else why not (onnxruntime's own first line). */
+export function providerProblem(provider: Provider): Promise<string | undefined> {
+  if (provider === "cpu") return Promise.resolve(undefined);
+  let p = probed.get(provider);
+  if (!p) {
+    p = (async () => {
+      probeModel ??= identityModel();
+      try {
+        const s = await ort.InferenceSession.create(probeModel, { executionProviders: [provider], logSeverityLevel: 3 });
+        await s.release();
+        return undefined;
+      } catch (e) {
+        return firstCause((e as Error).message);
+      }
+    })();
+    probed.set(provider, p);
+  }
+  return p;
+}
+
+function identityModel(): Uint8Array {
+  const g = new Graph("probe");
+  const b = new Builder(g);
+  const x = b.input("x", tensorType(DataType.FLOAT, [1]));
+  const y = b.op1("Identity", [x]);
+  b.output(y);
+  y.type = tensorType(DataType.FLOAT, [1]);
+  return modelBytes(new Model(g, { irVersion: 8, opsets: { "": 13 } }));
+}
+
+const GPU_PREFERENCE: Provider[] = ["cuda", "webgpu"];
+
+/**
+ * Places each logical device on a provider. Explicit map entries must work here (else a
+ * ProviderError saying what to do); unmapped "gpu"-like devices take the first working GPU
+ * provider or, failing that, the CPU with a note that says so.
+ */
+export async function placeDevices(devices: readonly string[], mapSpec: Record<string, Provider>, threads?: number | Record<string, number>): Promise<DevicePlacement[]> {
+  const cores = availableParallelism();
+  const placed: Omit<DevicePlacement, "threads">[] = [];
+  for (const device of devices) {
+    const asked = mapSpec[device];
+    if (asked) {
+      const problem = await providerProblem(asked);
+      if (problem) throw new ProviderError(unavailableMessage(device, asked, problem));
+      placed.push({ device, provider: asked, note: asked === "cpu" && isGpuName(device) ? `${device} -> cpu (mapped by the device map: the '${device}' partitions run on the CPU)` : undefined });
+      continue;
+    }
+    if (!isGpuName(device)) { placed.push({ device, provider: "cpu" }); continue; }
+    let chosen: Provider | undefined;
+    for (const p of GPU_PREFERENCE) if (!(await providerProblem(p))) { chosen = p; break; }
+    placed.push(chosen
+      ? { device, provider: chosen }
+      : { device, provider: "cpu", note: `${device} -> cpu (no GPU on this host: the '${device}' partitions run on the CPU)` });
+  }
+  for (const unknown of Object.keys(mapSpec)) {
+    if (!devices.includes(unknown)) throw new ProviderError(`device map: no partition uses device '${unknown}' (the package's devices: ${devices.join(", ")})`);
+  }
+  const cpuDevices = placed.filter((p) => p.provider === "cpu").length;
+  return placed.map((p) => {
+    const own = typeof threads === "number" ? threads : threads?.[p.device];
+    // CPU devices share the cores by default; a GPU device needs few host threads.
+    const fallback = p.provider === "cpu" ? Math.max(1, Math.floor(cores / Math.max(1, cpuDevices))) : 1;
+    return { ...p, threads: own ?? fallback };
+  });
+}
+
+export function isGpuName(device: string): boolean {
+  return /^(gpu|cuda|dgpu|igpu)\d*$/i.test(device);
+}
+
+export function unavailableMessage(device: string, provider: Provider, problem: string): string {
+  const why = provider === "cuda" || provider === "tensorrt"
+    ? `onnxruntime-node on this host has no ${provider.toUpperCase()} provider library (${problem})`
+    : provider === "webgpu" ? `onnxruntime's WebGPU provider found no GPU adapter (${problem})` : problem;
+  return `device '${device}' cannot use provider '${provider}': ${why}; map it to the CPU with --device-map ${device}=cpu, or see docs/gpu.md`;
+}
+
+export function describePlacement(p: DevicePlacement): string {
+  return `${p.note ?? `${p.device} -> ${p.provider}`}, ${p.threads} thread${p.threads === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,66 @@
+// Device maps and the GPU providers' error paths: an unavailable provider is a clear error,
+// a GPU device on the CPU is said in words, never silently.
+import { expect } from "chai";
+import { join } from "node:path";
+import { loadModel } from "../../ir/index.ts";
+import { loadPackage } from "../../src/runtime/runtime.ts";
+import { parseDeviceMap, parseThreads, placeDevices, providerProblem, ProviderError } from "../../src/runtime/providers.ts";
+import { FIXTURES } from "../support/corpus.ts";
+
+function annotatedTwoBranch() {
+  const m = loadModel(join(FIXTURES, "two-branch.onnx"));
+  for (const n of m.graph.nodes) n.metadata.set("sparoa.device", n.name.startsWith("right") ? "gpu" : "cpu");
+  return m;
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("runtime providers and device maps", () => {
+  it("parses device maps and thread specs, rejecting malformed ones by name", () => {
+    expect(parseDeviceMap("gpu=cuda,cpu=cpu")).to.deep.equal({ gpu: "cuda", cpu: "cpu" });
+    expect(parseDeviceMap(["gpu=WebGPU"])).to.deep.equal({ gpu: "webgpu" });
+    expect(() => parseDeviceMap("gpu")).to.throw(ProviderError, /'gpu' is not DEVICE=PROVIDER/);
+    expect(() => parseDeviceMap("gpu=metal")).to.throw(ProviderError, /'gpu=metal': unknown provider/);
+    expect(parseThreads("cpu=1,gpu=2")).to.deep.equal({ cpu: 1, gpu: 2 });
+    expect(parseThreads("3")).to.equal(3);
+    expect(() => parseThreads("cpu=0")).to.throw(ProviderError, /'cpu=0'/);
+  });
+
+  it("finds no CUDA provider here and says why (onnxruntime-node ships no CUDA libraries)", async function () {
+    const problem = await providerProblem("cuda");
+    if (problem === undefined) { console.log("      (skipped: this host has a working CUDA provider)"); this.skip(); }
+    expect(problem).to.match(/shared library/);
+  });
+
+  it("gpu=cuda on a host without CUDA: one clear error naming the device and the way out", async function () {
+    if ((await providerProblem("cuda")) === undefined) this.skip();
+    const e = await rejection(loadPackage(annotatedTwoBranch(), { deviceMap: "gpu=cuda" }));
+    expect(e).to.be.instanceOf(ProviderError);
+    expect(e.message).to.match(/^device 'gpu' cannot use provider 'cuda': onnxruntime-node on this host has no CUDA provider library \(.*\); map it to the CPU with --device-map gpu=cpu, or see docs\/gpu.md$/);
+    expect(e.message).to.not.include("\n");
+  });
+
+  it("gpu=webgpu without an adapter: a clear error, not a fallback", async function () {
+    if ((await providerProblem("webgpu")) === undefined) this.skip();
+    const e = await rejection(loadPackage(annotatedTwoBranch(), { deviceMap: "gpu=webgpu" }));
+    expect(e.message).to.match(/^device 'gpu' cannot use provider 'webgpu': onnxruntime's WebGPU provider found no GPU adapter \(Failed to get a WebGPU adapter/);
+  });
+
+  it("places an unmapped gpu device on the CPU with a note that says so; mapped devices must exist", async function () {
+    if ((await providerProblem("cuda")) === undefined || (await providerProblem("webgpu")) === undefined) this.skip();
+    const placed = await placeDevices(["cpu", "gpu"], {}, { cpu: 1 });
+    expect(placed).to.deep.equal([
+      { device: "cpu", provider: "cpu", threads: 1 },
+      { device: "gpu", provider: "cpu", threads: placed[1]!.threads, note: "gpu -> cpu (no GPU on this host: the 'gpu' partitions run on the CPU)" },
+    ]);
+    const e = await rejection(placeDevices(["cpu"], { npu: "cpu" }));
+    expect(e.message).to.equal("device map: no partition uses device 'npu' (the package's devices: cpu)");
+  });
+});
