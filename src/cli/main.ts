@@ -5,9 +5,10 @@ import { inspectCommand } from "./commands/inspect.ts";
 import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
+import { optimizeCommand } from "./commands/optimize.ts";
 import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand];
+const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, optimizeCommand];
 
 try {
   let cli = yargs(hideBin(process.argv))

@@ -22,12 +22,17 @@ export function copyAnnotations(from: Model, to: Model): void {
   });
 }
 
-export async function packageModel(pristine: Model, analysed: Model, plan: PlanSummary): Promise<{ files: PackageFiles; partitioning: Partitioning }> {
+/**
+ * `inputsBound`: whether --input-shape changed any input type of `analysed`. When not, its
+ * inferred types are the file's own and partition boundaries take them as they are (no
+ * onnxruntime session needed); when so, boundaries get onnxruntime's types for the file.
+ */
+export async function packageModel(pristine: Model, analysed: Model, plan: PlanSummary, inputsBound: boolean): Promise<{ files: PackageFiles; partitioning: Partitioning }> {
   copyAnnotations(analysed, pristine);
   const partitioning = describePartitions(pristine.graph);
   const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(pristine), ...pristine.graph.outputs]);
-  const types = await resolveValueTypes(pristine, needed);
   const analysedValues = analysed.graph.valuesByName();
+  const types = await resolveValueTypes(pristine, needed, inputsBound ? undefined : (v) => analysedValues.get(v.name)?.type);
   const files = buildPackage(pristine, partitioning, types, plan, { plannedType: (v) => analysedValues.get(v.name)?.type });
   return { files, partitioning };
 }

@@ -48,7 +48,7 @@ async function emit(file: string, name: string, label: (m: Model) => void, shape
   }
   label(analysed);
   applyPartitions(analysed.graph, assignPartitions(analysed.graph));
-  const { files } = await packageModel(loadModel(file), analysed, { profile: "hand-labelled" });
+  const { files } = await packageModel(loadModel(file), analysed, { profile: "hand-labelled" }, shapes !== undefined);
   const dir = join(work, name);
   writeFolderAtomic(dir, files.files);
   return { dir, manifest: files.manifest, analysed };

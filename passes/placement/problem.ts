@@ -1,0 +1,71 @@
+// What placement decides from, computed once per model and device profile: the simulator's
+// compiled graph (every node's predicted time on every processor, the values between nodes and
+// their sizes, the link costs), each node's sparsity and intensity, and its role: pinned,
+// shape computation, control flow, constant, or free to place. The threshold search evaluates
+// many placements against this one structure.
+import type { Model } from "../../ir/model.ts";
+import { processorsOfKind, type DeviceProfile } from "../../src/devices/profile.ts";
+import { HOST_ONLY_OPS } from "../../src/devices/op-family.ts";
+import { compileSim, type LatencyFn, type SimGraph } from "../../src/sim/sim-graph.ts";
+import { NodeKey, numberAnnotation } from "../annotations.ts";
+import { constantNodes, shapeComputingNodes } from "../node-roles.ts";
+import { updateCombinedSparsity } from "../support/combined-sparsity.ts";
+import { resolvePins, type Pin } from "./pins.ts";
+
+export const enum Role { Free = 0, Pinned = 1, Shape = 2, Control = 3, Constant = 4, HostOnly = 5 }
+
+export interface PlacementProblem {
+  model: Model;
+  profile: DeviceProfile;
+  sim: SimGraph;
+  /** Processor indices in `sim.processors`; gpu is -1 when the profile has none. */
+  cpu: number;
+  gpu: number;
+  /** Per node of sim.nodes (topological order). */
+  sparsity: Float64Array;
+  intensity: Float64Array;
+  role: Uint8Array;
+  /** The pin that decides a pinned node. */
+  pins: (Pin | undefined)[];
+  /** Processor index a pinned node goes to (-1 otherwise). */
+  pinnedTo: Int32Array;
+  /** Values produced by constant nodes: recomputed in every partition, never transferred. */
+  constantValue: Uint8Array;
+  /** Value indices each node reads or writes (the edges whose transfers its placement decides). */
+  incident: number[][];
+}
+
+/** `latency` replaces the profile's latency model (tests, measured tables). */
+export function placementProblem(model: Model, profile: DeviceProfile, pins: readonly Pin[] = [], latency?: LatencyFn): PlacementProblem {
+  const sim = compileSim(model, profile, { latency });
+  const n = sim.nodes.length;
+  const cpuName = processorsOfKind(profile, "cpu")[0] ?? profile.host;
+  const gpuName = processorsOfKind(profile, "gpu")[0];
+  const cpu = sim.processors.indexOf(cpuName);
+  const gpu = gpuName === undefined ? -1 : sim.processors.indexOf(gpuName);
+  const graph = model.graph;
+  const constants = constantNodes(graph, sim.nodes);
+  const shapes = shapeComputingNodes(graph, sim.nodes);
+  const pinned = resolvePins(graph, pins);
+  const sparsity = new Float64Array(n);
+  const intensity = new Float64Array(n);
+  const role = new Uint8Array(n);
+  const pinOf: (Pin | undefined)[] = new Array(n).fill(undefined);
+  const pinnedTo = new Int32Array(n).fill(-1);
+  sim.nodes.forEach((node, i) => {
+    sparsity[i] = numberAnnotation(node, NodeKey.sparsity) ?? updateCombinedSparsity(node) ?? 0;
+    intensity[i] = numberAnnotation(node, NodeKey.intensity) ?? 0;
+    const pin = pinned.get(node);
+    if (pin) {
+      role[i] = Role.Pinned;
+      pinOf[i] = pin;
+      pinnedTo[i] = sim.processors.indexOf(pin.device);
+    } else if (constants.has(node)) role[i] = Role.Constant;
+    else if (shapes.has(node)) role[i] = Role.Shape;
+    else if (HOST_ONLY_OPS.has(node.opType)) role[i] = Role.HostOnly;
+    else if (node.subgraphs().length > 0) role[i] = Role.Control;
+  });
+  const constantValue = Uint8Array.from(sim.values, (v) => (v.producer >= 0 && role[v.producer] === Role.Constant ? 1 : 0));
+  const incident = sim.nodes.map((_, i) => [...sim.inputsOf[i]!, ...sim.outputsOf[i]!]);
+  return { model, profile, sim, cpu, gpu, sparsity, intensity, role, pins: pinOf, pinnedTo, constantValue, incident };
+}
