@@ -73,7 +73,7 @@ export function place(problem: PlacementProblem, thresholds: Thresholds, smoothi
 }
 
 /** Constants take their first consumer's processor (CPU when only a model output reads them). */
-function followConsumers(problem: PlacementProblem, assign: Int32Array): void {
+export function followConsumers(problem: PlacementProblem, assign: Int32Array): void {
   const { sim, role } = problem;
   for (let i = sim.nodes.length - 1; i >= 0; i--) {
     if (role[i] !== Role.Constant) continue;

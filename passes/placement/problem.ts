@@ -6,6 +6,7 @@
 import type { Model } from "../../ir/model.ts";
 import { processorsOfKind, type DeviceProfile } from "../../src/devices/profile.ts";
 import { HOST_ONLY_OPS } from "../../src/devices/op-family.ts";
+import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "../../src/sim/sim-graph.ts";
 import { NodeKey, numberAnnotation } from "../annotations.ts";
 import { constantNodes, shapeComputingNodes } from "../node-roles.ts";
@@ -33,18 +34,25 @@ export interface PlacementProblem {
   constantValue: Uint8Array;
   /** Value indices each node reads or writes (the edges whose transfers its placement decides). */
   incident: number[][];
+  /** Non-constant nodes (sim indices) and, per such node, the positions of its non-constant producers in that list. */
+  scheduled: number[];
+  scheduledPreds: number[][];
 }
 
-/** `latency` replaces the profile's latency model (tests, measured tables). */
+/**
+ * `latency` replaces the profile's latency model (tests, measured tables). Constant nodes cost
+ * nothing per inference whatever the model says: onnxruntime folds them when a session loads.
+ */
 export function placementProblem(model: Model, profile: DeviceProfile, pins: readonly Pin[] = [], latency?: LatencyFn): PlacementProblem {
-  const sim = compileSim(model, profile, { latency });
+  const graph = model.graph;
+  const constants = constantNodes(graph);
+  const base: LatencyFn = latency ?? ((node, p, batch) => nodeLatencyMs(node, p, profile, { batch }));
+  const sim = compileSim(model, profile, { latency: (node, p, batch) => (constants.has(node) ? 0 : base(node, p, batch)) });
   const n = sim.nodes.length;
   const cpuName = processorsOfKind(profile, "cpu")[0] ?? profile.host;
   const gpuName = processorsOfKind(profile, "gpu")[0];
   const cpu = sim.processors.indexOf(cpuName);
   const gpu = gpuName === undefined ? -1 : sim.processors.indexOf(gpuName);
-  const graph = model.graph;
-  const constants = constantNodes(graph, sim.nodes);
   const shapes = shapeComputingNodes(graph, sim.nodes);
   const pinned = resolvePins(graph, pins);
   const sparsity = new Float64Array(n);
@@ -67,5 +75,9 @@ export function placementProblem(model: Model, profile: DeviceProfile, pins: rea
   });
   const constantValue = Uint8Array.from(sim.values, (v) => (v.producer >= 0 && role[v.producer] === Role.Constant ? 1 : 0));
   const incident = sim.nodes.map((_, i) => [...sim.inputsOf[i]!, ...sim.outputsOf[i]!]);
-  return { model, profile, sim, cpu, gpu, sparsity, intensity, role, pins: pinOf, pinnedTo, constantValue, incident };
+  const scheduled: number[] = [];
+  const position = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) if (role[i] !== Role.Constant) { position[i] = scheduled.length; scheduled.push(i); }
+  const scheduledPreds = scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
+  return { model, profile, sim, cpu, gpu, sparsity, intensity, role, pins: pinOf, pinnedTo, constantValue, incident, scheduled, scheduledPreds };
 }

@@ -11,6 +11,9 @@ import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
 import { placementResult, type PlacementResult } from "../../passes/placement.ts";
+import { followConsumers } from "../../passes/placement/place.ts";
+import { Role } from "../../passes/placement/problem.ts";
+import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { formatInputShapes, parseInputShapes, resolveInputShapes, InputShapeError, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
@@ -58,7 +61,10 @@ export interface OptimizeResult {
   placement: PlacementResult;
   partitioning: Partitioning;
   package: PackageFiles;
+  /** The plan's simulated inference (one runtime call; see planMs for the package's). */
   plan: SimOutcome;
+  /** Predicted latency of the package: the simulation plus one runtime call per extra partition. */
+  planMs: number;
   baselines: Record<string, SimOutcome>;
   runs: PassRun[];
   warnings: string[];
@@ -119,16 +125,25 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const { sim, cpu, gpu } = placement.problem;
   const plan = evaluate(sim, placement.outcome.assign, true);
   const baselines: Record<string, SimOutcome> = {};
-  const single = (p: number) => Int32Array.from(sim.nodes, (_, i) => (sim.hostOnly[i] ? sim.host : p));
+  // Baselines under the same conventions as the plan: shape and host-only ops on the host,
+  // constants where they are read (the package recomputes them there).
+  const single = (p: number) => {
+    const assign = Int32Array.from(sim.nodes, (_, i) => (sim.hostOnly[i] || placement.problem.role[i] === Role.Shape ? sim.host : p));
+    followConsumers(placement.problem, assign);
+    return assign;
+  };
   baselines["cpu-only"] = evaluate(sim, single(cpu), false);
   if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
   lap("simulate");
 
+  let partitions = 0;
+  for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
+  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * (placement.problem.profile.runOverheadUs / 1000);
   const pristine = loadModel(options.model);
   const { files, partitioning } = await packageModel(pristine, analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
-    predictedMs: plan.makespanMs,
+    predictedMs: planMs,
     baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
   }, inputsBound(analysed, pristine));
   lap("emit");
@@ -143,7 +158,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       check = await checkPackage(options.model, stage, inputs, options.check);
       lap("check");
     }
-    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, baselines, runs, warnings, check, timings };
+    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, check, timings };
     writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
     if (check && !check.ok && options.check) {
       const bad = check.outputs.find((o) => !o.ok)!;

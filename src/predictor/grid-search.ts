@@ -8,10 +8,32 @@
 // distinct value and keep the search at most 12 x 12 simulations.
 import { place, type PlacementOutcome, type Thresholds } from "../../passes/placement/place.ts";
 import { Role, type PlacementProblem } from "../../passes/placement/problem.ts";
+import { deviceBatchedSegments } from "../../passes/partition.ts";
 import { evaluate } from "../sim/simulator.ts";
 
+/**
+ * Predicted latency of a plan: the simulated inference plus one runtime call per extra
+ * partition (the profile's runOverheadUs; the simulator charges it once per inference). Without
+ * this term a plan of seventy one-node partitions can "win" by fractions of a millisecond that
+ * the calls between partitions would more than eat up.
+ */
+export function planLatencyMs(problem: PlacementProblem, assign: Int32Array): { makespanMs: number; simulatedMs: number; partitions: number; crossings: number } {
+  const r = evaluate(problem.sim, assign, false);
+  const partitions = partitionEstimate(problem, assign);
+  return { makespanMs: r.makespanMs + Math.max(0, partitions - 1) * (problem.profile.runOverheadUs / 1000), simulatedMs: r.makespanMs, partitions, crossings: r.crossings };
+}
+
+/** Partitions the partition pass will make, at most (its first, linear step). */
+export function partitionEstimate(problem: PlacementProblem, assign: Int32Array): number {
+  const devices = problem.scheduled.map((i) => assign[i]!);
+  const seg = deviceBatchedSegments(devices, problem.scheduledPreds);
+  let last = 0;
+  for (const x of seg) last = Math.max(last, x);
+  return last + 1;
+}
+
 export interface ThresholdChoice extends Thresholds {
-  /** Simulated latency of the chosen plan, ms. */
+  /** Predicted latency of the chosen plan, ms (planLatencyMs). */
   makespanMs: number;
   /** The chosen plan. */
   outcome: PlacementOutcome;
@@ -72,10 +94,7 @@ export function chooseThresholds(features: PlacementProblem, options: GridOption
       const outcome = place(features, t);
       const key = outcome.assign.join(",");
       let r = simulated.get(key);
-      if (!r) {
-        const full = evaluate(features.sim, outcome.assign, false);
-        simulated.set(key, (r = { makespanMs: full.makespanMs, crossings: full.crossings }));
-      }
+      if (!r) simulated.set(key, (r = planLatencyMs(features, outcome.assign)));
       evaluated++;
       // Ties (many threshold pairs give one plan): fewer crossings, then closest to the medians.
       const distance = Math.abs(rank(grid.sparsity, sparsity) - rank(grid.sparsity, mid.sparsity)) + Math.abs(rank(grid.intensity, intensity) - rank(grid.intensity, mid.intensity));
