@@ -11,8 +11,7 @@ import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
 import { placementResult, type PlacementResult } from "../../passes/placement.ts";
-import { followConsumers } from "../../passes/placement/place.ts";
-import { Role } from "../../passes/placement/problem.ts";
+import { singleDeviceAssignment } from "./baselines.ts";
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { formatInputShapes, parseInputShapes, resolveInputShapes, InputShapeError, type InputShape } from "../../passes/shape-inference.ts";
@@ -125,13 +124,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const { sim, cpu, gpu } = placement.problem;
   const plan = evaluate(sim, placement.outcome.assign, true);
   const baselines: Record<string, SimOutcome> = {};
-  // Baselines under the same conventions as the plan: shape and host-only ops on the host,
-  // constants where they are read (the package recomputes them there).
-  const single = (p: number) => {
-    const assign = Int32Array.from(sim.nodes, (_, i) => (sim.hostOnly[i] || placement.problem.role[i] === Role.Shape ? sim.host : p));
-    followConsumers(placement.problem, assign);
-    return assign;
-  };
+  const single = (p: number) => singleDeviceAssignment(placement.problem, p);
   baselines["cpu-only"] = evaluate(sim, single(cpu), false);
   if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
   lap("simulate");
