@@ -92,7 +92,10 @@ export class Graph {
   /** Every value this graph's scope defines: inputs, initializers, node outputs. */
   *definedValues(): Iterable<Value> {
     yield* this.inputs;
-    for (const v of this.initializers.values()) if (!this.inputs.includes(v)) yield v;
+    // Initializers that are also inputs (IR < 4) were yielded as inputs.
+    const inputs = this.inputs.length > 8 ? new Set(this.inputs) : this.inputs;
+    const isInput = (v: Value) => (inputs instanceof Set ? inputs.has(v) : inputs.includes(v));
+    for (const v of this.initializers.values()) if (!isInput(v)) yield v;
     yield* this.sparseInitializers;
     for (const n of this.nodeList) yield* n.outputs;
   }

@@ -13,23 +13,44 @@ export class Node {
   overload = "";
   docString = "";
   readonly attributes = new Map<string, Attribute>();
-  /** NodeProto.metadata_props: written to the file as they are. */
-  readonly metadata = new Map<string, string>();
-  /** Analysis results; in-memory, printed in dumps, exported only when asked. */
-  readonly annotations = new Map<string, Annotation>();
   graph: Graph | null = null;
   /** The NodeProto it came from; export keeps fields the IR does not model (device configurations). */
   source: unknown;
-  private readonly inputList: (Value | null)[] = [];
-  private readonly outputList: Value[] = [];
+  // Sized exactly at construction: a pushed-to empty array reserves 16 slots (~150 bytes).
+  private inputList: (Value | null)[];
+  private readonly outputList: Value[];
+  // Created on first use: most nodes have neither, and an empty Map costs ~200 bytes.
+  private metadataMap: Map<string, string> | undefined;
+  private annotationMap: Map<string, Annotation> | undefined;
+
+  /** NodeProto.metadata_props: written to the file as they are. */
+  get metadata(): Map<string, string> {
+    return (this.metadataMap ??= new Map());
+  }
+
+  /** Analysis results; in-memory, printed in dumps, exported only when asked. */
+  get annotations(): Map<string, Annotation> {
+    return (this.annotationMap ??= new Map());
+  }
+
+  /** True when the node has metadata_props or annotations (checks without allocating). */
+  get hasMetadata(): boolean {
+    return (this.metadataMap?.size ?? 0) > 0;
+  }
+
+  get hasAnnotations(): boolean {
+    return (this.annotationMap?.size ?? 0) > 0;
+  }
 
   constructor(opType: string, inputs: readonly (Value | null)[] = [], outputs: readonly Value[] = [],
     options: { domain?: string; name?: string } = {}) {
     this.opType = opType;
     this.domain = options.domain ?? "";
     this.name = options.name ?? "";
-    inputs.forEach((v) => this.appendInput(v));
-    outputs.forEach((v) => this.appendOutput(v));
+    this.inputList = inputs.slice();
+    this.inputList.forEach((v, index) => v?.addUse({ node: this, index }));
+    this.outputList = outputs.slice();
+    this.outputList.forEach((v, i) => this.claimOutput(v, i));
   }
 
   get inputs(): readonly (Value | null)[] {
@@ -52,19 +73,37 @@ export class Node {
     if (value) value.addUse({ node: this, index });
   }
 
+  /** Internal (Value.replaceAllUsesWith): `from` has already dropped this use. */
+  rewireInput(index: number, from: Value, to: Value | null): void {
+    if (this.inputList[index] !== from) throw new Error(`node '${this.name}' input ${index} is not '${from.name}'`);
+    this.inputList[index] = to;
+    if (to) to.addUse({ node: this, index });
+  }
+
   appendInput(value: Value | null): void {
     this.inputList.push(null);
     this.setInput(this.inputList.length - 1, value);
   }
 
   appendOutput(value: Value): void {
+    this.claimOutput(value, this.outputList.length);
+    this.outputList.push(value);
+  }
+
+  /** Replaces every input at once (the list is sized exactly; use lists are kept true). */
+  setInputs(values: readonly (Value | null)[]): void {
+    this.detachInputs();
+    this.inputList = values.slice();
+    this.inputList.forEach((v, index) => v?.addUse({ node: this, index }));
+  }
+
+  private claimOutput(value: Value, index: number): void {
     if (value.producer && value.producer !== this) {
       throw new Error(`value '${value.name}' is already produced by node '${value.producer.name}'`);
     }
     value.producer = this;
-    value.outputIndex = this.outputList.length;
+    value.outputIndex = index;
     value.graph = this.graph;
-    this.outputList.push(value);
   }
 
   /** Unhooks the node from the values it reads (before removal). */
@@ -75,7 +114,10 @@ export class Node {
 
   /** Subgraphs held in attributes, in attribute order. */
   subgraphs(): Graph[] {
-    return [...this.attributes.values()].flatMap(attributeGraphs);
+    const out: Graph[] = [];
+    if (this.attributes.size === 0) return out;
+    for (const a of this.attributes.values()) if (a.kind === "graph" || a.kind === "graphs") out.push(...attributeGraphs(a));
+    return out;
   }
 
   attr(name: string): Attribute | undefined {

@@ -12,10 +12,6 @@ export class Value {
   name: string;
   type: ValueType | undefined;
   docString = "";
-  /** ValueInfoProto.metadata_props */
-  readonly metadata = new Map<string, string>();
-  /** Analysis results about this value (e.g. `shape_source: "observed"`); shown in dumps. */
-  readonly annotations = new Map<string, Annotation>();
   /** Set for initializers: the constant data. */
   initializer: Tensor | undefined;
   /** Set for sparse initializers: the sparse constant. */
@@ -25,9 +21,30 @@ export class Value {
   outputIndex = -1;
   /** The graph whose scope defines this value. */
   graph: Graph | null = null;
-  private readonly useList: Use[] = [];
+  private useList: Use[] = [];
   /** The ValueInfoProto it came from; export reuses it while the type is unchanged. */
   source: unknown;
+  // Created on first use: most values have neither, and an empty Map costs ~200 bytes.
+  private metadataMap: Map<string, string> | undefined;
+  private annotationMap: Map<string, Annotation> | undefined;
+
+  /** ValueInfoProto.metadata_props */
+  get metadata(): Map<string, string> {
+    return (this.metadataMap ??= new Map());
+  }
+
+  /** Analysis results about this value (e.g. `shape_source: "observed"`); shown in dumps. */
+  get annotations(): Map<string, Annotation> {
+    return (this.annotationMap ??= new Map());
+  }
+
+  get hasMetadata(): boolean {
+    return (this.metadataMap?.size ?? 0) > 0;
+  }
+
+  get hasAnnotations(): boolean {
+    return (this.annotationMap?.size ?? 0) > 0;
+  }
 
   constructor(name: string, type?: ValueType) {
     this.name = name;
@@ -48,18 +65,29 @@ export class Value {
 
   /** Internal: maintained by Node when it wires its inputs. */
   addUse(use: Use): void {
-    this.useList.push(use);
+    if (this.useList.length === 0) this.useList = [use]; // exact size: most values have one reader
+    else this.useList.push(use);
   }
 
-  /** Internal: maintained by Node when it rewires its inputs. */
+  /** Internal: maintained by Node when it rewires its inputs. Searches from the end (recent uses go first). */
   removeUse(node: Node, index: number): void {
-    const at = this.useList.findIndex((u) => u.node === node && u.index === index);
-    if (at >= 0) this.useList.splice(at, 1);
+    const list = this.useList;
+    for (let at = list.length - 1; at >= 0; at--) {
+      const u = list[at]!;
+      if (u.node === node && u.index === index) {
+        list.splice(at, 1);
+        return;
+      }
+    }
   }
 
   /** Points every reader of this value (and graph outputs naming it) at `other` instead. */
   replaceAllUsesWith(other: Value): void {
-    for (const { node, index } of [...this.useList]) node.setInput(index, other);
+    if (other === this) return;
+    // Hand the whole list over at once: removing uses one by one is quadratic for widely read values.
+    const uses = this.useList;
+    this.useList = [];
+    for (const { node, index } of uses) node.rewireInput(index, this, other);
     const g = this.graph;
     if (g) g.outputs.forEach((v, i) => { if (v === this) g.outputs[i] = other; });
   }

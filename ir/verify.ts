@@ -31,21 +31,23 @@ export function assertValid(model: Model): void {
 function verifyGraph(root: Graph, problems: string[], where?: string): void {
   for (const graph of root.allGraphs()) {
     const at = `${where ?? "graph"} '${graph.name}'`;
-    checkSingleAssignment(graph, at, problems);
-    checkOrderAndScope(graph, at, problems);
-    checkUseLists(graph, at, problems);
+    // A cycle first: the order problems it causes are only its symptoms.
     try {
       topologicalOrder(graph);
     } catch (e) {
-      if (e instanceof CycleError) problems.push(`${at}: ${e.message}`);
+      if (e instanceof CycleError) problems.push(`${at}: nodes form a cycle: ${e.cycle.map((n) => n.name || n.opType).join(" -> ")}`);
       else throw e;
     }
+    checkSingleAssignment(graph, at, problems);
+    checkOrderAndScope(graph, at, problems);
+    checkUseLists(graph, at, problems);
   }
 }
 
 function checkSingleAssignment(graph: Graph, at: string, problems: string[]): void {
   const seen = new Set<string>();
-  const initializerInputs = new Set([...graph.initializers.values()].filter((v) => graph.inputs.includes(v)));
+  const inputs = new Set(graph.inputs);
+  const initializerInputs = new Set([...graph.initializers.values()].filter((v) => inputs.has(v)));
   for (const v of graph.definedValues()) {
     if (v.name === "") continue;
     if (seen.has(v.name) && !initializerInputs.has(v)) problems.push(`${at}: value '${v.name}' is assigned more than once`);

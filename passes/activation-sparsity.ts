@@ -4,7 +4,7 @@
 // Definitions and the combined `sparsity` are in docs/sparsity.md.
 //
 // Options: samples=N (8), seed=S (0), inputs=NAME=FILE;NAME=FILE (user data, one sample per
-// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=256,
+// file), input-shape=NAME=1x3x224x224;..., eps=1e-3 (also count |x| < eps), chunk-mb=32,
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
 import type { Graph } from "../ir/graph.ts";

@@ -42,11 +42,11 @@ export const ValueKey = {
 } as const;
 
 export function numberAnnotation(node: Node | Value, key: string): number | undefined {
-  const v = node.annotations.get(key);
+  const v = node.hasAnnotations ? node.annotations.get(key) : undefined;
   return typeof v === "number" ? v : undefined;
 }
 
 export function stringAnnotation(node: Node | Value, key: string): string | undefined {
-  const v = node.annotations.get(key);
+  const v = node.hasAnnotations ? node.annotations.get(key) : undefined;
   return typeof v === "string" ? v : undefined;
 }

@@ -1,6 +1,6 @@
 // Instruments behind the CLI flags: --print-ir-after-all / --print-ir-after=PASS /
 // --print-ir-after-change, --dump-dir, --time-passes, --pass-statistics, --verify-each.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../ir/model.ts";
 import { modelBytes } from "../ir/onnx/file.ts";
@@ -22,9 +22,13 @@ export class PrintIR implements PassInstrument {
   }
 }
 
-/** One numbered text + .onnx file per pass; the IR from before a failing pass as a reproducer. */
+/**
+ * One numbered text + .onnx file per pass; when a pass throws, the IR from before it as a
+ * reproducer. The previous dump already is that IR, so the reproducer is a copy of it and no
+ * pass pays for an extra encode.
+ */
 export class DumpDir implements PassInstrument {
-  private before: Uint8Array | undefined;
+  private lastOnnx: string | undefined;
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -34,24 +38,21 @@ export class DumpDir implements PassInstrument {
     this.write("00-input", model);
   }
 
-  beforePass(_pass: Pass, model: Model): void {
-    this.before = modelBytes(model);
-  }
-
   afterPass(pass: Pass, model: Model, run: PassRun): void {
     this.write(`${String(run.index).padStart(2, "0")}-${pass.name}`, model);
   }
 
   onFailure(pass: Pass, _model: Model, index: number): string | undefined {
-    if (!this.before) return undefined;
+    if (!this.lastOnnx) return undefined;
     const file = join(this.dir, `${String(index).padStart(2, "0")}-${pass.name}.reproducer.onnx`);
-    writeFileSync(file, this.before);
+    copyFileSync(this.lastOnnx, file);
     return file;
   }
 
   private write(stem: string, model: Model): void {
     writeFileSync(join(this.dir, `${stem}.txt`), printModel(model));
-    writeFileSync(join(this.dir, `${stem}.onnx`), modelBytes(model, { annotationsAsMetadata: true }));
+    this.lastOnnx = join(this.dir, `${stem}.onnx`);
+    writeFileSync(this.lastOnnx, modelBytes(model, { annotationsAsMetadata: true }));
   }
 }
 

@@ -117,15 +117,15 @@ class Exporter {
     const src = isMessageOf(ValueInfoProtoSchema, original) && original.name === v.name ? original : undefined;
     const type = src && sameType(typeFromProto(src.type), v.type) ? src.type : v.type && typeToProto(v.type);
     return rebuild(ValueInfoProtoSchema, src, {
-      name: v.name, type, docString: v.docString, metadataProps: this.metadata(v.metadata, src?.metadataProps),
+      name: v.name, type, docString: v.docString, metadataProps: v.hasMetadata ? this.metadata(v.metadata, src?.metadataProps) : [],
     });
   }
 
   node(n: Node): NodeProto {
     const source = this.original(n.source);
     const src = isMessageOf(NodeProtoSchema, source) ? source : undefined;
-    const metadata = new Map(n.metadata);
-    if (this.options.annotationsAsMetadata) {
+    const metadata = n.hasMetadata ? new Map(n.metadata) : new Map<string, string>();
+    if (this.options.annotationsAsMetadata && n.hasAnnotations) {
       for (const [k, a] of n.annotations) metadata.set(`sparoa.${k}`, Array.isArray(a) ? JSON.stringify(a) : String(a));
     }
     return rebuild(NodeProtoSchema, src, {

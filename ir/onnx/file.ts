@@ -22,7 +22,9 @@ export function loadModel(path: string): Model {
     bytes = readFileSync(full);
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
-    throw new ModelFileError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? (e as Error).message;
+    throw new ModelFileError(`${path}: cannot read (${why})`);
   }
   let proto;
   try {
@@ -53,6 +55,9 @@ export interface SaveResult { bytes: number; externalFile?: string; externalTens
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
   const full = resolve(path);
   const dataName = options.externalDataFile ?? `${basename(full)}.data`;
+  if (dataName !== basename(dataName) || dataName === ".." || dataName === "." || dataName.includes("\\")) {
+    throw new ModelFileError(`${path}: external data file '${dataName}' must be a plain file name (it is written beside the model)`);
+  }
   const limit = options.sizeLimit ?? PROTOBUF_LIMIT;
   let threshold = options.externalDataThreshold;
   if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;
@@ -70,6 +75,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
     const bytes = tensor.bytes();
     const offset = Math.ceil(dataOffset / 4096) * 4096; // page-aligned, so runtimes can mmap
     writeSync(dataFd, bytes, 0, bytes.length, offset);
+    tensor.release(); // external bytes need not stay resident once written
     dataOffset = offset + bytes.length;
     externalTensors++;
     const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
@@ -91,6 +97,10 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
     }
     renameSync(tmpModel, full);
     return { bytes: encoded.length, externalFile: externalTensors > 0 ? dataName : undefined, externalTensors };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    throw new ModelFileError(`${path}: cannot write (${code === "ENOENT" ? "no such folder" : code})`);
   } finally {
     if (dataFd !== undefined) closeSync(dataFd);
     for (const f of [tmpData, tmpModel]) if (existsSync(f)) rmSync(f);

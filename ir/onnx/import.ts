@@ -83,7 +83,7 @@ function importNodes(protos: NodeProto[], graph: Graph, scope: Scope, ctx: Impor
     return [node, np];
   });
   for (const [node, np] of pairs) {
-    for (const name of np.input) node.appendInput(name === "" ? null : resolveName(scope, name));
+    node.setInputs(np.input.map((name) => (name === "" ? null : resolveName(scope, name))));
     for (const ap of np.attribute) node.setAttr(importAttribute(ap, scope, ctx));
     for (const sub of node.subgraphs()) sub.parent = node;
     node.overload = np.overload;

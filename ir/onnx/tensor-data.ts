@@ -1,5 +1,5 @@
 // TensorProto <-> packed little-endian bytes, and external data read under the model's folder only.
-import { closeSync, openSync, readSync, realpathSync } from "node:fs";
+import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { DataType, byteSize } from "../dtype.ts";
 import { SparseTensor, Tensor, type ExternalLocation } from "../tensor.ts";
@@ -93,6 +93,11 @@ export function tensorFromProto(t: TensorProto, baseDir: string | undefined): Te
     throw new ExternalDataError(`tensor '${t.name}': stored in external file '${ext.location}', but the model was not loaded from a file`);
   }
   const file = resolveExternalPath(baseDir, t.name, ext.location);
+  // Checked now (a stat, no read) so a short or wrong file fails at load, not mid-pass.
+  const size = statSync(file).size;
+  if (ext.offset + ext.length > size) {
+    throw new ExternalDataError(`tensor '${t.name}': external data '${ext.location}' is ${size} bytes, too short for offset ${ext.offset} + length ${ext.length}`);
+  }
   return new Tensor({
     name: t.name, dtype: t.dataType, dims, source: t, external: ext,
     load: () => readRange(file, ext.offset, ext.length, t.name),

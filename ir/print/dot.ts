@@ -7,7 +7,7 @@ const DEVICE_COLOURS: Record<string, string> = { cpu: "#9ecae1", gpu: "#a1d99b" 
 const FALLBACK_COLOURS = ["#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"];
 
 function quote(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 export function modelToDot(model: Model): string {
@@ -18,7 +18,7 @@ export function modelToDot(model: Model): string {
   const extra = new Map<string, string>();
   for (const v of g.inputs) if (!g.initializers.has(v.name)) lines.push(`  ${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
   for (const n of g.nodes) {
-    const device = n.annotations.get("device");
+    const device = n.hasAnnotations ? n.annotations.get("device") : undefined;
     let fill = "#eeeeee";
     if (typeof device === "string") {
       fill = DEVICE_COLOURS[device] ?? extra.get(device) ?? FALLBACK_COLOURS[extra.size % FALLBACK_COLOURS.length]!;

@@ -81,7 +81,7 @@ function nodeToJson(n: Node): JsonNode {
   const out: JsonNode = {
     name: n.name, op: n.opType, domain: n.domain,
     inputs: n.inputs.map((v) => v?.name ?? null), outputs: n.outputs.map((v) => v.name),
-    attributes: {}, annotations: Object.fromEntries(n.annotations), metadata: Object.fromEntries(n.metadata),
+    attributes: {}, annotations: n.hasAnnotations ? Object.fromEntries(n.annotations) : {}, metadata: n.hasMetadata ? Object.fromEntries(n.metadata) : {},
   };
   for (const a of n.attributes.values()) {
     if (a.kind === "graph") (out.subgraphs ??= {})[a.name] = [graphToJson(a.value)];

@@ -48,7 +48,7 @@ function printNode(node: Node, out: string[], indent: string, options: TextOptio
   const plainAttrs = [...node.attributes.values()].filter((a) => a.kind !== "graph" && a.kind !== "graphs");
   const attrs = plainAttrs.length > 0 ? ` {${plainAttrs.map((a) => `${a.name}=${formatAttr(a, options)}`).join(", ")}}` : "";
   const types = node.outputs.map((v) => formatType(v.type)).join(", ");
-  const notes = [node.name ? `name=${node.name}` : "", ...[...node.annotations].map(([k, v]) => `${k}=${formatAnnotation(v)}`)]
+  const notes = [node.name ? `name=${node.name}` : "", ...(node.hasAnnotations ? [...node.annotations] : []).map(([k, v]) => `${k}=${formatAnnotation(v)}`)]
     .filter((s) => s !== "").join(" ");
   out.push(`${indent}${results ? `${results} = ` : ""}${node.qualifiedOp}(${args})${attrs} : ${types}${notes ? `  # ${notes}` : ""}`);
   for (const a of node.attributes.values()) {

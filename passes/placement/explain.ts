@@ -28,7 +28,6 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
     sim.processors.forEach((p, pi) => { timeMs[p] = sim.duration[pi]![i]!; });
     let transferMs = 0;
     for (const vi of sim.inputsOf[i]!) {
-      if (problem.constantValue[vi]) continue;
       const v = sim.values[vi]!;
       const src = v.producer < 0 ? sim.host : outcome.assign[v.producer]!;
       transferMs += sim.transfer(src, outcome.assign[i]!, v.bytes);
@@ -43,7 +42,6 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
     switch (outcome.reason[i] as Reason) {
       case Reason.Pinned: reason = `pinned by --pin '${problem.pins[i]!.text}'`; break;
       case Reason.Shape: reason = "shape computation: stays on the CPU"; break;
-      case Reason.HostOnly: reason = `${node.opType} runs on the host`; break;
       case Reason.Control: reason = "control flow (If/Loop/Scan): stays on the CPU"; break;
       case Reason.Constant: reason = `constant: recomputed where it is read, follows its first reader (${device})`; break;
       case Reason.NoGpu: reason = `profile '${problem.profile.name}' has no GPU`; break;

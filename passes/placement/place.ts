@@ -5,8 +5,7 @@
 //    compute-bound work the GPU's dense kernels are built for); sparse and light -> CPU (little
 //    work, zeros the CPU's kernels can skip, not worth a launch). The mixed quadrants go to the
 //    processor the latency model predicts faster.
-// 2. Fixed roles first: pins win; shape computations, host-only ops (Range, NonZero) and
-//    control flow (If/Loop/Scan: cost unknown, condition read on the host) stay on the CPU;
+// 2. Fixed roles first: pins win; shape computations and control flow (If/Loop/Scan: cost unknown, condition read on the host) stay on the CPU;
 //    constants follow their first consumer (partitioning recomputes them wherever read).
 // 3. Transfer-aware smoothing. Sweeping in topological order, a free node moves to the other
 //    processor when that lowers the transfers on its edges by more than it raises its own
@@ -16,7 +15,7 @@ import { Role, type PlacementProblem } from "./problem.ts";
 
 export interface Thresholds { sparsity: number; intensity: number }
 
-export const enum Reason { Quadrant = 0, Faster = 1, Pinned = 2, Shape = 3, HostOnly = 4, Control = 5, Constant = 6, NoGpu = 7, Smoothed = 8 }
+export const enum Reason { Quadrant = 0, Faster = 1, Pinned = 2, Shape = 3, Control = 4, Constant = 5, NoGpu = 6, Smoothed = 7 }
 
 export const QUADRANTS = ["dense-light", "dense-heavy", "sparse-light", "sparse-heavy"] as const;
 export type Quadrant = (typeof QUADRANTS)[number];
@@ -54,7 +53,6 @@ export function place(problem: PlacementProblem, thresholds: Thresholds, smoothi
     switch (role[i]) {
       case Role.Pinned: assign[i] = problem.pinnedTo[i]!; reason[i] = Reason.Pinned; continue;
       case Role.Shape: reason[i] = Reason.Shape; continue;
-      case Role.HostOnly: reason[i] = Reason.HostOnly; continue;
       case Role.Control: reason[i] = Reason.Control; continue;
       case Role.Constant: reason[i] = Reason.Constant; continue;
     }
@@ -86,7 +84,6 @@ export function followConsumers(problem: PlacementProblem, assign: Int32Array): 
 /** Transfer ms value `vi` costs under `assign` (to every other processor that reads it). */
 export function valueTransferMs(problem: PlacementProblem, assign: ArrayLike<number>, vi: number): number {
   const { sim } = problem;
-  if (problem.constantValue[vi]) return 0;
   const v = sim.values[vi]!;
   const src = v.producer < 0 ? sim.host : assign[v.producer]!;
   let seen = 0; // bit set of destination processors (profiles have a handful)

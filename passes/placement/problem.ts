@@ -5,15 +5,13 @@
 // many placements against this one structure.
 import type { Model } from "../../ir/model.ts";
 import { processorsOfKind, type DeviceProfile } from "../../src/devices/profile.ts";
-import { HOST_ONLY_OPS } from "../../src/devices/op-family.ts";
-import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "../../src/sim/sim-graph.ts";
 import { NodeKey, numberAnnotation } from "../annotations.ts";
 import { constantNodes, shapeComputingNodes } from "../node-roles.ts";
 import { updateCombinedSparsity } from "../support/combined-sparsity.ts";
 import { resolvePins, type Pin } from "./pins.ts";
 
-export const enum Role { Free = 0, Pinned = 1, Shape = 2, Control = 3, Constant = 4, HostOnly = 5 }
+export const enum Role { Free = 0, Pinned = 1, Shape = 2, Control = 3, Constant = 4 }
 
 export interface PlacementProblem {
   model: Model;
@@ -30,8 +28,6 @@ export interface PlacementProblem {
   pins: (Pin | undefined)[];
   /** Processor index a pinned node goes to (-1 otherwise). */
   pinnedTo: Int32Array;
-  /** Values produced by constant nodes: recomputed in every partition, never transferred. */
-  constantValue: Uint8Array;
   /** Value indices each node reads or writes (the edges whose transfers its placement decides). */
   incident: number[][];
   /** Non-constant nodes (sim indices) and, per such node, the positions of its non-constant producers in that list. */
@@ -40,14 +36,13 @@ export interface PlacementProblem {
 }
 
 /**
- * `latency` replaces the profile's latency model (tests, measured tables). Constant nodes cost
- * nothing per inference whatever the model says: onnxruntime folds them when a session loads.
+ * `latency` replaces the profile's latency model (tests, measured tables). The simulator already
+ * counts constant nodes as free and their outputs as resident (onnxruntime folds them at load).
  */
 export function placementProblem(model: Model, profile: DeviceProfile, pins: readonly Pin[] = [], latency?: LatencyFn): PlacementProblem {
   const graph = model.graph;
-  const constants = constantNodes(graph);
-  const base: LatencyFn = latency ?? ((node, p, batch) => nodeLatencyMs(node, p, profile, { batch }));
-  const sim = compileSim(model, profile, { latency: (node, p, batch) => (constants.has(node) ? 0 : base(node, p, batch)) });
+  const sim = compileSim(model, profile, { latency });
+  const constants = constantNodes(graph, sim.nodes);
   const n = sim.nodes.length;
   const cpuName = processorsOfKind(profile, "cpu")[0] ?? profile.host;
   const gpuName = processorsOfKind(profile, "gpu")[0];
@@ -70,14 +65,12 @@ export function placementProblem(model: Model, profile: DeviceProfile, pins: rea
       pinnedTo[i] = sim.processors.indexOf(pin.device);
     } else if (constants.has(node)) role[i] = Role.Constant;
     else if (shapes.has(node)) role[i] = Role.Shape;
-    else if (HOST_ONLY_OPS.has(node.opType)) role[i] = Role.HostOnly;
     else if (node.subgraphs().length > 0) role[i] = Role.Control;
   });
-  const constantValue = Uint8Array.from(sim.values, (v) => (v.producer >= 0 && role[v.producer] === Role.Constant ? 1 : 0));
   const incident = sim.nodes.map((_, i) => [...sim.inputsOf[i]!, ...sim.outputsOf[i]!]);
   const scheduled: number[] = [];
   const position = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) if (role[i] !== Role.Constant) { position[i] = scheduled.length; scheduled.push(i); }
   const scheduledPreds = scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
-  return { model, profile, sim, cpu, gpu, sparsity, intensity, role, pins: pinOf, pinnedTo, constantValue, incident, scheduled, scheduledPreds };
+  return { model, profile, sim, cpu, gpu, sparsity, intensity, role, pins: pinOf, pinnedTo, incident, scheduled, scheduledPreds };
 }

@@ -110,6 +110,15 @@ export const convRules: RuleTable = {
   MaxPool: pool,
   AveragePool: pool,
   LpPool: pool,
+  MaxUnpool: (ctx) => {
+    const x = ctx.shape(0);
+    if (ctx.has(2)) return [info(ctx.dtype(0), ctx.value(2) ?? x?.map(() => null))];
+    if (!x) return [info(ctx.dtype(0), undefined)];
+    const kernel = ctx.ints("kernel_shape") ?? [];
+    const w = windowOf(ctx, x.length - 2, kernel);
+    return [info(ctx.dtype(0), [x[0]!, x[1]!, ...x.slice(2).map((d, i) => (typeof d === "number"
+      ? (d - 1) * w.strides[i]! + kernel[i]! - w.pads[i]! - w.pads[i + kernel.length]! : null))])];
+  },
   GlobalAveragePool: globalPool,
   GlobalMaxPool: globalPool,
   GlobalLpPool: globalPool,

@@ -239,4 +239,36 @@ export const indexingRules: RuleTable = {
     return [info(ctx.dtype(0), x.map((d, i) => (i === ax ? null : d)))];
   },
   NonMaxSuppression: () => [info(DataType.INT64, [null, 3])],
+  Unique: (ctx) => {
+    const x = ctx.shape(0);
+    const a = ctx.int("axis");
+    let y: Dim[] | undefined = [null];
+    if (a !== undefined) y = x?.map((d, i) => (i === axis(a, x.length) ? null : d));
+    const inverse: Dim = a === undefined ? (x ? dimProductOrNull(x) : null) : (x?.[axis(a, x.length)] ?? null);
+    return [info(ctx.dtype(0), y), info(DataType.INT64, [null]), info(DataType.INT64, [inverse]), info(DataType.INT64, [null])];
+  },
+  CenterCropPad: (ctx) => {
+    const x = ctx.shape(0);
+    const target = ctx.value(1);
+    if (!x) return [info(ctx.dtype(0), undefined)];
+    const axes = (ctx.ints("axes") ?? x.map((_, i) => i)).map((a) => axis(a, x.length));
+    return [info(ctx.dtype(0), x.map((d, i) => (axes.includes(i) ? (target?.[axes.indexOf(i)] ?? null) : d)))];
+  },
+  Col2Im: (ctx) => {
+    const x = ctx.shape(0);
+    const image = ctx.value(1);
+    const block = ctx.numbers(2);
+    const cells = x?.[1];
+    const channels = typeof cells === "number" && block ? cells / product(block) : null;
+    return [info(ctx.dtype(0), image ? [x?.[0] ?? null, channels, ...image] : undefined)];
+  },
+  AffineGrid: (ctx) => {
+    const size = ctx.value(1);
+    if (!size) return [info(ctx.dtype(0), undefined)];
+    return [info(ctx.dtype(0), [size[0]!, ...size.slice(2), size.length - 2])];
+  },
 };
+
+function dimProductOrNull(shape: Dim[]): Dim {
+  return allKnown(shape) ? product(shape) : null;
+}

@@ -6,7 +6,7 @@ import type { Graph } from "../../ir/graph.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import { topologicalOrder } from "../../ir/topo.ts";
-import { formatShape, sameType, tensorType } from "../../ir/types.ts";
+import { formatShape, sameType, tensorType, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { ValueKey } from "../annotations.ts";
 import { RuleContext, type TensorInfo } from "./context.ts";
@@ -33,6 +33,8 @@ export interface InferReport {
   unknownOps: Map<string, number>;
   /** Whether any value's type (or a bound input's shape) changed. */
   changed: boolean;
+  /** Shapes given to inputs by `inputShapes`, by input name. */
+  boundInputs: Map<string, Dim[]>;
 }
 
 class Inference {
@@ -124,7 +126,7 @@ export function inferShapes(model: Model, options: InferOptions = {}): InferRepo
   }
   const run = new Inference(model, binding.symbols, options);
   run.inferGraph(model.graph);
-  const report: InferReport = { values: 0, inferred: 0, fullyKnown: 0, unknownOps: run.unknownOps, changed };
+  const report: InferReport = { values: 0, inferred: 0, fullyKnown: 0, unknownOps: run.unknownOps, changed, boundInputs: binding.inputs };
   for (const node of model.graph.allNodes()) {
     for (const v of node.outputs) {
       if (v.name === "") continue;
@@ -133,6 +135,8 @@ export function inferShapes(model: Model, options: InferOptions = {}): InferRepo
       if (run.decided.has(v)) {
         report.inferred++;
         v.annotations.set(ValueKey.shapeSource, "static");
+      } else {
+        v.annotations.delete(ValueKey.shapeSource);
       }
       if (found?.shape?.every((d) => typeof d === "number")) report.fullyKnown++;
       if (found?.elemType === undefined) continue;

@@ -70,4 +70,5 @@ export const matmulRules: RuleTable = {
   QLinearMatMul: matmul(0, 3, (ctx) => ctx.dtype(7)),
   Gemm: gemm,
   Einsum: einsum,
+  Det: (ctx) => [info(ctx.dtype(0), ctx.shape(0)?.slice(0, -2))],
 };

@@ -50,7 +50,16 @@ function topK(ctx: RuleContext): TensorInfo[] {
   return [info(x.elemType, shape), info(DataType.INT64, shape)];
 }
 
+/** Losses: a scalar unless reduction is "none", which keeps the target's shape. */
+function loss(ctx: RuleContext): TensorInfo[] {
+  const reduced = ctx.string("reduction", "mean") !== "none";
+  const x = ctx.input(0);
+  return [info(x?.elemType, reduced ? [] : ctx.shape(1)), info(x?.elemType, x?.shape)];
+}
+
 export const reduceRules: RuleTable = {
+  NegativeLogLikelihoodLoss: loss,
+  SoftmaxCrossEntropyLoss: loss,
   ...Object.fromEntries(REDUCTIONS.map((op) => [op, reduce(op)])),
   ArgMax: argReduce,
   ArgMin: argReduce,

@@ -1,6 +1,7 @@
 // Every shape rule by op type (default ONNX domain), gathered from the per-family files.
 import type { Node } from "../../ir/node.ts";
 import type { RuleTable, ShapeRule } from "./context.ts";
+import { attentionRules } from "./attention.ts";
 import { controlFlowRules } from "./control-flow.ts";
 import { convRules } from "./conv.ts";
 import { elementwiseRules } from "./elementwise.ts";
@@ -15,6 +16,7 @@ import { resizeRules } from "./resize.ts";
 const RULES: RuleTable = {
   ...elementwiseRules, ...convRules, ...matmulRules, ...reshapeRules, ...indexingRules,
   ...generatorRules, ...reduceRules, ...resizeRules, ...recurrentRules, ...controlFlowRules,
+  ...attentionRules,
 };
 
 const isDefaultDomain = (domain: string) => domain === "" || domain === "ai.onnx";

@@ -4,9 +4,9 @@
 //
 // How: the wanted values become extra graph outputs (onnxruntime only returns graph outputs),
 // and the weights reach onnxruntime as in-memory "external data" pointing into the buffers the
-// IR already holds, so the exported model is small and not a second copy of the weights. Values
-// are fetched in chunks of at most `chunkBytes` per run when one sample's intermediates are
-// large; onnxruntime then only runs the nodes each chunk needs.
+// IR already holds, so the exported model is small and not a second copy of the weights. When
+// one sample's intermediates exceed `chunkBytes`, they are split into chunks in graph order, each
+// run by its own session over all samples (onnxruntime then runs only the nodes a chunk needs).
 //
 // Use:
 //   const summary = await calibrate(model, { samples: 8, seed: 0 }, (o) => count(o.value, o.data));
@@ -32,13 +32,16 @@ export interface CalibrationOptions {
   inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
   values?: readonly Value[];
-  /** Most bytes of fetched values per onnxruntime run (default 256 MiB). */
+  /** Most bytes of fetched values per onnxruntime run (default 32 MiB). */
   chunkBytes?: number;
-  /** Called after each sample. */
+  /** Called after each sample of each chunk (`total` = chunks x samples). */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** One value of one sample. `data` is only valid during the callback (float16 arrives as raw Uint16Array bits). */
+/**
+ * One value of one sample. `data` is only valid during the callback (float16 arrives as raw
+ * Uint16Array bits). Order: chunk by chunk, every sample within a chunk; graph inputs first.
+ */
 export interface Observation {
   readonly value: Value;
   readonly sample: number;
@@ -50,7 +53,7 @@ export interface Observation {
 export interface CalibrationSummary { samples: number; chunks: number; runs: number; observedValues: number }
 
 export const DEFAULT_SAMPLES = 8;
-export const DEFAULT_CHUNK_BYTES = 256 * 2 ** 20;
+export const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 
 /** Adds `values` as graph outputs (name only); returns a function that restores the output list. */
 export function exposeValues(model: Model, values: Iterable<Value>): () => void {
@@ -117,35 +120,48 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
   const fed = new Set(specs.map((s) => s.value));
   const byName = new Map<string, Value>();
   for (const v of wanted) if (!fed.has(v) && !v.initializer) byName.set(v.name, v);
-  const session = await createCalibrationSession(model, byName.values());
-  let chunks: string[][] | undefined;
-  let runs = 0;
+  // A first session with every value exposed tells the sizes; when they fit one run it does the work.
+  const probe = await createCalibrationSession(model, byName.values());
+  let chunks: string[][];
   try {
-    for (let k = 0; k < count; k++) {
-      const inputs = sample(k);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const s of specs) {
-        const t = inputs.get(s.name)!;
-        feeds[s.name] = toOrtTensor(t);
-        observe({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
-      }
-      chunks ??= planChunks(session, byName, inputs, specs, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-      for (const chunk of chunks) {
-        const out = await session.run(feeds, chunk);
-        runs++;
-        for (const name of chunk) {
-          const t = out[name] as ort.Tensor;
-          if (!ArrayBuffer.isView(t.data)) continue; // string tensors carry no zeros to count
-          observe({ value: byName.get(name)!, sample: k, dtype: dtypeOfOrt(t.type), dims: t.dims.map(Number), data: t.data as NumericArray });
-          t.dispose();
-        }
-      }
-      options.onProgress?.(k + 1, count);
-    }
-  } finally {
-    await session.release();
+    chunks = planChunks(probe, byName, count > 0 ? sample(0) : new Map(), specs, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  } catch (e) {
+    await probe.release();
+    throw e;
   }
-  return { samples: count, chunks: chunks?.length ?? 0, runs, observedValues: byName.size };
+  if (chunks.length > 1) await probe.release();
+  let runs = 0;
+  for (let c = 0; c < chunks.length || (c === 0 && count > 0); c++) {
+    const chunk = chunks[c] ?? [];
+    // One session per chunk: onnxruntime keeps every graph output of a run alive until the run
+    // ends, fetched or not, so only a session exposing just this chunk bounds the memory.
+    const session = chunks.length > 1 ? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!)) : probe;
+    try {
+      for (let k = 0; k < count; k++) {
+        const inputs = sample(k);
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const s of specs) {
+          const t = inputs.get(s.name)!;
+          feeds[s.name] = toOrtTensor(t);
+          if (c === 0) observe({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
+        }
+        if (chunk.length > 0) {
+          const out = await session.run(feeds, chunk);
+          runs++;
+          for (const name of chunk) {
+            const t = out[name] as ort.Tensor;
+            if (!ArrayBuffer.isView(t.data)) continue; // string tensors carry no zeros to count
+            observe({ value: byName.get(name)!, sample: k, dtype: dtypeOfOrt(t.type), dims: t.dims.map(Number), data: t.data as NumericArray });
+            t.dispose();
+          }
+        }
+        options.onProgress?.(c * count + k + 1, Math.max(1, chunks.length) * count);
+      }
+    } finally {
+      await session.release();
+    }
+  }
+  return { samples: count, chunks: chunks.length, runs, observedValues: byName.size };
 }
 
 /**

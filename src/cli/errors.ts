@@ -8,12 +8,17 @@ export class CliError extends Error {
 }
 
 /** Known error types whose message already names the file/node/field. */
-const USER_FACING = new Set(["CliError", "ProfileError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError"]);
+const USER_FACING = new Set(["CliError", "ProfileError", "UnavailableProviderError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError"]);
+
+/** `--verbose` anywhere on the command line (or SPAROA_DEBUG=1) adds the stack trace. */
+function verbose(): boolean {
+  return process.argv.includes("--verbose") || Boolean(process.env.SPAROA_DEBUG);
+}
 
 export function reportAndExit(error: unknown): never {
   const e = error instanceof Error ? error : new Error(String(error));
   const firstLine = e.message.split("\n")[0];
   process.stderr.write(`sparoa: error: ${firstLine}\n`);
-  if (!USER_FACING.has(e.constructor.name) && process.env.SPAROA_DEBUG) process.stderr.write(`${e.stack}\n`);
+  if (verbose() && !USER_FACING.has(e.constructor.name)) process.stderr.write(`${e.stack}\n`);
   process.exit(error instanceof CliError ? error.exitCode : 1);
 }

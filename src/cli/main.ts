@@ -5,15 +5,31 @@ import { inspectCommand } from "./commands/inspect.ts";
 import { convertCommand } from "./commands/convert.ts";
 import { passesCommand } from "./commands/passes.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
+import { CliError, reportAndExit } from "./errors.ts";
+import { profileCommand } from "./commands/profile.ts";
+import { planCommand } from "./commands/plan.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
-import { reportAndExit } from "./errors.ts";
 
-const commands = [inspectCommand, convertCommand, passesCommand, analyzeCommand, optimizeCommand];
+// One command per line, so branches that add commands merge cleanly.
+const commands = [
+  inspectCommand,
+  convertCommand,
+  passesCommand,
+  analyzeCommand,
+  profileCommand,
+  planCommand,
+  optimizeCommand,
+];
 
 try {
   let cli = yargs(hideBin(process.argv))
     .scriptName("sparoa")
-    .usage("$0 <command> [options]\n\nSparsity- and intensity-aware CPU/GPU placement for ONNX models.");
+    .usage("$0 <command> [options]\n\nSparsity- and intensity-aware CPU/GPU placement for ONNX models.")
+    .option("verbose", { type: "boolean", global: true, describe: "show stack traces of internal errors" })
+    .example("$0 inspect fixtures/tiny-cnn.onnx", "print a model's IR")
+    .example("$0 convert model.onnx -o out/model.onnx --external-data", "re-save with weights in a side file")
+    .example("$0 passes", "list passes and named pipelines")
+    .example("$0 <command> --help", "options and examples of one command");
   for (const c of commands) cli = cli.command(c as never);
   await cli
     .demandCommand(1, "name a command (see the list above)")
@@ -23,7 +39,7 @@ try {
     .alias("h", "help")
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message, error) => { reportAndExit(error ?? new Error(message)); })
+    .fail((message, error) => { reportAndExit(error ?? new CliError(message)); })
     .parseAsync();
 } catch (e) {
   reportAndExit(e);

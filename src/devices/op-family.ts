@@ -30,9 +30,3 @@ add("control", "If Loop Scan");
 export function opFamily(opType: string): OpFamily {
   return FAMILY[opType] ?? "other";
 }
-
-/**
- * Operators that only compute shapes or constants: they stay on the host processor, because
- * GPU execution providers run them on the CPU anyway and moving their tiny outputs costs more.
- */
-export const HOST_ONLY_OPS = new Set(["Shape", "Size", "Constant", "ConstantOfShape", "Range", "NonZero"]);

@@ -14,7 +14,7 @@ import { placementResult, type PlacementResult } from "../../passes/placement.ts
 import { singleDeviceAssignment } from "./baselines.ts";
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
-import { formatInputShapes, parseInputShapes, resolveInputShapes, InputShapeError, type InputShape } from "../../passes/shape-inference.ts";
+import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { loadProfile } from "../devices/profile.ts";
 import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts";
@@ -22,7 +22,7 @@ import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts"
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
-import { dynamicInputsMessage } from "../cli/input-shapes.ts";
+import { bindInputShapes, dynamicInputsMessage, parseInputShapes } from "../cli/input-shapes.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
@@ -105,15 +105,16 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const analysed = loadModel(options.model);
   lap("load");
 
-  let shapes: InputShape[];
   const profile = loadProfile(options.device);
+  const bindings = parseInputShapes(options.inputShapes ?? []);
+  const dynamic = bindInputShapes(analysed, bindings);
+  if (dynamic.length > 0) throw new CliError(dynamicInputsMessage(dynamic));
+  const shapes: InputShape[] = [...bindings].map(([name, dims]) => ({ name, dims }));
   try {
-    shapes = parseInputShapes(options.inputShapes ?? []);
-    assertStaticInputs(analysed, shapes);
     // Pins are checked before any analysis runs, so a typo fails in milliseconds.
     resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
   } catch (e) {
-    if (e instanceof InputShapeError || e instanceof PinError) throw new CliError(e.message);
+    if (e instanceof PinError) throw new CliError(e.message);
     throw e;
   }
   const runs = await runPipeline(analysed, options.pipeline ?? {}, optimizePipeline(options, shapes));
@@ -171,14 +172,4 @@ function inputsBound(analysed: Model, pristine: Model): boolean {
   return analysed.graph.inputs.some((v, i) => !sameType(v.type, pristine.graph.inputs[i]?.type));
 }
 
-/** Dynamic inputs the bindings leave unbound: a one-line error naming the --input-shape to pass. */
-function assertStaticInputs(model: Model, shapes: readonly InputShape[]): void {
-  const binding = resolveInputShapes(model.graph, shapes);
-  const still = dataInputs(model).filter((v) => {
-    if (v.type?.kind !== "tensor") return false;
-    const bound = binding.inputs.get(v.name) ?? v.type.shape?.map((d) => (typeof d === "string" && binding.symbols.has(d) ? binding.symbols.get(d)! : d));
-    return !bound || bound.some((d) => typeof d !== "number");
-  });
-  if (still.length > 0) throw new CliError(dynamicInputsMessage(still));
-}
 

@@ -10,7 +10,7 @@ import { effectiveInputs, topologicalOrder } from "../../ir/topo.ts";
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import { fusionParent } from "../devices/fusion.ts";
 import { nodeLatencyMs } from "../devices/latency.ts";
-import { HOST_ONLY_OPS } from "../devices/op-family.ts";
+import { constantNodes, shapeComputingNodes } from "../../passes/node-roles.ts";
 import { linkBetween, transferMs, type DeviceProfile } from "../devices/profile.ts";
 
 /** Overrides the latency model (tests, measured times): ms of `node` on `processor`, unfused. */
@@ -47,7 +47,7 @@ export interface SimGraph {
   transfer: (a: number, b: number, bytes: number) => number;
   /** copyEngine[a][b]: whether transfers a->b overlap compute. */
   copyEngine: boolean[][];
-  /** Nodes that must stay on the host (shape computations, constants, pinned). */
+  /** Nodes that stay on the host: constants (folded at load, free), shape computations, pinned. */
   hostOnly: Uint8Array;
   /** Values whose size was unknown (counted as 0 bytes). */
   unknownSizes: number;
@@ -67,7 +67,12 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
   const host = processors.indexOf(profile.host);
   const latency: LatencyFn = options.latency ?? ((node, p, b) => nodeLatencyMs(node, p, profile, { batch: b }));
 
-  const duration = processors.map((p) => Float64Array.from(nodes, (n) => latency(n, p, batch)));
+  // Constant nodes (weights computed from stored data) are folded when a session loads: they cost
+  // nothing per inference and their outputs are resident like initializers. Shape computations
+  // stay on the host, as the placement passes keep them (passes/node-roles.ts).
+  const constant = constantNodes(model.graph, nodes);
+  const shapeNodes = shapeComputingNodes(model.graph, nodes);
+  const duration = processors.map((p) => Float64Array.from(nodes, (n) => (constant.has(n) ? 0 : latency(n, p, batch))));
   const fuseParent = processors.map(() => new Int32Array(nodes.length).fill(-1));
   const fuseNeedsParentFused = processors.map(() => new Uint8Array(nodes.length));
   processors.forEach((p, pi) => {
@@ -86,7 +91,7 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
   const valueIndex = new Map<Value, number>();
   let unknownSizes = 0;
   const valueOf = (v: Value): number | undefined => {
-    if (v.initializer !== undefined) return undefined; // weights live on every processor already
+    if (v.initializer !== undefined || (v.producer && constant.has(v.producer))) return undefined; // weights live on every processor already
     const known = valueIndex.get(v);
     if (known !== undefined) return known;
     const producer = v.producer ? index.get(v.producer) : -1;
@@ -112,7 +117,7 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
 
   const copyEngine = processors.map((a) => processors.map((b) => a === b || (linkBetween(profile, a, b)?.copyEngine ?? false)));
   const transfer = (a: number, b: number, bytes: number) => transferMs(profile, processors[a]!, processors[b]!, bytes);
-  const hostOnly = Uint8Array.from(nodes, (n) => (HOST_ONLY_OPS.has(n.opType) || isPinnedToHost(n, profile) ? 1 : 0));
+  const hostOnly = Uint8Array.from(nodes, (n) => (constant.has(n) || shapeNodes.has(n) || isPinnedToHost(n, profile) ? 1 : 0));
   return { profile, batch, nodes, index, processors, host, duration, fuseParent, fuseNeedsParentFused, values, inputsOf, outputsOf, transfer, copyEngine, hostOnly, unknownSizes };
 }
 

@@ -2,13 +2,15 @@
 // agreement with onnxruntime on the light corpus, the npm-shipped models and every node case
 // whose operators have rules (see test/support/shape-agreement.ts for what "agree" means).
 import { expect } from "chai";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Builder, DataType, Graph, Model, Tensor, tensorType, type Dim, type Value } from "../../ir/index.ts";
 import { floatAttr, intAttr, intsAttr, stringAttr, type Attribute } from "../../ir/attribute.ts";
-import { loadModel } from "../../ir/onnx/file.ts";
+import { loadModel, modelBytes } from "../../ir/onnx/file.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
+import { npyBytes } from "../../src/io/npy.ts";
 import { ValueKey } from "../../passes/annotations.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
@@ -16,7 +18,7 @@ import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { inferShapes, parseInputShapes, formatInputShapes, coveredOps } from "../../passes/shape-inference.ts";
 import { shapeRuleFor } from "../../passes/shapes/rules.ts";
 import { FIXTURES, backendCases, lightModels, npmModels, requireBackendTests } from "../support/corpus.ts";
-import { SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
+import { QUIET, SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
 import { compareShapes, coverage, ourShapes, stripDeclaredTypes, type Known } from "../support/shape-agreement.ts";
 
 const F32 = DataType.FLOAT;
@@ -301,6 +303,63 @@ describe("shape-inference: input-shape binding", () => {
   });
 });
 
+describe("shape-inference: observe=true fills what static inference cannot decide", () => {
+  async function runPipeline(model: Model, pipeline: string) {
+    const runs = await new PassManager(instantiate(parsePipeline(pipeline))).run(model);
+    return runs[0]!;
+  }
+
+  it("observes a data-dependent NonZero and an op without a rule (com.microsoft Gelu) and what follows them", async () => {
+    const g = new Graph("g");
+    const b = new Builder(g);
+    const input = b.input("x", tensorType(F32, [2, 3]));
+    const picks = b.op1("NonZero", [floats(b, "c", [0, 1, 0, 2, 3])]);
+    const gelu = b.op1("Gelu", [input], { domain: "com.microsoft" });
+    const after = b.op1("Relu", [gelu]);
+    b.output(picks);
+    b.output(after);
+    const model = new Model(g, { opsets: { "": 17, "com.microsoft": 1 } });
+    const run = await runPipeline(model, "shape-inference{observe=true}");
+    expect(shapeOf(picks)).to.deep.equal([1, 3]); // three non-zeros in [0,1,0,2,3]
+    expect(picks.annotations.get(ValueKey.shapeSource)).to.equal("observed");
+    expect(shapeOf(gelu)).to.deep.equal([2, 3]);
+    expect(shapeOf(after)).to.deep.equal([2, 3]);
+    expect(after.annotations.get(ValueKey.shapeSource)).to.equal("observed");
+    expect(run.result.statistics).to.include({ "values-inferred": 0, "values-observed": 3, "values-unknown": 0, coverage: 100 });
+  });
+
+  it("fills Silero VAD's If outputs from a run on calibration files (sr = 16000), keeping the run on the declared types", async function () {
+    const path = npmModels().find((p) => p.endsWith("/silero_vad.onnx"));
+    if (!path) this.skip();
+    const dir = mkdtempSync(join(tmpdir(), "sparoa-observe-"));
+    try {
+      const file = (name: string, t: Tensor) => { const f = join(dir, `${name}.npy`); writeFileSync(f, npyBytes(t)); return `${name}=${f}`; };
+      const inputs = [
+        file("input", Tensor.fromArray("input", F32, [1, 512], Float32Array.from({ length: 512 }, (_, i) => Math.sin(i)))),
+        file("state", Tensor.fromArray("state", F32, [2, 1, 128], new Float32Array(256))),
+        file("sr", Tensor.fromArray("sr", I64, [], BigInt64Array.of(16000n))),
+      ].join(";");
+      const staticOnly = loadModel(path);
+      await runPipeline(staticOnly, "shape-inference{input-shape=input=1x512;state=2x1x128}");
+      expect(coverage(staticOnly)).to.be.lessThan(1);
+      const model = loadModel(path);
+      const run = await runPipeline(model, `shape-inference{input-shape=input=1x512;state=2x1x128,observe=true,inputs=${inputs}}`);
+      expect(coverage(model)).to.equal(1);
+      const output = model.graph.outputs.find((v) => v.name === "output")!;
+      expect(shapeOf(output)).to.deep.equal([1, 1]);
+      expect(output.annotations.get(ValueKey.shapeSource)).to.equal("observed");
+      expect(run.result.statistics!["values-observed"]).to.be.greaterThan(0);
+      // The bound input types are what the IR keeps after the run.
+      expect(shapeOf(model.graph.inputs.find((v) => v.name === "input")!)).to.deep.equal([1, 512]);
+      let message = "";
+      try { await runPipeline(loadModel(path), `shape-inference{observe=true,inputs=audio=${join(dir, "input.npy")}}`); } catch (e) { message = (e as Error).message; }
+      expect(message).to.match(/'audio' is not an input of the model/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** Per-model line the acceptance asks for. */
 function report(name: string, model: Model, compared: number, extra = ""): void {
   console.log(`      ${name.padEnd(38)} coverage ${(100 * coverage(model)).toFixed(1).padStart(5)}%  compared ${String(compared).padStart(5)}${extra}`);
@@ -416,6 +475,15 @@ describe("shape-inference agrees with onnxruntime", function () {
     expect(disagreements.slice(0, 20)).to.deep.equal([]);
     expect(warnings.slice(0, 20)).to.deep.equal([]);
     expect(counts.covered).to.be.greaterThan(1400);
+  });
+
+  it("writes value_info that onnxruntime accepts (npm models, with symbols and subgraphs, reload after inference)", async function () {
+    const paths = [join(FIXTURES, "tiny-cnn.onnx"), ...npmModels()];
+    for (const path of paths) {
+      const { model } = inferFresh(path);
+      const session = await ort.InferenceSession.create(modelBytes(model), { ...QUIET, ...SWEEP });
+      await session.release();
+    }
   });
 
   it("the checker itself catches a wrong dim, a wrong rank and a symbol where ORT has a number", async function () {

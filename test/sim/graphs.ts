@@ -4,16 +4,8 @@ import { Builder, DataType, Graph, Model, tensorType, type Node, type Value } fr
 import { NodeKey } from "../../passes/annotations.ts";
 import { validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";
 
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../../fixtures/make-fixtures.ts";
+export { seeded };
 
 export function annotate(node: Node, flops: number, bytesRead: number, bytesWritten: number, weights = 0): void {
   node.annotations.set(NodeKey.flops, flops);

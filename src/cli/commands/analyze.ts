@@ -24,6 +24,7 @@ interface AnalyzeArgs extends PipelineFlags {
   "intensity-threshold"?: number;
   svg?: string;
   labels: number;
+  "chunk-mb"?: number;
 }
 
 /** The static analyses `analyze` runs before activation sparsity, in order; those not built yet are skipped. */
@@ -43,6 +44,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })
     .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
     .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
+    .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default 32)" })
     .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
     .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
     .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
@@ -65,6 +67,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       checkNumber("seed", argv.seed, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       checkNumber("eps", argv.eps, (n) => n >= 0, "a number >= 0");
       checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");
+      checkNumber("chunk-mb", argv["chunk-mb"], (n) => n > 0, "a size in MiB > 0");
       checkNumber("intensity-threshold", argv["intensity-threshold"], (n) => n >= 0, "a number >= 0");
       bindInputShapes(model, shapes);
       // Check the calibration data before any pass runs, so a bad file fails fast.
@@ -77,6 +80,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     const activation: Record<string, string> = { samples: String(argv.samples), seed: String(argv.seed), "if-unrunnable": "warn" };
     if (files.size > 0) activation.inputs = [...files].flatMap(([name, list]) => list.map((f) => `${name}=${f}`)).join(";");
     if (argv.eps !== undefined) activation.eps = String(argv.eps);
+    if (argv["chunk-mb"] !== undefined) activation["chunk-mb"] = String(argv["chunk-mb"]);
     const entries: PipelineEntry[] = [
       ...STATIC_ANALYSES.filter((name) => lookupPass(name)).map((name) => ({ name, options: {} })),
       { name: "activation-sparsity", options: activation },

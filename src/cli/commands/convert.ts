@@ -5,9 +5,10 @@ import { formatBytes } from "../../../ir/print/text.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { assertNotInput } from "../output.ts";
 import { CliError } from "../errors.ts";
+import { verifyModel } from "../../../ir/verify.ts";
 
 interface ConvertArgs extends PipelineFlags {
-  model: string; output: string; "external-data": boolean; "external-data-threshold"?: string; "external-data-file"?: string; json: boolean;
+  model: string; output: string; verify: boolean; "external-data": boolean; "external-data-threshold"?: string; "external-data-file"?: string; json: boolean;
 }
 
 /** "1024", "4k", "1.5MB" -> bytes. */
@@ -28,6 +29,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     .option("external-data-threshold", { type: "string", describe: "initializers of at least this size go to the side file (e.g. 1024, 64k, 1MB)" })
     .option("external-data-file", { type: "string", describe: "side file name, in the output's folder (default OUT.data)" })
     .option("json", { type: "boolean", default: false, describe: "print a JSON summary" })
+    .option("verify", { type: "boolean", default: true, describe: "refuse to write a model the verifier rejects (--no-verify to write anyway)" })
     .example("$0 convert big.onnx -o out/big.onnx --external-data", "move initializers of 1 KB or more to out/big.onnx.data")
     .example("$0 convert split.onnx -o merged.onnx --external-data-threshold 1GB", "bring external tensors back inline")
     .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after canonicalize + dce") as unknown as Argv<ConvertArgs>,
@@ -35,6 +37,13 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     assertNotInput(argv.model, argv.output);
     const model = loadModel(argv.model);
     await runPipeline(model, argv);
+    if (argv.verify) {
+      const problems = verifyModel(model);
+      if (problems.length > 0) {
+        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
+        throw new CliError(`${argv.model}: invalid model, not written: ${problems[0]}${more}`, 2);
+      }
+    }
     let threshold = argv["external-data-threshold"] !== undefined ? parseByteSize(argv["external-data-threshold"], "external-data-threshold") : undefined;
     if (argv["external-data"] && threshold === undefined) threshold = 1024;
     const result = saveModel(model, argv.output, { externalDataThreshold: threshold, externalDataFile: argv["external-data-file"] });

@@ -7,6 +7,7 @@ import { modelToDot } from "../../../ir/print/dot.ts";
 import { verifyModel } from "../../../ir/verify.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { writeAtomic } from "../output.ts";
+import { CliError } from "../errors.ts";
 
 interface InspectArgs extends PipelineFlags { model: string; format: "text" | "json" | "dot"; output?: string; verify: boolean }
 
@@ -17,7 +18,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("format", { alias: "f", choices: ["text", "json", "dot"] as const, default: "text" as const, describe: "output form" })
     .option("output", { alias: "o", type: "string", describe: "write to a file instead of stdout" })
-    .option("verify", { type: "boolean", default: true, describe: "run the verifier and report problems (--no-verify to skip)" })
+    .option("verify", { type: "boolean", default: true, describe: "run the verifier; an invalid model exits 2 and is not written to -o (--no-verify to skip)" })
     .example("$0 inspect fixtures/tiny-cnn.onnx", "print the IR as text")
     .example("$0 inspect model.onnx --format dot -o model.dot && dot -Tsvg model.dot -o model.svg", "draw the graph")
     .example("$0 inspect model.onnx --passes cleanup --print-ir-after-all --time-passes", "watch a pipeline work")
@@ -27,12 +28,13 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     await runPipeline(model, argv);
     const text = argv.format === "json" ? JSON.stringify(modelToJson(model), null, 2) + "\n"
       : argv.format === "dot" ? modelToDot(model) : printModel(model);
-    if (argv.output) writeAtomic(argv.output, text);
-    else process.stdout.write(text);
-    if (argv.verify) {
-      const problems = verifyModel(model);
-      for (const p of problems.slice(0, 20)) process.stderr.write(`sparoa: verifier: ${p}\n`);
-      if (problems.length > 0) process.exitCode = 2;
+    const problems = argv.verify ? verifyModel(model) : [];
+    // A broken model is still printed to stdout (that is what one inspects), but never written to -o.
+    if (problems.length === 0 && argv.output) writeAtomic(argv.output, text);
+    else if (!argv.output) process.stdout.write(text);
+    if (problems.length > 0) {
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems; --no-verify to print anyway)` : "";
+      throw new CliError(`${argv.model}: invalid model: ${problems[0]}${more}`, 2);
     }
   },
 };

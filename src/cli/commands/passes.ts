@@ -6,7 +6,9 @@ import { listPasses, listPipelines } from "../../../passes/registry.ts";
 export const passesCommand: CommandModule<object, { json: boolean }> = {
   command: "passes",
   describe: "list the available passes and named pipelines",
-  builder: (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),
+  builder: (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" })
+    .example("$0 passes", "names and one-line descriptions")
+    .example("$0 passes --json | jq '.passes[].name'", "for scripts"),
   handler: (argv) => {
     const passes = listPasses();
     const pipelines = listPipelines();

@@ -1,0 +1,149 @@
+// The simulator against reality on this machine: profile the host CPU (in this run), then for
+// real models compare the predicted CPU-only latency with onnxruntime's measured latency at the
+// same thread count, and for models with parallel branches compare a plan split across two
+// one-thread CPU workers (the bundled runtime, src/runtime) with its prediction.
+//
+//   node --import tsx bench/sim-vs-real.ts [--quick] [--profile P.json] [--profile-2x1 P.json]
+//
+// Timing statistic: the 10th percentile of many runs, for the profile and the models alike (the
+// machine is shared; see src/profiler/measure.ts lowPercentile). Medians are printed too.
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { loadModel, type Model, type Node } from "../ir/index.ts";
+import "../passes/index.ts";
+import { PassManager } from "../passes/manager.ts";
+import { instantiate, parsePipeline } from "../passes/pipeline.ts";
+import { runBaselines } from "../src/baselines/index.ts";
+import { bindInputShapes } from "../src/cli/input-shapes.ts";
+import { loadProfile, type DeviceProfile } from "../src/devices/profile.ts";
+import { profileHost } from "../src/profiler/profile-host.ts";
+import { lowPercentile, median } from "../src/profiler/measure.ts";
+import { randomData } from "../src/profiler/grid.ts";
+import { simulate } from "../src/sim/simulator.ts";
+import { Runtime } from "../src/runtime/runtime.ts";
+import { DEVICE_KEY } from "../src/runtime/package.ts";
+import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
+import { materialize } from "./support/materialize.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const quick = args.includes("--quick");
+
+interface Case { label: string; path: string; shapes?: Map<string, number[]> }
+
+function cases(): Case[] {
+  const light = (name: string) => lightModels().find((m) => m.includes(name));
+  const npm = (name: string) => npmModels().find((m) => m.endsWith(name));
+  const out: Case[] = [{ label: "tiny-cnn (fixture)", path: join(FIXTURES, "tiny-cnn.onnx") }];
+  for (const [label, name] of [["SqueezeNet 1.0", "squeezenet"], ["ShuffleNet", "shufflenet"], ["Inception v1", "inception_v1"], ["ResNet-50", "resnet50"], ["DenseNet-121", "densenet121"]] as const) {
+    const p = light(name);
+    if (p) out.push({ label: `${label} (light, materialized)`, path: materialize(p) });
+  }
+  const det = npm("ch_PP-OCRv4_det_infer.onnx");
+  if (det) out.push({ label: "PP-OCRv4 det 320x320 (npm)", path: det, shapes: new Map([["x", [1, 3, 320, 320]]]) });
+  const cls = npm("ch_ppocr_mobile_v2.0_cls_infer.onnx");
+  if (cls) out.push({ label: "PP-OCR mobile cls (npm)", path: cls, shapes: new Map([["x", [1, 3, 48, 192]]]) });
+  return quick ? out.slice(0, 4) : out;
+}
+
+async function analysed(c: Case): Promise<Model> {
+  const model = loadModel(c.path);
+  if (c.shapes) bindInputShapes(model, c.shapes);
+  await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
+  return model;
+}
+
+function feedsFor(model: Model): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  model.graph.inputs.filter((v) => v.initializer === undefined).forEach((v, i) => {
+    const t = v.type;
+    const shape = t?.kind === "tensor" && t.shape ? t.shape.map((d) => (typeof d === "number" ? d : 1)) : [1];
+    feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), 0, 7 + i), shape);
+  });
+  return feeds;
+}
+
+async function timeRuns(run: () => Promise<unknown>): Promise<{ p10: number; median: number; runs: number }> {
+  for (let i = 0; i < 3; i++) await run();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < 200 && (times.length < 15 || performance.now() - start < (quick ? 1000 : 3000))) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return { p10: lowPercentile(times), median: median(times), runs: times.length };
+}
+
+async function measureOrt(path: string, model: Model, threads: number) {
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all", logSeverityLevel: 3 });
+  try {
+    const feeds = feedsFor(model);
+    return await timeRuns(() => session.run(feeds));
+  } finally {
+    await session.release();
+  }
+}
+
+const pct = (pred: number, meas: number) => (Math.abs(pred - meas) / meas) * 100;
+const f = (x: number) => x.toFixed(x >= 10 ? 1 : 3);
+
+async function main(): Promise<void> {
+  const threads = availableParallelism();
+  console.log(`sim-vs-real: ${new Date().toISOString()}, ${threads} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  const t0 = performance.now();
+  const full: DeviceProfile = flag("--profile") ? loadProfile(flag("--profile")!) : (await profileHost({ quick, threads })).profile;
+  const pair: DeviceProfile = flag("--profile-2x1") ? loadProfile(flag("--profile-2x1")!) : (await profileHost({ quick, threads: 1, workers: 2, name: "host-2x1" })).profile;
+  console.log(`profiles ready in ${((performance.now() - t0) / 1000).toFixed(0)} s (${threads}-thread 'cpu'; two 1-thread workers 'cpu0','cpu1')\n`);
+
+  const rows: string[][] = [["model", "threads", "predicted ms", "measured p10 ms", "measured median ms", "|error| % (p10)"]];
+  const errors: number[] = [];
+  for (const c of cases()) {
+    const model = await analysed(c);
+    for (const [profile, proc, t] of [[full, "cpu", threads], [pair, "cpu0", 1]] as const) {
+      const placement = new Map<Node, string>(model.graph.nodes.map((n) => [n, proc]));
+      const predicted = simulate(model, placement, profile).makespanMs;
+      const measured = await measureOrt(c.path, model, t);
+      const e = pct(predicted, measured.p10);
+      errors.push(e);
+      rows.push([c.label, String(t), f(predicted), f(measured.p10), f(measured.median), e.toFixed(1)]);
+      console.log(rows[rows.length - 1]!.join(" | "));
+    }
+  }
+  const sorted = [...errors].sort((a, b) => a - b);
+  console.log(`\nCPU-only: median |error| ${median(sorted).toFixed(1)}% over ${errors.length} (model, threads) pairs; max ${sorted[sorted.length - 1]!.toFixed(1)}%\n`);
+
+  // Split plans on two one-thread CPU workers, run by the bundled runtime.
+  const splits: Case[] = [{ label: "two-branch (fixture), batch 64", path: join(FIXTURES, "two-branch.onnx"), shapes: new Map([["x", [64, 256]]]) }];
+  const inception = cases().find((c) => c.label.startsWith("Inception"));
+  if (inception) splits.push(inception);
+  const squeeze = cases().find((c) => c.label.startsWith("SqueezeNet"));
+  if (squeeze) splits.push(squeeze);
+  for (const c of splits) {
+    const model = await analysed(c);
+    const report = runBaselines(model, pair, { oracle: { timeLimitMs: 3000, search: { timeLimitMs: 3000 } } });
+    const best = report.plans.find((p) => p.name === "oracle")!;
+    const single = report.plans.find((p) => p.name === "cpu-only")!;
+    for (const [plan, label] of [[best, "oracle split"], [single, "one worker"]] as const) {
+      const annotated = loadModel(c.path);
+      if (c.shapes) bindInputShapes(annotated, c.shapes);
+      const byName = new Map([...plan.placement].map(([n, d]) => [n.name, d]));
+      for (const n of annotated.graph.nodes) n.metadata.set(DEVICE_KEY, byName.get(n.name) ?? "cpu0");
+      const devices = new Set(byName.values());
+      const runtime = await Runtime.load(annotated, { deviceMap: [...devices].map((d) => `${d}=cpu`), threads: 1 });
+      try {
+        const feeds = feedsFor(annotated);
+        const measured = await timeRuns(() => runtime.run(feeds));
+        const e = pct(plan.result.makespanMs, measured.p10);
+        const nodes = [...devices].map((d) => `${d}:${[...plan.placement.values()].filter((x) => x === d).length}`).join(" ");
+        console.log(`${c.label} | ${label} (${nodes}, ${plan.result.crossings} crossings) | predicted ${f(plan.result.makespanMs)} | measured p10 ${f(measured.p10)} median ${f(measured.median)} | |error| ${e.toFixed(1)}%`);
+      } finally {
+        await runtime.close();
+      }
+    }
+  }
+  console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s; load average now ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+}
+
+await main();

@@ -1,0 +1,86 @@
+// Fitting a processor's profile to measurements: the peak FLOP/s and memory bandwidth are the best
+// rates any measured kernel reached; each op family then gets the efficiency factors (compute,
+// memory, half-efficiency work size) that minimise the squared log error of the latency model
+// (devices/latency.ts, the same code that predicts) over that family's measurements.
+import { rooflineMs } from "../devices/latency.ts";
+import type { OpFamily } from "../devices/op-family.ts";
+import type { Efficiency, ProcessorSpec } from "../devices/profile.ts";
+import { median } from "./measure.ts";
+
+export interface Sample { family: OpFamily; flops: number; bytes: number; ms: number }
+
+export interface FittedProcessor {
+  peakGflops: number;
+  memoryBandwidthGBs: number;
+  efficiency: { default: Efficiency } & Partial<Record<OpFamily, Efficiency>>;
+  /** Median absolute % error of the fitted model on each family's samples. */
+  fitErrorPct: Record<string, number>;
+}
+
+const logGrid = (lo: number, hi: number, steps: number) => Array.from({ length: steps }, (_, i) => lo * (hi / lo) ** (i / (steps - 1)));
+const COMPUTE = logGrid(0.02, 2, 48);
+const MEMORY = logGrid(0.02, 2, 48);
+const HALF = [0, ...logGrid(0.01, 50, 16)];
+const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
+const MIN_FIT_MS = 0.005;
+
+export function fitProcessor(samples: readonly Sample[], dispatchUs: number): FittedProcessor {
+  const d = dispatchUs / 1000;
+  // Kernels under 5 us are below what the profiler resolves (its own overhead is about that):
+  // they are dispatch-bound and say nothing about rates.
+  samples = samples.filter((s) => s.ms >= MIN_FIT_MS);
+  const net = (s: Sample) => Math.max(1e-6, s.ms - d);
+  const computeRates = samples.filter((s) => s.flops >= 10e6 && COMPUTE_FAMILIES.has(s.family)).map((s) => s.flops / net(s) / 1e6);
+  const memoryRates = samples.filter((s) => s.bytes >= 1e6 && (s.family === "elementwise" || s.family === "data")).map((s) => s.bytes / net(s) / 1e6);
+  const peakGflops = round3(Math.max(1, ...computeRates));
+  const memoryBandwidthGBs = round3(Math.max(0.1, ...memoryRates));
+  const spec = (e: Efficiency): ProcessorSpec => ({
+    kind: "cpu", executionProvider: "cpu", peakGflops: { f32: peakGflops }, memoryBandwidthGBs, dispatchUs, efficiency: { default: e }, powerW: { busy: 0, idle: 0 },
+  });
+  const predict = (e: Efficiency, s: Sample) => {
+    const r = rooflineMs(spec(e), "other", s.flops, s.bytes);
+    return d + Math.max(r.computeMs, r.memoryMs);
+  };
+
+  const efficiency: FittedProcessor["efficiency"] = { default: { compute: 0.5, memory: 0.5 } };
+  const fitErrorPct: Record<string, number> = {};
+  const families = [...new Set(samples.map((s) => s.family))];
+  for (const family of families) {
+    const fam = samples.filter((s) => s.family === family);
+    // Only Conv and MatMul kernels are compute-bound on a CPU; fitting a FLOP rate to the other
+    // families would fit noise. Their compute efficiency stays 1 (memory decides).
+    const hasCompute = COMPUTE_FAMILIES.has(family) && fam.some((s) => s.flops > 0);
+    // The half-efficiency size may not extrapolate far below the smallest kernel measured.
+    const smallest = Math.min(...fam.map((s) => s.flops / 1e6));
+    const halves = HALF.filter((h) => h <= 2 * smallest);
+    let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
+    for (const compute of hasCompute ? COMPUTE : [1]) {
+      for (const computeHalfMflop of hasCompute ? halves : [0]) {
+        for (const memory of MEMORY) {
+          const e = { compute, memory, computeHalfMflop };
+          let err = 0;
+          for (const s of fam) err += Math.log(predict(e, s) / s.ms) ** 2;
+          if (err < best.err) best = { e, err };
+        }
+      }
+    }
+    const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
+    if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
+    efficiency[family] = e;
+    fitErrorPct[family] = round3(median(fam.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100)));
+  }
+  // Families not measured: the compute side of the compute-bound families, the memory side of all.
+  const compute = [...COMPUTE_FAMILIES].map((f) => efficiency[f]).filter((e): e is Efficiency => e !== undefined);
+  const all = families.map((f) => efficiency[f]!);
+  if (all.length > 0) {
+    efficiency.default = {
+      compute: compute.length ? round3(median(compute.map((e) => e.compute))) : 1,
+      memory: round3(median(all.map((e) => e.memory))),
+    };
+  }
+  return { peakGflops, memoryBandwidthGBs, efficiency, fitErrorPct };
+}
+
+export function round3(x: number): number {
+  return Number(x.toPrecision(3));
+}
