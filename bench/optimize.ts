@@ -42,7 +42,7 @@ for (let i = 0; i < runs; i++) {
   const passRuns = await new PassManager(instantiate(optimizePipeline({ model: path, device: profile, out }, []))).run(analysed);
   const t2 = performance.now();
   const placement = placementResult(analysed)!;
-  const { files, partitioning } = await packageModel(loadModel(path), analysed, { profile, thresholds: placement.thresholds }, false);
+  const { files, partitioning } = await packageModel(analysed, { profile, thresholds: placement.thresholds });
   const t3 = performance.now();
   writeFolderAtomic(join(out, "pkg"), files.files);
   const t4 = performance.now();

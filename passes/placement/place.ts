@@ -83,18 +83,20 @@ export function followConsumers(problem: PlacementProblem, assign: Int32Array): 
 
 /** Transfer ms value `vi` costs under `assign` (to every other processor that reads it). */
 export function valueTransferMs(problem: PlacementProblem, assign: ArrayLike<number>, vi: number): number {
+  // Hot in the threshold search: no closures, a bit set of destination processors.
   const { sim } = problem;
   const v = sim.values[vi]!;
   const src = v.producer < 0 ? sim.host : assign[v.producer]!;
-  let seen = 0; // bit set of destination processors (profiles have a handful)
+  let seen = 1 << src;
   let ms = 0;
-  const add = (d: number) => {
-    if (d === src || seen & (1 << d)) return;
+  const consumers = v.consumers;
+  for (let k = 0; k < consumers.length; k++) {
+    const d = assign[consumers[k]!]!;
+    if (seen & (1 << d)) continue;
     seen |= 1 << d;
     ms += sim.transfer(src, d, v.bytes);
-  };
-  for (const c of v.consumers) add(assign[c]!);
-  if (v.isGraphOutput) add(sim.host);
+  }
+  if (v.isGraphOutput && !(seen & (1 << sim.host))) ms += sim.transfer(src, sim.host, v.bytes);
   return ms;
 }
 

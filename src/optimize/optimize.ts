@@ -6,7 +6,6 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadModel } from "../../ir/onnx/file.ts";
-import { sameType } from "../../ir/types.ts";
 import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
@@ -133,13 +132,12 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
   const planMs = plan.makespanMs + Math.max(0, partitions - 1) * (placement.problem.profile.runOverheadUs / 1000);
-  const pristine = loadModel(options.model);
-  const { files, partitioning } = await packageModel(pristine, analysed, {
+  const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
     predictedMs: planMs,
     baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
-  }, inputsBound(analysed, pristine));
+  }, bindings.size > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 
   const stage = stageFolder(options.out);
@@ -167,9 +165,5 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
 export const REPORT_FILE = "report.json";
 
-/** Whether shape inference changed any input's type (an --input-shape binding took effect). */
-function inputsBound(analysed: Model, pristine: Model): boolean {
-  return analysed.graph.inputs.some((v, i) => !sameType(v.type, pristine.graph.inputs[i]?.type));
-}
 
 

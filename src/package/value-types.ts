@@ -18,16 +18,12 @@ export function knownTensorType(v: Value): ValueType | undefined {
   return t && t.kind === "tensor" && t.elemType !== 0 ? t : undefined;
 }
 
-/**
- * Types for `values` (main-graph values of `model`): `known` (e.g. what shape inference found)
- * or the IR's where known, else onnxruntime's inference.
- */
-export async function resolveValueTypes(model: Model, values: Iterable<Value>, known: (v: Value) => ValueType | undefined = () => undefined): Promise<Map<Value, ValueType>> {
+/** Types for `values` (main-graph values of `model`): the IR's where known, else onnxruntime's inference. */
+export async function resolveValueTypes(model: Model, values: Iterable<Value>): Promise<Map<Value, ValueType>> {
   const out = new Map<Value, ValueType>();
   const missing: Value[] = [];
   for (const v of values) {
-    const k = known(v);
-    const t = k && k.kind === "tensor" && k.elemType !== 0 ? k : knownTensorType(v);
+    const t = knownTensorType(v);
     if (t) out.set(v, t);
     else if (!missing.includes(v)) missing.push(v);
   }

@@ -2,7 +2,7 @@
 // is renamed into place, so a failure leaves no partial package. An existing folder is only
 // replaced when it is empty or an earlier sparoa package (it has a manifest.json); the input
 // model is never inside what gets replaced.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { MANIFEST_FILE } from "./emit.ts";
@@ -30,18 +30,26 @@ export function stageFolder(out: string): string {
   const full = resolve(out);
   try {
     mkdirSync(dirname(full), { recursive: true });
-    return mkdtempSync(join(dirname(full), `.sparoa-tmp-${basename(full)}-`));
+    const stage = mkdtempSync(join(dirname(full), `.sparoa-tmp-${basename(full)}-`));
+    chmodSync(stage, 0o777 & ~process.umask()); // mkdtemp makes it private; the package is an ordinary folder
+    return stage;
   } catch (e) {
     throw new CliError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
-/** Writes relative path -> bytes under `dir`. */
-export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array | string>): void {
+/** Writes relative path -> bytes (or a list of chunks, written one after another) under `dir`. */
+export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array | Uint8Array[] | string>): void {
   for (const [rel, data] of files) {
     const file = join(dir, rel);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, data);
+    if (!Array.isArray(data)) { writeFileSync(file, data); continue; }
+    const fd = openSync(file, "w");
+    try {
+      for (const chunk of data) for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -60,7 +68,7 @@ export function commitFolder(stage: string, out: string): void {
 }
 
 /** Writes `files` (relative path -> bytes) as the folder `outDir`, atomically. */
-export function writeFolderAtomic(outDir: string, files: ReadonlyMap<string, Uint8Array | string>): void {
+export function writeFolderAtomic(outDir: string, files: ReadonlyMap<string, Uint8Array | Uint8Array[] | string>): void {
   const stage = stageFolder(outDir);
   try {
     writeFiles(stage, files);

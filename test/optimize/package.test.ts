@@ -46,7 +46,7 @@ async function emit(file: string, name: string, label: (m: Model) => void, shape
   }
   label(analysed);
   applyPartitions(analysed.graph, assignPartitions(analysed.graph));
-  const { files } = await packageModel(loadModel(file), analysed, { profile: "hand-labelled" }, shapes !== undefined);
+  const { files } = await packageModel(analysed, { profile: "hand-labelled" }, shapes !== undefined ? loadModel(file) : undefined);
   const dir = join(work, name);
   writeFolderAtomic(dir, files.files);
   return { dir, manifest: files.manifest, analysed };
