@@ -10,7 +10,7 @@ import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
 import { placementResult, type PlacementResult } from "../../passes/placement.ts";
-import { singleDeviceAssignment } from "./baselines.ts";
+import { singleProcessor } from "../baselines/plan.ts";
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
@@ -124,7 +124,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const { sim, cpu, gpu } = placement.problem;
   const plan = evaluate(sim, placement.outcome.assign, true);
   const baselines: Record<string, SimOutcome> = {};
-  const single = (p: number) => singleDeviceAssignment(placement.problem, p);
+  const single = (p: number) => singleProcessor(sim, p);
   baselines["cpu-only"] = evaluate(sim, single(cpu), false);
   if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
   lap("simulate");

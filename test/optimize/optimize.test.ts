@@ -11,7 +11,7 @@ import { optimize } from "../../src/optimize/optimize.ts";
 import { reportJson, type OptimizeReport } from "../../src/optimize/report.ts";
 import { validateManifest } from "../../src/package/validate.ts";
 import { lightModels, npmModels, PROJECT_ROOT, requireBackendTests } from "../support/corpus.ts";
-import { NPM_BINDINGS } from "./package.test.ts";
+import { NPM_BINDINGS } from "../support/npm-bindings.ts";
 
 const work = mkdtempSync(join(tmpdir(), "sparoa-optimize-"));
 after(() => rmSync(work, { recursive: true, force: true }));
