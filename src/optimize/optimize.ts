@@ -21,6 +21,7 @@ import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts"
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
+import { Progress } from "../cli/progress.ts";
 import { bindInputShapes, dynamicInputsMessage, parseInputShapes } from "../cli/input-shapes.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
@@ -147,7 +148,12 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     let check: CheckResult | undefined;
     if (options.check) {
       const inputs = checkInputs(dataInputs(analysed), options.check.inputs, options.check.seed);
-      check = await checkPackage(options.model, stage, inputs, options.check);
+      let bar: Progress | undefined;
+      check = await checkPackage(options.model, stage, inputs, options.check, (_done, total) => {
+        bar ??= new Progress("check (onnxruntime, CPU)", total);
+        bar.tick(1);
+      });
+      bar?.finish();
       lap("check");
     }
     const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, check, timings };

@@ -3,7 +3,7 @@
 // exactly with graph optimisations off (and within rtol 1e-4 / atol 1e-5 with them on), and
 // the annotated whole model loads and carries its sparoa.* metadata_props.
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataType, Tensor, loadModel, saveModel, type Model } from "../../ir/index.ts";
@@ -102,5 +102,18 @@ describe("package emit and --check", () => {
     }
     const partition = decodeModel(readFileSync(join(dir, onDisk.partitions[0]!.file)));
     expect(partition.graph!.input.every((i) => i.type !== undefined)).to.equal(true);
+  });
+
+  it("reports a mismatch when the package computes something else (weights tampered with)", async () => {
+    const { dir, analysed } = await emit("fixtures/tiny-cnn.onnx", "tampered", (m) => labelRandomly(m, 4));
+    const weights = join(dir, "partitions", "weights.bin");
+    const bytes = readFileSync(weights);
+    bytes.fill(0, 0, Math.min(bytes.length, 4096));
+    writeFileSync(weights, bytes);
+    const r = await checkPackage("fixtures/tiny-cnn.onnx", dir, checkInputs(dataInputs(analysed), [], 1), EXACT);
+    expect(r.ok).to.equal(false);
+    const bad = r.outputs.find((o) => !o.ok)!;
+    expect(bad.maxAbs).to.be.greaterThan(0);
+    expect(bad.reason).to.match(/first mismatch at element \d+/);
   });
 });
