@@ -52,7 +52,7 @@ export function nodeLatency(node: Node, processorName: string, profile: DevicePr
   const activationBytes = ((numberAnnotation(node, NodeKey.bytesRead) ?? 0) + (numberAnnotation(node, NodeKey.bytesWritten) ?? 0)) * batch;
   const bytes = activationBytes + (numberAnnotation(node, NodeKey.bytesWeights) ?? 0);
   const dtype = outputDtype(node);
-  const r = rooflineMs(processor, family, flops, bytes, dtype);
+  const r = rooflineMs(processor, family, flops, bytes, dtype, kernelClass(node));
   const speedup = sparsitySpeedup(processor.sparsity?.[family], node);
   const computeMs = r.computeMs / speedup;
   const dispatchMs = processor.dispatchUs / 1000;
@@ -60,8 +60,8 @@ export function nodeLatency(node: Node, processorName: string, profile: DevicePr
 }
 
 /** Compute and memory time of a kernel of `flops` and `bytes` (no dispatch, no sparsity). */
-export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: number, bytes: number, dtype = "f32"): { computeMs: number; memoryMs: number } {
-  const eff = efficiencyFor(processor, family);
+export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: number, bytes: number, dtype = "f32", opType?: string): { computeMs: number; memoryMs: number } {
+  const eff = efficiencyFor(processor, family, opType);
   const peak = (processor.peakGflops[dtype] ?? processor.peakGflops.f32!) * 1e9;
   const mflop = flops / 1e6;
   const sizeFactor = eff.computeHalfMflop ? mflop / (mflop + eff.computeHalfMflop) : 1;
@@ -71,8 +71,23 @@ export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: nu
   return { computeMs, memoryMs };
 }
 
-export function efficiencyFor(processor: ProcessorSpec, family: OpFamily): Efficiency {
-  return processor.efficiency[family] ?? processor.efficiency.default;
+/** `kernel` is a kernelClass ("Conv:grouped") or an op type; the class falls back to its op type. */
+export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, kernel?: string): Efficiency {
+  const byOp = processor.opEfficiency;
+  const own = kernel !== undefined && byOp ? byOp[kernel] ?? byOp[kernel.split(":")[0]!] : undefined;
+  return own ?? processor.efficiency[family] ?? processor.efficiency.default;
+}
+
+/**
+ * The kernel a node runs, where one op type has kernels of very different speed: grouped and
+ * depthwise convolutions ("Conv:grouped") run far below dense ones per FLOP.
+ */
+export function kernelClass(node: Node): string {
+  if (node.opType === "Conv" || node.opType === "ConvTranspose") {
+    const g = node.attributes.get("group");
+    if (g?.kind === "int" && g.value > 1n) return `${node.opType}:grouped`;
+  }
+  return node.opType;
 }
 
 /** Compute-time speedup from zeros (1 for dense kernels). */

@@ -51,6 +51,8 @@ export interface ProcessorSpec {
   dispatchUs: number;
   /** Efficiency per op family; `default` is required and covers families not listed. */
   efficiency: { default: Efficiency } & Partial<Record<OpFamily, Efficiency>>;
+  /** Per-operator overrides for outliers within a family (e.g. LRN among the norms), by ONNX op type. */
+  opEfficiency?: Record<string, Efficiency>;
   /** Families whose kernels here exploit zeros; families not listed are dense. */
   sparsity?: Partial<Record<OpFamily, SparsityEffect>>;
   /** Board/package power attributable to this processor, in watts. */
@@ -242,6 +244,14 @@ function validateProcessor(v: unknown, f: string, { fail, obj, num }: Checkers):
     num(x.compute, `${ef}.compute`, { positive: true, max: 4 });
     num(x.memory, `${ef}.memory`, { positive: true, max: 4 });
     if (x.computeHalfMflop !== undefined) num(x.computeHalfMflop, `${ef}.computeHalfMflop`, { min: 0 });
+  }
+  if (p.opEfficiency !== undefined) {
+    for (const [op, e] of Object.entries(obj(p.opEfficiency, `${f}.opEfficiency`))) {
+      const x = obj(e, `${f}.opEfficiency.${op}`);
+      num(x.compute, `${f}.opEfficiency.${op}.compute`, { positive: true, max: 4 });
+      num(x.memory, `${f}.opEfficiency.${op}.memory`, { positive: true, max: 4 });
+      if (x.computeHalfMflop !== undefined) num(x.computeHalfMflop, `${f}.opEfficiency.${op}.computeHalfMflop`, { min: 0 });
+    }
   }
   if (p.sparsity !== undefined) {
     for (const [family, s] of Object.entries(obj(p.sparsity, `${f}.sparsity`))) {

@@ -7,18 +7,28 @@ import type { OpFamily } from "../devices/op-family.ts";
 import type { Efficiency, ProcessorSpec } from "../devices/profile.ts";
 import { median } from "./measure.ts";
 
-export interface Sample { family: OpFamily; flops: number; bytes: number; ms: number }
+export interface Sample {
+  family: OpFamily;
+  flops: number;
+  bytes: number;
+  ms: number;
+  /** Fit this op type on its own (an outlier in its family), into `opEfficiency`. */
+  ownOp?: string;
+}
 
 export interface FittedProcessor {
   peakGflops: number;
   memoryBandwidthGBs: number;
   efficiency: { default: Efficiency } & Partial<Record<OpFamily, Efficiency>>;
+  opEfficiency: Record<string, Efficiency>;
   /** Median absolute % error of the fitted model on each family's samples. */
   fitErrorPct: Record<string, number>;
 }
 
 const logGrid = (lo: number, hi: number, steps: number) => Array.from({ length: steps }, (_, i) => lo * (hi / lo) ** (i / (steps - 1)));
 const COMPUTE = logGrid(0.02, 2, 48);
+/** Outlier ops can be very slow per FLOP (LRN: a pow per element). */
+const COMPUTE_WIDE = logGrid(0.0005, 2, 72);
 const MEMORY = logGrid(0.02, 2, 48);
 const HALF = [0, ...logGrid(0.01, 50, 16)];
 const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
@@ -38,36 +48,46 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
     kind: "cpu", executionProvider: "cpu", peakGflops: { f32: peakGflops }, memoryBandwidthGBs, dispatchUs, efficiency: { default: e }, powerW: { busy: 0, idle: 0 },
   });
   const predict = (e: Efficiency, s: Sample) => {
-    const r = rooflineMs(spec(e), "other", s.flops, s.bytes);
+    const r = rooflineMs(spec(e), s.family === "view" ? "view" : "other", s.flops, s.bytes);
     return d + Math.max(r.computeMs, r.memoryMs);
   };
 
   const efficiency: FittedProcessor["efficiency"] = { default: { compute: 0.5, memory: 0.5 } };
+  const opEfficiency: Record<string, Efficiency> = {};
   const fitErrorPct: Record<string, number> = {};
-  const families = [...new Set(samples.map((s) => s.family))];
-  for (const family of families) {
-    const fam = samples.filter((s) => s.family === family);
-    // Only Conv and MatMul kernels are compute-bound on a CPU; fitting a FLOP rate to the other
-    // families would fit noise. Their compute efficiency stays 1 (memory decides).
-    const hasCompute = COMPUTE_FAMILIES.has(family) && fam.some((s) => s.flops > 0);
+  const fitGroup = (group: Sample[], computeBound: boolean, computeGrid = COMPUTE): { e: Efficiency; errPct: number } => {
+    const hasCompute = computeBound && group.some((s) => s.flops > 0);
     // The half-efficiency size may not extrapolate far below the smallest kernel measured.
-    const smallest = Math.min(...fam.map((s) => s.flops / 1e6));
+    const smallest = Math.min(...group.map((s) => s.flops / 1e6));
     const halves = HALF.filter((h) => h <= 2 * smallest);
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
-    for (const compute of hasCompute ? COMPUTE : [1]) {
+    for (const compute of hasCompute ? computeGrid : [1]) {
       for (const computeHalfMflop of hasCompute ? halves : [0]) {
         for (const memory of MEMORY) {
           const e = { compute, memory, computeHalfMflop };
           let err = 0;
-          for (const s of fam) err += Math.log(predict(e, s) / s.ms) ** 2;
+          for (const s of group) err += Math.log(predict(e, s) / s.ms) ** 2;
           if (err < best.err) best = { e, err };
         }
       }
     }
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
-    efficiency[family] = e;
-    fitErrorPct[family] = round3(median(fam.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100)));
+    return { e, errPct: round3(median(group.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100))) };
+  };
+  const families = [...new Set(samples.filter((s) => !s.ownOp).map((s) => s.family))];
+  for (const family of families) {
+    // Only Conv and MatMul kernels are compute-bound on a CPU; fitting a FLOP rate to the other
+    // families would fit noise. Their compute efficiency stays 1 (memory decides).
+    const r = fitGroup(samples.filter((s) => s.family === family && !s.ownOp), COMPUTE_FAMILIES.has(family));
+    efficiency[family] = r.e;
+    fitErrorPct[family] = r.errPct;
+  }
+  // Outlier operators get their own factors; their compute side is fitted (LRN, say, is slow arithmetic).
+  for (const op of new Set(samples.flatMap((s) => (s.ownOp ? [s.ownOp] : [])))) {
+    const r = fitGroup(samples.filter((s) => s.ownOp === op), true, COMPUTE_WIDE);
+    opEfficiency[op] = r.e;
+    fitErrorPct[`op:${op}`] = r.errPct;
   }
   // Families not measured: the compute side of the compute-bound families, the memory side of all.
   const compute = [...COMPUTE_FAMILIES].map((f) => efficiency[f]).filter((e): e is Efficiency => e !== undefined);
@@ -78,7 +98,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
       memory: round3(median(all.map((e) => e.memory))),
     };
   }
-  return { peakGflops, memoryBandwidthGBs, efficiency, fitErrorPct };
+  return { peakGflops, memoryBandwidthGBs, efficiency, opEfficiency, fitErrorPct };
 }
 
 export function round3(x: number): number {

@@ -2,7 +2,7 @@
 // range of shapes per op family and a few input/weight sparsities. Every op keeps its input shape,
 // so a chain of K copies can be timed against one copy: (t_K - t_1) / (K - 1) is the op's own time
 // without the session.run overhead and without layout conversions at the model's edges.
-import { Builder, DataType, Graph, Model, Tensor, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
+import { Builder, DataType, Graph, Model, Tensor, floatAttr, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
 import { seededRandom } from "../../fixtures/make-fixtures.ts";
 import type { OpFamily } from "../devices/op-family.ts";
 
@@ -20,6 +20,8 @@ export interface GridCase {
   weightSparsity: number;
   /** Part of `--quick`. */
   quick: boolean;
+  /** Fit this kernel on its own rather than with its family (an outlier such as LRN): its kernel class. */
+  ownOp?: string;
   /** The dense case this one varies by sparsity (its id), if any. */
   sparsityOf?: string;
   /** A model of `repeats` chained copies. */
@@ -66,6 +68,7 @@ function conv(c: number, h: number, k: number, group: number, quick: boolean, in
   return {
     id, family: "conv", opType: "Conv", flops: 2 * act * (c / group) * k * k, bytesRead: act * F, bytesWeights: (weights + c) * F, bytesWritten: act * F,
     inputShape: shape, inputSparsity: inSp, weightSparsity: wSp, quick, sparsityOf: inSp || wSp ? base : undefined,
+    ownOp: group > 1 ? "Conv:grouped" : undefined,
     build: (repeats) => chainModel(id, shape, repeats, (b, x, i) => b.op1("Conv", [x, weight(b, `w${i}`, [c, c / group, k, k], wSp, 10 + i), weight(b, `b${i}`, [c], 0, 50 + i)], {
       attributes: [intsAttr("kernel_shape", [k, k]), intsAttr("pads", Array(4).fill((k - 1) / 2)), intAttr("group", group)],
     })),
@@ -115,6 +118,17 @@ function batchNorm(c: number, h: number, quick: boolean): GridCase {
   };
 }
 
+/** LRN (AlexNet, GoogLeNet): far slower per byte than the other norms on onnxruntime's CPU. */
+function lrn(c: number, h: number, quick: boolean): GridCase {
+  const act = c * h * h;
+  const id = `lrn c${c} h${h}`;
+  return {
+    id, family: "norm", opType: "LRN", flops: act * 9, bytesRead: act * F, bytesWeights: 0, bytesWritten: act * F,
+    inputShape: [1, c, h, h], inputSparsity: 0, weightSparsity: 0, quick, ownOp: "LRN",
+    build: (repeats) => chainModel(id, [1, c, h, h], repeats, (b, x) => b.op1("LRN", [x], { attributes: [intAttr("size", 5), floatAttr("alpha", 1e-4), floatAttr("beta", 0.75)] })),
+  };
+}
+
 function softmax(m: number, n: number, quick: boolean): GridCase {
   const id = `softmax m${m} n${n}`;
   return {
@@ -142,13 +156,14 @@ export function profileGrid(quick: boolean): GridCase[] {
     conv(16, 112, 3, 1, false), conv(32, 56, 3, 1, true), conv(64, 56, 3, 1, true), conv(64, 56, 1, 1, false),
     conv(128, 28, 3, 1, false), conv(128, 28, 1, 1, true), conv(256, 14, 3, 1, true), conv(256, 14, 1, 1, false),
     conv(512, 7, 3, 1, false), conv(512, 7, 1, 1, true), conv(64, 56, 3, 64, true), conv(256, 14, 3, 256, false),
+    conv(32, 28, 3, 32, true), conv(128, 14, 3, 128, false), conv(240, 28, 1, 3, false),
     conv(64, 56, 3, 1, false, 0.5, 0), conv(64, 56, 3, 1, true, 0.9, 0), conv(64, 56, 3, 1, true, 0, 0.9),
     matmul(1, 64, true), matmul(16, 128, false), matmul(1, 256, false), matmul(1, 1024, true), matmul(16, 512, false), matmul(64, 1024, true), matmul(256, 1024, false), matmul(1, 4096, false),
     matmul(64, 1024, false, 0.9, 0), matmul(64, 1024, true, 0, 0.9),
     elementwise("Add", 1_000, true), elementwise("Add", 10_000, true), elementwise("Add", 250_000, false), elementwise("Add", 1_000_000, true), elementwise("Add", 4_000_000, true),
     elementwise("Relu", 250_000, true), elementwise("Relu", 1_000_000, false), elementwise("Sigmoid", 250_000, false), elementwise("Mul", 1_000_000, false),
     pool("MaxPool", 16, 16, true), pool("MaxPool", 64, 56, true), pool("MaxPool", 256, 14, false), pool("AveragePool", 128, 28, false),
-    batchNorm(64, 56, true), batchNorm(256, 14, false),
+    batchNorm(64, 56, true), batchNorm(256, 14, false), lrn(64, 56, true), lrn(192, 28, false),
     softmax(1, 1000, false), softmax(64, 1024, true),
     transpose(64, 56, true), transpose(256, 14, false),
   ];

@@ -40,12 +40,7 @@ export async function timeModels(models: { model: Model; inputSparsity?: number 
   const sessions = await Promise.all(models.map(({ model }) => ort.InferenceSession.create(modelBytes(model), sessionOptions(options))));
   try {
     const runs = models.map(({ model, inputSparsity }, k) => {
-      const feeds: Record<string, ort.Tensor> = {};
-      model.graph.inputs.forEach((v, i) => {
-        const t = v.type;
-        const shape = t?.kind === "tensor" && t.shape ? t.shape.map(Number) : [1];
-        feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), inputSparsity ?? 0, 1000 + i), shape);
-      });
+      const feeds = randomFeeds(model, inputSparsity);
       return () => sessions[k]!.run(feeds);
     });
     for (const run of runs) for (let i = 0; i < options.warmup; i++) await run();
@@ -80,23 +75,21 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** One kernel execution in onnxruntime's profile. */
+export interface KernelEvent { node: string; op: string; ms: number }
+
 /**
- * Per-kernel times of `opType` nodes from onnxruntime's own profiler (enableProfiling), over
- * repeated runs: the kernel's time without session.run overhead and without the layout
- * conversions at the model's edges (ReorderInput/ReorderOutput are other ops). A kernel preempted
- * by other work shows up as one slow sample among many, which lowPercentile ignores.
+ * Runs a session with onnxruntime's profiler on (enableProfiling) and returns every kernel
+ * execution after the warm-up runs: per-node times without session.run overhead. A kernel
+ * preempted by other work shows up as one slow sample among many, which lowPercentile ignores.
  */
-export async function kernelSamples(model: Model, options: TimingOptions, opType: string, inputSparsity = 0): Promise<number[]> {
+export async function profiledKernels(model: Model | string, feeds: Record<string, ort.Tensor>, options: TimingOptions): Promise<KernelEvent[]> {
   const dir = mkdtempSync(join(tmpdir(), "sparoa-ortprof-"));
   try {
-    const session = await ort.InferenceSession.create(modelBytes(model), { ...sessionOptions(options), enableProfiling: true, profileFilePrefix: join(dir, "p") });
+    const source = typeof model === "string" ? model : modelBytes(model);
+    const opts = { ...sessionOptions(options), enableProfiling: true, profileFilePrefix: join(dir, "p") };
+    const session = typeof source === "string" ? await ort.InferenceSession.create(source, opts) : await ort.InferenceSession.create(source, opts);
     try {
-      const feeds: Record<string, ort.Tensor> = {};
-      model.graph.inputs.forEach((v, i) => {
-        const t = v.type;
-        const shape = t?.kind === "tensor" && t.shape ? t.shape.map(Number) : [1];
-        feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), inputSparsity, 1000 + i), shape);
-      });
       for (let i = 0; i < options.warmup; i++) await session.run(feeds);
       const start = performance.now();
       let runs = 0;
@@ -107,12 +100,30 @@ export async function kernelSamples(model: Model, options: TimingOptions, opType
     }
     const file = readdirSync(dir).find((f) => f.endsWith(".json"));
     if (!file) return [];
-    const events = JSON.parse(readFileSync(join(dir, file), "utf8")) as { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }[];
-    const kernels = events.filter((e) => e.cat === "Node" && e.name?.endsWith("_kernel_time") && e.args?.op_name === opType).map((e) => e.dur! / 1000);
-    // The warm-up runs come first in the file; drop their samples.
-    const perRun = Math.max(1, model.graph.nodes.filter((n) => n.opType === opType).length);
-    return kernels.slice(options.warmup * perRun);
+    const events = JSON.parse(readFileSync(join(dir, file), "utf8")) as { cat?: string; name?: string; ts?: number; dur?: number; args?: { op_name?: string } }[];
+    const runs = events.filter((e) => e.cat === "Session" && e.name === "model_run").map((e) => e.ts!).sort((a, b) => a - b);
+    // Warm-up runs come first in the file: keep kernels from the first timed run on.
+    const firstTimed = runs[options.warmup] ?? 0;
+    return events
+      .filter((e) => e.cat === "Node" && e.name?.endsWith("_kernel_time") && (e.ts ?? 0) >= firstTimed)
+      .map((e) => ({ node: e.name!.slice(0, -"_kernel_time".length), op: e.args?.op_name ?? "", ms: e.dur! / 1000 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Feeds of random floats for every input of `model` with a static shape. */
+export function randomFeeds(model: Model, inputSparsity = 0): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  model.graph.inputs.filter((v) => v.initializer === undefined).forEach((v, i) => {
+    const t = v.type;
+    const shape = t?.kind === "tensor" && t.shape ? t.shape.map((d) => (typeof d === "number" ? d : 1)) : [1];
+    feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), inputSparsity, 1000 + i), shape);
+  });
+  return feeds;
+}
+
+/** Profiled times of the `opType` kernels of `model` (see profiledKernels). */
+export async function kernelSamples(model: Model, options: TimingOptions, opType: string, inputSparsity = 0): Promise<number[]> {
+  return (await profiledKernels(model, randomFeeds(model, inputSparsity), options)).filter((k) => k.op === opType).map((k) => k.ms);
 }

@@ -3,6 +3,12 @@
 import { cpus, availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import type { Model } from "../../ir/model.ts";
+import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import "../../passes/index.ts";
+import { PassManager } from "../../passes/manager.ts";
+import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
+import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
@@ -69,7 +75,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     runOverheadUs = Math.max(runOverheadUs, round3(Math.max(0, one * 1000 - dispatchUs)));
     // onnxruntime's profiler itself adds a few microseconds to every kernel it times: a 16-element
     // Add does almost no work, so its profiled time is that overhead, taken off every sample.
-    const profilerOverheadMs = lowPercentile(await kernelSamples(dispatchModel(64), t, "Add"));
+    const profilerOverheadMs = await profilerOverhead(t);
     o.onStep?.(`${ep}: dispatch overhead`);
 
     const measured = await measureGrid(grid, t, profilerOverheadMs, (label) => o.onStep?.(`${ep}: ${label}`));
@@ -78,7 +84,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const spec: ProcessorSpec = {
       kind, executionProvider: ep as ExecutionProvider, threads,
       peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs,
-      efficiency: fit.efficiency, sparsity: sparsityEffects(measured.speedups, grid),
+      efficiency: fit.efficiency, opEfficiency: Object.keys(fit.opEfficiency).length ? fit.opEfficiency : undefined, sparsity: sparsityEffects(measured.speedups, grid),
       powerW: assumedPower(threads),
       fusion: ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"],
     };
@@ -128,6 +134,22 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
 }
 
+/** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */
+async function costOf(model: Model): Promise<{ flops: number; bytes: number } | undefined> {
+  if (!lookupPass("cost")) return undefined;
+  await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
+  const node = model.graph.nodes[0]!;
+  const flops = numberAnnotation(node, NodeKey.flops);
+  if (flops === undefined) return undefined;
+  const bytes = (numberAnnotation(node, NodeKey.bytesRead) ?? 0) + (numberAnnotation(node, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(node, NodeKey.bytesWritten) ?? 0);
+  return { flops, bytes };
+}
+
+/** What onnxruntime's profiler adds to each kernel it times, in ms (see measureGrid). */
+export async function profilerOverhead(t: TimingOptions): Promise<number> {
+  return lowPercentile(await kernelSamples(dispatchModel(64), t, "Add"));
+}
+
 async function measureGrid(grid: GridCase[], t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void) {
   const samples: Sample[] = [];
   const table: { key: string; ms: number }[] = [];
@@ -160,10 +182,13 @@ async function measureGrid(grid: GridCase[], t: TimingOptions, profilerOverheadM
       perOp = Math.max((tk - t1) / (k - 1), 1e-4);
     }
     step(c.id);
-    const bytes = c.bytesRead + c.bytesWeights + c.bytesWritten;
-    samples.push({ family: c.family, flops: c.flops, bytes, ms: perOp });
+    // Fit against the cost pass's own counts, the figures the latency model will be given.
+    const counted = await costOf(model1);
+    const flops = counted?.flops ?? c.flops;
+    const bytes = counted?.bytes ?? c.bytesRead + c.bytesWeights + c.bytesWritten;
+    samples.push({ family: c.family, flops, bytes, ms: perOp, ownOp: c.ownOp });
     table.push({ key: opKey(model1.graph.nodes[0]!), ms: round3(perOp) });
-    cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), samples: kernels.length, gflops: round3(c.flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
+    cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), samples: kernels.length, gflops: round3(flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
   }
   return { samples, table, cases, speedups };
 }

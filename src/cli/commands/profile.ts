@@ -65,6 +65,10 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
         const err = r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.${family}`];
         lines.push(`  ${family.padEnd(12)}  ${String(e.compute).padStart(7)}  ${String(e.memory).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${err === undefined ? "" : `${err}%`}`);
       }
+      for (const [op, e] of Object.entries(p.opEfficiency ?? {})) {
+        const err = r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.op:${op}`];
+        lines.push(`  ${op.padEnd(12)}  ${String(e.compute).padStart(7)}  ${String(e.memory).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${err === undefined ? "" : `${err}%`}`);
+      }
       if (pname !== Object.keys(r.profile.processors)[0]) break;
     }
     if (r.sparsity.length > 0) {
