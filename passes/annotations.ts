@@ -31,6 +31,8 @@ export const NodeKey = {
   timeCpuMs: "time_cpu_ms",
   timeGpuMs: "time_gpu_ms",
   pinned: "pinned",
+  placementReason: "placement_reason", // one line: why the node is on its device
+  transferMs: "transfer_ms",           // ms its inputs take to reach its device
 } as const;
 
 export const ValueKey = {

@@ -5,6 +5,7 @@ import "./shape-inference.ts";
 import "./cost.ts";
 import "./weight-sparsity.ts";
 import "./activation-sparsity.ts";
+import "./placement.ts";
 import "./partition.ts";
 import { registerPipeline } from "./registry.ts";
 

@@ -10,25 +10,17 @@ import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { Value } from "../ir/value.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
-
-/** Ops whose result differs between two evaluations: never cloned or treated as constant. */
-const NONDETERMINISTIC = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"]);
+import { ConstantOracle } from "./constants.ts";
 
 /** True for values that hold stored data (initializers; in IR < 4 they are also listed as inputs). */
 export function isInitializer(v: Value): boolean {
   return v.initializer !== undefined || v.sparseInitializer !== undefined;
 }
 
-/** Nodes of `graph` whose outputs are fixed by the model's stored data alone. */
-export function constantNodes(graph: Graph, order: readonly Node[] = topologicalOrder(graph)): Set<Node> {
-  const constant = new Set<Node>();
-  const isConstantValue = (v: Value) => isInitializer(v) || (v.producer !== null && constant.has(v.producer));
-  for (const n of order) {
-    if (n.domain !== "" && n.domain !== "ai.onnx") continue;
-    if (NONDETERMINISTIC.has(n.opType) || n.subgraphs().length > 0 || n.outputs.length === 0) continue;
-    if (n.inputs.every((v) => v === null || isConstantValue(v))) constant.add(n);
-  }
-  return constant;
+/** Nodes of `graph` whose outputs are fixed by the model's stored data alone (the loader folds them). */
+export function constantNodes(graph: Graph, order: readonly Node[] = graph.nodes): Set<Node> {
+  const oracle = new ConstantOracle();
+  return new Set(order.filter((n) => oracle.isFolded(n)));
 }
 
 /** Input positions that carry a shape, axes, sizes or counts rather than data, per op. */

@@ -92,21 +92,24 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   return { partitionOf: result, devices };
 }
 
-/** Step 1: partition index per node from a device-batched Kahn order (see the header). */
-function deviceBatchedSegments(device: readonly string[], preds: readonly number[][]): number[] {
+/**
+ * Step 1: partition index per node from a device-batched Kahn order (see the header). Also an
+ * upper bound on the partition count that placement's threshold search uses (linear time).
+ */
+export function deviceBatchedSegments<D extends string | number>(device: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
   const n = device.length;
-  const succ: number[][] = device.map(() => []);
+  const succ: number[][] = Array.from({ length: n }, () => []);
   const pending = preds.map((p) => p.length);
   preds.forEach((ps, i) => ps.forEach((p) => succ[p]!.push(i)));
-  const ready = new Map<string, MinQueue>();
-  const queue = (d: string) => { let q = ready.get(d); if (!q) ready.set(d, (q = new MinQueue())); return q; };
+  const ready = new Map<D, MinQueue>();
+  const queue = (d: D) => { let q = ready.get(d); if (!q) ready.set(d, (q = new MinQueue())); return q; };
   pending.forEach((c, i) => { if (c === 0) queue(device[i]!).push(i); });
   const segment = new Array<number>(n).fill(-1);
-  let current: string | undefined;
+  let current: D | undefined;
   let seg = -1;
   for (let placed = 0; placed < n; placed++) {
     if (current === undefined || queue(current).size === 0) {
-      let bestDevice: string | undefined;
+      let bestDevice: D | undefined;
       for (const [d, q] of ready) if (q.size > 0 && (bestDevice === undefined || q.peek() < queue(bestDevice).peek())) bestDevice = d;
       if (bestDevice === undefined) throw new PartitionError("the graph has a cycle"); // topologicalOrder would have thrown first
       current = bestDevice;

@@ -10,6 +10,7 @@ import { profileCommand } from "./commands/profile.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { optimizeCommand } from "./commands/optimize.ts";
 
 // One command per line, so branches that add commands merge cleanly.
 const commands = [
@@ -21,6 +22,7 @@ const commands = [
   planCommand,
   runCommand,
   benchCommand,
+  optimizeCommand,
 ];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.

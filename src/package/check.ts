@@ -33,7 +33,9 @@ export interface CheckResult {
   ms: { original: number; package: number; annotated: number };
 }
 
-export async function checkPackage(originalModel: string, packageDir: string, inputs: ReadonlyMap<string, Tensor>, options: CheckOptions): Promise<CheckResult> {
+/** `onProgress(done, total)` after each of the original, the annotated model and every partition. */
+export async function checkPackage(originalModel: string, packageDir: string, inputs: ReadonlyMap<string, Tensor>, options: CheckOptions,
+  onProgress: (done: number, total: number) => void = () => {}): Promise<CheckResult> {
   const manifest = JSON.parse(readFileSync(join(packageDir, "manifest.json"), "utf8")) as PackageManifest;
   const sessionOptions: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, graphOptimizationLevel: options.optimization, executionProviders: ["cpu"] };
   const feeds = new Map<string, ort.Tensor>();
@@ -49,8 +51,11 @@ export async function checkPackage(originalModel: string, packageDir: string, in
       await s.release();
     }
   };
+  const total = manifest.partitions.length + 2;
   const original = await runWhole(originalModel);
+  onProgress(1, total);
   const annotated = manifest.annotatedModel ? await runWhole(join(packageDir, manifest.annotatedModel)) : undefined;
+  onProgress(2, total);
 
   const env = new Map(feeds);
   let packageMs = 0;
@@ -65,6 +70,7 @@ export async function checkPackage(originalModel: string, packageDir: string, in
     } finally {
       await s.release();
     }
+    onProgress(3 + part.id, total);
   }
 
   const outputs: OutputCheck[] = [];

@@ -23,6 +23,7 @@ import {
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import { isInitializer } from "../../passes/node-roles.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
+import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
 import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 
 /** Node metadata_props need IR 10; onnxruntime 1.30 loads IR 8-13 (field notes). */
@@ -45,8 +46,8 @@ export interface EmitOptions {
 
 export interface PackageFiles {
   manifest: PackageManifest;
-  /** Relative path -> bytes, manifest.json and the annotated model included. */
-  files: Map<string, Uint8Array>;
+  /** Relative path -> bytes (or chunks), manifest.json, the annotated model and the weights file included. */
+  files: Map<string, Uint8Array | Uint8Array[]>;
 }
 
 /** The whole model as ModelProto with every node annotation as a `sparoa.<key>` metadata prop. */
@@ -90,7 +91,16 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
   const g = whole.graph!;
   const nodeProto = new Map<Node, NodeProto>();
   graph.nodes.forEach((n, i) => nodeProto.set(n, g.node[i]!));
-  const initializerProto = new Map<string, TensorProto>(g.initializer.map((t) => [t.name, t]));
+  // Large weights go to one shared file: partitions/weights.bin, "weights.bin" from a partition.
+  const weights = new WeightsFile();
+  const initializerProto = new Map<string, TensorProto>();
+  const wholeInitializers = [...graph.initializers.values()];
+  g.initializer = g.initializer.map((t, i) => {
+    const tensor = wholeInitializers[i]?.initializer;
+    const at = tensor && tensor.name === t.name ? weights.add(t.name, tensor) : undefined;
+    initializerProto.set(t.name, at ? externalTensorProto(t, WEIGHTS_FILE, at) : t);
+    return at ? externalTensorProto(t, `partitions/${WEIGHTS_FILE}`, at) : t;
+  });
   const valueInfoByName = new Map<string, ValueInfoProto>(g.valueInfo.map((vi) => [vi.name, vi]));
   const position = new Map<Node, number>();
   topologicalOrder(graph).forEach((n, i) => position.set(n, i));
@@ -101,7 +111,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
     return create(ValueInfoProtoSchema, { name: v.name, type: t ? typeToProto(t) : undefined });
   };
 
-  const files = new Map<string, Uint8Array>();
+  const files = new Map<string, Uint8Array | Uint8Array[]>();
   const specs: PartitionSpec[] = [];
   const last = partitioning.partitions.length - 1;
   for (const part of partitioning.partitions) {
@@ -175,6 +185,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
     annotatedModel: ANNOTATED_MODEL_FILE,
   };
   files.set(ANNOTATED_MODEL_FILE, encodeModel(whole));
+  if (weights.byteLength > 0) files.set(`partitions/${WEIGHTS_FILE}`, weights.chunks);
   files.set(MANIFEST_FILE, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"));
   return { manifest, files };
 }

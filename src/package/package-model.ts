@@ -22,12 +22,24 @@ export function copyAnnotations(from: Model, to: Model): void {
   });
 }
 
-export async function packageModel(pristine: Model, analysed: Model, plan: PlanSummary): Promise<{ files: PackageFiles; partitioning: Partitioning }> {
+/**
+ * `pristine`: the file loaded afresh, when --input-shape changed any input type of `analysed`;
+ * the package is then cut from it with onnxruntime's types for the file at the boundaries.
+ * Without bindings the analysed model's inferred types are the file's own, so the package is
+ * cut from it directly (no second load, no onnxruntime session).
+ */
+export async function packageModel(analysed: Model, plan: PlanSummary, pristine?: Model): Promise<{ files: PackageFiles; partitioning: Partitioning }> {
+  if (!pristine) {
+    const partitioning = describePartitions(analysed.graph);
+    const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(analysed), ...analysed.graph.outputs]);
+    const types = await resolveValueTypes(analysed, needed);
+    return { files: buildPackage(analysed, partitioning, types, plan), partitioning };
+  }
   copyAnnotations(analysed, pristine);
   const partitioning = describePartitions(pristine.graph);
   const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(pristine), ...pristine.graph.outputs]);
-  const types = await resolveValueTypes(pristine, needed);
   const analysedValues = analysed.graph.valuesByName();
+  const types = await resolveValueTypes(pristine, needed);
   const files = buildPackage(pristine, partitioning, types, plan, { plannedType: (v) => analysedValues.get(v.name)?.type });
   return { files, partitioning };
 }

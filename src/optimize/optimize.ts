@@ -1,0 +1,175 @@
+// `sparoa optimize` as a library call: analyse a copy of the model (shapes with the bound input
+// shapes, cost, weight sparsity, optionally activation sparsity from a calibration run), place
+// it on a device profile, partition it, cut the package from the file's own model, optionally
+// check it against the original with onnxruntime, and write everything to the output folder
+// at once (staged in a temporary folder; a failed check leaves nothing behind).
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadModel } from "../../ir/onnx/file.ts";
+import type { Model } from "../../ir/model.ts";
+import type { PassRun } from "../../passes/manager.ts";
+import type { PipelineEntry } from "../../passes/pipeline.ts";
+import { placementResult, type PlacementResult } from "../../passes/placement.ts";
+import { singleProcessor } from "../baselines/plan.ts";
+import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import type { Partitioning } from "../../passes/partitioning.ts";
+import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
+import { evaluate, type SimResult } from "../sim/simulator.ts";
+import { loadProfile } from "../devices/profile.ts";
+import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts";
+
+/** One simulated inference (no batch figures). */
+export type SimOutcome = Omit<SimResult, "batch">;
+import { CliError } from "../cli/errors.ts";
+import { Progress } from "../cli/progress.ts";
+import { bindInputShapes, dynamicInputsMessage, parseInputShapes } from "../cli/input-shapes.ts";
+import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
+import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
+import { checkInputs } from "../package/check-inputs.ts";
+import { dataInputs, type PackageFiles } from "../package/emit.ts";
+import { packageModel } from "../package/package-model.ts";
+import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
+import { reportJson } from "./report.ts";
+
+export interface CalibrationOptions {
+  /** NAME -> files (.npy / .pb), one sample per file. */
+  files: Map<string, string[]>;
+  samples: number;
+  seed: number;
+  eps?: number;
+}
+
+export interface OptimizeOptions {
+  model: string;
+  /** Device profile name or path. */
+  device: string;
+  out: string;
+  inputShapes?: readonly string[];
+  pins?: readonly string[];
+  sparsityThreshold?: number;
+  intensityThreshold?: number;
+  smoothing?: boolean;
+  /** Undefined: static analysis only (weight sparsity), no calibration run. */
+  calibration?: CalibrationOptions;
+  check?: CheckOptions & { inputs: readonly string[]; seed: number };
+  pipeline?: PipelineFlags;
+}
+
+export interface OptimizeResult {
+  analysed: Model;
+  placement: PlacementResult;
+  partitioning: Partitioning;
+  package: PackageFiles;
+  /** The plan's simulated inference (one runtime call; see planMs for the package's). */
+  plan: SimOutcome;
+  /** Predicted latency of the package: the simulation plus one runtime call per extra partition. */
+  planMs: number;
+  baselines: Record<string, SimOutcome>;
+  runs: PassRun[];
+  warnings: string[];
+  check?: CheckResult;
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+}
+
+/** The passes optimize runs, in order (the manager adds required analyses first). */
+export function optimizePipeline(options: OptimizeOptions, shapes: readonly InputShape[]): PipelineEntry[] {
+  const shapeText = formatInputShapes(shapes);
+  const entries: PipelineEntry[] = [
+    { name: "shape-inference", options: shapeText ? { "input-shape": shapeText } : {} },
+    { name: "cost", options: {} },
+    { name: "weight-sparsity", options: {} },
+  ];
+  const c = options.calibration;
+  if (c) {
+    const activation: Record<string, string> = { samples: String(c.samples), seed: String(c.seed), "if-unrunnable": "warn" };
+    if (shapeText) activation["input-shape"] = shapeText;
+    if (c.files.size > 0) activation.inputs = [...c.files].flatMap(([name, list]) => list.map((f) => `${name}=${f}`)).join(";");
+    if (c.eps !== undefined) activation.eps = String(c.eps);
+    entries.push({ name: "activation-sparsity", options: activation });
+  }
+  const placement: Record<string, string> = { profile: options.device };
+  if (options.sparsityThreshold !== undefined) placement.sparsity = String(options.sparsityThreshold);
+  if (options.intensityThreshold !== undefined) placement.intensity = String(options.intensityThreshold);
+  if (options.pins?.length) placement.pin = options.pins.join("\n");
+  if (options.smoothing === false) placement.smoothing = "false";
+  entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
+  return entries;
+}
+
+export async function optimize(options: OptimizeOptions): Promise<OptimizeResult> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => { const now = performance.now(); timings[name] = now - t; t = now; };
+  assertOutputDirUsable(options.out, options.model);
+  const analysed = loadModel(options.model);
+  lap("load");
+
+  const profile = loadProfile(options.device);
+  const bindings = parseInputShapes(options.inputShapes ?? []);
+  const dynamic = bindInputShapes(analysed, bindings);
+  if (dynamic.length > 0) throw new CliError(dynamicInputsMessage(dynamic));
+  const shapes: InputShape[] = [...bindings].map(([name, dims]) => ({ name, dims }));
+  try {
+    // Pins are checked before any analysis runs, so a typo fails in milliseconds.
+    resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
+  } catch (e) {
+    if (e instanceof PinError) throw new CliError(e.message);
+    throw e;
+  }
+  const runs = await runPipeline(analysed, options.pipeline ?? {}, optimizePipeline(options, shapes));
+  lap("passes");
+  const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
+  const placement = placementResult(analysed);
+  if (!placement) throw new Error("internal error: the placement pass left no result");
+  const { sim, cpu, gpu } = placement.problem;
+  const plan = evaluate(sim, placement.outcome.assign, true);
+  const baselines: Record<string, SimOutcome> = {};
+  const single = (p: number) => singleProcessor(sim, p);
+  baselines["cpu-only"] = evaluate(sim, single(cpu), false);
+  if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
+  lap("simulate");
+
+  let partitions = 0;
+  for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
+  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * (placement.problem.profile.runOverheadUs / 1000);
+  const { files, partitioning } = await packageModel(analysed, {
+    profile: placement.problem.profile.name,
+    thresholds: placement.thresholds,
+    predictedMs: planMs,
+    baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
+  }, bindings.size > 0 ? loadModel(options.model) : undefined);
+  lap("emit");
+
+  const stage = stageFolder(options.out);
+  try {
+    writeFiles(stage, files.files);
+    lap("write");
+    let check: CheckResult | undefined;
+    if (options.check) {
+      const inputs = checkInputs(dataInputs(analysed), options.check.inputs, options.check.seed);
+      let bar: Progress | undefined;
+      check = await checkPackage(options.model, stage, inputs, options.check, (_done, total) => {
+        bar ??= new Progress("check (onnxruntime, CPU)", total);
+        bar.tick(1);
+      });
+      bar?.finish();
+      lap("check");
+    }
+    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, check, timings };
+    writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
+    if (check && !check.ok && options.check) {
+      const bad = check.outputs.find((o) => !o.ok)!;
+      throw new CliError(`--check failed: output '${bad.name}' of the ${bad.against === "package" ? "package" : "annotated model"} differs from the original (max abs ${bad.maxAbs.toExponential(3)}, max rel ${bad.maxRel.toExponential(3)}, rtol ${options.check.rtol}, atol ${options.check.atol}${bad.reason ? `; ${bad.reason}` : ""}); nothing written to ${options.out}`, 3);
+    }
+    commitFolder(stage, options.out);
+    return result;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+export const REPORT_FILE = "report.json";
+
+
+

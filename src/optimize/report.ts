@@ -1,0 +1,131 @@
+// What optimize tells the user: the report JSON written beside the package (and printed by
+// --json), the summary it always prints, and the per-node --explain table.
+import { crossDeviceEdges } from "../../passes/partitioning.ts";
+import type { NodeExplanation } from "../../passes/placement/explain.ts";
+import type { CheckResult } from "../package/check.ts";
+import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
+
+export const REPORT_SCHEMA = "sparoa.optimize-report.v1";
+
+/** Said on every run: nothing here ran on a GPU. */
+export function hardwareNote(profile: string): string {
+  return `no GPU was used: latencies are predictions for the '${profile}' profile; --check runs every partition, GPU ones included, on this machine's CPU with onnxruntime`;
+}
+
+export interface OptimizeReport {
+  schema: typeof REPORT_SCHEMA;
+  model: string;
+  device: { profile: string; description: string };
+  note: string;
+  inputShapes: Record<string, (number | string | null)[] | null>;
+  thresholds: { sparsity: number; intensity: number; source: "given" | "grid search"; evaluated?: number; distinctPlans?: number };
+  predicted: {
+    /** Simulated inference plus one runtime call (profile runOverheadUs) per extra partition. */
+    planMs: number;
+    simulatedMs: number;
+    partitionCallsMs: number;
+    baselinesMs: Record<string, number>;
+    speedup: Record<string, number>;
+    crossings: number;
+    bytesMoved: number;
+    energyMj: number;
+    busyMs: Record<string, number>;
+  };
+  summary: {
+    nodes: Record<string, number>;
+    partitions: Record<string, number>;
+    crossDeviceEdges: number;
+    quadrants: Record<string, number>;
+    pinned: number;
+    smoothingMoves: number;
+  };
+  partitions: { id: number; device: string; nodes: number; inputs: number; outputs: number; predictedMs?: number; file: string }[];
+  check: (Omit<CheckResult, "outputs"> & { outputs: CheckResult["outputs"]; rtol: number; atol: number; optimization: string }) | null;
+  warnings: string[];
+  timingsMs: Record<string, number>;
+  nodes: NodeExplanation[];
+}
+
+const round = (x: number, digits = 6) => Number(x.toPrecision(digits));
+
+export function reportJson(options: OptimizeOptions, r: OptimizeResult): OptimizeReport {
+  const profile = r.placement.problem.profile;
+  const count = (xs: readonly string[]) => xs.reduce<Record<string, number>>((acc, x) => { acc[x] = (acc[x] ?? 0) + 1; return acc; }, {});
+  const searched = r.placement.search;
+  return {
+    schema: REPORT_SCHEMA,
+    model: options.model,
+    device: { profile: profile.name, description: profile.description },
+    note: hardwareNote(profile.name),
+    inputShapes: r.package.manifest.plan.inputShapes ?? {},
+    thresholds: {
+      sparsity: r.placement.thresholds.sparsity, intensity: r.placement.thresholds.intensity,
+      source: searched ? "grid search" : "given",
+      ...(searched ? { evaluated: searched.evaluated, distinctPlans: searched.distinctPlans } : {}),
+    },
+    predicted: {
+      planMs: round(r.planMs),
+      simulatedMs: round(r.plan.makespanMs),
+      partitionCallsMs: round(r.planMs - r.plan.makespanMs),
+      baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs)])),
+      speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs / r.planMs, 4)])),
+      crossings: r.plan.crossings,
+      bytesMoved: r.plan.bytesMoved,
+      energyMj: round(r.plan.energyMj),
+      busyMs: Object.fromEntries(Object.entries(r.plan.processors).map(([k, p]) => [k, round(p.busyMs)])),
+    },
+    summary: {
+      nodes: count(r.placement.explanations.map((e) => e.device)),
+      partitions: count(r.partitioning.partitions.map((p) => p.device)),
+      crossDeviceEdges: crossDeviceEdges(r.partitioning),
+      quadrants: count(r.placement.explanations.map((e) => e.quadrant)),
+      pinned: r.placement.explanations.filter((e) => e.pinned).length,
+      smoothingMoves: r.placement.outcome.moves,
+    },
+    partitions: r.package.manifest.partitions.map((p) => ({
+      id: p.id, device: p.device, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
+      ...(p.predictedMs !== undefined ? { predictedMs: p.predictedMs } : {}),
+    })),
+    check: r.check && options.check ? { ...r.check, rtol: options.check.rtol, atol: options.check.atol, optimization: options.check.optimization } : null,
+    warnings: r.warnings,
+    timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, round(v, 4)])),
+    nodes: r.placement.explanations,
+  };
+}
+
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(3));
+
+export function formatSummary(report: OptimizeReport, out: string): string {
+  const p = report.predicted;
+  const s = report.summary;
+  const t = report.thresholds;
+  const by = (rec: Record<string, number>) => Object.entries(rec).map(([k, v]) => `${v} ${k}`).join(", ");
+  const lines = [
+    `sparoa optimize ${report.model} for ${report.device.profile} (${report.device.description})`,
+    `  note: ${report.note}`,
+    `  thresholds: sparse when sparsity >= ${t.sparsity.toPrecision(3)}, heavy when intensity >= ${t.intensity.toPrecision(3)} FLOP/byte (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
+    `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}`,
+    `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
+    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (speedup ${p.speedup[k]!.toFixed(2)}x)`).join(", ")}`,
+  ];
+  if (report.check) {
+    const c = report.check;
+    const worst = c.outputs.reduce((a, o) => ({ abs: Math.max(a.abs, o.maxAbs), rel: Math.max(a.rel, o.maxRel) }), { abs: 0, rel: 0 });
+    lines.push(`  check: ${c.ok ? "passed" : "FAILED"}: ${c.outputs.length} output comparisons (package and annotated model vs original, onnxruntime CPU, optimisations ${c.optimization}), max abs ${worst.abs.toExponential(2)}, max rel ${worst.rel.toExponential(2)} (rtol ${c.rtol}, atol ${c.atol})`);
+  }
+  lines.push(`  wrote ${out}/: manifest.json, ${report.partitions.length} partition models, model.annotated.onnx, report.json`);
+  for (const w of report.warnings) lines.push(`  warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
+
+/** One block per node: where, and why. */
+export function formatExplain(report: OptimizeReport): string {
+  const lines: string[] = [];
+  for (const e of report.nodes) {
+    const times = Object.entries(e.timeMs).map(([k, v]) => `${k} ${ms(v)} ms`).join(", ");
+    lines.push(`${e.name || "(unnamed)"} [${e.op}] -> ${e.device}${e.pinned ? " (pinned)" : ""}`);
+    lines.push(`    sparsity ${e.sparsity.toFixed(3)}, intensity ${e.intensity.toPrecision(3)} FLOP/B, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
+    lines.push(`    why: ${e.reason}`);
+  }
+  return lines.join("\n") + "\n";
+}
