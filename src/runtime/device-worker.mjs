@@ -43,7 +43,9 @@ async function load(partitions, settings) {
   const loaded = [];
   for (const p of partitions) {
     try {
-      const session = await ort.InferenceSession.create("path" in p.model ? p.model.path : p.model.bytes, options);
+      const session = "path" in p.model
+        ? await ort.InferenceSession.create(p.model.path, options)
+        : await ort.InferenceSession.create(p.model.bytes, p.model.externalData ? { ...options, externalData: p.model.externalData } : options);
       sessions.set(p.id, session);
       loaded.push({ id: p.id, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) });
     } catch (e) {

@@ -12,7 +12,7 @@ export interface WireTensor {
 export interface PartitionLoad {
   id: number;
   /** A path onnxruntime reads itself (keeps external data next to it), or the model bytes. */
-  model: { path: string } | { bytes: Uint8Array };
+  model: PartitionModel;
   label: string;
 }
 
@@ -49,3 +49,9 @@ export type FromWorker =
   | { kind: "closed" };
 
 export { nowMs } from "./wire.mjs";
+
+/**
+ * A partition model as a worker opens it: a file onnxruntime reads itself (external data
+ * next to it), or bytes plus the external-data files they name (a package built in memory).
+ */
+export type PartitionModel = { path: string } | { bytes: Uint8Array; externalData?: { path: string; data: Uint8Array }[] };

@@ -3,11 +3,13 @@
 // `sparoa.partition`; cut in memory with the partitioner and package emitter that
 // `sparoa optimize` uses), or a plain model (one partition on the CPU).
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { loadModel, modelBytes, type Model, type Value } from "../../ir/index.ts";
 import { PACKAGE_SCHEMA, type PackageManifest } from "../package/manifest.ts";
 import { ManifestError, validateManifest } from "../package/validate.ts";
 import { buildPackage, dataInputs, tensorSpec } from "../package/emit.ts";
+import { WEIGHTS_FILE } from "../package/weights-file.ts";
+import type { PartitionModel } from "./messages.ts";
 import { resolveValueTypes } from "../package/value-types.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
@@ -19,7 +21,7 @@ export const PARTITION_KEY = "sparoa.partition";
 export interface OpenedPackage {
   manifest: PackageManifest;
   /** Partition id -> where its model is. */
-  models: Map<number, { path: string } | { bytes: Uint8Array }>;
+  models: Map<number, PartitionModel>;
   /** Where it came from, for messages: "package out/", "annotated model m.onnx", "model m.onnx". */
   origin: string;
   /** The original whole model, when known (the bench compares against it). */
@@ -85,7 +87,7 @@ async function openModel(model: Model, label: string, source: { path: string } |
     const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
     const types = await resolveValueTypes(model, needed);
     const { manifest, files } = buildPackage(model, partitioning, types, { profile: model.metadata.get("sparoa.profile") ?? "annotated model" });
-    const models = new Map(manifest.partitions.map((p) => [p.id, { bytes: files.get(p.file)! }]));
+    const models = inMemoryPartitions(files, manifest.partitions.map((p) => [p.id, p.file]));
     return { manifest, models, origin: `annotated model ${label}`, original: source };
   } catch (e) {
     if (e instanceof PartitionError) throw new ManifestError(`${label}: ${e.message}`);
@@ -94,3 +96,27 @@ async function openModel(model: Model, label: string, source: { path: string } |
 }
 
 export { ManifestError };
+
+/** Joins a file that the package builder keeps as chunks (the weights file) into one buffer. */
+function joined(data: Uint8Array | Uint8Array[]): Uint8Array {
+  if (!Array.isArray(data)) return data;
+  const out = new Uint8Array(data.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of data) { out.set(c, at); at += c.length; }
+  return out;
+}
+
+/** Partitions of an in-memory package: their bytes and the shared weights file they refer to. */
+function inMemoryPartitions(files: ReadonlyMap<string, Uint8Array | Uint8Array[]>, parts: [number, string][]): Map<number, PartitionModel> {
+  const weightsCache = new Map<string, Uint8Array>();
+  const models = new Map<number, PartitionModel>();
+  for (const [id, file] of parts) {
+    const weightsPath = join(dirname(file), WEIGHTS_FILE);
+    const chunks = files.get(weightsPath);
+    if (chunks && !weightsCache.has(weightsPath)) weightsCache.set(weightsPath, joined(chunks));
+    const bytes = joined(files.get(file)!);
+    const weights = weightsCache.get(weightsPath);
+    models.set(id, weights ? { bytes, externalData: [{ path: WEIGHTS_FILE, data: weights }] } : { bytes });
+  }
+  return models;
+}

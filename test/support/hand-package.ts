@@ -1,14 +1,13 @@
 // Packages made by hand: give every node a partition and a device, then cut and write the
 // package with the emitter `sparoa optimize` uses (src/package/emit.ts). Partition labels
 // must follow a topological order of the partition graph (contiguous slices always do).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { loadModel, type Node, type Value } from "../../ir/index.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { describePartitions } from "../../passes/partitioning.ts";
 import { buildPackage, dataInputs } from "../../src/package/emit.ts";
 import type { PackageManifest } from "../../src/package/manifest.ts";
 import { resolveValueTypes } from "../../src/package/value-types.ts";
+import { writeFiles } from "../../src/package/write.ts";
 
 export interface Placement { partition: number; device: string }
 
@@ -24,10 +23,7 @@ export async function writeHandPackage(modelPath: string, dir: string, place: (n
   const partitioning = describePartitions(model.graph);
   const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
   const { manifest, files } = buildPackage(model, partitioning, await resolveValueTypes(model, needed), { profile: "hand-cut" });
-  for (const [file, bytes] of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), bytes);
-  }
+  writeFiles(dir, files);
   return manifest;
 }
 
