@@ -15,7 +15,7 @@ import "../passes/index.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { runBaselines } from "../src/baselines/index.ts";
-import { bindInputShapes } from "../src/cli/input-shapes.ts";
+import { applyInputShapes } from "../passes/shape-inference.ts";
 import { loadProfile, type DeviceProfile } from "../src/devices/profile.ts";
 import { FULL_TIMING, lowPercentile, median, profiledKernels, randomFeeds } from "../src/profiler/measure.ts";
 import { profileHost, profilerOverhead } from "../src/profiler/profile-host.ts";
@@ -48,7 +48,7 @@ function cases(): Case[] {
 
 async function analysed(c: Case): Promise<Model> {
   const model = loadModel(c.path);
-  if (c.shapes) bindInputShapes(model, c.shapes);
+  if (c.shapes) applyInputShapes(model, [...c.shapes].map(([name, dims]) => ({ name, dims })));
   await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
   return model;
 }
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const single = report.plans.find((p) => p.name === "cpu-only")!;
     for (const [plan, label] of [[best, "oracle split"], [single, "one worker"]] as const) {
       const annotated = loadModel(c.path);
-      if (c.shapes) bindInputShapes(annotated, c.shapes);
+      if (c.shapes) applyInputShapes(annotated, [...c.shapes].map(([name, dims]) => ({ name, dims })));
       const byName = new Map([...plan.placement].map(([n, d]) => [n.name, d]));
       for (const n of annotated.graph.nodes) n.metadata.set(DEVICE_KEY, byName.get(n.name) ?? "cpu0");
       const devices = new Set(byName.values());

@@ -3,6 +3,7 @@
 import type { Graph } from "./graph.ts";
 import type { Node } from "./node.ts";
 import type { Value } from "./value.ts";
+import { Heap } from "./heap.ts";
 
 export class CycleError extends Error {
   constructor(readonly graphName: string, readonly cycle: Node[]) {
@@ -54,11 +55,11 @@ export function topologicalOrder(graph: Graph): Node[] {
   for (let k = 0; k < predecessors.length; k += 2) successorList[fill[predecessors[k]!]!++] = predecessors[k + 1]!;
   const successors = (i: number) => successorList.subarray(successorStart[i]!, successorStart[i + 1]!);
 
-  const heap = new MinHeap();
+  const heap = new Heap<number>((a, b) => a < b);
   for (let i = 0; i < n; i++) if (pending[i] === 0) heap.push(i);
   const order: Node[] = [];
   while (heap.size > 0) {
-    const i = heap.pop();
+    const i = heap.pop()!;
     order.push(nodes[i]!);
     for (const s of successors(i)) if (--pending[s]! === 0) heap.push(s);
   }
@@ -99,40 +100,4 @@ function findCycle(stuck: Set<number>, successors: (i: number) => ArrayLike<numb
     }
   }
   return [...stuck].slice(0, 1);
-}
-
-class MinHeap {
-  private items: number[] = [];
-  get size(): number { return this.items.length; }
-  push(x: number): void {
-    const a = this.items;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]! <= x) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = x;
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const c = r < a.length && a[r]! < a[l]! ? r : l;
-        if (a[c]! >= last) break;
-        a[i] = a[c]!;
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
 }

@@ -15,7 +15,8 @@ import { ConstantOracle } from "./constants.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass, registerPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES } from "./support/calibrate.ts";
-import { CalibrationInputError, parseCalibrationFile, parseInputShape } from "./support/calibration-inputs.ts";
+import { CalibrationInputError, parseCalibrationFile } from "./support/calibration-inputs.ts";
+import { concreteInputShapes, parseInputShapes } from "./shapes/input-shapes.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 
 interface Counts { zeros: number; near: number; total: number; dtype?: number }
@@ -85,7 +86,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
         const [name, file] = parseCalibrationFile(item);
         files.set(name, [...(files.get(name) ?? []), file]);
       }
-      const inputShapes = new Map(listOption(options["input-shape"]).map(parseInputShape));
+      const inputShapes = concreteInputShapes(parseInputShapes(listOption(options["input-shape"])));
 
       const graph = model.graph;
       // The same line between weights and activations as the cost and weight-sparsity passes.

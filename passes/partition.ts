@@ -28,6 +28,7 @@ import type { Graph } from "../ir/graph.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
+import { Heap } from "../ir/heap.ts";
 import { NodeKey, stringAnnotation } from "./annotations.ts";
 import { constantNodes, topLevelReader } from "./node-roles.ts";
 import { crossDeviceEdges, describePartitions, PartitionError } from "./partitioning.ts";
@@ -101,8 +102,8 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
   const succ: number[][] = Array.from({ length: n }, () => []);
   const pending = preds.map((p) => p.length);
   preds.forEach((ps, i) => ps.forEach((p) => succ[p]!.push(i)));
-  const ready = new Map<D, MinQueue>();
-  const queue = (d: D) => { let q = ready.get(d); if (!q) ready.set(d, (q = new MinQueue())); return q; };
+  const ready = new Map<D, Heap<number>>();
+  const queue = (d: D) => { let q = ready.get(d); if (!q) ready.set(d, (q = smallestFirst())); return q; };
   pending.forEach((c, i) => { if (c === 0) queue(device[i]!).push(i); });
   const segment = new Array<number>(n).fill(-1);
   let current: D | undefined;
@@ -110,12 +111,12 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
   for (let placed = 0; placed < n; placed++) {
     if (current === undefined || queue(current).size === 0) {
       let bestDevice: D | undefined;
-      for (const [d, q] of ready) if (q.size > 0 && (bestDevice === undefined || q.peek() < queue(bestDevice).peek())) bestDevice = d;
+      for (const [d, q] of ready) if (q.size > 0 && (bestDevice === undefined || q.peek()! < queue(bestDevice).peek()!)) bestDevice = d;
       if (bestDevice === undefined) throw new PartitionError("the graph has a cycle"); // topologicalOrder would have thrown first
       current = bestDevice;
       seg++;
     }
-    const i = queue(current).pop();
+    const i = queue(current).pop()!;
     segment[i] = seg;
     for (const s of succ[i]!) if (--pending[s]! === 0) queue(device[s]!).push(s);
   }
@@ -168,11 +169,11 @@ function contract(initial: readonly number[], device: readonly string[], preds: 
 function kahn(count: number, succ: readonly Set<number>[]): number[] {
   const indeg = new Array<number>(count).fill(0);
   succ.forEach((s) => s.forEach((t) => { indeg[t]!++; }));
-  const q = new MinQueue();
+  const q = smallestFirst();
   indeg.forEach((d, i) => { if (d === 0) q.push(i); });
   const out: number[] = [];
   while (q.size > 0) {
-    const p = q.pop();
+    const p = q.pop()!;
     out.push(p);
     for (const t of succ[p]!) if (--indeg[t]! === 0) q.push(t);
   }
@@ -180,40 +181,6 @@ function kahn(count: number, succ: readonly Set<number>[]): number[] {
   return out;
 }
 
-class MinQueue {
-  private items: number[] = [];
-  get size(): number { return this.items.length; }
-  peek(): number { return this.items[0]!; }
-  push(x: number): void {
-    const a = this.items;
-    let i = a.push(x) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]! <= x) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = x;
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const c = l + 1 < a.length && a[l + 1]! < a[l]! ? l + 1 : l;
-        if (a[c]! >= last) break;
-        a[i] = a[c]!;
-        i = c;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-}
 
 /** Writes NodeKey.partition, and the partition's device on every node (constants follow their partition). */
 export function applyPartitions(graph: Graph, assignment: PartitionAssignment): void {
@@ -245,3 +212,7 @@ export function partitionPass(options: PassOptions = {}): Pass {
 }
 
 registerPass(partitionPass);
+
+function smallestFirst(): Heap<number> {
+  return new Heap<number>((a, b) => a < b);
+}

@@ -12,7 +12,10 @@ import { observeUnknownShapes, snapshotTypes } from "./shapes/observe.ts";
 import { CalibrationInputError, parseCalibrationFile } from "./support/calibration-inputs.ts";
 
 export { inferShapes, type InferReport } from "./shapes/infer.ts";
-export { parseInputShapes, formatInputShapes, resolveInputShapes, InputShapeError, type InputShape } from "./shapes/input-shapes.ts";
+export {
+  parseInputShapes, formatInputShapes, resolveInputShapes, concreteInputShapes, applyInputShapes, dynamicInputs, dynamicInputsMessage,
+  InputShapeError, type InputShape,
+} from "./shapes/input-shapes.ts";
 export { coveredOps } from "./shapes/rules.ts";
 
 const KNOWN_OPTIONS = new Set(["input-shape", "observe", "seed", "inputs"]);

@@ -5,15 +5,17 @@
 // every input and value_info that uses it).
 import { didYouMean } from "../../ir/names.ts";
 import type { Graph } from "../../ir/graph.ts";
+import type { Model } from "../../ir/model.ts";
+import type { Value } from "../../ir/value.ts";
 import { formatShape, type Dim } from "../../ir/types.ts";
 
 export class InputShapeError extends Error {}
 
 export interface InputShape { name: string; dims: (number | null)[] }
 
-/** Parses one or more specs (each may hold several entries separated by ';'). */
+/** Parses one or more specs (each may hold several entries separated by ';', or ',' outside pipeline strings). */
 export function parseInputShapes(specs: string | readonly string[]): InputShape[] {
-  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((s) => s.split(";")).map((s) => s.trim()).filter((s) => s !== "");
+  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((s) => s.split(/[;,]/)).map((s) => s.trim()).filter((s) => s !== "");
   const seen = new Set<string>();
   return entries.map((entry) => {
     const eq = entry.lastIndexOf("=");
@@ -83,4 +85,41 @@ export function resolveInputShapes(graph: Graph, shapes: readonly InputShape[]):
     inputs.set(name, shape);
   }
   return { inputs, symbols };
+}
+
+/** Sizes for every dim, for callers that need concrete shapes (calibration data, plans): '?' is refused. */
+export function concreteInputShapes(shapes: readonly InputShape[]): Map<string, number[]> {
+  return new Map(shapes.map(({ name, dims }) => {
+    if (dims.some((d) => d === null)) throw new InputShapeError(`--input-shape ${name}: every dimension needs a size here ('?' is not allowed)`);
+    return [name, dims as number[]];
+  }));
+}
+
+/**
+ * Writes the bindings into the model's input types (in place), symbols included: a named dim
+ * bound through one input is bound in every input that uses it. Returns the inputs still dynamic.
+ */
+export function applyInputShapes(model: Model, shapes: readonly InputShape[]): Value[] {
+  const resolved = resolveInputShapes(model.graph, shapes);
+  for (const v of model.graph.inputs) {
+    const t = v.type;
+    if (v.initializer || !t || t.kind !== "tensor") continue;
+    const shape = resolved.inputs.get(v.name) ?? t.shape?.map((d) => (typeof d === "string" && resolved.symbols.has(d) ? resolved.symbols.get(d)! : d));
+    if (shape) v.type = { ...t, shape: [...shape] };
+  }
+  return dynamicInputs(model);
+}
+
+/** Data inputs whose shape still has a symbolic or unknown dimension. */
+export function dynamicInputs(model: Model): Value[] {
+  return model.graph.inputs.filter((v) => !v.initializer && v.type?.kind === "tensor"
+    && (!v.type.shape || v.type.shape.some((d) => typeof d !== "number")));
+}
+
+/** The one-line message for inputs that are still dynamic, naming the flag to pass. */
+export function dynamicInputsMessage(inputs: readonly Value[]): string {
+  const shapeOf = (v: Value) => (v.type?.kind === "tensor" ? v.type.shape : undefined);
+  const flags = inputs.map((v) => `--input-shape ${v.name}=${shapeOf(v)?.map((d) => (typeof d === "number" ? String(d) : "N")).join("x") ?? "DIMS"}`);
+  const shown = inputs.map((v) => `'${v.name}' ${formatShape(shapeOf(v))}`);
+  return `the model has dynamic input shapes (${shown.join(", ")}); placement needs concrete sizes: pass ${flags.join(" ")} (N = the size you will run with)`;
 }

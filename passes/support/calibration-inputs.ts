@@ -31,16 +31,6 @@ export function feedInputs(model: Model): InputSpec[] {
   });
 }
 
-/** `NAME=1x3x224x224` -> [name, dims]. */
-export function parseInputShape(text: string): [string, number[]] {
-  const eq = text.lastIndexOf("=");
-  const dims = eq > 0 ? text.slice(eq + 1).split(/[x,]/).map((d) => Number(d.trim())) : [];
-  if (eq <= 0 || dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new CalibrationInputError(`input shape '${text}': expected NAME=DxDx... with whole numbers, e.g. data=1x3x224x224`);
-  }
-  return [text.slice(0, eq), dims];
-}
-
 /** `NAME=FILE` -> [name, file]. */
 export function parseCalibrationFile(text: string): [string, string] {
   const eq = text.indexOf("=");
@@ -70,13 +60,6 @@ export function withInputShapes(specs: readonly InputSpec[], shapes: ReadonlyMap
     });
     return { ...spec, declared: [...dims] };
   });
-}
-
-/** Writes `--input-shape` bindings into the model's input types, so every later pass sees concrete shapes. */
-export function bindInputShapes(model: Model, shapes: ReadonlyMap<string, readonly number[]>): void {
-  for (const spec of withInputShapes(feedInputs(model), shapes)) {
-    spec.value.type = { kind: "tensor", elemType: spec.dtype, shape: spec.declared ? [...spec.declared] : undefined };
-  }
 }
 
 /**

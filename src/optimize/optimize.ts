@@ -22,7 +22,7 @@ import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts"
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
 import { Progress } from "../cli/progress.ts";
-import { bindInputShapes, dynamicInputsMessage, parseInputShapes } from "../cli/input-shapes.ts";
+import { applyInputShapes, concreteInputShapes, dynamicInputsMessage, parseInputShapes } from "../../passes/shape-inference.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
@@ -106,10 +106,10 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   lap("load");
 
   const profile = loadProfile(options.device);
-  const bindings = parseInputShapes(options.inputShapes ?? []);
-  const dynamic = bindInputShapes(analysed, bindings);
+  const shapes = parseInputShapes(options.inputShapes ?? []);
+  concreteInputShapes(shapes);
+  const dynamic = applyInputShapes(analysed, shapes);
   if (dynamic.length > 0) throw new CliError(dynamicInputsMessage(dynamic));
-  const shapes: InputShape[] = [...bindings].map(([name, dims]) => ({ name, dims }));
   try {
     // Pins are checked before any analysis runs, so a typo fails in milliseconds.
     resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
@@ -138,7 +138,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     thresholds: placement.thresholds,
     predictedMs: planMs,
     baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
-  }, bindings.size > 0 ? loadModel(options.model) : undefined);
+  }, shapes.length > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 
   const stage = stageFolder(options.out);

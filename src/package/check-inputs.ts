@@ -11,7 +11,7 @@ import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { didYouMean } from "../../ir/names.ts";
 import { seededRandom } from "../../fixtures/make-fixtures.ts";
 import { CliError } from "../cli/errors.ts";
-import { dynamicInputsMessage } from "../cli/input-shapes.ts";
+import { dynamicInputsMessage } from "../../passes/shape-inference.ts";
 import { readNpy } from "../io/npy.ts";
 
 /** Parses `NAME=FILE|NUMBER` flags and completes the set with generated tensors. */

@@ -7,7 +7,7 @@
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import type { DeviceProfile } from "../devices/profile.ts";
-import { Heap } from "./heap.ts";
+import { Heap } from "../../ir/heap.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "./sim-graph.ts";
 
 export interface SimOptions {

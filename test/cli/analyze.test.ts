@@ -127,7 +127,7 @@ describe("sparoa analyze", function () {
   it("rejects --input-shape for an input that does not exist, and binds one that does", () => {
     const bad = sparoa("analyze", join(FIXTURES, "two-branch.onnx"), "--input-shape", "y=4x256");
     expect(bad.code).to.equal(1);
-    expect(bad.stderr.trim()).to.match(/^sparoa: error: --input-shape names 'y' is not an input of the model.*inputs: x$/);
+    expect(bad.stderr.trim()).to.match(/^sparoa: error: --input-shape names 'y', which is not an input of the model.*inputs: x$/);
     const good = sparoa("analyze", join(FIXTURES, "two-branch.onnx"), "--input-shape", "x=4x256", "--samples", "1", "--json");
     expect(good.code, good.stderr).to.equal(0);
     const a = JSON.parse(good.stdout);

@@ -5,7 +5,8 @@ import { loadModel } from "../../../ir/onnx/file.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
-import { bindInputShapes, bindLeadingSymbols, CalibrationInputError, parseCalibrationFile, parseInputShape } from "../../../passes/support/calibration-inputs.ts";
+import { bindLeadingSymbols, CalibrationInputError, parseCalibrationFile } from "../../../passes/support/calibration-inputs.ts";
+import { applyInputShapes, concreteInputShapes, parseInputShapes } from "../../../passes/shape-inference.ts";
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
@@ -52,14 +53,11 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
     const model = loadModel(argv.model);
-    const shapes = new Map<string, number[]>();
     const notes: string[] = [];
     const files = new Map<string, string[]>();
     try {
-      for (const text of argv["input-shape"] ?? []) {
-        const [name, dims] = parseInputShape(text);
-        shapes.set(name, dims);
-      }
+      const shapes = parseInputShapes(argv["input-shape"] ?? []);
+      concreteInputShapes(shapes);
       for (const text of argv.calibration ?? []) {
         const [name, file] = parseCalibrationFile(text);
         files.set(name, [...(files.get(name) ?? []), file]);
@@ -70,7 +68,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");
       checkNumber("chunk-mb", argv["chunk-mb"], (n) => n > 0, "a size in MiB > 0");
       checkNumber("intensity-threshold", argv["intensity-threshold"], (n) => n >= 0, "a number >= 0");
-      bindInputShapes(model, shapes);
+      applyInputShapes(model, shapes);
       // The same batch=1 default calibration uses, so shapes and costs are concrete too.
       notes.push(...bindLeadingSymbols(model));
       // Check the calibration data before any pass runs, so a bad file fails fast.

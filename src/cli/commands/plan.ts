@@ -9,7 +9,7 @@ import { runBaselines, type BaselineReport, type Plan } from "../../baselines/in
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { bindInputShapes, dynamicInputsMessage, parseInputShapes } from "../input-shapes.ts";
+import { applyInputShapes, dynamicInputsMessage, parseInputShapes } from "../../../passes/shape-inference.ts";
 import { writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 
@@ -54,7 +54,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
     const profile = loadProfile(argv.device);
     const model = loadModel(argv.model);
-    const dynamic = bindInputShapes(model, parseInputShapes(argv["input-shape"] ?? []));
+    const dynamic = applyInputShapes(model, parseInputShapes(argv["input-shape"] ?? []));
     if (dynamic.length > 0) throw new CliError(`${argv.model}: ${dynamicInputsMessage(dynamic)}`);
 
     const missingPasses = ANALYSES.filter((name) => !lookupPass(name));

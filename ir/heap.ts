@@ -1,4 +1,5 @@
-// A binary heap ordered by a comparator (smallest first): the simulator's event and ready queues.
+// A binary heap ordered by a comparator, smallest first: the topological sort's ready set, the
+// partitioner's and the simulator's queues.
 export class Heap<T> {
   private readonly items: T[] = [];
 
