@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DataType, Tensor, Value, loadModel, saveModel } from "../../ir/index.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 
 export const MODEL_CACHE = join(dirname(fileURLToPath(import.meta.url)), "..", ".models");
 

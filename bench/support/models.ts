@@ -1,6 +1,7 @@
 // Models the runtime benchmarks build with the IR Builder (seeded weights, symbolic batch).
 import { Builder, DataType, Graph, Model, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
-import { seededRandom, twoBranch, weights } from "../../fixtures/make-fixtures.ts";
+import { twoBranch, weights } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 
 /** Two independent MatMul+Relu chains of equal cost, joined by an Add; input [batch, width]. */
 export const twoBranchModel = (width: number, depth: number): Model => twoBranch(width, depth);

@@ -13,7 +13,7 @@ import { Tensor, type NumericArray } from "../../ir/tensor.ts";
 import { formatShape, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { readNpy } from "../../src/io/npy.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { randomTensor, seededRandom } from "../../ir/random.ts";
 
 /** A model input that must be fed: its element type and its declared (possibly symbolic) shape. */
 export interface InputSpec { name: string; value: Value; dtype: number; declared: readonly Dim[] | undefined }
@@ -111,31 +111,16 @@ function sampleSeed(seed: number, k: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b)) >>> 0;
 }
 
-/** Generated sample `k` for `specs` with the documented distributions. */
+/** Generated sample `k` for `specs`, drawn as ir/random.ts documents. */
 export function generatedSample(specs: readonly InputSpec[], shapes: ReadonlyMap<string, readonly number[]>, seed: number, k: number): Sample {
   const rand = seededRandom(sampleSeed(seed, k));
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const bit = () => (rand() < 0.5 ? 0 : 1);
   const sample = new Map<string, Tensor>();
   for (const s of specs) {
-    const dims = shapes.get(s.name)!;
-    const n = dims.reduce((a, b) => a * b, 1);
-    let data: NumericArray;
-    switch (s.dtype) {
-      case DataType.FLOAT: data = Float32Array.from({ length: n }, normal); break;
-      case DataType.DOUBLE: data = Float64Array.from({ length: n }, normal); break;
-      case DataType.FLOAT16: data = Uint16Array.from({ length: n }, () => floatToHalf(normal())); break;
-      case DataType.INT64: data = BigInt64Array.from({ length: n }, () => BigInt(bit())); break;
-      case DataType.UINT64: data = BigUint64Array.from({ length: n }, () => BigInt(bit())); break;
-      case DataType.INT32: data = Int32Array.from({ length: n }, bit); break;
-      case DataType.UINT32: data = Uint32Array.from({ length: n }, bit); break;
-      case DataType.INT16: data = Int16Array.from({ length: n }, bit); break;
-      case DataType.UINT16: data = Uint16Array.from({ length: n }, bit); break;
-      case DataType.INT8: data = Int8Array.from({ length: n }, bit); break;
-      case DataType.UINT8: case DataType.BOOL: data = Uint8Array.from({ length: n }, bit); break;
-      default: throw new CalibrationInputError(`input '${s.name}' has element type ${dtypeName(s.dtype)}, which sparoa cannot generate; pass calibration files`);
+    try {
+      sample.set(s.name, randomTensor(s.name, s.dtype, shapes.get(s.name)!, rand));
+    } catch (e) {
+      throw new CalibrationInputError(`${(e as Error).message.replace(/pass a file$/, "pass calibration files")}`);
     }
-    sample.set(s.name, Tensor.fromArray(s.name, s.dtype, dims, data));
   }
   return sample;
 }
@@ -214,15 +199,4 @@ function checkSymbols(specs: readonly InputSpec[], sample: Sample, k: number): v
       seen.set(d, first ?? { size, input: s.name });
     });
   }
-}
-
-function floatToHalf(x: number): number {
-  const f = new Float32Array([x]);
-  const bits = new Uint32Array(f.buffer)[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = ((bits >>> 23) & 0xff) - 127 + 15;
-  const mant = bits & 0x7fffff;
-  if (exp <= 0) return sign; // underflow to signed zero: normal(0,1) rarely goes there
-  if (exp >= 31) return sign | 0x7c00;
-  return sign | (exp << 10) | (mant >>> 13);
 }

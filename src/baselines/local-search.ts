@@ -2,7 +2,7 @@
 // moves and moves of topologically contiguous runs of nodes (so a whole branch can change device
 // at once), then iterated perturbation from the best found. Deterministic for a given seed and
 // evaluation budget; the time limit only cuts it short on very large graphs.
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import { evaluate } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { placeableNodes, type Assignment } from "./plan.ts";

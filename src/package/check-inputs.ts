@@ -3,13 +3,13 @@
 // floats uniform in [0, 1), integers uniform in {0, 1, 2, 3} (safe as indices and counts),
 // booleans false. Every generated tensor has the input's bound static shape.
 import { extname } from "node:path";
-import { DataType, dtypeName, isFloatType } from "../../ir/dtype.ts";
+import { DataType, dtypeName } from "../../ir/dtype.ts";
 import { Tensor, type NumericArray } from "../../ir/tensor.ts";
 import { formatShape, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { didYouMean } from "../../ir/names.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { randomTensor, seededRandom } from "../../ir/random.ts";
 import { CliError } from "../cli/errors.ts";
 import { dynamicInputsMessage } from "../../passes/shape-inference.ts";
 import { readNpy } from "../io/npy.ts";
@@ -49,7 +49,7 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
     if (!dims || dims.some((d) => typeof d !== "number")) {
       throw new CliError(`${dynamicInputsMessage([v])} (or --check-input ${v.name}=FILE)`);
     }
-    out.set(v.name, generated(v.name, elemType, dims as number[], rand));
+    out.set(v.name, randomTensor(v.name, elemType, dims as number[], rand));
   }
   return out;
 }
@@ -63,12 +63,6 @@ function tensorInterface(v: Value): { elemType: number; shape: Dim[] | undefined
 
 function scalar(name: string, dtype: number, x: number): Tensor {
   return Tensor.fromArray(name, dtype, [], fill(dtype, 1, () => x));
-}
-
-function generated(name: string, dtype: number, dims: number[], rand: () => number): Tensor {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const next = isFloatType(dtype) ? rand : dtype === DataType.BOOL ? () => 0 : () => Math.floor(rand() * 4);
-  return Tensor.fromArray(name, dtype, dims, fill(dtype, size, next));
 }
 
 function fill(dtype: number, size: number, next: () => number): NumericArray {

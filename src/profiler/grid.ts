@@ -3,7 +3,7 @@
 // so a chain of K copies can be timed against one copy: (t_K - t_1) / (K - 1) is the op's own time
 // without the session.run overhead and without layout conversions at the model's edges.
 import { Builder, DataType, Graph, Model, Tensor, floatAttr, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import type { OpFamily } from "../devices/op-family.ts";
 
 export interface GridCase {

@@ -10,7 +10,7 @@ import { Builder, DataType, Graph, Model, Value, saveModel, tensorType } from ".
 import { loadModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
 import { compareTensors } from "../../src/runtime/ort-tensor.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import { FIXTURES, npmModels } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
 import { runAll, runSparoa, type CliResult } from "../support/sparoa-cli.ts";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataType, Tensor, loadModel, saveModel, type Model } from "../../ir/index.ts";
 import { decodeModel } from "../../ir/onnx/proto.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { dynamicInputs, inferShapes, parseInputShapes } from "../../passes/shape-inference.ts";

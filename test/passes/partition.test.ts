@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { Builder, DataType, Graph, Model, loadModel, tensorType, type Node } from "../../ir/index.ts";
 import { effectiveInputs } from "../../ir/topo.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { constantNodes } from "../../passes/node-roles.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";

@@ -4,7 +4,7 @@ import { Builder, DataType, Graph, Model, tensorType, type Node, type Value } fr
 import { NodeKey } from "../../passes/annotations.ts";
 import { validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";
 
-import { seededRandom as seeded } from "../../fixtures/make-fixtures.ts";
+import { seededRandom as seeded } from "../../ir/random.ts";
 export { seeded };
 
 export function annotate(node: Node, flops: number, bytesRead: number, bytesWritten: number, weights = 0): void {

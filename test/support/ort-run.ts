@@ -5,7 +5,7 @@ import type { Model } from "../../ir/model.ts";
 import { DataType } from "../../ir/dtype.ts";
 import { Tensor } from "../../ir/tensor.ts";
 import { fromOrtTensor, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 
 export const QUIET_SESSION: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 };
 

@@ -3,7 +3,7 @@
 // node labelled with a random device. They run in onnxruntime, so a package cut from them can
 // be checked numerically.
 import { Builder, DataType, Graph, Model, Tensor, tensorType, type Node, type Value } from "../../ir/index.ts";
-import { seededRandom } from "../../fixtures/make-fixtures.ts";
+import { seededRandom } from "../../ir/random.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 
 export interface RandomDagOptions { nodes: number; seed: number; devices?: readonly string[]; constants?: number }
