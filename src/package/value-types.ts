@@ -1,8 +1,8 @@
 // Types for the values that cross partitions. A partition model's inputs must be typed for
-// onnxruntime to load it; when the IR does not know a value's type (no shape pass ran, or an
-// op it cannot infer), onnxruntime's own inference supplies it: the values are listed as
-// extra model outputs and the session's outputMetadata read back without running anything
-// (field notes: shape oracle).
+// onnxruntime to load it. When the IR does not know a value's type, the shape-inference pass
+// runs first (no shape pass may have run: a model annotated elsewhere); what it cannot infer
+// comes from onnxruntime's own inference: the values are listed as extra model outputs and
+// the session's outputMetadata read back without running anything (field notes: shape oracle).
 import * as ort from "onnxruntime-node";
 import { create } from "@bufbuild/protobuf";
 import type { Model } from "../../ir/model.ts";
@@ -11,6 +11,7 @@ import type { Value } from "../../ir/value.ts";
 import { modelToProto } from "../../ir/onnx/export.ts";
 import { encodeModel, ValueInfoProtoSchema } from "../../ir/onnx/proto.ts";
 import { dtypeOfOrt } from "../runtime/ort-tensor.ts";
+import { inferShapes } from "../../passes/shape-inference.ts";
 
 /** A tensor type with a known element type; the only kind a partition boundary can carry here. */
 export function knownTensorType(v: Value): ValueType | undefined {
@@ -26,6 +27,12 @@ export async function resolveValueTypes(model: Model, values: Iterable<Value>): 
     const t = knownTensorType(v);
     if (t) out.set(v, t);
     else if (!missing.includes(v)) missing.push(v);
+  }
+  if (missing.length === 0) return out;
+  inferShapes(model);
+  for (const v of [...missing]) {
+    const t = knownTensorType(v);
+    if (t) { out.set(v, t); missing.splice(missing.indexOf(v), 1); }
   }
   if (missing.length === 0) return out;
   const proto = modelToProto(model);
