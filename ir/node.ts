@@ -1,12 +1,12 @@
 // A node: one operator application. Setting an input keeps the value's use list true.
 import { Value } from "./value.ts";
+import { Annotated } from "./annotated.ts";
 import type { Graph } from "./graph.ts";
 import { attributeGraphs, type Attribute } from "./attribute.ts";
 
-/** What passes attach to nodes: shapes, costs, sparsity, device. Shown in dumps. */
-export type Annotation = string | number | boolean | readonly number[];
+export type { Annotation } from "./annotated.ts";
 
-export class Node {
+export class Node extends Annotated {
   opType: string;
   domain: string;
   name: string;
@@ -19,31 +19,10 @@ export class Node {
   // Sized exactly at construction: a pushed-to empty array reserves 16 slots (~150 bytes).
   private inputList: (Value | null)[];
   private readonly outputList: Value[];
-  // Created on first use: most nodes have neither, and an empty Map costs ~200 bytes.
-  private metadataMap: Map<string, string> | undefined;
-  private annotationMap: Map<string, Annotation> | undefined;
-
-  /** NodeProto.metadata_props: written to the file as they are. */
-  get metadata(): Map<string, string> {
-    return (this.metadataMap ??= new Map());
-  }
-
-  /** Analysis results; in-memory, printed in dumps, exported only when asked. */
-  get annotations(): Map<string, Annotation> {
-    return (this.annotationMap ??= new Map());
-  }
-
-  /** True when the node has metadata_props or annotations (checks without allocating). */
-  get hasMetadata(): boolean {
-    return (this.metadataMap?.size ?? 0) > 0;
-  }
-
-  get hasAnnotations(): boolean {
-    return (this.annotationMap?.size ?? 0) > 0;
-  }
 
   constructor(opType: string, inputs: readonly (Value | null)[] = [], outputs: readonly Value[] = [],
     options: { domain?: string; name?: string } = {}) {
+    super();
     this.opType = opType;
     this.domain = options.domain ?? "";
     this.name = options.name ?? "";

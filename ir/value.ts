@@ -4,11 +4,11 @@ import type { Node } from "./node.ts";
 import type { Graph } from "./graph.ts";
 import type { SparseTensor, Tensor } from "./tensor.ts";
 import type { ValueType } from "./types.ts";
-import type { Annotation } from "./node.ts";
+import { Annotated } from "./annotated.ts";
 
 export interface Use { node: Node; index: number }
 
-export class Value {
+export class Value extends Annotated {
   name: string;
   type: ValueType | undefined;
   docString = "";
@@ -24,29 +24,9 @@ export class Value {
   private useList: Use[] = [];
   /** The ValueInfoProto it came from; export reuses it while the type is unchanged. */
   source: unknown;
-  // Created on first use: most values have neither, and an empty Map costs ~200 bytes.
-  private metadataMap: Map<string, string> | undefined;
-  private annotationMap: Map<string, Annotation> | undefined;
-
-  /** ValueInfoProto.metadata_props */
-  get metadata(): Map<string, string> {
-    return (this.metadataMap ??= new Map());
-  }
-
-  /** Analysis results about this value (e.g. `shape_source: "observed"`); shown in dumps. */
-  get annotations(): Map<string, Annotation> {
-    return (this.annotationMap ??= new Map());
-  }
-
-  get hasMetadata(): boolean {
-    return (this.metadataMap?.size ?? 0) > 0;
-  }
-
-  get hasAnnotations(): boolean {
-    return (this.annotationMap?.size ?? 0) > 0;
-  }
 
   constructor(name: string, type?: ValueType) {
+    super();
     this.name = name;
     this.type = type;
   }

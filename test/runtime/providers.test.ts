@@ -1,26 +1,9 @@
 // Device maps and the GPU providers' error paths: an unavailable provider is a clear error,
 // a GPU device on the CPU is said in words, never silently.
 import { expect } from "chai";
-import { join } from "node:path";
-import { loadModel } from "../../ir/index.ts";
 import { loadPackage } from "../../src/runtime/runtime.ts";
 import { parseDeviceMap, parseThreads, placeDevices, providerProblem, ProviderError } from "../../src/runtime/providers.ts";
-import { FIXTURES } from "../support/corpus.ts";
-
-function annotatedTwoBranch() {
-  const m = loadModel(join(FIXTURES, "two-branch.onnx"));
-  for (const n of m.graph.nodes) n.metadata.set("sparoa.device", n.name.startsWith("right") ? "gpu" : "cpu");
-  return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { annotatedTwoBranch, rejection } from "../support/runtime-helpers.ts";
 
 describe("runtime providers and device maps", () => {
   it("parses device maps and thread specs, rejecting malformed ones by name", () => {

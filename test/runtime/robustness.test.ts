@@ -3,35 +3,20 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { loadModel } from "../../ir/index.ts";
 import { InputError, loadPackage, RuntimeError, type Runtime } from "../../src/runtime/runtime.ts";
 import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 import { FIXTURES } from "../support/corpus.ts";
+import { annotatedTwoBranch, rejection } from "../support/runtime-helpers.ts";
 import { expectClose, plainRun } from "./reference.ts";
 
 const TWO_BRANCH = join(FIXTURES, "two-branch.onnx");
-
-function annotated() {
-  const m = loadModel(TWO_BRANCH);
-  for (const n of m.graph.nodes) n.metadata.set("sparoa.device", n.name.startsWith("right") ? "gpu" : "cpu");
-  return m;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Worker threads this process still has (each holds a MessagePort resource). */
 const liveMessagePorts = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
 
 describe("runtime robustness", () => {
   let rt: Runtime;
-  before(async () => { rt = await loadPackage(annotated(), { threads: 1 }); });
+  before(async () => { rt = await loadPackage(annotatedTwoBranch(), { threads: 1 }); });
   after(async () => { await rt.close(); });
 
   const x = (dims: number[], type: "float32" | "float64" = "float32") =>
@@ -73,7 +58,7 @@ describe("runtime robustness", () => {
   });
 
   it("close() ends every worker thread, also with a request in flight; later runs are refused", async () => {
-    const other = await loadPackage(annotated(), { threads: 1 });
+    const other = await loadPackage(annotatedTwoBranch(), { threads: 1 });
     expect(other.liveWorkers).to.equal(2);
     const before = liveMessagePorts();
     const inflight = rejection(other.run(generateFeeds(other.manifest.source.inputs, 5, { batch: 2000 })));
