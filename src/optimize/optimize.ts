@@ -26,7 +26,7 @@ import { applyInputShapes, concreteInputShapes, dynamicInputsMessage, parseInput
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
-import { dataInputs, type PackageFiles } from "../package/emit.ts";
+import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts";
 import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
@@ -141,6 +141,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   }, shapes.length > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 
+  setSourcePath(files, options.out, options.model);
   const stage = stageFolder(options.out);
   try {
     writeFiles(stage, files.files);

@@ -7,7 +7,7 @@
 // initializer and subgraph is the very message the annotated model holds (no re-encoding of
 // weights, no drift between the two forms).
 import { create } from "@bufbuild/protobuf";
-import { basename } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import { dtypeName } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
@@ -51,6 +51,12 @@ export interface PackageFiles {
 }
 
 /** The whole model as ModelProto with every node annotation as a `sparoa.<key>` metadata prop. */
+/** Points `source.file` at the original model, relative to the folder the package is written to. */
+export function setSourcePath(pkg: PackageFiles, packageDir: string, originalModel: string): void {
+  pkg.manifest.source.file = relative(resolve(packageDir), resolve(originalModel));
+  pkg.files.set(MANIFEST_FILE, new TextEncoder().encode(JSON.stringify(pkg.manifest, null, 2) + "\n"));
+}
+
 export function annotatedModelProto(model: Model): ModelProto {
   const proto = modelToProto(model, { annotationsAsMetadata: true });
   if (model.irVersion < EMIT_IR_VERSION) {

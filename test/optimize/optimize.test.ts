@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { optimize } from "../../src/optimize/optimize.ts";
 import { reportJson, type OptimizeReport } from "../../src/optimize/report.ts";
 import { validateManifest } from "../../src/package/validate.ts";
@@ -40,6 +40,8 @@ describe("sparoa optimize", () => {
         const manifest = validateManifest(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")), "manifest.json");
         expect(manifest.partitions.length).to.equal(r.partitioning.partitions.length);
         for (const p of manifest.partitions) expect(existsSync(join(out, p.file)), p.file).to.equal(true);
+        // The manifest leads back to the original (the baseline `sparoa bench` runs).
+        expect(resolve(out, manifest.source.file)).to.equal(resolve(model));
         const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as OptimizeReport;
         expect(report.nodes.length).to.equal(r.analysed.graph.nodes.length);
         expect(report.predicted.planMs).to.be.greaterThan(0);
