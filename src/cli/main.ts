@@ -12,17 +12,17 @@ import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
 
-// One command per line, so branches that add commands merge cleanly.
+// In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
-  inspectCommand,
-  convertCommand,
-  passesCommand,
+  optimizeCommand,
   analyzeCommand,
-  profileCommand,
   planCommand,
   runCommand,
   benchCommand,
-  optimizeCommand,
+  inspectCommand,
+  convertCommand,
+  passesCommand,
+  profileCommand,
 ];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
@@ -33,6 +33,8 @@ try {
     .scriptName("sparoa")
     .usage("$0 <command> [options]\n\nSparsity- and intensity-aware CPU/GPU placement for ONNX models.")
     .option("verbose", { type: "boolean", global: true, describe: "show stack traces of internal errors" })
+    .example("$0 optimize fixtures/two-branch.onnx --device orin-nano --input-shape x=64x256 -o out --check", "place, partition and package a model for a Jetson Orin Nano")
+    .example("$0 bench out", "run the package against plain onnxruntime")
     .example("$0 inspect fixtures/tiny-cnn.onnx", "print a model's IR")
     .example("$0 convert model.onnx -o out/model.onnx --external-data", "re-save with weights in a side file")
     .example("$0 passes", "list passes and named pipelines")
