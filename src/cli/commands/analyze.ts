@@ -1,5 +1,6 @@
 // `sparoa analyze MODEL`: shapes, cost, weight and activation sparsity of every node, as a
 // table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
+import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { loadModel } from "../../../ir/onnx/file.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
@@ -92,7 +93,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     if (missing.length > 0) warnings.push(`analyze: pass(es) ${missing.join(", ")} not available in this build; their columns stay empty`);
 
     const analysis = analyzeModel(model, { sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"] });
-    if (argv.svg) writeAtomic(argv.svg, plot(analysis, argv.model, argv.labels));
+    if (argv.svg) writeAtomic(argv.svg, plot(analysis, basename(argv.model), argv.labels));
     for (const n of notes) process.stderr.write(`sparoa: note: ${n}\n`);
     for (const w of warnings) process.stderr.write(`sparoa: warning: ${w}\n`);
     if (argv.json) {
