@@ -18,7 +18,8 @@ export function modelToDot(model: Model): string {
   const extra = new Map<string, string>();
   for (const v of g.inputs) if (!g.initializers.has(v.name)) lines.push(`  ${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
   for (const n of g.nodes) {
-    const device = n.hasAnnotations ? n.annotations.get("device") : undefined;
+    // Placement writes the annotation; a saved annotated model carries it as metadata_props.
+    const device = (n.hasAnnotations ? n.annotations.get("device") : undefined) ?? (n.hasMetadata ? n.metadata.get("sparoa.device") : undefined);
     let fill = "#eeeeee";
     if (typeof device === "string") {
       fill = DEVICE_COLOURS[device] ?? extra.get(device) ?? FALLBACK_COLOURS[extra.size % FALLBACK_COLOURS.length]!;

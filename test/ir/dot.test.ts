@@ -18,4 +18,15 @@ describe("DOT printer", () => {
     expect(new Set([colours[0], colours[4], colours[8]]).size).to.equal(3);
     expect(dot).to.include('label="Conv\\nconv1\\n[gpu]"');
   });
+
+  it("colours a saved annotated model by its sparoa.device metadata_props", () => {
+    const model = loadModel(join(FIXTURES, "tiny-cnn.onnx"));
+    const fills = (dot: string) => [...dot.matchAll(/\[label="[^"]*", fillcolor="(#[0-9a-f]{6})"\]/g)].map((m) => m[1]);
+    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.device", i < 4 ? "gpu" : "cpu"));
+    const colours = fills(modelToDot(model));
+    expect(new Set(colours.slice(0, 4)).size).to.equal(1);
+    expect(new Set(colours.slice(4)).size).to.equal(1);
+    expect(colours[0]).to.not.equal(colours[4]);
+    expect(colours).to.not.include("#eeeeee");
+  });
 });
