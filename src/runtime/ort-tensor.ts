@@ -3,6 +3,7 @@
 import * as ort from "onnxruntime-node";
 import { DataType, dtypeName } from "../../ir/dtype.ts";
 import { Tensor } from "../../ir/tensor.ts";
+import { fromWire } from "./wire.mjs";
 
 const TO_ORT: Partial<Record<DataType, ort.Tensor.Type>> = {
   [DataType.FLOAT]: "float32", [DataType.DOUBLE]: "float64", [DataType.FLOAT16]: "float16", [DataType.INT8]: "int8",
@@ -28,22 +29,7 @@ export function toOrtTensor(t: Tensor): ort.Tensor {
   const dims = [...t.dims];
   if (type === "string") return new ort.Tensor("string", t.toStrings(), dims);
   const bytes = new Uint8Array(t.bytes()); // a copy with its own buffer (bytes() may view a pooled Buffer)
-  const buf = bytes.buffer;
-  switch (type) {
-    case "float32": return new ort.Tensor(type, new Float32Array(buf), dims);
-    case "float64": return new ort.Tensor(type, new Float64Array(buf), dims);
-    case "float16": return new ort.Tensor(type, new Uint16Array(buf), dims);
-    case "int8": return new ort.Tensor(type, new Int8Array(buf), dims);
-    case "uint8": return new ort.Tensor(type, new Uint8Array(buf), dims);
-    case "bool": return new ort.Tensor(type, new Uint8Array(buf), dims);
-    case "int16": return new ort.Tensor(type, new Int16Array(buf), dims);
-    case "uint16": return new ort.Tensor(type, new Uint16Array(buf), dims);
-    case "int32": return new ort.Tensor(type, new Int32Array(buf), dims);
-    case "uint32": return new ort.Tensor(type, new Uint32Array(buf), dims);
-    case "int64": return new ort.Tensor(type, new BigInt64Array(buf), dims);
-    case "uint64": return new ort.Tensor(type, new BigUint64Array(buf), dims);
-    default: throw new Error(`tensor '${t.name}': onnxruntime type ${type} is not supported here`);
-  }
+  return fromWire({ name: t.name, type, dims, data: bytes.buffer });
 }
 
 export function fromOrtTensor(name: string, t: ort.Tensor): Tensor {
