@@ -1,11 +1,13 @@
 // The body of one device worker thread: it owns the onnxruntime sessions of every partition
 // placed on its logical device, created with that device's providers and thread count, and
 // runs them one at a time (session.run blocks this thread; other devices run in their own).
-// Plain JS, like wire.mjs: a TypeScript loader would cost 0.5-1 s per worker start. The
-// messages it speaks are typed in messages.ts (ToWorker in, FromWorker out).
+// A request's partitions arrive together; each runs once all its inputs are here, whichever
+// thread they came from. Outputs go where the load message's routes say: kept here, sent to
+// a peer worker, or back to the main thread. Plain JS, like wire.mjs: a TypeScript loader
+// would cost 0.5-1 s per worker start. The messages are typed in messages.ts.
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { fromWire, nowMs, toWire } from "./wire.mjs";
+import { fromWire, nowMs, ownedBuffer } from "./wire.mjs";
 
 const port = parentPort;
 if (!port) throw new Error("device-worker.mjs must run in a worker thread");
@@ -13,11 +15,24 @@ if (!port) throw new Error("device-worker.mjs must run in a worker thread");
 // Unavailable providers log native errors before throwing; the main thread reports them once.
 ort.env.logLevel = "fatal";
 
-/** @type {Map<number, ort.InferenceSession>} */
-const sessions = new Map();
-let chain = Promise.resolve();
+let device = "?";
+/** @type {Map<number, {session: ort.InferenceSession, inputs: string[], outputs: {name: string, route: {local: boolean, peers: string[], main: boolean}}[]}>} */
+const partitions = new Map();
+/** @type {Map<string, number>} */
+let readers = new Map();
+/** @type {Map<string, MessagePort>} */
+const peers = new Map();
+/**
+ * In arrival order, so older requests run first.
+ * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number}>, jobs: number[], arrivals: object[], sent: number}>}
+ */
+const requests = new Map();
+/** Requests the main thread gave up on; late peer values for them are dropped. */
+const forgotten = new Set();
+let busy = false;
 let closing = false;
 let crashOnNextRun = false;
+let setup = Promise.resolve();
 
 function send(message, transfer = []) {
   port.postMessage(message, transfer);
@@ -31,22 +46,25 @@ function meta(list) {
   }));
 }
 
-async function load(partitions, settings) {
+async function load(message) {
+  device = message.device;
+  readers = new Map(Object.entries(message.readers));
+  const s = message.settings;
   const options = {
-    executionProviders: settings.providers,
-    intraOpNumThreads: settings.threads,
+    executionProviders: s.providers,
+    intraOpNumThreads: s.threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
     logSeverityLevel: 4, // failures come back to the main thread as one-line errors
-    extra: { session: { intra_op: { allow_spinning: settings.spin ? "1" : "0" } } },
+    extra: { session: { intra_op: { allow_spinning: s.spin ? "1" : "0" } } },
   };
   const loaded = [];
-  for (const p of partitions) {
+  for (const p of message.partitions) {
     try {
       const session = "path" in p.model
         ? await ort.InferenceSession.create(p.model.path, options)
         : await ort.InferenceSession.create(p.model.bytes, p.model.externalData ? { ...options, externalData: p.model.externalData } : options);
-      sessions.set(p.id, session);
+      partitions.set(p.id, { session, inputs: p.inputs, outputs: p.outputs });
       loaded.push({ id: p.id, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) });
     } catch (e) {
       send({ kind: "load-failed", partition: p.id, label: p.label, message: e.message });
@@ -56,54 +74,150 @@ async function load(partitions, settings) {
   send({ kind: "loaded", sessions: loaded });
 }
 
-async function run(job, partition, feeds, fetches, received) {
-  if (closing) return; // the main thread has already failed this job
+function entry(request) {
+  let r = requests.get(request);
+  if (!r) {
+    r = { values: new Map(), jobs: [], arrivals: [], sent: 0 };
+    requests.set(request, r);
+  }
+  return r;
+}
+
+function arrive(request, w, from, sent, received) {
+  const r = entry(request);
+  r.values.set(w.name, { tensor: fromWire(w), left: readers.get(w.name) ?? 0 });
+  r.arrivals.push({ name: w.name, from, sent, received, bytes: w.data.byteLength });
+}
+
+/** Forgets a failed request, including values that arrive for it later. */
+function drop(request) {
+  forgotten.add(request);
+  requests.delete(request);
+}
+
+function onPeerValue(m) {
+  const received = nowMs();
+  if (forgotten.has(m.request) || closing) return;
+  arrive(m.request, m.tensor, m.from, m.sent, received);
+  pump();
+}
+
+/** Starts the oldest job whose inputs are all here, unless a run is under way. */
+function pump() {
+  if (busy || closing) return;
+  for (const [request, r] of requests) {
+    const i = r.jobs.findIndex((id) => partitions.get(id)?.inputs.every((n) => r.values.has(n)) ?? true);
+    if (i < 0) continue;
+    const [id] = r.jobs.splice(i, 1);
+    busy = true;
+    runJob(request, r, id).finally(() => {
+      busy = false;
+      if (r.jobs.length === 0) requests.delete(request);
+      pump();
+    });
+    return;
+  }
+}
+
+/** One buffer per destination: copies for all but the last, which takes the original unless it stays here too. */
+function wireCopies(name, tensor, count, keep) {
+  const view = tensor.data;
+  if (!ArrayBuffer.isView(view)) throw new Error(`tensor '${name}': string tensors cannot cross devices here`);
+  const dims = tensor.dims.map(Number);
+  const wires = [];
+  for (let i = 0; i < count; i++) {
+    const data = i === count - 1 && !keep ? ownedBuffer(view) : new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
+    wires.push({ name, type: tensor.type, dims, data });
+  }
+  return wires;
+}
+
+async function runJob(request, r, id) {
   if (crashOnNextRun) {
+    // An uncaught exception ends this worker with exit code 1, as a failure in native code would.
     setImmediate(() => { throw new Error("worker crash requested during a run (test hook)"); });
+    return new Promise(() => {});
+  }
+  const p = partitions.get(id);
+  if (!p) {
+    send({ kind: "failed", request, partition: id, message: `partition ${id} has no session on this worker` });
+    drop(request);
     return;
   }
-  const session = sessions.get(partition);
-  if (!session) {
-    send({ kind: "failed", job, message: `partition ${partition} has no session on this worker` });
-    return;
-  }
-  const inputs = {};
-  for (const f of feeds) inputs[f.name] = fromWire(f);
+  const feeds = {};
+  for (const n of p.inputs) feeds[n] = r.values.get(n).tensor;
   const start = nowMs();
   let results;
   try {
-    results = await session.run(inputs, fetches);
+    results = await p.session.run(feeds);
   } catch (e) {
-    send({ kind: "failed", job, message: e.message.split("\n")[0] });
+    send({ kind: "failed", request, partition: id, message: String(e.message ?? e).split("\n")[0] });
+    drop(request);
     return;
   }
   const end = nowMs();
-  const outputs = fetches.map((name) => toWire(name, results[name]));
-  send({ kind: "done", job, outputs, received, start, end }, outputs.map((o) => o.data));
+  for (const n of p.inputs) {
+    const v = r.values.get(n);
+    if (--v.left <= 0) r.values.delete(n);
+  }
+  const toMain = [];
+  for (const { name, route } of p.outputs) {
+    const tensor = results[name];
+    const wires = wireCopies(name, tensor, route.peers.length + (route.main ? 1 : 0), route.local);
+    if (route.local) r.values.set(name, { tensor, left: readers.get(name) ?? 0 });
+    route.peers.forEach((peer, i) => {
+      const w = wires[i];
+      peers.get(peer)?.postMessage({ kind: "value", request, from: device, sent: nowMs(), tensor: w }, [w.data]);
+    });
+    if (route.main) toMain.push(wires[wires.length - 1]);
+  }
+  const arrivals = r.arrivals;
+  r.arrivals = [];
+  send({ kind: "done", request, partition: id, outputs: toMain, start, end, sent: nowMs(), arrivals }, toMain.map((w) => w.data));
 }
 
 async function close() {
-  for (const s of sessions.values()) await s.release();
-  sessions.clear();
+  for (const p of partitions.values()) await p.session.release();
+  partitions.clear();
+  for (const peer of peers.values()) peer.close();
   send({ kind: "closed" });
   port.close();
 }
 
 port.on("message", (message) => {
   const received = nowMs();
-  if (message.kind === "crash") {
-    // An uncaught exception ends this worker with exit code 1, as a failure in native code would.
-    if (message.when === "now") setImmediate(() => { throw new Error("worker crash requested (test hook)"); });
-    else crashOnNextRun = true;
-    return;
-  }
-  if (message.kind === "close") closing = true; // skip queued runs: their requests were failed
-  // One job at a time, in arrival order: the device is busy while a session runs.
-  chain = chain.then(() => {
-    switch (message.kind) {
-      case "load": return load(message.partitions, message.settings);
-      case "run": return run(message.job, message.partition, message.feeds, message.fetches, received);
-      case "close": return close();
+  switch (message.kind) {
+    case "crash":
+      if (message.when === "now") setImmediate(() => { throw new Error("worker crash requested (test hook)"); });
+      else crashOnNextRun = true;
+      return;
+    case "load":
+      setup = setup.then(() => load(message));
+      return;
+    case "peer": {
+      peers.get(message.device)?.close();
+      peers.set(message.device, message.port);
+      message.port.on("message", onPeerValue);
+      return;
     }
-  });
+    case "request": {
+      if (closing) return;
+      const r = entry(message.request);
+      for (const w of message.feeds) arrive(message.request, w, "main", message.sent, received);
+      r.jobs.push(...message.partitions);
+      setup.then(pump);
+      return;
+    }
+    case "forget":
+      drop(message.request);
+      return;
+    case "close":
+      closing = true; // skip queued runs: the main thread has failed their requests
+      requests.clear();
+      setup = setup.then(async () => {
+        while (busy) await new Promise((r) => setImmediate(r));
+        await close();
+      });
+      return;
+  }
 });

@@ -1,18 +1,21 @@
 // The bundled runtime: one worker thread per logical device, each owning the onnxruntime
-// sessions of its partitions. The main thread starts a partition as soon as all its inputs
-// exist, so independent partitions on different devices run at the same time, and moves
-// tensors between workers by transferring their ArrayBuffers (copying only a value that more
-// than one partition reads, once per extra reader).
+// sessions of its partitions. A request goes to every worker at once; each runs a partition
+// as soon as its inputs are there, so independent partitions on different devices run at the
+// same time. Values stay on the device that made them when read there, and go straight to
+// the reading worker otherwise, by transferring their ArrayBuffers over a peer port (a copy
+// only when more than one device reads a value): the main thread only hands out the model
+// inputs and collects the outputs.
+import { MessageChannel } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
-import type { PackageManifest, PartitionSpec } from "../package/manifest.ts";
+import type { PackageManifest } from "../package/manifest.ts";
 import { openPackage, type OpenedPackage } from "./package.ts";
 import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement } from "./providers.ts";
-import { RuntimeError, WorkerHandle } from "./worker-handle.ts";
+import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } from "./worker-handle.ts";
 import { checkFeeds, InputError } from "./validate-inputs.ts";
 import { copyWire, fromWire, wireBytes } from "./wire.mjs";
 import { TraceRecorder } from "./trace.ts";
-import { nowMs, type WireTensor } from "./messages.ts";
+import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";
 
 export interface LoadOptions {
   /** Logical device -> provider: "gpu=cuda", ["gpu=cpu"], {gpu: "webgpu"}. */
@@ -27,10 +30,15 @@ export type Feeds = Record<string, ort.Tensor>;
 
 export interface DeviceStats { device: string; provider: string; threads: number; busyMs: number; utilisation: number; restarts: number; partitions: number[] }
 
+/** What one device's worker does for every request: its partitions and the model inputs they read. */
+interface DeviceRole { handle: WorkerHandle; partitions: number[]; inputs: string[] }
+
 export class Runtime {
   readonly trace: TraceRecorder | undefined;
   private readonly handles = new Map<string, WorkerHandle>();
-  private readonly readers = new Map<string, number>();
+  private readonly roles: DeviceRole[] = [];
+  /** Model input -> how many devices read it (all but the last get a copy). */
+  private readonly inputDevices = new Map<string, number>();
   private readonly outputs: string[];
   private closed = false;
   private requestCounter = 0;
@@ -39,7 +47,6 @@ export class Runtime {
   private constructor(readonly pkg: OpenedPackage, readonly placements: DevicePlacement[], trace: boolean) {
     this.trace = trace ? new TraceRecorder() : undefined;
     this.outputs = pkg.manifest.source.outputs.map((t) => t.name);
-    for (const p of pkg.manifest.partitions) for (const name of p.inputs) this.readers.set(name, (this.readers.get(name) ?? 0) + 1);
   }
 
   get manifest(): PackageManifest {
@@ -52,12 +59,36 @@ export class Runtime {
     const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
     const runtime = new Runtime(pkg, placements, options.trace === true);
+    const { partitions, source } = pkg.manifest;
+    const modelInputs = new Set(source.inputs.map((t) => t.name));
+    const modelOutputs = new Set(runtime.outputs);
+    const readersOn = (device: string) => {
+      const readers: Record<string, number> = {};
+      for (const p of partitions) if (p.device === device) for (const n of p.inputs) readers[n] = (readers[n] ?? 0) + 1;
+      return readers;
+    };
+    const readers = new Map(devices.map((d) => [d, readersOn(d)]));
     const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
     for (const placement of placements) {
-      const parts = pkg.manifest.partitions.filter((p) => p.device === placement.device);
-      const loads = parts.map((p) => ({ id: p.id, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${p.file})` }));
+      const parts = partitions.filter((p) => p.device === placement.device);
+      const loads: PartitionLoad[] = parts.map((p) => ({
+        id: p.id, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${p.file})`, inputs: p.inputs,
+        outputs: p.outputs.map((name) => ({
+          name,
+          route: {
+            local: (readers.get(p.device)![name] ?? 0) > 0,
+            peers: devices.filter((d) => d !== p.device && (readers.get(d)![name] ?? 0) > 0),
+            main: modelOutputs.has(name),
+          },
+        })),
+      }));
       const spin = parts.length === 1 && (placement.provider !== "cpu" || cpuWorkers === 1);
-      runtime.handles.set(placement.device, new WorkerHandle(placement, loads, spin));
+      const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: readers.get(placement.device)! });
+      handle.onSpawn = (h) => runtime.connectPeers(h);
+      runtime.handles.set(placement.device, handle);
+      const inputs = [...new Set(parts.flatMap((p) => p.inputs.filter((n) => modelInputs.has(n))))];
+      for (const n of inputs) runtime.inputDevices.set(n, (runtime.inputDevices.get(n) ?? 0) + 1);
+      runtime.roles.push({ handle, partitions: parts.map((p) => p.id), inputs });
     }
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));
@@ -66,6 +97,16 @@ export class Runtime {
       throw e;
     }
     return runtime;
+  }
+
+  /** Gives a (new) worker a port to every other live worker, and them one to it. */
+  private connectPeers(handle: WorkerHandle): void {
+    for (const other of this.handles.values()) {
+      if (other === handle || !other.alive) continue;
+      const { port1, port2 } = new MessageChannel();
+      handle.post({ kind: "peer", device: other.device, port: port1 }, [port1]);
+      other.post({ kind: "peer", device: handle.device, port: port2 }, [port2]);
+    }
   }
 
   /** One line per device: where it runs, stated plainly when a GPU device runs on the CPU. */
@@ -88,70 +129,60 @@ export class Runtime {
     return Object.fromEntries([...out].map(([name, w]) => [name, fromWire(w)]));
   }
 
-  /** The executor proper, on wire tensors the runtime may consume (used by the batching queue). */
+  /**
+   * The executor proper, on wire tensors the runtime may consume (used by the batching queue).
+   * Every device gets its share of the request at once; the workers pass values among
+   * themselves and send back only the model's outputs.
+   */
   async runWire(feeds: Map<string, WireTensor>, checked = true): Promise<Map<string, WireTensor>> {
     if (this.closed) throw new RuntimeError("the runtime is closed");
     if (!checked) checkFeeds(new Map([...feeds].map(([n, w]) => [n, { type: w.type, dims: w.dims }])), this.manifest.source.inputs);
     const request = ++this.requestCounter;
     const begin = nowMs();
-    const values = new Map(feeds);
-    const remaining = new Map(this.readers);
-    const finals = new Set(this.outputs);
-    const partitions = this.manifest.partitions;
-    const started = new Set<number>();
-    let finished = 0;
+    const results = new Map<string, WireTensor>();
+    for (const name of this.outputs) { const f = feeds.get(name); if (f) results.set(name, copyWire(f)); } // a model input that is also an output
+    const sendsLeft = new Map(this.inputDevices);
     const take = (name: string): WireTensor => {
-      const left = remaining.get(name)! - 1;
-      remaining.set(name, left);
-      const w = values.get(name)!;
-      if (left > 0 || finals.has(name)) return copyWire(w);
-      values.delete(name);
-      return w;
+      const left = sendsLeft.get(name)! - 1;
+      sendsLeft.set(name, left);
+      return left > 0 ? copyWire(feeds.get(name)!) : feeds.get(name)!;
     };
     return new Promise((resolve, reject) => {
+      let left = this.manifest.partitions.length;
       let failed = false;
-      let running = 0;
-      const startReady = (): void => {
-        for (const p of partitions) {
-          if (started.has(p.id) || !p.inputs.every((n) => values.has(n))) continue;
-          started.add(p.id);
-          running++;
-          this.start(p, p.inputs.map(take), request).then((outputs) => {
-            running--;
-            if (failed) return;
-            for (const o of outputs) values.set(o.name, o);
-            for (const name of p.outputs) if (!values.has(name)) { failed = true; reject(new RuntimeError(`partition ${p.id} did not return its output '${name}'`)); return; }
-            finished++;
-            if (finished === partitions.length) {
-              this.trace?.async("request", `request ${request}`, begin, nowMs());
-              resolve(new Map(this.outputs.map((n) => [n, values.get(n)!])));
-            } else startReady();
-          }, (e: Error) => {
-            if (failed) return;
-            failed = true;
-            reject(e);
-          });
-        }
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        for (const h of this.handles.values()) h.forget(request);
+        reject(e);
       };
-      startReady();
-      if (running === 0 && finished < partitions.length && !failed) {
-        const stuck = partitions.find((p) => !started.has(p.id))!;
-        reject(new RuntimeError(`partition ${stuck.id} cannot start: input '${stuck.inputs.find((n) => !values.has(n))}' is produced by no partition`));
+      const listener = (device: string): RequestListener => ({
+        failed: fail,
+        done: (m, returned) => {
+          if (failed) return;
+          for (const o of m.outputs) results.set(o.name, o);
+          this.record(device, request, m, returned);
+          if (--left > 0) return;
+          const missing = this.outputs.find((n) => !results.has(n));
+          if (missing) return fail(new RuntimeError(`no partition returned the model output '${missing}'`));
+          this.trace?.async("request", `request ${request}`, begin, nowMs());
+          resolve(new Map(this.outputs.map((n) => [n, results.get(n)!])));
+        },
+      });
+      for (const role of this.roles) {
+        role.handle.dispatch(request, role.partitions, role.inputs.map(take), listener(role.handle.device)).catch(fail);
       }
     });
   }
 
-  private async start(p: PartitionSpec, feeds: WireTensor[], request: number): Promise<WireTensor[]> {
-    const handle = this.handles.get(p.device)!;
-    const bytesIn = feeds.reduce((a, w) => a + wireBytes(w), 0);
-    const r = await handle.run(p.id, feeds, p.outputs);
-    if (this.trace) {
-      const track = `device ${describePlacement(handle.placement)}`;
-      this.trace.span(track, `partition ${p.id}`, r.start, r.end, { request, inputs: p.inputs, outputs: p.outputs });
-      this.trace.async("transfer", `to ${p.device} p${p.id}`, r.sent, r.received, { bytes: bytesIn, request });
-      this.trace.async("transfer", `from ${p.device} p${p.id}`, r.end, r.returned, { bytes: r.outputs.reduce((a, w) => a + wireBytes(w), 0), request });
-    }
-    return r.outputs;
+  /** The trace of one partition run: its span on the device's track and the transfers around it. */
+  private record(device: string, request: number, m: DoneMessage, returned: number): void {
+    if (!this.trace) return;
+    const p = this.manifest.partitions.find((q) => q.id === m.partition)!;
+    const track = `device ${describePlacement(this.handles.get(device)!.placement)}`;
+    this.trace.span(track, `partition ${p.id}`, m.start, m.end, { request, inputs: p.inputs, outputs: p.outputs });
+    for (const a of m.arrivals) this.trace.async("transfer", `${a.name}: ${a.from} -> ${device}`, a.sent, a.received, { bytes: a.bytes, request });
+    for (const o of m.outputs) this.trace.async("transfer", `${o.name}: ${device} -> main`, m.sent, returned, { bytes: wireBytes(o), request });
   }
 
   /** Busy time and utilisation per device since the last reset. */

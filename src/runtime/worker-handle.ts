@@ -1,9 +1,10 @@
-// The main thread's handle on one device worker: starts it, loads its sessions, sends jobs and
-// matches replies. When the worker dies its in-flight jobs fail with an error naming the device
-// and partition, and a fresh worker is started with the same sessions.
-import { Worker } from "node:worker_threads";
+// The main thread's handle on one device worker: starts it, loads its sessions, dispatches
+// requests and passes back what the worker reports on each. When the worker dies its
+// in-flight requests fail with an error naming the device and partition, and a fresh worker
+// is started with the same sessions (the runtime reconnects its peer ports).
+import { Worker, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { nowMs, type FromWorker, type IoMeta, type PartitionLoad, type ToWorker, type WireTensor } from "./messages.ts";
+import { nowMs, type FromWorker, type IoMeta, type ToWorker, type WireTensor, type WorkerLoad } from "./messages.ts";
 import type { DevicePlacement } from "./providers.ts";
 import { firstCause, unavailableMessage } from "./providers.ts";
 
@@ -13,17 +14,22 @@ export class RuntimeError extends Error {
   override name = "RuntimeError";
 }
 
-export interface JobResult { outputs: WireTensor[]; sent: number; received: number; start: number; end: number; returned: number }
+export type DoneMessage = Extract<FromWorker, { kind: "done" }>;
 
-interface Pending { partition: number; sent: number; resolve: (r: JobResult) => void; reject: (e: Error) => void }
+/** What the runtime hears about one request on this worker. */
+export interface RequestListener {
+  done(message: DoneMessage, returned: number): void;
+  failed(error: Error): void;
+}
+
+interface InFlight { partitions: number[]; finished: Set<number>; listener: RequestListener }
 
 export interface SessionInfo { inputs: IoMeta[]; outputs: IoMeta[] }
 
 export class WorkerHandle {
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextJob = 1;
+  private readonly inFlight = new Map<number, InFlight>();
   private closing = false;
   /** Milliseconds spent inside session.run since the last reset (for utilisation). */
   busyMs = 0;
@@ -31,8 +37,14 @@ export class WorkerHandle {
   readonly sessions = new Map<number, SessionInfo>();
   /** Called after a crash, once the replacement is ready or has failed. */
   onRestart: ((error: Error | undefined) => void) | undefined;
+  /** Called with every new worker thread, before any request reaches it (the runtime connects peers). */
+  onSpawn: ((handle: WorkerHandle) => void) | undefined;
 
-  constructor(readonly placement: DevicePlacement, private readonly partitions: PartitionLoad[], private readonly spin = false) {}
+  constructor(readonly placement: DevicePlacement, private readonly load: Omit<WorkerLoad, "kind">) {}
+
+  get device(): string {
+    return this.placement.device;
+  }
 
   get alive(): boolean {
     return this.worker !== undefined;
@@ -47,10 +59,15 @@ export class WorkerHandle {
     return this.ready;
   }
 
+  /** Posts to the current worker thread, if there is one. */
+  post(message: ToWorker, transfer: readonly (ArrayBuffer | MessagePort)[] = []): void {
+    this.worker?.postMessage(message, transfer);
+  }
+
   private spawn(): Promise<void> {
-    const worker = new Worker(WORKER, { name: `sparoa-${this.placement.device}` });
+    const worker = new Worker(WORKER, { name: `sparoa-${this.device}` });
     this.worker = worker;
-    return new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       let loaded = false;
       worker.on("message", (m: FromWorker) => {
         switch (m.kind) {
@@ -64,28 +81,30 @@ export class WorkerHandle {
             void this.terminate();
             break;
           case "done": {
-            const p = this.pending.get(m.job);
-            if (!p) break;
-            this.pending.delete(m.job);
+            const f = this.inFlight.get(m.request);
+            if (!f) break;
             this.busyMs += m.end - m.start;
-            p.resolve({ outputs: m.outputs, sent: p.sent, received: m.received, start: m.start, end: m.end, returned: nowMs() });
+            f.finished.add(m.partition);
+            if (f.finished.size === f.partitions.length) this.inFlight.delete(m.request);
+            f.listener.done(m, nowMs());
             break;
           }
           case "failed": {
-            const p = this.pending.get(m.job);
-            if (!p) break;
-            this.pending.delete(m.job);
-            p.reject(new RuntimeError(`partition ${p.partition} on device '${this.placement.device}' failed: ${m.message}`));
+            const f = this.inFlight.get(m.request);
+            if (!f) break;
+            this.inFlight.delete(m.request);
+            f.listener.failed(new RuntimeError(`partition ${m.partition} on device '${this.device}' failed: ${m.message}`));
             break;
           }
           case "closed": break;
         }
       });
-      worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
-      worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`device worker '${this.placement.device}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
-      const message: ToWorker = { kind: "load", partitions: this.partitions, settings: { providers: [this.placement.provider], threads: this.placement.threads, spin: this.spin } };
-      worker.postMessage(message);
+      worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`device worker '${this.device}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
+      worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`device worker '${this.device}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
+      this.post({ kind: "load", ...this.load });
     });
+    this.onSpawn?.(this);
+    return ready;
   }
 
   private loadFailure(label: string, message: string): string {
@@ -96,14 +115,17 @@ export class WorkerHandle {
     return `${label}: onnxruntime cannot load it on device '${this.placement.device}' (${first})`;
   }
 
-  /** A worker that ended without being asked: fail its jobs, then start a replacement. */
+  /** A worker that ended without being asked: fail its requests, then start a replacement. */
   private died(worker: Worker, why: string, loaded: boolean): void {
     if (this.worker !== worker) return; // already handled (error is followed by exit)
     this.worker = undefined;
-    const jobs = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of jobs) {
-      p.reject(new RuntimeError(`device worker '${this.placement.device}' died while running partition ${p.partition} (${why}); the request failed, the worker is being restarted`));
+    const requests = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const f of requests) {
+      const partition = f.partitions.find((id) => !f.finished.has(id));
+      f.listener.failed(new RuntimeError(this.closing
+        ? "the runtime was closed before this request finished"
+        : `device worker '${this.device}' died while running partition ${partition} (${why}); the request failed, the worker is being restarted`));
     }
     if (this.closing || !loaded) return; // a worker that never loaded would fail the same way again
     this.restarts++;
@@ -111,18 +133,19 @@ export class WorkerHandle {
     this.ready.then(() => this.onRestart?.(undefined), (e: Error) => this.onRestart?.(e));
   }
 
-  async run(partition: number, feeds: WireTensor[], fetches: string[]): Promise<JobResult> {
+  /** Hands a request's partitions on this device (topological order) and the model inputs they read to the worker. */
+  async dispatch(request: number, partitions: number[], feeds: WireTensor[], listener: RequestListener): Promise<void> {
     if (this.closing) throw new RuntimeError("the runtime is closed");
     await this.ready;
-    const worker = this.worker;
-    if (!worker) throw new RuntimeError(`device worker '${this.placement.device}' is not running`);
-    const job = this.nextJob++;
-    return new Promise<JobResult>((resolve, reject) => {
-      const sent = nowMs();
-      this.pending.set(job, { partition, sent, resolve, reject });
-      const message: ToWorker = { kind: "run", job, partition, feeds, fetches };
-      worker.postMessage(message, feeds.map((f) => f.data));
-    });
+    if (this.closing) throw new RuntimeError("the runtime was closed before this request finished");
+    if (!this.worker) throw new RuntimeError(`device worker '${this.device}' is not running`);
+    this.inFlight.set(request, { partitions, finished: new Set(), listener });
+    this.post({ kind: "request", request, partitions, feeds, sent: nowMs() }, feeds.map((f) => f.data));
+  }
+
+  /** Drops whatever the worker holds for a request that failed elsewhere. */
+  forget(request: number): void {
+    if (this.inFlight.delete(request)) this.post({ kind: "forget", request });
   }
 
   /** Test hook: the worker dies from an uncaught exception, now or in place of its next run. */
@@ -137,8 +160,9 @@ export class WorkerHandle {
    */
   async close(timeoutMs = 60_000): Promise<void> {
     this.closing = true;
-    for (const p of this.pending.values()) p.reject(new RuntimeError("the runtime was closed before this request finished"));
-    this.pending.clear();
+    const requests = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const f of requests) f.listener.failed(new RuntimeError("the runtime was closed before this request finished"));
     await this.ready?.catch(() => undefined);
     const worker = this.worker;
     if (!worker) return;
