@@ -56,7 +56,7 @@ async function load(message) {
     interOpNumThreads: 1,
     executionMode: "sequential",
     logSeverityLevel: 4, // failures come back to the main thread as one-line errors
-    extra: { session: { intra_op: { allow_spinning: s.spin ? "1" : "0" } } },
+    extra: { session: { intra_op: { allow_spinning: s.spin ? "1" : "0" }, force_spinning_stop: message.partitions.length > 1 ? "1" : "0" } },
   };
   const loaded = [];
   for (const p of message.partitions) {
@@ -190,6 +190,9 @@ port.on("message", (message) => {
     case "crash":
       if (message.when === "now") setImmediate(() => { throw new Error("worker crash requested (test hook)"); });
       else crashOnNextRun = true;
+      return;
+    case "held":
+      send({ kind: "held", requests: requests.size, values: [...requests.values()].reduce((a, r) => a + r.values.size, 0) });
       return;
     case "load":
       setup = setup.then(() => load(message));

@@ -70,7 +70,9 @@ export type ToWorker =
    * worker dying mid-request). Killing it from outside with terminate() is not an option while
    * onnxruntime runs: the binding then aborts the whole process.
    */
-  | { kind: "crash"; when: "now" | "next-run" };
+  | { kind: "crash"; when: "now" | "next-run" }
+  /** Test hook: how many requests and values the worker still holds (answered with "held"). */
+  | { kind: "held" };
 
 /** Worker to worker, over a peer port. */
 export interface PeerValue { kind: "value"; request: number; from: string; sent: number; tensor: WireTensor }
@@ -90,6 +92,7 @@ export type FromWorker =
    */
   | { kind: "done"; request: number; partition: number; outputs: WireTensor[]; start: number; end: number; sent: number; arrivals: Arrival[] }
   | { kind: "failed"; request: number; partition: number; message: string }
+  | { kind: "held"; requests: number; values: number }
   | { kind: "closed" };
 
 export { nowMs } from "./wire.mjs";

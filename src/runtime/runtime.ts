@@ -82,7 +82,7 @@ export class Runtime {
           },
         })),
       }));
-      const spin = parts.length === 1 && (placement.provider !== "cpu" || cpuWorkers === 1);
+      const spin = placement.provider !== "cpu" || cpuWorkers === 1;
       const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: readers.get(placement.device)! });
       handle.onSpawn = (h) => runtime.connectPeers(h);
       runtime.handles.set(placement.device, handle);

@@ -96,6 +96,10 @@ export class WorkerHandle {
             f.listener.failed(new RuntimeError(`partition ${m.partition} on device '${this.device}' failed: ${m.message}`));
             break;
           }
+          case "held":
+            this.heldReply?.({ requests: m.requests, values: m.values });
+            this.heldReply = undefined;
+            break;
           case "closed": break;
         }
       });
@@ -146,6 +150,16 @@ export class WorkerHandle {
   /** Drops whatever the worker holds for a request that failed elsewhere. */
   forget(request: number): void {
     if (this.inFlight.delete(request)) this.post({ kind: "forget", request });
+  }
+
+  private heldReply: ((held: { requests: number; values: number }) => void) | undefined;
+
+  /** Test hook: the requests and values the worker holds right now (0 and 0 when idle). */
+  held(): Promise<{ requests: number; values: number }> {
+    return new Promise((resolve) => {
+      this.heldReply = resolve;
+      this.post({ kind: "held" });
+    });
   }
 
   /** Test hook: the worker dies from an uncaught exception, now or in place of its next run. */

@@ -1,7 +1,7 @@
 // Packages made by hand: give every node a partition and a device, then cut and write the
 // package with the emitter `sparoa optimize` uses (src/package/emit.ts). Partition labels
 // must follow a topological order of the partition graph (contiguous slices always do).
-import { loadModel, type Node, type Value } from "../../ir/index.ts";
+import { loadModel, type Graph, type Node, type Value } from "../../ir/index.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { describePartitions } from "../../passes/partitioning.ts";
 import { buildPackage, dataInputs } from "../../src/package/emit.ts";
@@ -33,4 +33,31 @@ export function slices(total: number, count: number, devices: readonly string[] 
     const partition = Math.min(count - 1, Math.floor((i * count) / total));
     return { partition, device: devices[partition % devices.length]! };
   };
+}
+
+/**
+ * `count` contiguous slices of a graph, cut only where a single tensor crosses from one slice
+ * to the next (between residual blocks, say: where a partitioner that minimises transfers
+ * cuts), each cut at the narrow point nearest an equal share of the nodes.
+ */
+export function narrowCuts(graph: Graph, count: number): (node: Node, index: number) => Placement {
+  const nodes = graph.nodes;
+  const position = new Map(nodes.map((n, i) => [n, i]));
+  // A value produced at i and last read at j is live across every gap i..j-1.
+  const crossing = new Array<number>(nodes.length).fill(0);
+  nodes.forEach((n, i) => {
+    for (const v of n.outputs) {
+      const last = Math.max(i, ...v.uses.map((u) => position.get(u.node) ?? nodes.length));
+      for (let k = i; k < Math.min(last, nodes.length - 1); k++) crossing[k]!++;
+    }
+  });
+  const narrow = crossing.flatMap((c, i) => (c === 1 && i < nodes.length - 1 ? [i] : []));
+  const cuts: number[] = [];
+  for (let q = 1; q < count; q++) {
+    const target = (q * nodes.length) / count;
+    const best = narrow.filter((i) => !cuts.includes(i)).reduce((b, i) => (Math.abs(i - target) < Math.abs(b - target) ? i : b), Number.POSITIVE_INFINITY);
+    if (!Number.isFinite(best)) throw new Error(`only ${cuts.length + 1} single-tensor slices exist in graph '${graph.name}'`);
+    cuts.push(best);
+  }
+  return (_n, i) => ({ partition: cuts.filter((c) => i > c).length, device: "cpu" });
 }
