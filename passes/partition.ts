@@ -10,13 +10,20 @@
 // 1. Device-batched topological order. Kahn's algorithm with one ready queue per device: keep
 //    taking ready nodes of the current device (lowest original position first) until none is
 //    ready, then close the partition and switch to the device whose ready node comes first.
-//    Every partition is a contiguous run of one topological order, so every edge between
+//    A partition also closes right after a node another device reads: the next ready nodes
+//    of this device go to a new partition, so the other device can start at once. Every
+//    partition is a contiguous run of one topological order, so every edge between
 //    partitions goes forward and the partition graph is acyclic.
-// 2. Cycle-checked contraction. Two same-device partitions P and Q (P first) may merge exactly
-//    when no path of two or more partition edges leads from P to Q (such a path would become a
-//    cycle through the merged partition). Reachability is kept as bitsets over the partition
-//    graph; merging repeats until no pair qualifies, so the result is maximal: no two
-//    same-device partitions can be merged without creating a cycle.
+// 2. Cycle-checked contraction. Two same-device partitions P and Q (P first) may merge when no
+//    path of two or more partition edges leads from P to Q (such a path would become a cycle
+//    through the merged partition), and when merging delays nothing: every other partition Q
+//    reads from must already be an ancestor of P, and every other reader of P a descendant of
+//    Q. Without that rule a branch on one device
+//    merged with the join after a branch on another device would wait for that other branch,
+//    and the two branches would run one after the other instead of at once (the runtime starts
+//    a partition when all of its inputs exist). Reachability is kept as bitsets over the
+//    partition graph; merging repeats until no pair qualifies, so the result is maximal: no two
+//    same-device partitions can be merged without a cycle or a delay.
 // 3. Constant nodes (computable from initializers alone; passes/node-roles.ts) are not
 //    scheduled: each joins the first partition that reads it, and other readers recompute
 //    it (describePartitions clones it), so weights never cross devices at run time.
@@ -108,6 +115,7 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
   const segment = new Array<number>(n).fill(-1);
   let current: D | undefined;
   let seg = -1;
+  let handedOff = false;
   for (let placed = 0; placed < n; placed++) {
     if (current === undefined || queue(current).size === 0) {
       let bestDevice: D | undefined;
@@ -115,10 +123,16 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
       if (bestDevice === undefined) throw new PartitionError("the graph has a cycle"); // topologicalOrder would have thrown first
       current = bestDevice;
       seg++;
+    } else if (handedOff) {
+      seg++; // another device reads what this segment made: more work here would keep it waiting
     }
+    handedOff = false;
     const i = queue(current).pop()!;
     segment[i] = seg;
-    for (const s of succ[i]!) if (--pending[s]! === 0) queue(device[s]!).push(s);
+    for (const s of succ[i]!) {
+      if (device[s] !== current) handedOff = true;
+      if (--pending[s]! === 0) queue(device[s]!).push(s);
+    }
   }
   return segment;
 }
@@ -145,12 +159,21 @@ function contract(initial: readonly number[], device: readonly string[], preds: 
         r[s >>> 5]! |= 1 << (s & 31);
       }
     }
+    const predParts = Array.from({ length: count }, () => [] as number[]);
+    succ.forEach((ss, r) => ss.forEach((t) => predParts[t]!.push(r)));
+    const reaches = (from: number, to: number) => ((reach[from]![to >>> 5]! >>> (to & 31)) & 1) === 1;
     let pair: [number, number] | undefined;
     search: for (let a = 0; a < topo.length; a++) {
       for (let b = a + 1; b < topo.length; b++) {
         const p = topo[a]!, q = topo[b]!;
         if (partDevice[p] !== partDevice[q]) continue;
         if ((via[p]![q >>> 5]! >>> (q & 31)) & 1) continue;
+        // No delay: every other partition q reads from must be done before p can start anyway,
+        // else the merged partition would hold p back until that (other device's) work is done
+        // and run p after it instead of beside it; and every other reader of p must wait for q
+        // anyway, else it would wait for q's work too.
+        if (!predParts[q]!.every((r) => r === p || reaches(r, p))) continue;
+        if (![...succ[p]!].every((r) => r === q || reaches(q, r))) continue;
         pair = [p, q];
         break search;
       }

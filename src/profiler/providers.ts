@@ -1,26 +1,18 @@
 // Which onnxruntime execution providers work on this machine. A provider is tried by creating a
 // one-node session with only that provider (ORT throws instead of falling back, field notes), in
 // a child process: a failing WebGPU/CUDA load prints native warnings we must not mix into output.
+// (The runtime probes in-process when it places devices, src/runtime/providers.ts; both create
+// the same one-node model.)
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
-import { Builder, DataType, Graph, Model, modelBytes, tensorType } from "../../ir/index.ts";
+import { probeModelBytes } from "../runtime/providers.ts";
 import { EXECUTION_PROVIDERS, type DeviceProfile, type ExecutionProvider } from "../devices/profile.ts";
 
 export interface ProviderStatus { available: boolean; reason: string }
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-function probeModel(): Uint8Array {
-  const g = new Graph("probe");
-  const b = new Builder(g);
-  const x = b.input("x", tensorType(DataType.FLOAT, [1, 4]));
-  const y = b.op1("Relu", [x]);
-  y.type = tensorType(DataType.FLOAT, [1, 4]);
-  b.output(y);
-  return modelBytes(new Model(g, { irVersion: 8, opsets: { "": 13 } }));
-}
 
 /** Availability of each provider, with the reason for each unavailable one. */
 export function probeProviders(providers: readonly string[] = EXECUTION_PROVIDERS): Record<string, ProviderStatus> {
@@ -42,7 +34,7 @@ export function probeProviders(providers: readonly string[] = EXECUTION_PROVIDER
         catch (e) { out[ep] = { available: false, reason: String(e && e.message || e).split("\\n")[0] }; }
       }
       process.stdout.write(JSON.stringify(out));`;
-    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, Buffer.from(probeModel()).toString("base64"), ...toTry], { cwd: projectRoot, encoding: "utf8", timeout: 60000 });
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, Buffer.from(probeModelBytes()).toString("base64"), ...toTry], { cwd: projectRoot, encoding: "utf8", timeout: 60000 });
     let parsed: Record<string, ProviderStatus> = {};
     try { parsed = JSON.parse(r.stdout) as Record<string, ProviderStatus>; } catch { /* reported below */ }
     for (const ep of toTry) out[ep] = parsed[ep] ?? { available: false, reason: `probe failed (${(r.stderr || r.error?.message || "no output").split("\n")[0]})` };

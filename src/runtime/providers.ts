@@ -69,6 +69,12 @@ export function firstCause(message: string): string {
 }
 
 let probeModel: Uint8Array | undefined;
+
+/** A one-node model (Identity on f32[1]) any provider can load: what availability probes create a session from. */
+export function probeModelBytes(): Uint8Array {
+  probeModel ??= identityModel();
+  return probeModel;
+}
 const probed = new Map<Provider, Promise<string | undefined>>();
 
 /** undefined when the provider works here, else why not (onnxruntime's own first line). */
@@ -77,9 +83,8 @@ export function providerProblem(provider: Provider): Promise<string | undefined>
   let p = probed.get(provider);
   if (!p) {
     p = (async () => {
-      probeModel ??= identityModel();
       try {
-        const s = await ort.InferenceSession.create(probeModel, { executionProviders: [provider], logSeverityLevel: 3 });
+        const s = await ort.InferenceSession.create(probeModelBytes(), { executionProviders: [provider], logSeverityLevel: 3 });
         await s.release();
         return undefined;
       } catch (e) {

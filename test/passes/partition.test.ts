@@ -63,14 +63,18 @@ function checkInvariants(model: Model, p: Partitioning, label: string): number {
   // Acyclic, ids a topological order.
   quotient.forEach((succ, from) => succ.forEach((to) => expect(to, `${label}: edge ${from}->${to} goes backwards`).to.be.greaterThan(from)));
 
-  // Maximal: any two same-device partitions are joined by a path through a third.
+  // Maximal: any two same-device partitions are joined by a path through a third, or merging
+  // them would delay work: the later reads from a partition that is not an ancestor of the
+  // earlier, or the earlier has a reader that does not come after the later.
   const reach = p.partitions.map(() => new Set<number>());
   for (let i = p.partitions.length - 1; i >= 0; i--) for (const s of quotient[i]!) { reach[i]!.add(s); reach[s]!.forEach((r) => reach[i]!.add(r)); }
+  const predsOf = (id: number) => quotient.flatMap((succ, from) => (succ.has(id) ? [from] : []));
   for (const a of p.partitions) {
     for (const b of p.partitions) {
       if (b.id <= a.id || a.device !== b.device) continue;
       const indirect = [...quotient[a.id]!].some((k) => k !== b.id && reach[k]!.has(b.id));
-      expect(indirect, `${label}: partitions ${a.id} and ${b.id} (${a.device}) could merge`).to.equal(true);
+      const delays = predsOf(b.id).some((r) => r !== a.id && !reach[r]!.has(a.id)) || [...quotient[a.id]!].some((r) => r !== b.id && !reach[b.id]!.has(r));
+      expect(indirect || delays, `${label}: partitions ${a.id} and ${b.id} (${a.device}) could merge`).to.equal(true);
     }
   }
   return p.partitions.length;
@@ -93,7 +97,7 @@ describe("partition pass", () => {
     checkInvariants(model, p, "abc");
   });
 
-  it("merges same-device branches around an independent other-device branch", () => {
+  it("keeps a branch apart from the join that waits for another device's branch, so both branches run at once", () => {
     const g = new Graph("branches");
     const b = new Builder(g);
     const x = b.input("x", tensorType(DataType.FLOAT, [4]));
@@ -106,8 +110,10 @@ describe("partition pass", () => {
     const devices: Record<string, string> = { l1: "gpu", l2: "gpu", r1: "cpu", r2: "cpu", join: "gpu" };
     for (const n of g.nodes) n.annotations.set(NodeKey.device, devices[n.name]!);
     const p = partitionModel(model);
-    // Naive contiguous merging gives gpu{l1,l2} | cpu{r1,r2} | gpu{join}; the CPU branch can go first instead.
-    expect(p.partitions.map((q) => [q.device, q.nodes.map((n) => n.name).sort().join(",")])).to.deep.equal([["cpu", "r1,r2"], ["gpu", "join,l1,l2"]]);
+    // gpu{join,l1,l2} would be acyclic, but the GPU branch would then wait for the CPU branch
+    // (a partition starts when all its inputs exist) and the two would run one after the other.
+    expect(p.partitions.map((q) => [q.device, q.nodes.map((n) => n.name).sort().join(",")])).to.deep.equal([["gpu", "l1,l2"], ["cpu", "r1,r2"], ["gpu", "join"]]);
+    expect(p.partitions.map((q) => q.dependsOn)).to.deep.equal([[], [], [0, 1]]);
     checkInvariants(model, p, "branches");
   });
 

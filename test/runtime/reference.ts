@@ -2,16 +2,10 @@
 import * as ort from "onnxruntime-node";
 import { expect } from "chai";
 import { compareTensors, fromOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { runOrtSession } from "../support/ort-run.ts";
 
 export async function plainRun(model: string | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const s = typeof model === "string"
-    ? await ort.InferenceSession.create(model, { logSeverityLevel: 3 })
-    : await ort.InferenceSession.create(model, { logSeverityLevel: 3 });
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
+  return (await runOrtSession(model, feeds)).outputs;
 }
 
 /** allclose with the tolerances (rtol 1e-4, atol 1e-5), naming the first mismatch. */

@@ -9,18 +9,23 @@ import { seededRandom } from "../../ir/random.ts";
 
 export const QUIET_SESSION: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 };
 
-/** Runs the model at `source` (a path or serialized bytes); outputs in the session's output order. */
-export async function runOrt(source: string | Uint8Array, feeds: Record<string, Tensor>, options = QUIET_SESSION): Promise<Tensor[]> {
+/** One run of the model at `source` (a path or serialized bytes) in a session of its own; outputs by name. */
+export async function runOrtSession(source: string | Uint8Array, feeds: Record<string, ort.Tensor>, options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3 }): Promise<{ outputs: Record<string, ort.Tensor>; outputNames: readonly string[] }> {
   const session = typeof source === "string"
     ? await ort.InferenceSession.create(source, options)
     : await ort.InferenceSession.create(source, options);
   try {
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toOrtTensor(t)]));
-    const out = await session.run(ortFeeds);
-    return session.outputNames.map((name) => fromOrtTensor(name, out[name]!));
+    return { outputs: await session.run(feeds), outputNames: session.outputNames };
   } finally {
     await session.release();
   }
+}
+
+/** Runs the model at `source` on IR tensors; outputs in the session's output order. */
+export async function runOrt(source: string | Uint8Array, feeds: Record<string, Tensor>, options = QUIET_SESSION): Promise<Tensor[]> {
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toOrtTensor(t)]));
+  const { outputs, outputNames } = await runOrtSession(source, ortFeeds, options);
+  return outputNames.map((name) => fromOrtTensor(name, outputs[name]!));
 }
 
 /** Seeded uniform [-1, 1) float32 inputs for every graph input without an initializer; symbolic dims become 1. */
