@@ -24,7 +24,7 @@ let readers = new Map();
 const peers = new Map();
 /**
  * In arrival order, so older requests run first.
- * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number}>, jobs: number[], arrivals: object[], sent: number}>}
+ * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number}>, jobs: number[], arrivals: object[]}>}
  */
 const requests = new Map();
 /** Requests the main thread gave up on; late peer values for them are dropped. */
@@ -77,7 +77,7 @@ async function load(message) {
 function entry(request) {
   let r = requests.get(request);
   if (!r) {
-    r = { values: new Map(), jobs: [], arrivals: [], sent: 0 };
+    r = { values: new Map(), jobs: [], arrivals: [] };
     requests.set(request, r);
   }
   return r;
@@ -110,7 +110,11 @@ function pump() {
     if (i < 0) continue;
     const [id] = r.jobs.splice(i, 1);
     busy = true;
-    runJob(request, r, id).finally(() => {
+    runJob(request, r, id).catch((e) => {
+      // Past the run itself (an output that cannot travel, say): fail the request, keep the worker.
+      send({ kind: "failed", request, partition: id, message: String(e?.message ?? e).split("\n")[0] });
+      drop(request);
+    }).finally(() => {
       busy = false;
       if (r.jobs.length === 0) requests.delete(request);
       pump();

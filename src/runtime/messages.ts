@@ -40,9 +40,10 @@ export interface SessionSettings {
   providers: string[];
   threads: number;
   /**
-   * Let idle intra-op threads spin. Each session has its own pool, so with several sessions
-   * (or several CPU workers) on the same cores, spinning pools steal the cores the running
-   * session needs: spinning stays on only for a lone session on a lone CPU worker.
+   * Let intra-op threads spin. Each session has its own pool, so with several CPU workers on
+   * the same cores spinning pools steal the cores another worker needs: off then. A lone CPU
+   * worker (or a GPU worker) spins; one holding several sessions stops each pool spinning when
+   * its run returns (session.force_spinning_stop), so idle pools leave the cores alone.
    */
   spin: boolean;
 }

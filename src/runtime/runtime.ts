@@ -15,6 +15,7 @@ import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } fr
 import { checkFeeds, InputError } from "./validate-inputs.ts";
 import { copyWire, fromWire, wireBytes } from "./wire.mjs";
 import { TraceRecorder } from "./trace.ts";
+import { planRoutes } from "./routes.ts";
 import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";
 
 export interface LoadOptions {
@@ -59,36 +60,17 @@ export class Runtime {
     const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
     const runtime = new Runtime(pkg, placements, options.trace === true);
-    const { partitions, source } = pkg.manifest;
-    const modelInputs = new Set(source.inputs.map((t) => t.name));
-    const modelOutputs = new Set(runtime.outputs);
-    const readersOn = (device: string) => {
-      const readers: Record<string, number> = {};
-      for (const p of partitions) if (p.device === device) for (const n of p.inputs) readers[n] = (readers[n] ?? 0) + 1;
-      return readers;
-    };
-    const readers = new Map(devices.map((d) => [d, readersOn(d)]));
     const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
+    const routes = new Map(planRoutes(pkg.manifest, devices).map((r) => [r.device, r]));
     for (const placement of placements) {
-      const parts = partitions.filter((p) => p.device === placement.device);
-      const loads: PartitionLoad[] = parts.map((p) => ({
-        id: p.id, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${p.file})`, inputs: p.inputs,
-        outputs: p.outputs.map((name) => ({
-          name,
-          route: {
-            local: (readers.get(p.device)![name] ?? 0) > 0,
-            peers: devices.filter((d) => d !== p.device && (readers.get(d)![name] ?? 0) > 0),
-            main: modelOutputs.has(name),
-          },
-        })),
-      }));
+      const r = routes.get(placement.device)!;
+      const loads: PartitionLoad[] = r.partitions.map((p) => ({ ...p, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${pkg.manifest.partitions.find((q) => q.id === p.id)!.file})` }));
       const spin = placement.provider !== "cpu" || cpuWorkers === 1;
-      const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: readers.get(placement.device)! });
+      const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: r.readers });
       handle.onSpawn = (h) => runtime.connectPeers(h);
       runtime.handles.set(placement.device, handle);
-      const inputs = [...new Set(parts.flatMap((p) => p.inputs.filter((n) => modelInputs.has(n))))];
-      for (const n of inputs) runtime.inputDevices.set(n, (runtime.inputDevices.get(n) ?? 0) + 1);
-      runtime.roles.push({ handle, partitions: parts.map((p) => p.id), inputs });
+      for (const n of r.inputs) runtime.inputDevices.set(n, (runtime.inputDevices.get(n) ?? 0) + 1);
+      runtime.roles.push({ handle, partitions: r.partitions.map((p) => p.id), inputs: r.inputs });
     }
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));

@@ -12,6 +12,7 @@ import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 import { FIXTURES } from "../support/corpus.ts";
 import { slices, writeHandPackage } from "../support/hand-package.ts";
 import { randomDagModel } from "../support/random-dag.ts";
+import { planRoutes } from "../../src/runtime/routes.ts";
 import { annotatedTwoBranch, rejection } from "../support/runtime-helpers.ts";
 import { expectClose, plainRun } from "./reference.ts";
 
@@ -52,6 +53,22 @@ describe("runtime routing", () => {
     }
     expect(partitions).to.be.greaterThan(30);
     expect(peerSends).to.be.greaterThan(10);
+  });
+
+  it("plans routes from the manifest: kept where read, sent where read elsewhere, returned when a model output", async () => {
+    rt = await loadPackage(annotatedTwoBranch(), { threads: 1 });
+    const m = rt.manifest;
+    const routes = planRoutes(m, ["cpu", "gpu"]);
+    const gpu = routes.find((r) => r.device === "gpu")!;
+    const cpu = routes.find((r) => r.device === "cpu")!;
+    expect(gpu.inputs).to.deep.equal(["x"]);
+    expect(cpu.inputs).to.deep.equal(["x"]);
+    const right = gpu.partitions[0]!.outputs[0]!;
+    expect(right.route).to.deep.equal({ local: false, peers: ["cpu"], main: false });
+    const finals = cpu.partitions.flatMap((p) => p.outputs).filter((o) => o.route.main);
+    expect(finals.map((o) => o.name)).to.deep.equal(m.source.outputs.map((t) => t.name));
+    for (const p of cpu.partitions) for (const o of p.outputs) if (!o.route.main) expect(o.route, o.name).to.deep.equal({ local: true, peers: [], main: false });
+    for (const [name, count] of Object.entries(cpu.readers)) expect(count, name).to.equal(m.partitions.filter((p) => p.device === "cpu" && p.inputs.includes(name)).length);
   });
 
   it("keeps values on a device that reads them itself: 4 partitions on one device trade only the input and the output with the main thread", async () => {

@@ -1,0 +1,46 @@
+// Where every value of a package goes at run time, fixed once at load: for each device, the
+// partitions it runs, how many of them read each value (the worker drops a value after its
+// last local reader), the model inputs it needs from the main thread, and for each partition
+// output whether it stays on the device, goes to which other devices, and whether it is a
+// model output the main thread collects.
+import type { PackageManifest } from "../package/manifest.ts";
+import type { OutputRoute } from "./messages.ts";
+
+export interface PartitionRoutes { id: number; inputs: string[]; outputs: { name: string; route: OutputRoute }[] }
+
+export interface DeviceRoutes {
+  device: string;
+  /** This device's partitions, in the manifest's (topological) order. */
+  partitions: PartitionRoutes[];
+  /** Value -> number of this device's partitions that read it. */
+  readers: Record<string, number>;
+  /** Model inputs this device's partitions read. */
+  inputs: string[];
+}
+
+export function planRoutes(manifest: PackageManifest, devices: readonly string[]): DeviceRoutes[] {
+  const modelInputs = new Set(manifest.source.inputs.map((t) => t.name));
+  const modelOutputs = new Set(manifest.source.outputs.map((t) => t.name));
+  const readers = new Map(devices.map((d) => [d, {} as Record<string, number>]));
+  for (const p of manifest.partitions) {
+    const r = readers.get(p.device)!;
+    for (const n of p.inputs) r[n] = (r[n] ?? 0) + 1;
+  }
+  const readOn = (device: string, name: string) => (readers.get(device)![name] ?? 0) > 0;
+  return devices.map((device) => {
+    const parts = manifest.partitions.filter((p) => p.device === device);
+    return {
+      device,
+      partitions: parts.map((p) => ({
+        id: p.id,
+        inputs: p.inputs,
+        outputs: p.outputs.map((name) => ({
+          name,
+          route: { local: readOn(device, name), peers: devices.filter((d) => d !== device && readOn(d, name)), main: modelOutputs.has(name) },
+        })),
+      })),
+      readers: readers.get(device)!,
+      inputs: [...new Set(parts.flatMap((p) => p.inputs.filter((n) => modelInputs.has(n))))],
+    };
+  });
+}
