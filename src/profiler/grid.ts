@@ -170,6 +170,17 @@ export function profileGrid(quick: boolean): GridCase[] {
   return quick ? all.filter((c) => c.quick) : all;
 }
 
+/**
+ * Two 3x3 convolutions on a 64x56x56 activation as one model, and one of them alone: run as two
+ * sessions, the pair pays for handing the activation across a session boundary (onnxruntime
+ * reorders it out of and back into its blocked layout, and copies it out to JS), which is what
+ * every partition boundary between CPU workers costs on top of moving the bytes.
+ */
+export function handoffModels(): { whole: Model; half: Model; bytes: number } {
+  const c = conv(64, 56, 3, 1, true);
+  return { whole: c.build(2), half: c.build(1), bytes: c.bytesWritten };
+}
+
 /** A chain of `repeats` tiny Adds: the per-kernel dispatch overhead is the slope over repeats. */
 export function dispatchModel(repeats: number): Model {
   return chainModel(`dispatch${repeats}`, [1, 16], repeats, (b, x, i) => b.op1("Add", [x, weight(b, `c${i}`, [1, 16], 0, i)]));

@@ -13,7 +13,7 @@ import { opKey } from "../devices/latency.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
 import { fitProcessor, round3, type Sample } from "./fit.ts";
-import { dispatchModel, profileGrid, type GridCase } from "./grid.ts";
+import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
 import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
 import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
 
@@ -55,7 +55,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     throw new UnavailableProviderError(`no requested execution provider works on this machine: ${requested.map((ep) => `${ep}: ${providers[ep]?.reason}`).join("; ")}`);
   }
   const grid = profileGrid(quick);
-  o.onPlan?.(usable.length * (grid.length * 2 + 2) + (workers > 1 ? 1 : 0));
+  o.onPlan?.(usable.length * (grid.length * 2 + 2) + (workers > 1 ? 2 : 0));
   const timing = quick ? QUICK_TIMING : FULL_TIMING;
 
   const processors: Record<string, ProcessorSpec> = {};
@@ -103,10 +103,13 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   if (names.length > 1) {
     o.onStep?.("worker message latency");
     const hop = await workerHopUs();
-    const copy = memcpyGBs();
+    o.onStep?.("partition hand-off cost");
+    // Bytes moving between CPU workers cost what the slower of a plain copy and a session
+    // boundary's layout round trip costs.
+    const bandwidth = Math.min(memcpyGBs(), await handoffGBs({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs));
     for (let i = 0; i < names.length; i++) {
       for (let j = i + 1; j < names.length; j++) {
-        links.push({ between: [names[i]!, names[j]!], memory: "unified", bandwidthGBs: copy, latencyUs: hop, copyEngine: false, zeroCopy: true });
+        links.push({ between: [names[i]!, names[j]!], memory: "unified", bandwidthGBs: bandwidth, latencyUs: hop, copyEngine: false, zeroCopy: true });
       }
     }
   }
@@ -243,6 +246,17 @@ async function workerHopUs(idleMs = 5): Promise<number> {
   } finally {
     await worker.terminate();
   }
+}
+
+/**
+ * Effective GB/s of handing an activation across a session boundary: two one-conv sessions in
+ * sequence against the same two convs in one session, less one run call (charged separately).
+ */
+async function handoffGBs(t: TimingOptions, runOverheadUs: number): Promise<number> {
+  const { whole, half, bytes } = handoffModels();
+  const [wholeMs, halfMs] = await timeModels([{ model: whole }, { model: half }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
+  const extraMs = Math.max(1e-3, 2 * halfMs - wholeMs - runOverheadUs / 1000);
+  return round3(Math.min(100, bytes / extraMs / 1e6));
 }
 
 /** Memory copy bandwidth (GB/s) of a 64 MB buffer copy, counting read + write. */
