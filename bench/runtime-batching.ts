@@ -48,14 +48,21 @@ try {
   const queue = new BatchQueue(rt, { tuner });
   const one = generateFeeds(rt.manifest.source.inputs, 99, { batch: 1 });
   const requests = Number(values.requests);
-  const warm = await closedLoop(() => queue.submit(one), requests / 2, 2 * Math.max(...sizes));
-  const steady = await closedLoop(() => queue.submit(one), requests, 2 * Math.max(...sizes));
+  // Warm up long enough for the tuner to explore every size (5 full batches each) before the
+  // closed loop winds down: the last batches of a run are part-full, and part-full batches
+  // while exploring make the tuner settle early.
+  const clients = 2 * Math.max(...sizes);
+  const warmRequests = Math.max(requests / 2, 10 * sizes.reduce((a, b) => a + b, 0));
+  const warm = await closedLoop(() => queue.submit(one), warmRequests, clients);
+  const steady = await closedLoop(() => queue.submit(one), requests, clients);
   const lat = summarize(steady.latenciesMs);
   const chosen = queue.policy;
   const chosenPoint = curve.find((p) => p.b === chosen.maxBatch);
   const unbatched = curve.find((p) => p.b === 1)!;
   console.log(`  best point within the bound (2 x service <= ${bound} ms): batch ${best.b}, ${best.tput.toFixed(1)} img/s (best overall: batch ${bestOverall.b}, ${bestOverall.tput.toFixed(1)} img/s)`);
   console.log(`  tuner (${tuner.state().phase} after ${queue.history.length} batches, warm-up ${warm.latenciesMs.length} requests): batch ${chosen.maxBatch}, max wait ${chosen.maxWaitMs.toFixed(1)} ms`);
+  const seen = tuner.state();
+  console.log(`  tuner's own measurements (service time with up to 2 batches in flight): ${Object.entries(seen.throughput).map(([b, t]) => `${b}: ${t.toFixed(0)}`).join(", ")} img/s`);
   console.log(`  tuner steady state: ${((1000 * steady.latenciesMs.length) / steady.wallMs).toFixed(1)} img/s, request latency p50 ${lat.p50.toFixed(1)} / p99 ${lat.p99.toFixed(1)} ms (bound ${bound})`);
   console.log(`  tuner's choice on the curve: ${chosenPoint ? `${chosenPoint.tput.toFixed(1)} img/s = ${(chosenPoint.tput / best.tput).toFixed(2)}x of the best feasible point` : "not a curve size"}; vs unbatched: ${(((1000 * steady.latenciesMs.length) / steady.wallMs) / unbatched.tput).toFixed(2)}x`);
   await queue.drain();
