@@ -44,3 +44,34 @@ export function planRoutes(manifest: PackageManifest, devices: readonly string[]
     };
   });
 }
+
+export interface RouteSummary {
+  /** Values that stay on the device that made them. */
+  kept: number;
+  /** Values sent from one device's worker straight to another's. */
+  crossings: { name: string; from: string; to: string }[];
+  /** Model outputs returned to the main thread. */
+  returned: number;
+}
+
+/** What travels where on each request, for `sparoa run` / `sparoa bench` output. */
+export function summarizeRoutes(routes: readonly DeviceRoutes[]): RouteSummary {
+  const summary: RouteSummary = { kept: 0, crossings: [], returned: 0 };
+  for (const r of routes) {
+    for (const p of r.partitions) {
+      for (const { name, route } of p.outputs) {
+        if (route.local) summary.kept++;
+        for (const to of route.peers) summary.crossings.push({ name, from: r.device, to });
+        if (route.main) summary.returned++;
+      }
+    }
+  }
+  return summary;
+}
+
+export function describeRouteSummary(s: RouteSummary): string {
+  const pairs = new Map<string, number>();
+  for (const c of s.crossings) pairs.set(`${c.from} -> ${c.to}`, (pairs.get(`${c.from} -> ${c.to}`) ?? 0) + 1);
+  const crossing = s.crossings.length === 0 ? "none crosses devices" : `${s.crossings.length} cross devices worker to worker (${[...pairs].map(([k, n]) => `${n} ${k}`).join(", ")})`;
+  return `per request: ${s.kept} value(s) stay on the device that made them, ${crossing}, ${s.returned} model output(s) return`;
+}

@@ -15,7 +15,7 @@ import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } fr
 import { checkFeeds, InputError } from "./validate-inputs.ts";
 import { copyWire, fromWire, wireBytes } from "./wire.mjs";
 import { TraceRecorder } from "./trace.ts";
-import { planRoutes } from "./routes.ts";
+import { planRoutes, summarizeRoutes, type DeviceRoutes, type RouteSummary } from "./routes.ts";
 import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";
 
 export interface LoadOptions {
@@ -38,6 +38,8 @@ export class Runtime {
   readonly trace: TraceRecorder | undefined;
   private readonly handles = new Map<string, WorkerHandle>();
   private readonly roles: DeviceRole[] = [];
+  /** Where each value goes, per device (fixed at load). */
+  private routes: readonly DeviceRoutes[] = [];
   /** Model input -> how many devices read it (all but the last get a copy). */
   private readonly inputDevices = new Map<string, number>();
   private readonly outputs: string[];
@@ -61,7 +63,8 @@ export class Runtime {
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
     const runtime = new Runtime(pkg, placements, options.trace === true);
     const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
-    const routes = new Map(planRoutes(pkg.manifest, devices).map((r) => [r.device, r]));
+    runtime.routes = planRoutes(pkg.manifest, devices);
+    const routes = new Map(runtime.routes.map((r) => [r.device, r]));
     for (const placement of placements) {
       const r = routes.get(placement.device)!;
       const loads: PartitionLoad[] = r.partitions.map((p) => ({ ...p, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${pkg.manifest.partitions.find((q) => q.id === p.id)!.file})` }));
@@ -89,6 +92,11 @@ export class Runtime {
       handle.post({ kind: "peer", device: other.device, port: port1 }, [port1]);
       other.post({ kind: "peer", device: handle.device, port: port2 }, [port2]);
     }
+  }
+
+  /** What travels where on each request: kept on a device, worker to worker, back to the caller. */
+  routeSummary(): RouteSummary {
+    return summarizeRoutes(this.routes);
   }
 
   /** One line per device: where it runs, stated plainly when a GPU device runs on the CPU. */

@@ -34,6 +34,8 @@ describe("sparoa run / bench", () => {
     const r = sparoa("run", pkg, "--input", `x=${input}`, "-o", out);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.include("device gpu -> cpu (no GPU on this host: the 'gpu' partitions run on the CPU)");
+    // The right branch (gpu) feeds the join on cpu: one value crosses, the output returns.
+    expect(r.stdout).to.match(/ran 2 partition\(s\) in [\d.]+ ms; per request: 0 value\(s\) stay on the device that made them, 1 cross devices worker to worker \(1 gpu -> cpu\), 1 model output\(s\) return\n/);
     const y = toOrtTensor(readNpy(join(out, "y.npy"), "y"));
     const x = toOrtTensor(readNpy(input, "x"));
     expectClose({ y }, await plainRun(join(FIXTURES, "two-branch.onnx"), { x }));
@@ -44,6 +46,9 @@ describe("sparoa run / bench", () => {
     expect(r.status, r.stderr).to.equal(0);
     const report = JSON.parse(r.stdout);
     expect(report.partitions).to.equal(2);
+    expect(report.routes.kept).to.equal(0);
+    expect(report.routes.returned).to.equal(1);
+    expect(report.routes.crossings.map((c: { from: string; to: string }) => `${c.from}->${c.to}`)).to.deep.equal(["gpu->cpu"]);
     expect(report.outputs.y.shape).to.deep.equal([2, 256]);
     expect(report.outputs.y.data).to.have.length(512);
   });

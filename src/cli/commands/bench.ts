@@ -7,6 +7,7 @@ import { generateFeeds } from "../../runtime/generate-inputs.ts";
 import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/measure.ts";
 import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
+import { describeRouteSummary } from "../../runtime/routes.ts";
 import { CliError } from "../errors.ts";
 import { Progress } from "../progress.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
@@ -86,11 +87,12 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         } : undefined;
         if (argv.trace) runtime.trace!.write(argv.trace);
         const report = {
-          package: argv.package, origin: runtime.pkg.origin, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(),
+          package: argv.package, origin: runtime.pkg.origin, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
           concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
         };
         if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
         printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
+        if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
         if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);
         if (argv.trace) process.stdout.write(`trace: ${argv.trace} (open in ui.perfetto.dev)\n`);
       } catch (e) {

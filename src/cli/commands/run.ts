@@ -7,6 +7,7 @@ import type * as ort from "onnxruntime-node";
 import { npyBytes } from "../../io/npy.ts";
 import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
 import { generateFeeds } from "../../runtime/generate-inputs.ts";
+import { describeRouteSummary } from "../../runtime/routes.ts";
 import { writeAtomic } from "../output.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { parseDims, readInputs } from "../tensor-args.ts";
@@ -54,13 +55,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.trace) runtime.trace!.write(argv.trace);
       if (argv.json) {
         process.stdout.write(JSON.stringify({
-          package: argv.package, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, ms,
+          package: argv.package, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
           outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
         }) + "\n");
         return;
       }
       for (const line of runtime.describeDevices()) process.stdout.write(`device ${line}\n`);
-      process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms\n`);
+      process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
       for (const [name, t] of Object.entries(outputs)) {
         const head = Array.from((t.data as ArrayLike<number>)).slice(0, 6).map((v) => (typeof v === "number" ? Number(v.toPrecision(5)) : String(v)));
         const where = argv.output ? ` -> ${join(argv.output, `${safeFileName(name)}.npy`)}` : "";
