@@ -24,7 +24,7 @@ let readers = new Map();
 const peers = new Map();
 /**
  * In arrival order, so older requests run first.
- * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number}>, jobs: number[], arrivals: object[]}>}
+ * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number, lent?: ArrayBuffer}>, jobs: number[], arrivals: object[], spent: ArrayBuffer[]}>}
  */
 const requests = new Map();
 /** Requests the main thread gave up on; late peer values for them are dropped. */
@@ -77,7 +77,7 @@ async function load(message) {
 function entry(request) {
   let r = requests.get(request);
   if (!r) {
-    r = { values: new Map(), jobs: [], arrivals: [] };
+    r = { values: new Map(), jobs: [], arrivals: [], spent: [] };
     requests.set(request, r);
   }
   return r;
@@ -85,7 +85,8 @@ function entry(request) {
 
 function arrive(request, w, from, sent, received) {
   const r = entry(request);
-  r.values.set(w.name, { tensor: fromWire(w), left: readers.get(w.name) ?? 0 });
+  // Buffers the main thread sent go back to it once read (its pool of input copies).
+  r.values.set(w.name, { tensor: fromWire(w), left: readers.get(w.name) ?? 0, lent: from === "main" ? w.data : undefined });
   r.arrivals.push({ name: w.name, from, sent, received, bytes: w.data.byteLength });
 }
 
@@ -162,7 +163,9 @@ async function runJob(request, r, id) {
   const end = nowMs();
   for (const n of p.inputs) {
     const v = r.values.get(n);
-    if (--v.left <= 0) r.values.delete(n);
+    if (--v.left > 0) continue;
+    r.values.delete(n);
+    if (v.lent) r.spent.push(v.lent);
   }
   const toMain = [];
   for (const { name, route } of p.outputs) {
@@ -175,9 +178,10 @@ async function runJob(request, r, id) {
     });
     if (route.main) toMain.push(wires[wires.length - 1]);
   }
-  const arrivals = r.arrivals;
+  const { arrivals, spent } = r;
   r.arrivals = [];
-  send({ kind: "done", request, partition: id, outputs: toMain, start, end, sent: nowMs(), arrivals }, toMain.map((w) => w.data));
+  r.spent = [];
+  send({ kind: "done", request, partition: id, outputs: toMain, start, end, sent: nowMs(), arrivals, spent }, [...toMain.map((w) => w.data), ...spent]);
 }
 
 async function close() {

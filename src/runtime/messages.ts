@@ -89,9 +89,10 @@ export type FromWorker =
   /**
    * One partition finished. Times are absolute milliseconds (timeOrigin + now) so they line up
    * across threads; `arrivals` are the values this worker received for the request since its
-   * last report; `outputs` the model outputs among the partition's outputs.
+   * last report; `outputs` the model outputs among the partition's outputs; `spent` the
+   * buffers of model inputs no partition here reads any more, handed back for reuse.
    */
-  | { kind: "done"; request: number; partition: number; outputs: WireTensor[]; start: number; end: number; sent: number; arrivals: Arrival[] }
+  | { kind: "done"; request: number; partition: number; outputs: WireTensor[]; start: number; end: number; sent: number; arrivals: Arrival[]; spent: ArrayBuffer[] }
   | { kind: "failed"; request: number; partition: number; message: string }
   | { kind: "held"; requests: number; values: number }
   | { kind: "closed" };

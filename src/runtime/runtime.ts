@@ -15,6 +15,7 @@ import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } fr
 import { checkFeeds, InputError } from "./validate-inputs.ts";
 import { copyWire, fromWire, wireBytes } from "./wire.mjs";
 import { TraceRecorder } from "./trace.ts";
+import { BufferPool } from "./buffer-pool.ts";
 import { planRoutes, summarizeRoutes, type DeviceRoutes, type RouteSummary } from "./routes.ts";
 import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";
 
@@ -38,6 +39,8 @@ export class Runtime {
   readonly trace: TraceRecorder | undefined;
   private readonly handles = new Map<string, WorkerHandle>();
   private readonly roles: DeviceRole[] = [];
+  /** Reused buffers for the copies of request inputs (the workers hand them back). */
+  private readonly pool = new BufferPool();
   /** Where each value goes, per device (fixed at load). */
   private routes: readonly DeviceRoutes[] = [];
   /** Model input -> how many devices read it (all but the last get a copy). */
@@ -113,7 +116,7 @@ export class Runtime {
       const data = t.data;
       if (!ArrayBuffer.isView(data)) throw new InputError(`input '${name}': string tensors are not supported by the runtime`);
       // A copy: the caller's buffer must not be detached by the transfer to a worker.
-      wires.set(name, { name, type: t.type, dims: [...t.dims], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer });
+      wires.set(name, { name, type: t.type, dims: [...t.dims], data: this.pool.copy(data) });
     }
     const out = await this.runWire(wires);
     return Object.fromEntries([...out].map(([name, w]) => [name, fromWire(w)]));
@@ -135,7 +138,8 @@ export class Runtime {
     const take = (name: string): WireTensor => {
       const left = sendsLeft.get(name)! - 1;
       sendsLeft.set(name, left);
-      return left > 0 ? copyWire(feeds.get(name)!) : feeds.get(name)!;
+      const w = feeds.get(name)!;
+      return left > 0 ? { ...w, dims: [...w.dims], data: this.pool.copy(new Uint8Array(w.data)) } : w;
     };
     return new Promise((resolve, reject) => {
       let left = this.manifest.partitions.length;
@@ -149,6 +153,7 @@ export class Runtime {
       const listener = (device: string): RequestListener => ({
         failed: fail,
         done: (m, returned) => {
+          for (const b of m.spent) this.pool.give(b);
           if (failed) return;
           for (const o of m.outputs) results.set(o.name, o);
           this.record(device, request, m, returned);
@@ -191,6 +196,11 @@ export class Runtime {
   resetStats(): void {
     this.statsSince = nowMs();
     for (const h of this.handles.values()) h.busyMs = 0;
+  }
+
+  /** Bytes of input-copy buffers the workers handed back and the next requests will reuse. */
+  get spareInputBytes(): number {
+    return this.pool.held;
   }
 
   /** Number of worker threads currently alive (0 after close). */

@@ -80,6 +80,19 @@ describe("runtime routing", () => {
     expect(transfers(rt, 1)).to.deep.equal(["image: main -> cpu", "logits: cpu -> main"]);
   });
 
+  it("gets input buffers back from the workers and copies the next request's inputs into them", async () => {
+    const pkg = join(dir, "tiny4-pool");
+    await writeHandPackage(TINY_CNN, pkg, slices(loadModel(TINY_CNN).graph.nodes.length, 4));
+    rt = await loadPackage(pkg, { threads: 1 });
+    const feeds = generateFeeds(rt.manifest.source.inputs, 1);
+    expect(rt.spareInputBytes).to.equal(0);
+    for (let i = 0; i < 3; i++) {
+      expectClose(await rt.run(feeds), await plainRun(TINY_CNN, feeds));
+      // The one input copy went to the worker and came back once its reader had run.
+      expect(rt.spareInputBytes).to.equal((feeds.image!.data as Float32Array).byteLength);
+    }
+  });
+
   it("sends a value another device reads straight to that worker", async () => {
     rt = await loadPackage(annotatedTwoBranch(), { threads: 1, trace: true });
     const feeds = generateFeeds(rt.manifest.source.inputs, 2, { batch: 3 });
