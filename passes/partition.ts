@@ -10,8 +10,9 @@
 // 1. Device-batched topological order. Kahn's algorithm with one ready queue per device: keep
 //    taking ready nodes of the current device (lowest original position first) until none is
 //    ready, then close the partition and switch to the device whose ready node comes first.
-//    A partition also closes right after a node another device reads: the next ready nodes
-//    of this device go to a new partition, so the other device can start at once. Every
+//    A partition also closes right after a node that gives an idle device work (a node of
+//    another device becomes ready and that device had none): the next ready nodes of this
+//    device go to a new partition, so the other device can start at once. Every
 //    partition is a contiguous run of one topological order, so every edge between
 //    partitions goes forward and the partition graph is acyclic.
 // 2. Cycle-checked contraction. Two same-device partitions P and Q (P first) may merge when no
@@ -130,8 +131,11 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
     const i = queue(current).pop()!;
     segment[i] = seg;
     for (const s of succ[i]!) {
-      if (device[s] !== current) handedOff = true;
-      if (--pending[s]! === 0) queue(device[s]!).push(s);
+      if (--pending[s]! > 0) continue;
+      const q = queue(device[s]!);
+      // Another device that was waiting gets work from this node: cut here so it can start.
+      if (device[s] !== current && q.size === 0) handedOff = true;
+      q.push(s);
     }
   }
   return segment;
