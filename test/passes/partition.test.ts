@@ -9,7 +9,7 @@ import { effectiveInputs } from "../../ir/topo.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { NodeKey } from "../../passes/annotations.ts";
 import { constantNodes } from "../../passes/node-roles.ts";
-import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
+import { applyPartitions, assignPartitions, deviceBatchedSegments } from "../../passes/partition.ts";
 import { describePartitions, PartitionError, type Partitioning } from "../../passes/partitioning.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -115,6 +115,28 @@ describe("partition pass", () => {
     expect(p.partitions.map((q) => [q.device, q.nodes.map((n) => n.name).sort().join(",")])).to.deep.equal([["gpu", "l1,l2"], ["cpu", "r1,r2"], ["gpu", "join"]]);
     expect(p.partitions.map((q) => q.dependsOn)).to.deep.equal([[], [], [0, 1]]);
     checkInvariants(model, p, "branches");
+  });
+
+  it("cuts a chain only where it gives an idle device work, not at every value another device reads", () => {
+    // c0 -> c1 -> ... (cpu), each ci also read by gi (gpu). Once the GPU has work, later side
+    // reads give it nothing new to start: one cut after c0, not one per node (that made the
+    // contraction cubic on long chains).
+    const g = new Graph("side-reads");
+    const b = new Builder(g);
+    const type = tensorType(DataType.FLOAT, [4]);
+    let v = b.input("x", type);
+    for (let i = 0; i < 200; i++) {
+      v = b.op1("Relu", [v], { name: `c${i}` });
+      b.output(b.op1("Neg", [v], { name: `g${i}` }));
+    }
+    b.output(v);
+    const devices = g.nodes.map((n) => (n.name.startsWith("c") ? "cpu" : "gpu"));
+    const index = new Map(g.nodes.map((n, i) => [n, i]));
+    const preds = g.nodes.map((n) => n.inputs.flatMap((x) => (x?.producer ? [index.get(x.producer)!] : [])));
+    expect(new Set(deviceBatchedSegments(devices, preds)).size).to.equal(3);
+    for (const n of g.nodes) n.annotations.set(NodeKey.device, devices[index.get(n)!]!);
+    const p = partitionModel(new Model(g));
+    expect(p.partitions.map((q) => [q.device, q.nodes.length])).to.deep.equal([["cpu", 200], ["gpu", 200]]);
   });
 
   it("keeps an If node whole and turns its branches' outer captures into partition inputs", () => {
