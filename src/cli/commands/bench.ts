@@ -81,6 +81,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         const sparoa = measured(sparoaRuns);
         const base = plain ? measured(plainRuns) : undefined;
         const ratios = base ? { p50: sparoa.p50 / base.p50, p90: sparoa.p90 / base.p90, p99: sparoa.p99 / base.p99, throughput: sparoa.throughput / base.throughput } : undefined;
+        if (base && sparoa.p50 - base.p50 > 0.5 * base.p50 && base.p50 < 2) {
+          notes.push(`the model runs in ${base.p50.toFixed(2)} ms: each request crosses threads at least twice (inputs to the workers, outputs back; 0.1-0.3 ms each where a thread must wake), which dominates models this small`);
+        }
         const batching = queue && tuner ? {
           chosen: queue.policy, phase: tuner.state().phase, serviceMs: tuner.state().serviceMs, batches: queue.history.length,
           meanRows: queue.history.reduce((a, b) => a + b.rows, 0) / Math.max(1, queue.history.length),
