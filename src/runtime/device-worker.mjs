@@ -7,7 +7,7 @@
 // would cost 0.5-1 s per worker start. The messages are typed in messages.ts.
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
-import { fromWire, nowMs, ownedBuffer } from "./wire.mjs";
+import { copyWire, fromWire, nowMs, toWire } from "./wire.mjs";
 
 const port = parentPort;
 if (!port) throw new Error("device-worker.mjs must run in a worker thread");
@@ -126,15 +126,8 @@ function pump() {
 
 /** One buffer per destination: copies for all but the last, which takes the original unless it stays here too. */
 function wireCopies(name, tensor, count, keep) {
-  const view = tensor.data;
-  if (!ArrayBuffer.isView(view)) throw new Error(`tensor '${name}': string tensors cannot cross devices here`);
-  const dims = tensor.dims.map(Number);
-  const wires = [];
-  for (let i = 0; i < count; i++) {
-    const data = i === count - 1 && !keep ? ownedBuffer(view) : new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer;
-    wires.push({ name, type: tensor.type, dims, data });
-  }
-  return wires;
+  const w = toWire(name, tensor);
+  return Array.from({ length: count }, (_, i) => (i === count - 1 && !keep ? w : copyWire(w)));
 }
 
 async function runJob(request, r, id) {

@@ -32,17 +32,11 @@ export type Feeds = Record<string, ort.Tensor>;
 
 export interface DeviceStats { device: string; provider: string; threads: number; busyMs: number; utilisation: number; restarts: number; partitions: number[] }
 
-/** What one device's worker does for every request: its partitions and the model inputs they read. */
-interface DeviceRole { handle: WorkerHandle; partitions: number[]; inputs: string[] }
-
 export class Runtime {
   readonly trace: TraceRecorder | undefined;
   private readonly handles = new Map<string, WorkerHandle>();
-  private readonly roles: DeviceRole[] = [];
   /** Reused buffers for the copies of request inputs (the workers hand them back). */
   private readonly pool = new BufferPool();
-  /** Where each value goes, per device (fixed at load). */
-  private routes: readonly DeviceRoutes[] = [];
   /** Model input -> how many devices read it (all but the last get a copy). */
   private readonly inputDevices = new Map<string, number>();
   private readonly outputs: string[];
@@ -50,9 +44,11 @@ export class Runtime {
   private requestCounter = 0;
   private statsSince = nowMs();
 
-  private constructor(readonly pkg: OpenedPackage, readonly placements: DevicePlacement[], trace: boolean) {
+  /** `routes`: where each value goes, per device, in the order of `placements` (fixed at load). */
+  private constructor(readonly pkg: OpenedPackage, readonly placements: DevicePlacement[], private readonly routes: readonly DeviceRoutes[], trace: boolean) {
     this.trace = trace ? new TraceRecorder() : undefined;
     this.outputs = pkg.manifest.source.outputs.map((t) => t.name);
+    for (const r of routes) for (const n of r.inputs) this.inputDevices.set(n, (this.inputDevices.get(n) ?? 0) + 1);
   }
 
   get manifest(): PackageManifest {
@@ -64,20 +60,16 @@ export class Runtime {
     const pkg = await openPackage(target);
     const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
     const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
-    const runtime = new Runtime(pkg, placements, options.trace === true);
+    const runtime = new Runtime(pkg, placements, planRoutes(pkg.manifest, devices), options.trace === true);
     const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
-    runtime.routes = planRoutes(pkg.manifest, devices);
-    const routes = new Map(runtime.routes.map((r) => [r.device, r]));
-    for (const placement of placements) {
-      const r = routes.get(placement.device)!;
+    placements.forEach((placement, i) => {
+      const r = runtime.routes[i]!;
       const loads: PartitionLoad[] = r.partitions.map((p) => ({ ...p, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${pkg.manifest.partitions.find((q) => q.id === p.id)!.file})` }));
       const spin = placement.provider !== "cpu" || cpuWorkers === 1;
       const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: r.readers });
       handle.onSpawn = (h) => runtime.connectPeers(h);
       runtime.handles.set(placement.device, handle);
-      for (const n of r.inputs) runtime.inputDevices.set(n, (runtime.inputDevices.get(n) ?? 0) + 1);
-      runtime.roles.push({ handle, partitions: r.partitions.map((p) => p.id), inputs: r.inputs });
-    }
+    });
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));
     } catch (e) {
@@ -164,8 +156,8 @@ export class Runtime {
           resolve(new Map(this.outputs.map((n) => [n, results.get(n)!])));
         },
       });
-      for (const role of this.roles) {
-        role.handle.dispatch(request, role.partitions, role.inputs.map(take), listener(role.handle.device)).catch(fail);
+      for (const r of this.routes) {
+        this.handles.get(r.device)!.dispatch(request, r.partitions.map((p) => p.id), r.inputs.map(take), listener(r.device)).catch(fail);
       }
     });
   }
