@@ -22,8 +22,18 @@ const PRUNING_LEVELS: Record<Exclude<Pruning["kind"], "none">, [number, number]>
 
 export function sampleZooSpec(r: Rng, options: SampleOptions = {}): ZooSpec {
   const family = options.family ?? pick(r, options.families ?? ZOO_FAMILIES);
-  const size = options.size ?? pick(r, options.sizes ?? SIZE_CLASSES);
+  const size = options.size ?? pickSize(r, options.sizes ?? SIZE_CLASSES);
   return sampleFamily(r, family, size);
+}
+
+/** Large models are few (3:3:1): they dominate disk and labelling time, and one class is enough to test scale. */
+const SIZE_WEIGHTS: Record<SizeClass, number> = { small: 3, medium: 3, large: 1 };
+
+function pickSize(r: Rng, sizes: readonly SizeClass[]): SizeClass {
+  const total = sizes.reduce((a, s) => a + SIZE_WEIGHTS[s], 0);
+  let x = r() * total;
+  for (const s of sizes) if ((x -= SIZE_WEIGHTS[s]) < 0) return s;
+  return sizes.at(-1)!;
 }
 
 function sampleFamily<F extends ZooFamily>(r: Rng, family: F, size: SizeClass): ZooSpec {
