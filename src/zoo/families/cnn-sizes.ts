@@ -6,9 +6,9 @@ import type { CnnStage, SizeClass } from "../spec.ts";
 export interface CnnSize { resolutions: readonly number[]; stages: [number, number]; base: [number, number]; blocks: [number, number]; maxChannels: number }
 
 export const CNN_SIZES: Record<SizeClass, CnnSize> = {
-  small: { resolutions: [32, 48, 64], stages: [2, 3], base: [8, 16], blocks: [1, 2], maxChannels: 64 },
-  medium: { resolutions: [96, 128, 160], stages: [3, 4], base: [16, 32], blocks: [1, 3], maxChannels: 192 },
-  large: { resolutions: [192, 224], stages: [4, 5], base: [24, 48], blocks: [2, 4], maxChannels: 320 },
+  small: { resolutions: [32, 48, 64], stages: [2, 3], base: [8, 24], blocks: [1, 2], maxChannels: 96 },
+  medium: { resolutions: [96, 128, 160], stages: [3, 4], base: [16, 40], blocks: [1, 3], maxChannels: 256 },
+  large: { resolutions: [192, 224], stages: [4, 5], base: [32, 64], blocks: [2, 3], maxChannels: 384 },
 };
 
 /** Stages whose width doubles (x1.5-2) each stage from a random base, capped per size. */

@@ -8,8 +8,9 @@ import { cnnStages, CNN_SIZES } from "./cnn-sizes.ts";
 
 export function sampleResidualCnn(r: Rng, size: SizeClass): { params: ResidualCnnParams; resolution: number } {
   const s = CNN_SIZES[size];
+  // Bottleneck stages are twice as wide outside (ResNet-50's 4x, tempered), their 3x3 a quarter.
   const bottleneck = size !== "small" && chance(r, 0.4);
-  const stages = cnnStages(r, s, () => pick(r, [3, 3, 3, 5])).map((st) => ({ ...st, bottleneck }));
+  const stages = cnnStages(r, s, () => pick(r, [3, 3, 3, 5])).map((st) => ({ ...st, channels: bottleneck ? st.channels * 2 : st.channels, bottleneck }));
   return { params: { stem: roundTo(int(r, s.base[0], s.base[1])), stages }, resolution: pick(r, s.resolutions) };
 }
 
