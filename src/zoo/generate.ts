@@ -4,6 +4,9 @@ import { Net } from "./net.ts";
 import { FAMILIES } from "./registry.ts";
 import { ZOO_IR_VERSION, ZOO_OPSET, type ZooFamily, type ZooSpec, type ZooSpecOf } from "./spec.ts";
 
+/** Model metadata_props key holding the spec as JSON. */
+export const ZOO_SPEC_KEY = "sparoa.zoo.spec";
+
 export function generateZooModel(spec: ZooSpec): Model {
   const graph = new Graph(`${spec.family.replace(/-/g, "_")}_${spec.size}`);
   const net = new Net(graph, spec.seed, spec.activation, spec.pruning);
@@ -14,6 +17,8 @@ export function generateZooModel(spec: ZooSpec): Model {
   net.b.output(logits);
   const model = new Model(graph, { irVersion: ZOO_IR_VERSION, opsets: { "": ZOO_OPSET } });
   model.producerName = "sparoa-zoo";
+  // The file describes itself: the spec rebuilds it byte for byte (docs/zoo.md).
+  model.metadata.set(ZOO_SPEC_KEY, JSON.stringify(spec));
   return model;
 }
 

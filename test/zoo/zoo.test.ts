@@ -5,10 +5,10 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { modelBytes, verifyModel, type Model, type Tensor } from "../../ir/index.ts";
+import { loadModel, modelBytes, verifyModel, type Model, type Tensor } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { inferShapes } from "../../passes/shape-inference.ts";
-import { ACTIVATIONS, HELD_OUT_FAMILIES, HELD_OUT_SIZES, PRUNING_KINDS, ZOO_FAMILIES, ZOO_PRESETS, generateZooModel, sampleZooSpec, splitOf, writeZoo, zooModelStats, type ZooManifest, type ZooSpec } from "../../src/zoo/index.ts";
+import { ACTIVATIONS, HELD_OUT_FAMILIES, HELD_OUT_SIZES, PRUNING_KINDS, ZOO_FAMILIES, ZOO_PRESETS, generateZooModel, readZoo, sampleZooSpec, splitOf, writeZoo, ZOO_SPEC_KEY, ZooError, zooModelStats, type ZooManifest, type ZooSpec } from "../../src/zoo/index.ts";
 import { convLayout, matmulLayout, prune } from "../../src/zoo/prune.ts";
 import { coverage } from "../support/shape-agreement.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
@@ -151,9 +151,17 @@ describe("zoo: determinism and the held-out split", function () {
     expect(onDisk.split).to.deep.include({ heldOutFamilies: ["windowed-attention", "channel-shuffle"], heldOutSizes: ["large"] });
     expect(onDisk.models.map((m) => m.file)).to.deep.equal(ZOO_FAMILIES.map((f, i) => `${f}-${i}.onnx`));
     expect(onDisk.models.filter((m) => m.split === "test").map((m) => m.spec.family)).to.deep.equal(["channel-shuffle", "windowed-attention"]);
-    // A spec in zoo.json rebuilds its file exactly.
+    // A spec in zoo.json rebuilds its file exactly, and the file carries its spec.
     const entry = onDisk.models[5]!;
-    expect(Buffer.from(modelBytes(generateZooModel(entry.spec))).equals(readFileSync(join(dir, entry.file)))).to.equal(true);
+    const rebuilt = generateZooModel(entry.spec);
+    expect(Buffer.from(modelBytes(rebuilt)).equals(readFileSync(join(dir, entry.file)))).to.equal(true);
+    expect(JSON.parse(loadModel(join(dir, entry.file)).metadata.get(ZOO_SPEC_KEY)!)).to.deep.equal(entry.spec);
+    // readZoo gives the models back, and names what is wrong with a broken folder.
+    expect(readZoo(dir).models.map((m) => m.path)).to.deep.equal(onDisk.models.map((m) => join(dir, m.file)));
+    const empty = tmp();
+    expect(() => readZoo(empty)).to.throw(ZooError, /no zoo\.json/);
+    rmSync(join(dir, entry.file));
+    expect(() => readZoo(dir)).to.throw(ZooError, new RegExp(`models\\[5\\] '${entry.file}' is missing`));
   });
 });
 
