@@ -37,7 +37,18 @@ export class Net {
     const bound = gain * Math.sqrt(6 / fanIn);
     const data = new Float32Array(size);
     for (let i = 0; i < size; i++) data[i] = (this.rand() * 2 - 1) * bound;
-    if (layout) prune(data, layout, this.pruning);
+    if (layout && this.pruning.kind !== "none") {
+      const before = sumOfSquares(data);
+      prune(data, layout, this.pruning);
+      // Survivors are rescaled to the layer's former energy, as fine-tuning after pruning
+      // restores it; without this a deep pruned net's signal fades under its biases and its
+      // activations stop depending on the input.
+      const after = sumOfSquares(data);
+      if (after > 0) {
+        const scale = Math.sqrt(before / after);
+        for (let i = 0; i < size; i++) data[i] = data[i]! * scale;
+      }
+    }
     return this.b.initializer(Tensor.fromArray(name, DataType.FLOAT, dims, data));
   }
 
@@ -150,6 +161,12 @@ export class Net {
     const w = this.weight("fc.weight", [classes, channels], channels, null, 0.7);
     return this.b.op1("Gemm", [pooled, w, this.bias("fc.bias", classes)], { name: "fc", attributes: [intAttr("transB", 1)] });
   }
+}
+
+function sumOfSquares(data: Float32Array): number {
+  let sum = 0;
+  for (const x of data) sum += x * x;
+  return sum;
 }
 
 /** MaxPool with 'same'-style padding (k/2), so the side becomes ceil(side / stride). */
