@@ -11,9 +11,9 @@ import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
 import { placementResult } from "../passes/placement.ts";
 import { parseInputShapes } from "../passes/shape-inference.ts";
-import { runBaselines } from "../src/baselines/index.ts";
+import { runBaselines } from "../src/planner/baselines/index.ts";
 import { optimizePipeline, type OptimizeOptions } from "../src/optimize/optimize.ts";
-import { planLatencyMs } from "../src/predictor/grid-search.ts";
+import { planLatencyMs } from "../src/planner/thresholds.ts";
 import { lightModels, npmModels } from "../test/support/corpus.ts";
 import { NPM_BINDINGS } from "../test/support/npm-bindings.ts";
 
