@@ -13,7 +13,6 @@ import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { loadProfile } from "../src/devices/profile.ts";
 import { explainPlacement, type NodeExplanation } from "../src/planner/explain.ts";
-import { DEFAULT_SEARCH_EVALUATIONS } from "../src/planner/local-search.ts";
 import { parsePin } from "../src/planner/pins.ts";
 import { planPlacement, type PlannerResult } from "../src/planner/planner.ts";
 import { INTENSITY_AXES, placementProblem, type IntensityAxis, type PlacementProblem } from "../src/planner/problem.ts";
@@ -52,7 +51,7 @@ export function placementPass(options: PassOptions = {}): Pass {
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new Error(`placement has no option '${key}' (options: ${[...KNOWN].join(", ")})`);
   const sparsity = numberOption(options, "sparsity");
   const intensity = numberOption(options, "intensity");
-  const evaluations = numberOption(options, "evaluations", true) ?? DEFAULT_SEARCH_EVALUATIONS;
+  const evaluations = numberOption(options, "evaluations", true);
   const seed = numberOption(options, "seed", true);
   const searchMs = numberOption(options, "search-ms");
   const axis = options["intensity-axis"];

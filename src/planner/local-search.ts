@@ -10,20 +10,30 @@
 // start.
 import { seededRandom } from "../../ir/random.ts";
 
-/** Evaluations when no budget is given (`--search-evaluations`). */
-export const DEFAULT_SEARCH_EVALUATIONS = 4000;
+/**
+ * Evaluations when no budget is given (`--search-evaluations`): a function of the graph's size
+ * alone (so still the same plan on any machine), since one full simulation costs time in
+ * proportion to the nodes: 4000 for small graphs, fewer above 250 nodes (about a million
+ * simulated nodes in all), never under 200.
+ */
+export function defaultSearchEvaluations(nodes: number): number {
+  return Math.max(200, Math.min(4000, Math.floor(1_000_000 / Math.max(1, nodes))));
+}
+export const DEFAULT_SEARCH_EVALUATIONS_TEXT = "4000, fewer above 250 nodes: 1e6 / nodes, at least 200";
 
 /** What a search moves and how it scores a plan. */
 export interface SearchSpace {
   /** Node indices the search may move (topological order). */
   free: readonly number[];
   processors: number;
+  /** Nodes in the graph (what one evaluation simulates; sizes the default budget). */
+  nodes: number;
   /** Cost of a full assignment (lower is better); counted as one evaluation. */
   cost(assign: Int32Array): number;
 }
 
 export interface SearchOptions {
-  /** Stop after this many cost evaluations. Default DEFAULT_SEARCH_EVALUATIONS. */
+  /** Stop after this many cost evaluations. Default defaultSearchEvaluations(free nodes). */
   maxEvaluations?: number;
   /** Optional wall-time cap, ms (makes the result depend on the machine; off by default). */
   timeLimitMs?: number;
@@ -45,7 +55,7 @@ export interface SearchResult {
 
 export function localSearch(space: SearchSpace, starts: readonly Int32Array[], options: SearchOptions = {}): SearchResult {
   if (starts.length === 0) throw new Error("local search needs at least one start");
-  const maxEval = options.maxEvaluations ?? DEFAULT_SEARCH_EVALUATIONS;
+  const maxEval = options.maxEvaluations ?? defaultSearchEvaluations(space.nodes);
   const deadline = options.timeLimitMs !== undefined ? Date.now() + options.timeLimitMs : Infinity;
   const rand = seededRandom(options.seed ?? 1);
   const P = space.processors;

@@ -7,7 +7,7 @@ import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
-import { DEFAULT_SEARCH_EVALUATIONS } from "../../planner/local-search.ts";
+import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 
@@ -52,7 +52,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("intensity", { type: "string", choices: [...INTENSITY_AXES], default: DEFAULT_INTENSITY_AXIS, describe: "intensity axis of the quadrant rule: flops (per node, the SparOA paper's) or flop-per-byte (arithmetic intensity)" })
     .option("refine", { type: "boolean", default: true, describe: "refine the threshold plan by local search seeded from it and every baseline (--no-refine: the raw threshold plan, which may lose to a baseline)" })
-    .option("search-evaluations", { type: "number", describe: `refinement budget in simulations (default ${DEFAULT_SEARCH_EVALUATIONS}); same budget and seed, same plan` })
+    .option("search-evaluations", { type: "number", describe: `refinement budget in simulations (default ${DEFAULT_SEARCH_EVALUATIONS_TEXT}); same budget and seed, same plan` })
     .option("search-seed", { type: "number", default: 1, describe: "seed of the refinement's perturbations" })
     .option("search-ms", { type: "number", describe: "also stop the refinement after this many ms (makes the plan depend on the machine's speed)" })
     .option("smoothing", { type: "boolean", default: true, describe: "transfer-aware smoothing after the quadrant rule (--no-smoothing to see the raw rule)" })

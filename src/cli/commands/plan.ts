@@ -8,7 +8,7 @@ import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
 import { comparePlans } from "../../planner/compare.ts";
-import { DEFAULT_SEARCH_EVALUATIONS } from "../../planner/local-search.ts";
+import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
@@ -28,7 +28,7 @@ interface PlanArgs extends PipelineFlags {
   activations: boolean;
   "exact-limit": number;
   "search-ms"?: number;
-  "search-evaluations": number;
+  "search-evaluations"?: number;
   "search-seed": number;
 }
 
@@ -49,7 +49,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     .option("input-shape", { type: "string", array: true, describe: "bind an input's dynamic dimensions, NAME=1x3x224x224" })
     .option("activations", { type: "boolean", default: false, describe: "measure activation sparsity with a calibration run first (for profiles whose kernels exploit activation zeros)" })
     .option("exact-limit", { type: "number", default: 25, describe: "prove the optimum by branch and bound up to this many placeable nodes" })
-    .option("search-evaluations", { type: "number", default: DEFAULT_SEARCH_EVALUATIONS, describe: "budget of the oracle's local search and of sparoa's refinement, in simulations (same budget and seed, same plans)" })
+    .option("search-evaluations", { type: "number", describe: `budget of the oracle's local search and of sparoa's refinement, in simulations (default ${DEFAULT_SEARCH_EVALUATIONS_TEXT}); same budget and seed, same plans` })
     .option("search-seed", { type: "number", default: 1, describe: "seed of the searches' perturbations" })
     .option("search-ms", { type: "number", describe: "also stop the searches after this many ms (makes results depend on the machine's speed)" })
     .example("$0 plan model.onnx --device orin-nano", "the best plan against CPU-only and GPU-only")
@@ -59,7 +59,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (argv["search-ms"] !== undefined && !(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
-    if (!Number.isInteger(argv["search-evaluations"]) || argv["search-evaluations"] < 1) throw new CliError(`--search-evaluations ${argv["search-evaluations"]}: expected a whole number >= 1`);
+    if (argv["search-evaluations"] !== undefined && (!Number.isInteger(argv["search-evaluations"]) || argv["search-evaluations"] < 1)) throw new CliError(`--search-evaluations ${argv["search-evaluations"]}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["search-seed"]) || argv["search-seed"] < 0) throw new CliError(`--search-seed ${argv["search-seed"]}: expected a whole number >= 0`);
     const profile = loadProfile(argv.device);
     const model = loadModel(argv.model);
