@@ -9,6 +9,7 @@
 // the next), and iterated perturbation gets the rest. The result is never worse than the best
 // start.
 import { seededRandom } from "../../ir/random.ts";
+import type { SimGraph } from "../sim/sim-graph.ts";
 
 /**
  * Evaluations when no budget is given (`--search-evaluations`): a function of the graph's size
@@ -26,10 +27,18 @@ export interface SearchSpace {
   /** Node indices the search may move (topological order). */
   free: readonly number[];
   processors: number;
+  /** The order single moves are tried in (most promising first); default `free`. */
+  order?: readonly number[];
   /** Nodes in the graph (what one evaluation simulates; sizes the default budget). */
   nodes: number;
   /** Cost of a full assignment (lower is better); counted as one evaluation. */
   cost(assign: Int32Array): number;
+}
+
+/** `free` ordered by each node's largest time on any processor, heaviest first (ties: topological). */
+export function heaviestFirst(sim: SimGraph, free: readonly number[]): number[] {
+  const weight = (i: number) => { let w = 0; for (const d of sim.duration) w = Math.max(w, d[i]!); return w; };
+  return [...free].sort((x, y) => weight(y) - weight(x) || x - y);
 }
 
 export interface SearchOptions {
@@ -70,14 +79,33 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
     return false;
   };
 
-  /** First-improvement descent over single moves then run moves, until no move helps or the budget ends. */
+  /**
+   * First-improvement descent. Single moves sweep the nodes in `space.order` (most promising
+   * first) and carry on after an improvement rather than starting over, so a budget smaller than
+   * a few sweeps still reaches every node; when a whole sweep finds nothing, runs of 2..16
+   * topologically consecutive nodes are tried, and any run that helps sends it back to single moves.
+   */
+  const order = space.order ?? free;
   const climb = (a: Int32Array, c: number): { a: Int32Array; c: number; optimum: boolean } => {
-    let improved = true;
-    while (improved) {
-      improved = false;
-      for (const runLength of [1, 2, 4, 8, 16]) {
+    for (;;) {
+      let sinceImprovement = 0;
+      for (let k = 0; sinceImprovement < order.length; k = k + 1 === order.length ? 0 : k + 1) {
+        const i = order[k]!;
+        let improved = false;
+        for (let p = 0; p < P; p++) {
+          const was = a[i]!;
+          if (was === p) continue;
+          if (outOfBudget()) return { a, c, optimum: false };
+          a[i] = p;
+          const c2 = cost(a);
+          if (c2 < c - 1e-12) { c = c2; improved = true; } else a[i] = was;
+        }
+        sinceImprovement = improved ? 0 : sinceImprovement + 1;
+      }
+      let improvedRun = false;
+      runs: for (const runLength of [2, 4, 8, 16]) {
         if (runLength > free.length) break;
-        for (let k = 0; k + runLength <= free.length; k += runLength === 1 ? 1 : Math.max(1, runLength >> 1)) {
+        for (let k = 0; k + runLength <= free.length; k += Math.max(1, runLength >> 1)) {
           for (let p = 0; p < P; p++) {
             let changes = 0;
             for (let j = k; j < k + runLength; j++) if (a[free[j]!] !== p) changes++;
@@ -86,35 +114,37 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
             const saved = new Int32Array(runLength);
             for (let j = k; j < k + runLength; j++) { saved[j - k] = a[free[j]!]!; a[free[j]!] = p; }
             const c2 = cost(a);
-            if (c2 < c - 1e-12) { c = c2; improved = true; }
-            else for (let j = k; j < k + runLength; j++) a[free[j]!] = saved[j - k]!;
+            if (c2 < c - 1e-12) { c = c2; improvedRun = true; break runs; }
+            for (let j = k; j < k + runLength; j++) a[free[j]!] = saved[j - k]!;
           }
         }
-        if (improved) break; // restart from single moves after any improvement
       }
+      if (!improvedRun) return { a, c, optimum: true };
     }
-    return { a, c, optimum: true };
   };
 
   // Every start is evaluated, whatever the budget (a start equal to an earlier one only once).
   const keys = starts.map((s) => s.join(","));
   const firstOf = new Map<string, number>();
-  const order: number[] = [];
+  const starting: number[] = [];
   const startCosts: number[] = [];
   starts.forEach((s, k) => {
     const first = firstOf.get(keys[k]!);
     if (first !== undefined) { startCosts.push(startCosts[first]!); return; }
     firstOf.set(keys[k]!, k);
-    order.push(k);
+    starting.push(k);
     startCosts.push(cost(Int32Array.from(s)));
   });
-  order.sort((x, y) => startCosts[x]! - startCosts[y]! || x - y);
-  let bestStart = order[0]!;
+  starting.sort((x, y) => startCosts[x]! - startCosts[y]! || x - y);
+  let bestStart = starting[0]!;
   let best: { a: Int32Array; c: number } = { a: Int32Array.from(starts[bestStart]!), c: startCosts[bestStart]! };
-  // Each start climbs with an equal share of what is left.
-  for (let k = 0; k < order.length; k++) {
-    const s = order[k]!;
-    const share = Math.floor((maxEval - evaluations) / (order.length - k));
+  // Each start climbs in turn, cheapest first, with a share of what is left that falls with its
+  // rank (weights 1, 1/2, 1/3, ...): the best starts get the most, every start some.
+  for (let k = 0; k < starting.length; k++) {
+    const s = starting[k]!;
+    let rest = 0;
+    for (let j = k; j < starting.length; j++) rest += 1 / (j + 1);
+    const share = Math.floor(((maxEval - evaluations) * (1 / (k + 1))) / rest);
     limit = Math.min(maxEval, evaluations + Math.max(0, share));
     const r = climb(Int32Array.from(starts[s]!), startCosts[s]!);
     if (!r.optimum && limit < maxEval) budgetHit = true;

@@ -10,7 +10,7 @@
 import { Reason, followConsumers, place, type PlacementOutcome, type Thresholds } from "./place.ts";
 import { Role, type PlacementProblem } from "./problem.ts";
 import { chooseThresholds, freeValues, thresholdSplit, type ThresholdChoice } from "./thresholds.ts";
-import { baselinePlans, type Plan } from "./baselines/index.ts";
+import { baselinePlans, searchSpace, type Plan } from "./baselines/index.ts";
 import { localSearch, type SearchOptions, type SearchResult } from "./local-search.ts";
 import type { PlanLatency } from "./cost.ts";
 
@@ -89,7 +89,7 @@ export function planPlacement(problem: PlacementProblem, options: PlannerOptions
   const free: number[] = [];
   for (let i = 0; i < problem.sim.nodes.length; i++) if ((problem.role[i] === Role.Free || problem.role[i] === Role.Control) && !problem.sim.hostOnly[i]) free.push(i);
   const startNames = ["thresholds", ...baselines.map((b) => b.name)];
-  const refinement = localSearch({ free, processors: problem.sim.processors.length, nodes: problem.sim.nodes.length, cost: (a) => cost.searchCost(a) }, [thresholdPlan.assign, ...baselines.map((b) => b.assign)], options.search);
+  const refinement = localSearch({ ...searchSpace(cost, free) }, [thresholdPlan.assign, ...baselines.map((b) => b.assign)], options.search);
   fix(refinement.assign);
   const refined = cost.latency(refinement.assign);
   stages.push({ stage: "refinement", ms: refined.ms, gainMs: thresholdLatency.ms - refined.ms, from: startNames[refinement.bestStart], evaluations: refinement.evaluations, budgetHit: refinement.budgetHit });
