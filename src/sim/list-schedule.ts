@@ -138,9 +138,12 @@ export class ListScheduler {
   private readonly popCount: Int32Array;
   private readonly pops: Grow<Int32Array>[];
   private readonly popRounds: Grow<Int32Array>[];
-  /** Per pop: the best task left in the ready queue (-1: none) and its key then. */
-  private readonly popRunner: Grow<Int32Array>[];
-  private readonly popRunnerKey: Grow<Float64Array>[];
+  /** Per pop: the tasks left in the ready queue (the ones the popped task beat), popRest[popRestStart[i]..]. */
+  private readonly popRestStart: Grow<Int32Array>[];
+  private readonly popRest: Grow<Int32Array>[];
+  /** levelStamp[k] === trialStamp: k's level changed in this trial. */
+  private readonly levelStamp: Int32Array;
+  private trialStamp = 0;
   /** Per value: consumers not yet started (the value is live while > 0 after its publish). */
   private readonly consumersLeft: Int32Array;
   private readonly livePos: Int32Array;
@@ -166,7 +169,7 @@ export class ListScheduler {
   private watchLeft = 0;
 
   /** Trials that stopped early at a checkpoint, and rounds simulated by trials (for the bench). */
-  stats = { trials: 0, converged: 0, trialRounds: 0, baselineRounds: 0 };
+  stats = { trials: 0, converged: 0, trialRounds: 0, baselineRounds: 0, gap: 0, levels: 0, prioTrig: 0, afterWatch: 0, scan: 0, wait: 0, prioGap: 0 };
 
   constructor(private readonly g: TimedGraph) {
     const P = (this.P = g.processors);
@@ -196,8 +199,9 @@ export class ListScheduler {
     this.popCount = new Int32Array(P);
     this.pops = Array.from({ length: P }, () => new Grow(int32));
     this.popRounds = Array.from({ length: P }, () => new Grow(int32));
-    this.popRunner = Array.from({ length: P }, () => new Grow(int32));
-    this.popRunnerKey = Array.from({ length: P }, () => new Grow(float64));
+    this.popRestStart = Array.from({ length: P }, () => new Grow(int32));
+    this.popRest = Array.from({ length: P }, () => new Grow(int32));
+    this.levelStamp = new Int32Array(m);
     this.consumersLeft = new Int32Array(g.values);
     this.livePos = new Int32Array(g.values).fill(-1);
     this.liveList = new Int32Array(g.values);
@@ -234,35 +238,62 @@ export class ListScheduler {
     // The earliest round whose start the trial may differ from: what it changed is first used then.
     let from = NEVER;
     this.watchLeft = 0;
-    for (let j = 0; j < change.movedCount; j++) {
-      const k = change.moved[j]!;
-      let r = this.startRound[k]!;
-      // The moved node's inputs are sent to its new processor when they are published.
-      if (g.inStart[k + 1]! === g.inStart[k]!) r = -1;
-      for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) {
-        const p = g.producer[g.inList[i]!]!;
-        r = Math.min(r, p < 0 ? -1 : this.completeRound[p]!);
-      }
-      from = Math.min(from, r);
-    }
+    for (let j = 0; j < change.movedCount; j++) from = Math.min(from, this.firstUseOfMove(assign, change.moved[j]!));
     for (let j = 0; j < change.retimedCount; j++) from = Math.min(from, this.startRound[change.retimed[j]!]!);
-    from = Math.min(from, this.updateLevels(assign, dur, change));
+    const f0 = from;
+    if (change.movedCount > 0) { const k = change.moved[0]!; this.stats.wait += this.startRound[k]! - Math.max(0, from); }
+    const fl = this.updateLevels(assign, dur, change);
+    from = Math.min(from, fl);
+    if (fl < f0) { this.stats.prioTrig++; this.stats.prioGap += f0 - Math.max(0, fl); }
+    this.stats.levels += this.levelLogCount;
+    if (change.movedCount > 0) this.stats.gap += this.startRound[change.moved[0]!]! - Math.max(0, from);
     if (from === NEVER) { this.restoreLevels(); return this.baselineMs; }
     try {
       this.restore(assign, from);
       // The trial may rejoin the baseline only once every changed node (time, processor or
       // priority) is done: from then on the tasks left are the baseline's, with its priorities.
       this.watchLeft = 0;
-      const watch = (k: number) => { if (!this.watch[k] && !this.isDone(k)) { this.watch[k] = 1; this.watchLeft++; } };
-      for (let j = 0; j < change.movedCount; j++) watch(change.moved[j]!);
-      for (let j = 0; j < change.retimedCount; j++) watch(change.retimed[j]!);
-      for (let j = 0; j < this.levelLogCount; j++) watch(this.levelLog[j]!);
+      for (let j = 0; j < change.movedCount; j++) this.watchNode(change.moved[j]!);
+      for (let j = 0; j < change.retimedCount; j++) this.watchNode(change.retimed[j]!);
+      for (let j = 0; j < this.levelLogCount; j++) this.watchNode(this.levelLog[j]!);
       return this.loop(assign, dur, false, true);
     } finally {
       this.restoreLevels();
       if (this.watchLeft > 0) this.watch.fill(0);
       this.watchLeft = 0;
     }
+  }
+
+  /**
+   * The first round whose start a moved node's new processor may change: the publish of an input
+   * that a copy engine now sends elsewhere, else the node's release (its last input's publish).
+   */
+  private firstUseOfMove(assign: Int32Array, k: number): number {
+    const g = this.g;
+    const P = this.P;
+    const now = assign[k]!;
+    const before = this.baseAssign[k]!;
+    if (g.inStart[k + 1]! === g.inStart[k]!) return -1;
+    let release = -1;
+    let publish = NEVER;
+    for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) {
+      const v = g.inList[i]!;
+      const p = g.producer[v]!;
+      const at = p < 0 ? -1 : this.completeRound[p]!;
+      release = Math.max(release, at);
+      if (at >= publish) continue;
+      // The processors the value is sent to without this node (its other readers, the host for an output).
+      const src = p < 0 ? g.host : assign[p]!;
+      let others = g.isOutput[v] ? 1 << g.host : 0;
+      for (let c = g.consStart[v]!, ce = g.consStart[v + 1]!; c < ce; c++) { const r = g.consList[c]!; if (r !== k) others |= 1 << assign[r]!; }
+      const sentTo = (d: number) => d !== src && g.copyEngine[src * P + d] === 1 && !((others >> d) & 1);
+      if (sentTo(now) || sentTo(before)) publish = at;
+    }
+    return Math.min(publish, release);
+  }
+
+  private watchNode(k: number): void {
+    if (!this.watch[k] && !this.isDone(k)) { this.watch[k] = 1; this.watchLeft++; }
   }
 
   /** Bottom levels (node time plus the longest path with transfers to the end), as evaluate()'s. */
@@ -303,14 +334,14 @@ export class ListScheduler {
     const dirty = this.dirty;
     this.levelLogCount = 0;
     let top = -1;
-    const mark = (k: number) => { dirty[k >> 5]! |= 1 << (k & 31); if (k > top) top = k; };
     for (let j = 0; j < change.movedCount; j++) {
       const k = change.moved[j]!;
-      mark(k);
+      dirty[k >> 5]! |= 1 << (k & 31);
+      top = Math.max(top, k);
       // Its producers' edges to it changed.
-      for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) mark(p); }
+      for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
     }
-    for (let j = 0; j < change.retimedCount; j++) mark(change.retimed[j]!);
+    for (let j = 0; j < change.retimedCount; j++) { const k = change.retimed[j]!; dirty[k >> 5]! |= 1 << (k & 31); top = Math.max(top, k); }
     let from = NEVER;
     for (let w = top >> 5; w >= 0; w--) {
       while (dirty[w] !== 0) {
@@ -323,10 +354,16 @@ export class ListScheduler {
         this.levelOld[this.levelLogCount++] = this.level[k]!;
         this.level[k] = l;
         this.negPriority[k] = -l;
-        for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) mark(p); }
+        for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
       }
     }
-    for (let j = 0; j < this.levelLogCount; j++) from = Math.min(from, this.firstReversedPop(this.levelLog[j]!));
+    if (++this.trialStamp === 0x7fffffff) { this.trialStamp = 1; this.levelStamp.fill(0); }
+    for (let j = 0; j < this.levelLogCount; j++) this.levelStamp[this.levelLog[j]!] = this.trialStamp;
+    // A moved node joins another queue: its release decides (firstUseOfMove), not its old pops.
+    for (let j = 0; j < this.levelLogCount; j++) {
+      const k = this.levelLog[j]!;
+      if (assign[k] === this.baseAssign[k]) from = Math.min(from, this.firstReversedPop(k));
+    }
     return from;
   }
 
@@ -338,18 +375,23 @@ export class ListScheduler {
     const key = this.negPriority;
     const kx = key[x]!;
     // Pops x was ready for but lost: the winner must still come first.
+    this.stats.scan += this.ownPop[x]! - this.firstPop[x]!;
     for (let i = this.firstPop[x]!, e = this.ownPop[x]!; i < e; i++) {
       const t = seq[i]!;
       const kt = key[t]!;
       if (!(kt < kx || (kt === kx && t < x))) return rounds[i]!;
     }
-    // Its own pop: it must still come before every task that was ready then. Those that changed
-    // are checked from their side; the unchanged ones all come at or after the old runner-up.
+    // Its own pop: it must still come before every task that was ready then (those whose level
+    // changed too are checked from their side, above).
     const own = this.ownPop[x]!;
-    const runner = this.popRunner[p]!.data[own]!;
-    if (runner >= 0) {
-      const kr = this.popRunnerKey[p]!.data[own]!;
-      if (!(kx < kr || (kx === kr && x < runner))) return rounds[own]!;
+    const rest = this.popRest[p]!.data;
+    const starts = this.popRestStart[p]!;
+    const end = own + 1 < starts.length ? starts.data[own + 1]! : this.popRest[p]!.length;
+    for (let j = starts.data[own]!; j < end; j++) {
+      const y = rest[j]!;
+      if (y < this.m && this.levelStamp[y] === this.trialStamp) continue;
+      const ky = key[y]!;
+      if (!(kx < ky || (kx === ky && x < y))) return rounds[own]!;
     }
     return NEVER;
   }
@@ -527,8 +569,8 @@ export class ListScheduler {
     this.popCount.fill(0);
     for (const s of this.pops) s.length = 0;
     for (const s of this.popRounds) s.length = 0;
-    for (const s of this.popRunner) s.length = 0;
-    for (const s of this.popRunnerKey) s.length = 0;
+    for (const s of this.popRestStart) s.length = 0;
+    for (const s of this.popRest) s.length = 0;
     this.liveCount = 0;
     this.livePos.fill(-1);
     this.roundContribution.length = 0;
@@ -626,6 +668,7 @@ export class ListScheduler {
       } else if (trial) {
         this.stats.trialRounds++;
         if (this.watchLeft === 0) {
+          this.stats.afterWatch++;
           const c = this.cpByDone[this.doneCount]!;
           if (c >= 0) {
             for (let k = c; k < this.cpCount && this.cp.done.data[k] === this.doneCount; k++) {
@@ -656,9 +699,9 @@ export class ListScheduler {
           const i = this.popCount[p]!++;
           this.pops[p]!.push(t);
           this.popRounds[p]!.push(this.round);
-          const runner = ready.size > 0 ? ready.peek() : -1;
-          this.popRunner[p]!.push(runner);
-          this.popRunnerKey[p]!.push(runner >= 0 ? this.negPriority[runner]! : 0);
+          const rest = this.popRest[p]!;
+          this.popRestStart[p]!.push(rest.length);
+          for (let j = 0; j < ready.size; j++) rest.push(ready.items[j]!);
           this.ownPop[t] = i;
           this.startRound[t] = this.round;
         }
