@@ -11,8 +11,9 @@ import { Reason, followConsumers, place, type PlacementOutcome, type Thresholds 
 import { Role, type PlacementProblem } from "./problem.ts";
 import { chooseThresholds, freeValues, thresholdSplit, type ThresholdChoice } from "./thresholds.ts";
 import { baselinePlans, searchSpace, type Plan } from "./baselines/index.ts";
-import { localSearch, type SearchOptions, type SearchResult } from "./local-search.ts";
+import { localSearch, type SearchOptions } from "./local-search.ts";
 import type { PlanLatency } from "./cost.ts";
+import type { Refiner, RefineResult } from "./refiner.ts";
 
 export interface PlannerOptions {
   /** Fixed thresholds (absent: searched). */
@@ -24,6 +25,8 @@ export interface PlannerOptions {
   search?: SearchOptions;
   /** Baseline plans already made on this problem's cost (no pins): reused instead of made again. */
   baselines?: Plan[];
+  /** The refinement stage (default: the local search); see refiner.ts. */
+  refiner?: Refiner;
 }
 
 export interface StageReport {
@@ -55,7 +58,7 @@ export interface PlannerResult {
   stages: StageReport[];
   /** Every baseline, judged by the same cost, constrained like sparoa's plan (pins). */
   baselines: Plan[];
-  refinement?: SearchResult;
+  refinement?: RefineResult;
 }
 
 /** Most nodes whose "moving it back alone" figure is computed (one simulation each). */
@@ -89,17 +92,22 @@ export function planPlacement(problem: PlacementProblem, options: PlannerOptions
   const free: number[] = [];
   for (let i = 0; i < problem.sim.nodes.length; i++) if ((problem.role[i] === Role.Free || problem.role[i] === Role.Control) && !problem.sim.hostOnly[i]) free.push(i);
   const startNames = ["thresholds", ...baselines.map((b) => b.name)];
-  const refinement = localSearch({ ...searchSpace(cost, free) }, [thresholdPlan.assign, ...baselines.map((b) => b.assign)], options.search);
+  const space = searchSpace(cost, free);
+  const starts = [thresholdPlan.assign, ...baselines.map((b) => b.assign)];
+  const refinement: RefineResult = options.refiner
+    ? options.refiner({ problem, space, starts, startNames, thresholdPlan, search: options.search })
+    : localSearch(space, starts, options.search);
   fix(refinement.assign);
   const refined = cost.latency(refinement.assign);
-  stages.push({ stage: "refinement", ms: refined.ms, gainMs: thresholdLatency.ms - refined.ms, from: startNames[refinement.bestStart], evaluations: refinement.evaluations, budgetHit: refinement.budgetHit });
+  const refinedFrom = refinement.by ?? startNames[refinement.bestStart];
+  stages.push({ stage: "refinement", ms: refined.ms, gainMs: thresholdLatency.ms - refined.ms, from: refinedFrom, evaluations: refinement.evaluations, budgetHit: refinement.budgetHit });
 
   // The final plan: the cheapest of everything evaluated, judged by the exact cost. Ties go to
   // the earlier stage (the threshold plan explains itself best).
   let final = { stage: "thresholds", assign: thresholdPlan.assign, latency: thresholdLatency };
   if (refined.ms < final.latency.ms - 1e-12) final = { stage: "refinement", assign: refinement.assign, latency: refined };
   for (const b of baselines) if (b.latency.ms < final.latency.ms - 1e-12) final = { stage: b.name, assign: b.assign, latency: b.latency };
-  const outcome = final.stage === "thresholds" ? thresholdPlan : movedOutcome(problem, thresholdPlan, final.assign, final.stage === "refinement" ? `refinement (from ${startNames[refinement.bestStart]})` : `the ${final.stage} plan`);
+  const outcome = final.stage === "thresholds" ? thresholdPlan : movedOutcome(problem, thresholdPlan, final.assign, final.stage === "refinement" ? `refinement (from ${refinedFrom})` : `the ${final.stage} plan`);
   return { ...base, outcome, latency: final.latency, finalStage: final.stage, stages, baselines, refinement };
 }
 
