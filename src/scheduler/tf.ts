@@ -13,8 +13,6 @@ let ready: Promise<string> | undefined;
 /** Selects the wasm backend (the cpu backend when wasm cannot start); resolves to its name. */
 export function schedulerBackend(): Promise<string> {
   ready ??= (async () => {
-    // tfjs prints a hint about tfjs-node on first use in Node; the wasm backend is our choice.
-    tf.env().set("IS_TEST", true);
     try {
       if (await tf.setBackend("wasm")) { await tf.ready(); return tf.getBackend(); }
     } catch {

@@ -1,0 +1,10 @@
+import { schedulerBackend } from "../src/scheduler/tf.ts";
+import { zooCorpus } from "../src/scheduler/corpus.ts";
+import { trainScheduler } from "../src/scheduler/train.ts";
+await schedulerBackend();
+let t = performance.now();
+const corpus = (await zooCorpus("/tmp/sched-zoo", "train")).filter(m => m.model.graph.nodes.length < 200).slice(0, 4);
+console.log("corpus", corpus.map(m => m.name + ":" + m.model.graph.nodes.length).join(" "), (performance.now() - t).toFixed(0), "ms");
+t = performance.now();
+const r = trainScheduler(corpus, { seed: 1, steps: 600, pool: 4, onProgress: (p) => { if (p.episodes % 5 === 0) console.log(p.step, p.updates, p.qLoss.toFixed(3), p.alpha.toFixed(3), p.problem); } });
+console.log("train", (performance.now() - t).toFixed(0), "ms", r.weights.training.qLossFirst, r.weights.training.qLossLast);

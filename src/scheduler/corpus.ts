@@ -1,0 +1,78 @@
+// Training material for the scheduler: the zoo's train-split models (the held-out split is never
+// read here), analysed like `sparoa plan` analyses a model (shapes, cost, weight sparsity), and
+// placement problems on randomly perturbed device profiles under randomly drawn hardware states.
+import type { Model } from "../../ir/model.ts";
+import { loadModel } from "../../ir/onnx/file.ts";
+import "../../passes/index.ts";
+import { PassManager } from "../../passes/manager.ts";
+import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
+import { STATE_SCHEMA, type HardwareState } from "../devices/hardware-state.ts";
+import { loadProfile, type DeviceProfile } from "../devices/profile.ts";
+import { adjustProfile } from "../devices/state-profile.ts";
+import { chooseThresholds } from "../planner/thresholds.ts";
+import { placementProblem, type PlacementProblem } from "../planner/problem.ts";
+import { readZoo, type ZooSplit } from "../zoo/index.ts";
+
+export const TRAINING_PROFILES = ["orin-nano", "agx-orin", "h100-pcie"] as const;
+
+export interface CorpusModel { name: string; model: Model }
+
+/** Shapes, cost and weight sparsity: what the planner needs, without a calibration run. */
+export async function analyseForPlanning(model: Model): Promise<Model> {
+  await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
+  return model;
+}
+
+/** The zoo's models of one split, analysed. */
+export async function zooCorpus(dir: string, split: ZooSplit = "train", limit = Infinity): Promise<CorpusModel[]> {
+  const { models } = readZoo(dir);
+  const out: CorpusModel[] = [];
+  for (const m of models) {
+    if (m.entry.split !== split || out.length >= limit) continue;
+    out.push({ name: m.entry.file.replace(/\.onnx$/, ""), model: await analyseForPlanning(loadModel(m.path)) });
+  }
+  return out;
+}
+
+/** A snapshot with the CPU `cpuBusy` and the first GPU `gpuBusy` busy (the rest absent). */
+export function syntheticState(cpuBusy: number, gpuBusy?: number, cores = 8): HardwareState {
+  return {
+    schema: STATE_SCHEMA, takenAt: "synthetic", host: "synthetic",
+    cpu: { logicalCores: cores, utilisation: cpuBusy, cores: [], load1: cpuBusy * cores, load5: cpuBusy * cores, load15: cpuBusy * cores },
+    gpus: gpuBusy === undefined ? [] : [{ source: "nvidia-smi", name: "synthetic", utilisation: gpuBusy }],
+    rails: [], absent: {},
+  };
+}
+
+/** `profile` with each processor's compute and bandwidth scaled by a random factor (x0.6..x1.7). */
+export function perturbProfile(profile: DeviceProfile, rand: () => number): DeviceProfile {
+  const factor = () => Math.exp((rand() * 2 - 1) * 0.5);
+  const processors = Object.fromEntries(Object.entries(profile.processors).map(([name, p]) => {
+    const f = factor();
+    return [name, { ...p, peakGflops: Object.fromEntries(Object.entries(p.peakGflops).map(([d, g]) => [d, g * f])), memoryBandwidthGBs: p.memoryBandwidthGBs * factor() }];
+  }));
+  const links = profile.links.map((l) => ({ ...l, bandwidthGBs: l.bandwidthGBs * factor() }));
+  return { ...profile, processors, links, measuredTable: undefined };
+}
+
+export interface TrainingProblem {
+  label: string;
+  problem: PlacementProblem;
+  state: HardwareState;
+  /** The threshold plan (the usual start) and its quadrants. */
+  start: Int32Array;
+  quadrant: Uint8Array;
+}
+
+/** One training problem: a corpus model on a perturbed profile under a random state. */
+export function drawProblem(corpus: readonly CorpusModel[], rand: () => number): TrainingProblem {
+  const m = corpus[Math.floor(rand() * corpus.length)]!;
+  const base = TRAINING_PROFILES[Math.floor(rand() * TRAINING_PROFILES.length)]!;
+  const cpuBusy = rand() < 0.5 ? 0 : rand() * 0.9;
+  const gpuBusy = rand() < 0.7 ? 0 : rand() * 0.8;
+  const state = syntheticState(cpuBusy, gpuBusy);
+  const profile = adjustProfile(perturbProfile(loadProfile(base), rand), state).profile;
+  const problem = placementProblem(m.model, profile);
+  const choice = chooseThresholds(problem);
+  return { label: `${m.name}@${base} cpu${(cpuBusy * 100).toFixed(0)}% gpu${(gpuBusy * 100).toFixed(0)}%`, problem, state, start: choice.outcome.assign, quadrant: choice.outcome.quadrant };
+}
