@@ -2,7 +2,7 @@
 // model totals, and the SparOA quadrants (sparsity x intensity, split at two thresholds).
 import type { Model } from "../../ir/model.ts";
 import { formatShape } from "../../ir/types.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 
 export interface NodeRow {
   name: string;

@@ -34,6 +34,8 @@ describe("sparoa optimize", () => {
           model, device, out,
           inputShapes: binding ? binding.shapes.split(";") : [],
           calibration: calibrated ? { files: new Map(), samples: 1, seed: 0 } : undefined,
+          searchEvaluations: 50, // the refinement's budget; the planner's own tests cover the search
+
           check: { inputs: binding?.inputs ?? [], seed: i, ...(exact ? { rtol: 0, atol: 0, optimization: "disabled" as const } : { rtol: 1e-4, atol: 1e-5, optimization: "all" as const }) },
         });
         expect(r.check!.ok, `${name}: ${JSON.stringify(r.check!.outputs)}`).to.equal(true);
@@ -45,6 +47,10 @@ describe("sparoa optimize", () => {
         const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as OptimizeReport;
         expect(report.nodes.length).to.equal(r.analysed.graph.nodes.length);
         expect(report.predicted.planMs).to.be.greaterThan(0);
+        // Never slower than a baseline, and the summary's counts are the annotated model's devices.
+        for (const [k, ms] of Object.entries(report.predicted.baselinesMs)) expect(report.predicted.planMs, `${name} vs ${k}`).to.be.at.most(ms + 1e-9);
+        const devices = r.analysed.graph.nodes.reduce<Record<string, number>>((a, n) => { const d = String(n.annotations.get("device")); a[d] = (a[d] ?? 0) + 1; return a; }, {});
+        expect(report.summary.nodes, name).to.deep.equal(devices);
         rows.push(`${name} ${manifest.partitions.length}p ${report.predicted.speedup["cpu-only"]!.toFixed(2)}x/${report.predicted.speedup["gpu-only"]!.toFixed(2)}x`);
       }
       console.log(`      ${device}: ${rows.length} models (partitions, predicted speedup over cpu-only/gpu-only): ${rows.join("; ")}`);

@@ -37,7 +37,8 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
     const quadrant = QUADRANTS[outcome.quadrant[i]!]!;
     const cpu = sim.processors[problem.cpu]!;
     const gpu = problem.gpu >= 0 ? sim.processors[problem.gpu]! : "gpu";
-    const sides = `sparsity ${fmt(s)} ${s >= t.sparsity ? ">=" : "<"} ${fmt(t.sparsity)}, intensity ${fmt(x)} ${x >= t.intensity ? ">=" : "<"} ${fmt(t.intensity)} FLOP/B`;
+    const unit = problem.intensityAxis === "flops" ? "FLOPs" : "FLOP/B";
+    const sides = `sparsity ${fmt(s)} ${s >= t.sparsity ? ">=" : "<"} ${fmt(t.sparsity)}, ${unit} ${fmt(x)} ${x >= t.intensity ? ">=" : "<"} ${fmt(t.intensity)}`;
     let reason: string;
     switch (outcome.reason[i] as Reason) {
       case Reason.Pinned: reason = `pinned by --pin '${problem.pins[i]!.text}'`; break;
@@ -47,6 +48,12 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
       case Reason.NoGpu: reason = `profile '${problem.profile.name}' has no GPU`; break;
       case Reason.Quadrant: reason = `${quadrant} (${sides}) -> ${quadrant === "dense-heavy" ? gpu : cpu}`; break;
       case Reason.Faster: reason = `${quadrant} (${sides}): mixed quadrant, latency model says ${device} is faster (${fmt(timeMs[cpu]!)} ms cpu vs ${fmt(timeMs[gpu] ?? NaN)} ms gpu)`; break;
+      case Reason.Refined: {
+        const gain = outcome.moveGainMs?.[i];
+        const figure = gain === undefined || Number.isNaN(gain) ? `one of ${outcome.movedNodes} nodes moved together` : `${gain <= 0 ? "-" : "+"}${fmt(Math.abs(gain))} ms (moving it back alone: ${gain <= 0 ? "+" : "-"}${fmt(Math.abs(gain))} ms)`;
+        reason = `${quadrant} (${sides}), moved to ${device} by ${outcome.refinedBy ?? "refinement"}: ${figure}`;
+        break;
+      }
       case Reason.Smoothed: reason = `${quadrant} (${sides}), moved to ${device} by smoothing: saves ${fmt(outcome.smoothSaved[i]!)} ms of transfers for ${fmt(outcome.smoothCost[i]!)} ms more compute`; break;
     }
     const pin = problem.pins[i];
