@@ -12,6 +12,7 @@ import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
 import { zooCommand } from "./commands/zoo.ts";
+import { trainCommand } from "./commands/train.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -25,6 +26,7 @@ const commands = [
   passesCommand,
   profileCommand,
   zooCommand,
+  trainCommand,
 ];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
