@@ -11,7 +11,10 @@
 // simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
 // thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
 // src/predictor/), predictor=PATH (default: the bundled one), compare-thresholds=true (the grid's
-// result beside the prediction).
+// result beside the prediction), refiner=local|sac (the refinement stage: the local search or the
+// SAC scheduler, src/scheduler/), scheduler=PATH (the SAC weights; default: the bundled ones),
+// state=PATH or an inline snapshot JSON (the hardware state the profile is adjusted for and the
+// scheduler observes; src/devices/state-profile.ts).
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { loadProfile } from "../src/devices/profile.ts";
@@ -24,6 +27,7 @@ import type { PassRun } from "./manager.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
+import { schedulingOptions } from "../src/scheduler/pass-options.ts";
 import { compareWithGrid, decideThresholds, THRESHOLD_MODES, type ThresholdDecision, type ThresholdMode } from "../src/predictor/choose.ts";
 
 export interface PlacementResult extends PlannerResult {
@@ -43,7 +47,7 @@ export function placementAnalysis(source: PassContext | readonly PassRun[]): Pla
   return (source as PassContext).analysis("placement") as PlacementResult | undefined;
 }
 
-const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds"]);
+const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "refiner", "scheduler", "state"]);
 
 function numberOption(options: PassOptions, key: string, integer = false): number | undefined {
   const text = options[key];
@@ -69,19 +73,20 @@ export function placementPass(options: PassOptions = {}): Pass {
   const thresholdMode = (options["thresholds"] ?? "grid") as ThresholdMode;
   if (!THRESHOLD_MODES.includes(thresholdMode)) throw new Error(`placement option thresholds=${thresholdMode}: expected ${THRESHOLD_MODES.join(" or ")}`);
   const compareThresholds = options["compare-thresholds"] === "true";
+  const scheduling = schedulingOptions(options);
   return {
     name: "placement",
     description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline (profile=, sparsity=, intensity=, pin=, intensity-axis=, evaluations=)",
     requires: ["cost", "weight-sparsity"],
     preserves: "all",
     run(model: Model, ctx: PassContext): PassResult {
-      const profile = loadProfile(options["profile"] ?? "orin-nano");
+      const profile = scheduling.adjust(loadProfile(options["profile"] ?? "orin-nano"));
       const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
       for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
       const problem = placementProblem(model, profile, { pins, intensity: axis as IntensityAxis | undefined });
       const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"]);
       for (const w of decision.warnings) ctx.warn(w);
-      const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs } };
+      const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs }, refiner: scheduling.refiner };
       const plan = planPlacement(problem, plannerOptions);
       if (compareThresholds && decision.source === "predictor") decision.comparison = compareWithGrid(problem, decision.thresholds!, plannerOptions, refine ? plan.latency.ms : undefined);
       const explanations = explainPlacement(problem, plan.outcome);

@@ -31,6 +31,11 @@ import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
 import type { ThresholdMode } from "../predictor/choose.ts";
+import { HardwareStateError, type HardwareState } from "../devices/hardware-state.ts";
+import type { RefinerName } from "../scheduler/pass-options.ts";
+import { resolveStateOption } from "../scheduler/state-option.ts";
+import { schedulerBackend } from "../scheduler/tf.ts";
+import { loadSchedulerWeights, SchedulerWeightsError } from "../scheduler/weights.ts";
 
 export interface CalibrationOptions {
   /** NAME -> files (.npy / .pb), one sample per file. */
@@ -63,6 +68,13 @@ export interface OptimizeOptions {
   predictorFile?: string;
   /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
   compareThresholds?: boolean;
+  /** The refinement stage: local search (default) or the SAC scheduler; SAC weights file (default: bundled). */
+  scheduler?: RefinerName;
+  schedulerWeights?: string;
+  /** live | none | a state file (default: live for the host profile, none otherwise; src/scheduler/state-option.ts). */
+  state?: string;
+  /** The snapshot the plan is made for (set by optimize() from `state`; callers may give one directly). */
+  stateSnapshot?: HardwareState;
   /** Undefined: static analysis only (weight sparsity), no calibration run. */
   calibration?: CalibrationOptions;
   check?: CheckOptions & { inputs: readonly string[]; seed: number };
@@ -113,6 +125,9 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.searchEvaluations !== undefined) placement.evaluations = String(options.searchEvaluations);
   if (options.searchSeed !== undefined) placement.seed = String(options.searchSeed);
   if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
+  if (options.scheduler) placement.refiner = options.scheduler;
+  if (options.schedulerWeights !== undefined) placement.scheduler = options.schedulerWeights;
+  if (options.stateSnapshot) placement.state = JSON.stringify(options.stateSnapshot);
   placement.thresholds = options.thresholds ?? "predictor";
   if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
   if (options.compareThresholds) placement["compare-thresholds"] = "true";
@@ -129,6 +144,23 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   lap("load");
 
   const profile = loadProfile(options.device);
+  if (!options.stateSnapshot) {
+    try {
+      options = { ...options, stateSnapshot: (await resolveStateOption(options.state, profile)).state };
+    } catch (e) {
+      if (e instanceof HardwareStateError) throw new CliError(e.message);
+      throw e;
+    }
+  }
+  if (options.scheduler === "sac") {
+    try {
+      loadSchedulerWeights(options.schedulerWeights);
+    } catch (e) {
+      if (e instanceof SchedulerWeightsError) throw new CliError(e.message);
+      throw e;
+    }
+    await schedulerBackend();
+  }
   const shapes = parseInputShapes(options.inputShapes ?? []);
   concreteInputShapes(shapes);
   const dynamic = applyInputShapes(analysed, shapes);

@@ -1,11 +1,9 @@
-// Training material for the scheduler: the zoo's train-split models (the held-out split is never
-// read here), analysed like `sparoa plan` analyses a model (shapes, cost, weight sparsity), and
-// placement problems on randomly perturbed device profiles under randomly drawn hardware states.
+// Training material for the scheduler: the zoo's models of one split (training reads only the
+// train split), analysed as `optimize` analyses a model (src/learn/analyse.ts: shapes, cost,
+// weight sparsity, a short calibration run), and placement problems on randomly perturbed device
+// profiles under randomly drawn hardware states.
 import type { Model } from "../../ir/model.ts";
-import { loadModel } from "../../ir/onnx/file.ts";
-import "../../passes/index.ts";
-import { PassManager } from "../../passes/manager.ts";
-import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
+import { analyseForPlacement } from "../learn/analyse.ts";
 import { STATE_SCHEMA, type HardwareState } from "../devices/hardware-state.ts";
 import { loadProfile, type DeviceProfile } from "../devices/profile.ts";
 import { adjustProfile } from "../devices/state-profile.ts";
@@ -17,19 +15,15 @@ export const TRAINING_PROFILES = ["orin-nano", "agx-orin", "h100-pcie"] as const
 
 export interface CorpusModel { name: string; model: Model }
 
-/** Shapes, cost and weight sparsity: what the planner needs, without a calibration run. */
-export async function analyseForPlanning(model: Model): Promise<Model> {
-  await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
-  return model;
-}
-
-/** The zoo's models of one split, analysed. */
-export async function zooCorpus(dir: string, split: ZooSplit = "train", limit = Infinity): Promise<CorpusModel[]> {
+/** The zoo's models of one split (at most `maxNodes` nodes each), analysed. */
+export async function zooCorpus(dir: string, split: ZooSplit = "train", options: { maxNodes?: number; calibrate?: boolean; onModel?: (done: number, total: number, name: string) => void } = {}): Promise<CorpusModel[]> {
   const { models } = readZoo(dir);
+  const chosen = models.filter((m) => m.entry.split === split && m.entry.stats.nodes <= (options.maxNodes ?? Infinity));
   const out: CorpusModel[] = [];
-  for (const m of models) {
-    if (m.entry.split !== split || out.length >= limit) continue;
-    out.push({ name: m.entry.file.replace(/\.onnx$/, ""), model: await analyseForPlanning(loadModel(m.path)) });
+  for (const m of chosen) {
+    const name = m.entry.file.replace(/\.onnx$/, "");
+    out.push({ name, model: await analyseForPlacement(m.path, { calibrate: options.calibrate }) });
+    options.onModel?.(out.length, chosen.length, name);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { REFINERS, type RefinerName } from "../../scheduler/pass-options.ts";
 
 interface OptimizeArgs extends PipelineFlags {
   model: string;
@@ -23,6 +24,10 @@ interface OptimizeArgs extends PipelineFlags {
   thresholds: string;
   predictor?: string;
   "compare-thresholds"?: boolean;
+  scheduler: string;
+  "scheduler-weights"?: string;
+  "search-budget"?: string;
+  state?: string;
   smoothing: boolean;
   intensity: string;
   refine: boolean;
@@ -56,6 +61,10 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("thresholds", { type: "string", default: "predictor", describe: "where thresholds come from: predictor (the trained threshold predictor, docs/predictor.md), grid (grid search: up to 144 simulated placements), or S,I (fixed sparsity and intensity)" })
     .option("predictor", { type: "string", describe: "threshold predictor file from 'sparoa train predictor' (default: the bundled one)" })
+    .option("scheduler", { type: "string", choices: [...REFINERS], default: "local", describe: "refinement stage: local (deterministic local search) or sac (the pretrained SAC policy + a short fine-tune + local search in the same budget, docs/scheduler.md)" })
+    .option("scheduler-weights", { type: "string", describe: "SAC weights from 'sparoa train scheduler' (default: the bundled ones)" })
+    .option("search-budget", { type: "string", describe: "refinement budget: N simulations, or Ns seconds of wall time (e.g. 3000 or 10s); same as --search-evaluations / --search-ms" })
+    .option("state", { type: "string", describe: "hardware state to plan for: live (read now), none, or a state file from 'sparoa profile --state --json' (default: live for the host profile, none for spec-sheet profiles)" })
     .option("compare-thresholds", { type: "boolean", describe: "also grid-search and report its thresholds and plan cost beside the predicted ones (report.json thresholds.comparison)" })
     .option("intensity", { type: "string", choices: [...INTENSITY_AXES], default: DEFAULT_INTENSITY_AXIS, describe: "intensity axis of the quadrant rule: flops (per node, the SparOA paper's) or flop-per-byte (arithmetic intensity)" })
     .option("refine", { type: "boolean", default: true, describe: "refine the threshold plan by local search seeded from it and every baseline (--no-refine: the raw threshold plan, which may lose to a baseline)" })
@@ -75,12 +84,13 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "compare-thresholds", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
+    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "compare-thresholds", "intensity", "smoothing", "refine", "scheduler", "scheduler-weights", "search-budget", "search-evaluations", "search-seed", "search-ms", "state"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
     .example("$0 optimize model.onnx -d agx-orin -o out --check --explain", "also verify the package against the original and say why each node went where")
     .example("$0 optimize det.onnx -o out --input-shape x=1x3x640x640 --pin 'op:Resize=cpu' --pin 're:^conv1.*=gpu'", "bind a dynamic input and force some nodes")
+    .example("$0 optimize model.onnx -d agx-orin -o out --scheduler sac --search-budget 10s --state busy.json", "refine with the SAC scheduler for a recorded machine state")
     .example("$0 optimize model.onnx -o out --thresholds grid", "grid-search the thresholds instead of predicting them")
     .example("$0 optimize model.onnx -d agx-orin -o out --compare-thresholds", "predicted thresholds, with the grid search's beside them in report.json")
     .example("$0 optimize model.onnx -o out --no-calibrate --sparsity-threshold 0.5 --intensity-threshold 20", "static analysis only, fixed thresholds") as unknown as Argv<OptimizeArgs>,
@@ -98,6 +108,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     ] as const) {
       if (value !== undefined && (!Number.isFinite(value) || !ok(value))) throw new CliError(`--${flag} ${value}: expected ${what}`);
     }
+    const budget = parseSearchBudget(argv["search-budget"], argv["search-evaluations"], argv["search-ms"]);
     const thresholds = parseThresholdsFlag(argv.thresholds);
     if (thresholds.fixed && (argv["sparsity-threshold"] !== undefined || argv["intensity-threshold"] !== undefined)) throw new CliError("--thresholds S,I and --sparsity-threshold/--intensity-threshold both fix thresholds; give one");
     const files = new Map<string, string[]>();
@@ -115,7 +126,8 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       inputShapes: argv["input-shape"], pins: argv.pin,
       sparsityThreshold: thresholds.fixed?.sparsity ?? argv["sparsity-threshold"], intensityThreshold: thresholds.fixed?.intensity ?? argv["intensity-threshold"], smoothing: argv.smoothing,
       thresholds: thresholds.mode, predictorFile: argv.predictor, compareThresholds: argv["compare-thresholds"],
-      intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: argv["search-evaluations"], searchSeed: argv["search-seed"], searchMs: argv["search-ms"],
+      intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: budget.evaluations, searchSeed: argv["search-seed"], searchMs: budget.ms,
+      scheduler: argv.scheduler as RefinerName, schedulerWeights: argv["scheduler-weights"], state: argv.state,
       calibration: argv.calibrate ? { files, samples: argv.samples, seed: argv.seed, eps: argv.eps } : undefined,
       check: argv.check ? { inputs: argv["check-input"] ?? [], seed: argv.seed, ...(argv.exact ? { rtol: 0, atol: 0, optimization: "disabled" as const } : { rtol: argv.rtol, atol: argv.atol, optimization: "all" as const }) } : undefined,
       pipeline: argv,
@@ -129,6 +141,19 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     }
   },
 };
+
+/** `--search-budget N|Ns`, against --search-evaluations and --search-ms. */
+function parseSearchBudget(text: string | undefined, evaluations: number | undefined, ms: number | undefined): { evaluations?: number; ms?: number } {
+  if (text === undefined) return { evaluations, ms };
+  const m = /^(\d+(?:\.\d+)?)(s?)$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0 || (!m[2] && !Number.isInteger(Number(m[1])))) throw new CliError(`--search-budget ${text}: expected a whole number of simulations (3000) or seconds (10s)`);
+  if (m[2]) {
+    if (ms !== undefined) throw new CliError("--search-budget in seconds and --search-ms both cap the wall time; give one");
+    return { evaluations, ms: Number(m[1]) * 1000 };
+  }
+  if (evaluations !== undefined) throw new CliError("--search-budget N and --search-evaluations both set the simulations; give one");
+  return { evaluations: Number(m[1]), ms };
+}
 
 /** `--thresholds predictor|grid|S,I`. */
 export function parseThresholdsFlag(text: string): { mode: ThresholdMode; fixed?: { sparsity: number; intensity: number } } {

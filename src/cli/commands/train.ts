@@ -11,6 +11,7 @@ import { ZooError } from "../../zoo/index.ts";
 import { CliError } from "../errors.ts";
 import { writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
+import { SCHEDULER_TRAIN_DEFAULTS, trainSchedulerCommand } from "./train-scheduler.ts";
 
 export const DEFAULT_STEPS = 64;
 
@@ -24,13 +25,16 @@ interface TrainArgs {
   perturbed: number;
   dataset?: string;
   json: boolean;
+  steps: number;
+  hidden: number;
+  "max-nodes": number;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: "train <what>",
-  describe: "train the threshold predictor on a model zoo (labels from the grid search on bundled and perturbed device profiles)",
+  describe: "train the threshold predictor or the SAC scheduler on a model zoo (its training split)",
   builder: (y) => (y as Argv<object>)
-    .positional("what", { type: "string", choices: ["predictor"], describe: "what to train" })
+    .positional("what", { type: "string", choices: ["predictor", "scheduler"], describe: "what to train" })
     .option("zoo", { type: "string", demandOption: true, describe: "a zoo folder written by 'sparoa zoo' (its training split is used)" })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "predictor file to write (JSON)" })
     .option("epochs", { type: "number", default: 60, describe: "most epochs (early stopping on the validation loss usually ends sooner)" })
@@ -39,10 +43,15 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option("perturbed", { type: "number", default: 5, describe: "randomly perturbed device profiles per model, besides orin-nano, agx-orin and h100-pcie" })
     .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists, else written (labelling is the slow part)" })
     .option("json", { type: "boolean", default: false, describe: "print the training record as JSON" })
+    .option("steps", { type: "number", default: SCHEDULER_TRAIN_DEFAULTS.steps, describe: "scheduler: environment steps (one node placed each; an update every 2)" })
+    .option("hidden", { type: "number", default: SCHEDULER_TRAIN_DEFAULTS.hidden, describe: "scheduler: width of the actor's and critics' two hidden layers" })
+    .option("max-nodes", { type: "number", default: SCHEDULER_TRAIN_DEFAULTS.maxNodes, describe: "scheduler: train on zoo models with at most this many nodes" })
     .example("$0 zoo -o zoo --count 60 --seed 11 && $0 train predictor --zoo zoo -o predictor.json --seed 1", "the bundled predictor's recipe (docs/predictor.md)")
     .example("$0 train predictor --zoo zoo -o mlp.json --kind mlp --dataset labels.json", "the cheap alternative, reusing cached labels")
-    .example("$0 optimize model.onnx -d my-board.json -o out --thresholds-predictor predictor.json", "use it") as unknown as Argv<TrainArgs>,
+    .example("$0 optimize model.onnx -d my-board.json -o out --thresholds-predictor predictor.json", "use it")
+    .example("$0 train scheduler --zoo zoo -o scheduler.json --seed 1 --steps 4000", "pretrain the SAC scheduler (docs/scheduler.md)") as unknown as Argv<TrainArgs>,
   handler: async (argv) => {
+    if (argv.what === "scheduler") return trainSchedulerCommand(argv);
     if (!Number.isInteger(argv.epochs) || argv.epochs < 1) throw new CliError(`--epochs must be a whole number >= 1 (got ${argv.epochs})`);
     if (!Number.isInteger(argv.seed) || argv.seed < 0) throw new CliError(`--seed must be a whole number >= 0 (got ${argv.seed})`);
     if (!Number.isInteger(argv.perturbed) || argv.perturbed < 0) throw new CliError(`--perturbed must be a whole number >= 0 (got ${argv.perturbed})`);

@@ -1,0 +1,24 @@
+// The scheduler's training worker: plain JS that registers tsx (the main thread's registration
+// does not reach workers), reads and analyses the zoo's train split, runs trainScheduler, and
+// posts progress lines and the weights back.
+import { parentPort, workerData } from "node:worker_threads";
+import { register } from "tsx/esm/api";
+
+register();
+const { schedulerBackend } = await import("./tf.ts");
+const { zooCorpus } = await import("./corpus.ts");
+const { trainScheduler } = await import("./train.ts");
+try {
+  const backend = await schedulerBackend();
+  const { zoo, options } = workerData;
+  const corpus = await zooCorpus(zoo, "train", { maxNodes: options.maxNodes, onModel: (done, total, name) => parentPort.postMessage({ type: "model", done, total, name }) });
+  if (corpus.length === 0) throw new Error(`${zoo}: no model in the training split (at most ${options.maxNodes} nodes)`);
+  let last = 0;
+  const result = trainScheduler(corpus, { ...options, onProgress: (p) => {
+    const now = Date.now();
+    if (now - last > 200 || p.step >= p.steps) { last = now; parentPort.postMessage({ type: "progress", progress: p }); }
+  } });
+  parentPort.postMessage({ type: "done", weights: result.weights, backend });
+} catch (e) {
+  parentPort.postMessage({ type: "error", message: e instanceof Error ? e.message : String(e) });
+}
