@@ -56,6 +56,33 @@ export class Mlp {
     return out;
   }
 
+  /** The weights as plain arrays, for forward() (read back once, then no tfjs call per action). */
+  snapshot(): Float32Array[] {
+    return this.vars.map((v) => v.dataSync() as Float32Array);
+  }
+
+  /** One observation through `weights` (a snapshot) in plain TypeScript: microseconds, no tensors. */
+  static forward(sizes: readonly number[], weights: readonly Float32Array[], x: Float32Array): Float32Array {
+    let h = x;
+    const layers = sizes.length - 1;
+    for (let k = 0; k < layers; k++) {
+      const w = weights[2 * k]!;
+      const b = weights[2 * k + 1]!;
+      const nIn = sizes[k]!;
+      const nOut = sizes[k + 1]!;
+      const out = Float32Array.from(b);
+      for (let i = 0; i < nIn; i++) {
+        const xi = h[i]!;
+        if (xi === 0) continue;
+        const row = i * nOut;
+        for (let j = 0; j < nOut; j++) out[j]! += xi * w[row + j]!;
+      }
+      if (k + 1 < layers) for (let j = 0; j < nOut; j++) if (out[j]! < 0) out[j] = 0;
+      h = out;
+    }
+    return h;
+  }
+
   dispose(): void {
     for (const v of this.vars) v.dispose();
   }

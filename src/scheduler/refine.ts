@@ -24,7 +24,7 @@ export interface SacRefinerOptions {
   state?: HardwareState;
   /** Share of the budget for on-model SAC fine-tuning (0: policy only). Default 0.3. */
   fineTuneShare?: number;
-  /** Most gradient updates during the fine-tune. Default 64. */
+  /** Most gradient updates during the fine-tune. Default 16 (about 9 ms each on a quiet core). */
   fineTuneUpdates?: number;
   /** Spend what is left on the local search from the SAC plan. Default true. */
   polish?: boolean;
@@ -45,6 +45,8 @@ export interface SacRefineDetail {
   polishEvaluations: number;
   /** searchCost after the sweep, after the fine-tune, after the polish. */
   costs: number[];
+  /** The plan before the polish (the SAC stages' own result). */
+  sacAssign?: Int32Array;
 }
 
 /** The last refinement's phases (for benchmarks and the report). */
@@ -103,7 +105,7 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
       t = performance.now();
       mark = spent();
       const limit = Math.min(budget, spent() + Math.floor(budget * fineShare));
-      const maxUpdates = options.fineTuneUpdates ?? 64;
+      const maxUpdates = options.fineTuneUpdates ?? 16;
       const next = new Float32Array(OBSERVATION_SIZE);
       let steps = 0;
       while (spent() < limit && !out()) {
@@ -126,6 +128,7 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
       detail.fineTuneMs = performance.now() - t;
     }
     detail.costs.push(env.best.cost);
+    detail.sacAssign = Int32Array.from(env.best.assign);
 
     let result: RefineResult = { assign: env.best.assign, cost: env.best.cost, evaluations: spent(), budgetHit: spent() >= budget, startCosts, bestStart: from, by: `SAC policy from ${startNames[from]}${detail.fineTuneUpdates ? ` + ${detail.fineTuneUpdates}-update fine-tune` : ""}` };
     if (options.polish !== false && !out()) {

@@ -95,9 +95,19 @@ export class SacAgent {
 
   get alpha(): number { return Math.exp(this.logAlpha.dataSync()[0]!); }
 
-  /** Action probabilities for one observation. */
+  /** The actor's weights read back for plain-TypeScript actions; dropped after every update. */
+  private actorSnapshot: Float32Array[] | undefined;
+
+  /** Action probabilities for one observation (the actor in plain TypeScript: no tensor per action). */
   probabilities(obs: Float32Array): Float32Array {
-    return tf.tidy(() => tf.softmax(this.actor.apply(tf.tensor2d(obs, [1, this.config.observation]))).dataSync() as Float32Array);
+    this.actorSnapshot ??= this.actor.snapshot();
+    const logits = Mlp.forward(this.actor.sizes, this.actorSnapshot, obs);
+    let max = -Infinity;
+    for (const z of logits) max = Math.max(max, z);
+    let sum = 0;
+    for (let k = 0; k < logits.length; k++) sum += logits[k] = Math.exp(logits[k]! - max);
+    for (let k = 0; k < logits.length; k++) logits[k]! /= sum;
+    return logits;
   }
 
   /** The most probable action (greedy), or one sampled from the policy. */
@@ -167,6 +177,7 @@ export class SacAgent {
       this.alphaOpt.minimize(() => tf.mul(this.logAlpha, h - targetEntropy) as tf.Scalar, false, [this.logAlpha]);
       return { qLoss: qLoss.dataSync()[0]!, actorLoss: actorLoss.dataSync()[0]!, entropy: h };
     });
+    this.actorSnapshot = undefined;
     this.t1.blend(this.q1, this.config.tau);
     this.t2.blend(this.q2, this.config.tau);
     this.updates++;
@@ -179,6 +190,7 @@ export class SacAgent {
 
   /** Loads checked weights; the targets start equal to the critics. */
   load(w: SacWeights): void {
+    this.actorSnapshot = undefined;
     this.actor.load(w.actor);
     this.q1.load(w.q1);
     this.q2.load(w.q2);
