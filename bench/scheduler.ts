@@ -34,7 +34,7 @@ console.log(`# bench/scheduler.ts ${new Date().toISOString()}, ${availableParall
 
 interface Named { name: string; set: string; family?: string; model: Model }
 const models: Named[] = [];
-if (zoo && sets.includes("zoo")) for (const m of await zooCorpus(zoo, "test")) models.push({ name: m.name, set: "zoo held-out", family: m.name.replace(/-\d+$/, ""), model: m.model });
+if (zoo && sets.includes("zoo")) for (const m of await zooCorpus(zoo, "test", { maxNodes })) models.push({ name: m.name, set: "zoo held-out", family: m.name.replace(/-\d+$/, ""), model: m.model });
 for (const m of planCorpus()) {
   if (m.name.startsWith("gen-")) continue;
   const set = m.name.startsWith("light_") ? "light" : "npm";

@@ -24,7 +24,7 @@ export interface SacRefinerOptions {
   state?: HardwareState;
   /** Share of the budget for on-model SAC fine-tuning (0: policy only). Default 0.3. */
   fineTuneShare?: number;
-  /** Most gradient updates during the fine-tune. Default 16 (about 9 ms each on a quiet core). */
+  /** Most gradient updates during the fine-tune. Default 8 (about 9 ms each on a quiet core, 100-400 ms on this loaded one). */
   fineTuneUpdates?: number;
   /** Spend what is left on the local search from the SAC plan. Default true. */
   polish?: boolean;
@@ -105,7 +105,7 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
       t = performance.now();
       mark = spent();
       const limit = Math.min(budget, spent() + Math.floor(budget * fineShare));
-      const maxUpdates = options.fineTuneUpdates ?? 16;
+      const maxUpdates = options.fineTuneUpdates ?? 8;
       const next = new Float32Array(OBSERVATION_SIZE);
       let steps = 0;
       while (spent() < limit && !out()) {
