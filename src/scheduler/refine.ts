@@ -107,13 +107,16 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
       const limit = Math.min(budget, spent() + Math.floor(budget * fineShare));
       const maxUpdates = options.fineTuneUpdates ?? 8;
       const next = new Float32Array(OBSERVATION_SIZE);
+      // A step that leaves its node in place costs no simulation, so steps are capped too (one
+      // per simulation of the share): a policy that proposes nothing cannot spin here.
+      const maxSteps = Math.floor(budget * fineShare);
       let steps = 0;
-      while (spent() < limit && !out()) {
+      while (spent() < limit && steps < maxSteps && !out()) {
         env.reset(env.best.assign, env.best.cost);
         const n = space.free.length;
         const length = Math.min(EPISODE_NODES, n);
         const first = Math.floor(agent.rand() * (n - length + 1));
-        for (let k = first; k < first + length && spent() < limit; k++) {
+        for (let k = first; k < first + length && spent() < limit && steps < maxSteps; k++) {
           const o = Float32Array.from(env.observe(k, obs));
           const action = agent.act(o, true);
           const reward = env.step(k, action);
