@@ -2,7 +2,7 @@
 // device profiles and hardware states, one SAC-Discrete agent learning from all of them (as
 // Placeto and GDP learn across graphs). Problems are drawn into a small pool as training goes
 // (compiling a problem and searching its thresholds costs more than an episode), episodes start
-// from the threshold plan or a randomly disturbed copy of it, and the agent updates every
+// from the threshold plan, a randomly disturbed copy of it or a one-processor plan, and the agent updates every
 // UPDATE_EVERY environment steps once the replay holds a batch. Everything is seeded.
 import { seededRandom } from "../../ir/random.ts";
 import { Role, type PlacementProblem } from "../planner/problem.ts";
@@ -66,9 +66,12 @@ export function trainScheduler(corpus: readonly CorpusModel[], options: TrainOpt
   while (step < options.steps) {
     if (pool.length < poolSize && step >= (pool.length * options.steps) / poolSize) grow();
     const p = pool[Math.floor(rand() * pool.length)]!;
-    // Start from the threshold plan, or (half the time) from a copy with up to 10% of nodes flipped.
+    // Starts: the threshold plan (40%), a copy with 10-30% of its free nodes flipped (30%), or
+    // everything on one processor (15% each), so the policy learns repairs as well as when to stay.
+    const u = rand();
     const start = Int32Array.from(p.start);
-    if (rand() < 0.5) for (const i of p.free) if (rand() < 0.1) start[i] = start[i] === p.problem.cpu ? p.problem.gpu : p.problem.cpu;
+    if (u >= 0.4 && u < 0.7) { const share = 0.1 + rand() * 0.2; for (const i of p.free) if (rand() < share) start[i] = start[i] === p.problem.cpu ? p.problem.gpu : p.problem.cpu; }
+    else if (u >= 0.7) { const to = u < 0.85 ? p.problem.cpu : p.problem.gpu; for (const i of p.free) start[i] = to; }
     const env = new PlacementEnv(p.problem, p.free, p.quadrant, stateFeatures(p.state), start, p.problem.cost.searchCost(start), p.figures);
     const n = p.free.length;
     const length = Math.min(episodeNodes, n, options.steps - step);
