@@ -154,7 +154,6 @@ describe("plan evaluator (fast-eval)", () => {
         expect(ev.moveCost(node, moved[node]!), `move ${j}`).to.equal(evaluate(sim, moved).makespanMs);
         if (j % 10 === 9) { ev.move(node, moved[node]!); assign[node] = moved[node]!; }
       }
-      console.log(JSON.stringify(ev.stats));
       // The incremental path did the work: most trials stopped early on a recorded checkpoint.
       expect(ev.stats.converged).to.be.greaterThan(0);
       expect(ev.stats.trialRounds).to.be.below(ev.stats.trials * ev.stats.baselineRounds * 0.8);
