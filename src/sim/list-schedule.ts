@@ -141,6 +141,8 @@ export class ListScheduler {
   /** Per pop: the tasks left in the ready queue (the ones the popped task beat), popRest[popRestStart[i]..]. */
   private readonly popRestStart: Grow<Int32Array>[];
   private readonly popRest: Grow<Int32Array>[];
+  /** Per processor: sparse table of the baseline keys of its pops' winners (maxWinnerKey). */
+  private readonly winnerKeyTable: Float64Array[];
 
   /** Per value: consumers not yet started (the value is live while > 0 after its publish). */
   private readonly consumersLeft: Int32Array;
@@ -199,6 +201,7 @@ export class ListScheduler {
     this.popRounds = Array.from({ length: P }, () => new Grow(int32));
     this.popRestStart = Array.from({ length: P }, () => new Grow(int32));
     this.popRest = Array.from({ length: P }, () => new Grow(int32));
+    this.winnerKeyTable = Array.from({ length: P }, () => new Float64Array(0));
 
     this.consumersLeft = new Int32Array(g.values);
     this.livePos = new Int32Array(g.values).fill(-1);
@@ -369,7 +372,12 @@ export class ListScheduler {
     const key = this.negPriority;
     const kx = key[x]!;
     if (rise > 0) {
-      // Pops x was ready for but lost: the winner must still come first.
+      // Pops x was ready for but lost: the winner must still come first. Winners whose level
+      // fell are checked from their side; the others' keys are at most their old ones, so when the
+      // largest old winner key stays below x's new key, nothing reverses.
+      const a = this.firstPop[x]!;
+      const b = this.ownPop[x]!;
+      if (a >= b || this.maxWinnerKey(p, a, b) < kx) return before;
       const seq = this.pops[p]!.data;
       for (let i = this.firstPop[x]!, e = this.ownPop[x]!; i < e && rounds[i]! < before; i++) {
         const t = seq[i]!;
@@ -390,6 +398,30 @@ export class ListScheduler {
       if (!(kx < ky || (kx === ky && x < y))) return rounds[own]!;
     }
     return before;
+  }
+
+  /** Largest baseline key among the winners of pops a..b-1 of processor p (a sparse table). */
+  private maxWinnerKey(p: number, a: number, b: number): number {
+    const table = this.winnerKeyTable[p]!;
+    const n = this.pops[p]!.length;
+    const j = 31 - Math.clz32(b - a);
+    return Math.max(table[j * n + a]!, table[j * n + b - (1 << j)]!);
+  }
+
+  /** After a baseline run: the sparse tables of its pops' winner keys. */
+  private buildWinnerTables(): void {
+    for (let p = 0; p < this.P; p++) {
+      const n = this.pops[p]!.length;
+      const levels = n > 0 ? 32 - Math.clz32(n) : 1;
+      let table = this.winnerKeyTable[p]!;
+      if (table.length < levels * n) table = this.winnerKeyTable[p] = new Float64Array(levels * n * 2);
+      const seq = this.pops[p]!.data;
+      for (let i = 0; i < n; i++) table[i] = this.negPriority[seq[i]!]!;
+      for (let j = 1; j < levels; j++) {
+        const half = 1 << (j - 1);
+        for (let i = 0; i + (1 << j) <= n; i++) table[j * n + i] = Math.max(table[(j - 1) * n + i]!, table[(j - 1) * n + i + half]!);
+      }
+    }
   }
 
   private restoreLevels(): void {
@@ -586,9 +618,10 @@ export class ListScheduler {
     if (this.cpByDone[this.doneCount] === -1) this.cpByDone[this.doneCount] = c;
     if (c === 0) { cp.pendStart.push(0); cp.liveStart.push(0); }
     for (let p = 0; p < P; p++) {
-      for (const heap of [this.ready[p]!, this.waiting[p]!]) {
-        for (let j = 0; j < heap.size; j++) { const t = heap.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
-      }
+      const ready = this.ready[p]!;
+      for (let j = 0; j < ready.size; j++) { const t = ready.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
+      const waiting = this.waiting[p]!;
+      for (let j = 0; j < waiting.size; j++) { const t = waiting.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
       cp.runTask.push(this.runTask[p]!);
       cp.runEnd.push(this.runTask[p]! >= 0 ? this.runEnd[p]! : 0);
     }
@@ -778,5 +811,6 @@ export class ListScheduler {
     for (let r = rc.length - 1; r >= 0; r--) after[r] = Math.max(after[r + 1]!, rc.data[r]!);
     for (let c = 0; c < this.cpCount; c++) cp.finishAfter.push(after[cp.round.data[c]!]!);
     this.baselineFinish = this.finish;
+    this.buildWinnerTables();
   }
 }
