@@ -1,6 +1,7 @@
-// Simulator speed for search: evaluations per second of one plan of a generated ViT-like transformer
-// (12 blocks x 12 heads, ~1,490 placeable of ~3,000 nodes) and a MobileNet-like CNN, under a device
-// profile, with three evaluators on the same plans in the same run:
+// Simulator speed for search: evaluations per second of one plan of two generated transformers
+// (bench/support/models.ts vitLike, 12 blocks x 12 heads, ~1,490 placeable of ~3,000 nodes, and
+// the model zoo's vit-large preset) and a MobileNet-like CNN, under a device profile, with these
+// evaluators on the same plans in the same run:
 //   before      evaluate(sim, assign) from src/sim/simulator.ts (builds the full SimResult)
 //   full        PlanEvaluator.makespanMs(assign): the typed list scheduler on the timed graph
 //   move        PlanEvaluator.moveCost(node, proc): one placeable node flipped to another
@@ -24,6 +25,7 @@ import { PlanEvaluator } from "../src/sim/fast-eval.ts";
 import { compileSim, type SimGraph } from "../src/sim/sim-graph.ts";
 import { evaluate } from "../src/sim/simulator.ts";
 import { median } from "../src/runtime/stats.ts";
+import { ZOO_PRESETS, generateZooModel } from "../src/zoo/index.ts";
 import { mobileNetLike, vitLike } from "./support/models.ts";
 
 const { values: args } = parseArgs({ options: {
@@ -121,6 +123,7 @@ const date = new Date().toISOString();
 log(`sim-speed: ${date}, device profile ${profile.name}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), load ${load0.map((x) => x.toFixed(1)).join(" ")}`);
 const models: [string, () => Model][] = [
   ["vit-like 12x12", () => vitLike({ depth: 12 })],
+  ["zoo vit-large", () => generateZooModel(ZOO_PRESETS["vit-large"](1))],
   ["mobilenet-like", () => mobileNetLike(0.5, 128)],
 ];
 const rows: Row[] = [];
