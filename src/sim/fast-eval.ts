@@ -1,9 +1,10 @@
 // The plan evaluator search runs on: the makespan evaluate() (simulator.ts) would report, for whole
 // assignments and for single-node moves from a current one, without building a SimResult. It
 // simulates only the timed part of the graph (timed-graph.ts: constants dropped) with the typed
-// list scheduler (list-schedule.ts), and keeps fusion and node times up to date per move instead
-// of recomputing them. Results equal evaluate(sim, assign).makespanMs exactly
-// (test/sim/fast-eval.test.ts); bench/sim-speed.ts measures the speed.
+// list scheduler (list-schedule.ts), keeps fusion and node times up to date per move instead of
+// recomputing them, and evaluates a move incrementally against the current plan's recorded
+// schedule. Results equal evaluate(sim, assign).makespanMs exactly (test/sim/fast-eval.test.ts);
+// bench/sim-speed.ts measures the speed; docs/devices.md explains how.
 import type { SimGraph } from "./sim-graph.ts";
 import { ListScheduler, type TrialChange } from "./list-schedule.ts";
 import { compileTimed, type TimedGraph } from "./timed-graph.ts";
@@ -139,7 +140,10 @@ export class PlanEvaluator {
     this.log = new MoveLog(this.graph.n, this.graph.fuseChildList.length);
   }
 
-  /** Plans evaluated so far: calls of makespanMs and moveCost (a search's budget counts these). */
+  /**
+   * Plans evaluated so far: calls of makespanMs and moveCost (a search's budget counts these; a
+   * moveCost to the node's own processor answers the current makespan and is not counted).
+   */
   get evaluations(): number { return this.count; }
 
   /** evaluate(sim, assign).makespanMs; leaves the current assignment alone. */

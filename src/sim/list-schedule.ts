@@ -87,7 +87,7 @@ class Grow<T extends Int32Array | Float64Array> {
 const int32 = (n: number) => new Int32Array(n);
 const float64 = (n: number) => new Float64Array(n);
 /** Rounds between checkpoints. */
-const CHECKPOINT_EVERY = 8;
+const CHECKPOINT_EVERY = 4;
 const NEVER = 0x7fffffff;
 
 /** What a trial changed relative to the baseline: timed nodes whose processor or time differ. */
@@ -141,9 +141,9 @@ export class ListScheduler {
   /** Per pop: the tasks left in the ready queue (the ones the popped task beat), popRest[popRestStart[i]..]. */
   private readonly popRestStart: Grow<Int32Array>[];
   private readonly popRest: Grow<Int32Array>[];
-  /** levelStamp[k] === trialStamp: k's level changed in this trial. */
-  private readonly levelStamp: Int32Array;
-  private trialStamp = 0;
+  /** Per processor: sparse table of the baseline keys of its pops' winners (maxWinnerKey). */
+  private readonly winnerKeyTable: Float64Array[];
+
   /** Per value: consumers not yet started (the value is live while > 0 after its publish). */
   private readonly consumersLeft: Int32Array;
   private readonly livePos: Int32Array;
@@ -169,7 +169,7 @@ export class ListScheduler {
   private watchLeft = 0;
 
   /** Trials that stopped early at a checkpoint, and rounds simulated by trials (for the bench). */
-  stats = { trials: 0, converged: 0, trialRounds: 0, baselineRounds: 0, gap: 0, levels: 0, prioTrig: 0, afterWatch: 0, scan: 0, wait: 0, prioGap: 0 };
+  stats = { trials: 0, converged: 0, trialRounds: 0, baselineRounds: 0 };
 
   constructor(private readonly g: TimedGraph) {
     const P = (this.P = g.processors);
@@ -201,7 +201,8 @@ export class ListScheduler {
     this.popRounds = Array.from({ length: P }, () => new Grow(int32));
     this.popRestStart = Array.from({ length: P }, () => new Grow(int32));
     this.popRest = Array.from({ length: P }, () => new Grow(int32));
-    this.levelStamp = new Int32Array(m);
+    this.winnerKeyTable = Array.from({ length: P }, () => new Float64Array(0));
+
     this.consumersLeft = new Int32Array(g.values);
     this.livePos = new Int32Array(g.values).fill(-1);
     this.liveList = new Int32Array(g.values);
@@ -240,13 +241,7 @@ export class ListScheduler {
     this.watchLeft = 0;
     for (let j = 0; j < change.movedCount; j++) from = Math.min(from, this.firstUseOfMove(assign, change.moved[j]!));
     for (let j = 0; j < change.retimedCount; j++) from = Math.min(from, this.startRound[change.retimed[j]!]!);
-    const f0 = from;
-    if (change.movedCount > 0) { const k = change.moved[0]!; this.stats.wait += this.startRound[k]! - Math.max(0, from); }
-    const fl = this.updateLevels(assign, dur, change);
-    from = Math.min(from, fl);
-    if (fl < f0) { this.stats.prioTrig++; this.stats.prioGap += f0 - Math.max(0, fl); }
-    this.stats.levels += this.levelLogCount;
-    if (change.movedCount > 0) this.stats.gap += this.startRound[change.moved[0]!]! - Math.max(0, from);
+    from = this.updateLevels(assign, dur, change, from);
     if (from === NEVER) { this.restoreLevels(); return this.baselineMs; }
     try {
       this.restore(assign, from);
@@ -286,8 +281,9 @@ export class ListScheduler {
       const src = p < 0 ? g.host : assign[p]!;
       let others = g.isOutput[v] ? 1 << g.host : 0;
       for (let c = g.consStart[v]!, ce = g.consStart[v + 1]!; c < ce; c++) { const r = g.consList[c]!; if (r !== k) others |= 1 << assign[r]!; }
-      const sentTo = (d: number) => d !== src && g.copyEngine[src * P + d] === 1 && !((others >> d) & 1);
-      if (sentTo(now) || sentTo(before)) publish = at;
+      const sentNow = now !== src && g.copyEngine[src * P + now] === 1 && !((others >> now) & 1);
+      const sentBefore = before !== src && g.copyEngine[src * P + before] === 1 && !((others >> before) & 1);
+      if (sentNow || sentBefore) publish = at;
     }
     return Math.min(publish, release);
   }
@@ -326,10 +322,10 @@ export class ListScheduler {
   }
 
   /**
-   * New bottom levels after a change, only where they differ (logged for restoreLevels). Returns the
-   * first round whose start a changed priority may reverse a recorded pop from.
+   * New bottom levels after a change, only where they differ (logged for restoreLevels). Returns
+   * the first round whose start a changed priority may reverse a recorded pop from, if before `from`.
    */
-  private updateLevels(assign: Int32Array, dur: Float64Array, change: TrialChange): number {
+  private updateLevels(assign: Int32Array, dur: Float64Array, change: TrialChange, from: number): number {
     const g = this.g;
     const dirty = this.dirty;
     this.levelLogCount = 0;
@@ -342,7 +338,6 @@ export class ListScheduler {
       for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
     }
     for (let j = 0; j < change.retimedCount; j++) { const k = change.retimed[j]!; dirty[k >> 5]! |= 1 << (k & 31); top = Math.max(top, k); }
-    let from = NEVER;
     for (let w = top >> 5; w >= 0; w--) {
       while (dirty[w] !== 0) {
         const b = 31 - Math.clz32(dirty[w]!);
@@ -357,43 +352,76 @@ export class ListScheduler {
         for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
       }
     }
-    if (++this.trialStamp === 0x7fffffff) { this.trialStamp = 1; this.levelStamp.fill(0); }
-    for (let j = 0; j < this.levelLogCount; j++) this.levelStamp[this.levelLog[j]!] = this.trialStamp;
     // A moved node joins another queue: its release decides (firstUseOfMove), not its old pops.
     for (let j = 0; j < this.levelLogCount; j++) {
       const k = this.levelLog[j]!;
-      if (assign[k] === this.baseAssign[k]) from = Math.min(from, this.firstReversedPop(k));
+      if (assign[k] === this.baseAssign[k]) from = this.firstReversedPop(k, this.level[k]! - this.levelOld[j]!, from);
     }
     return from;
   }
 
-  /** The round of the first recorded pop whose choice the new priority of task x reverses, or NEVER. */
-  private firstReversedPop(x: number): number {
+  /**
+   * The round of the first recorded pop before round `before` whose choice the new priority of task
+   * x (whose level rose or fell by `rise`) reverses, else `before`. A pop of t over y can only
+   * reverse when t's level rose less than y's: if y's rose, y's lost pops are checked; if not, t's
+   * fell, and t's own pop is. Pops from `before` on are simulated again anyway.
+   */
+  private firstReversedPop(x: number, rise: number, before: number): number {
     const p = this.baseAssign[x]!;
-    const seq = this.pops[p]!.data;
     const rounds = this.popRounds[p]!.data;
     const key = this.negPriority;
     const kx = key[x]!;
-    // Pops x was ready for but lost: the winner must still come first.
-    this.stats.scan += this.ownPop[x]! - this.firstPop[x]!;
-    for (let i = this.firstPop[x]!, e = this.ownPop[x]!; i < e; i++) {
-      const t = seq[i]!;
-      const kt = key[t]!;
-      if (!(kt < kx || (kt === kx && t < x))) return rounds[i]!;
+    if (rise > 0) {
+      // Pops x was ready for but lost: the winner must still come first. Winners whose level
+      // fell are checked from their side; the others' keys are at most their old ones, so when the
+      // largest old winner key stays below x's new key, nothing reverses.
+      const a = this.firstPop[x]!;
+      const b = this.ownPop[x]!;
+      if (a >= b || this.maxWinnerKey(p, a, b) < kx) return before;
+      const seq = this.pops[p]!.data;
+      for (let i = this.firstPop[x]!, e = this.ownPop[x]!; i < e && rounds[i]! < before; i++) {
+        const t = seq[i]!;
+        const kt = key[t]!;
+        if (!(kt < kx || (kt === kx && t < x))) return rounds[i]!;
+      }
+      return before;
     }
-    // Its own pop: it must still come before every task that was ready then (those whose level
-    // changed too are checked from their side, above).
+    // Its own pop: it must still come before every task that was ready then.
     const own = this.ownPop[x]!;
+    if (rounds[own]! >= before) return before;
     const rest = this.popRest[p]!.data;
     const starts = this.popRestStart[p]!;
     const end = own + 1 < starts.length ? starts.data[own + 1]! : this.popRest[p]!.length;
     for (let j = starts.data[own]!; j < end; j++) {
       const y = rest[j]!;
-      if (y < this.m && this.levelStamp[y] === this.trialStamp) continue;
       const ky = key[y]!;
       if (!(kx < ky || (kx === ky && x < y))) return rounds[own]!;
     }
-    return NEVER;
+    return before;
+  }
+
+  /** Largest baseline key among the winners of pops a..b-1 of processor p (a sparse table). */
+  private maxWinnerKey(p: number, a: number, b: number): number {
+    const table = this.winnerKeyTable[p]!;
+    const n = this.pops[p]!.length;
+    const j = 31 - Math.clz32(b - a);
+    return Math.max(table[j * n + a]!, table[j * n + b - (1 << j)]!);
+  }
+
+  /** After a baseline run: the sparse tables of its pops' winner keys. */
+  private buildWinnerTables(): void {
+    for (let p = 0; p < this.P; p++) {
+      const n = this.pops[p]!.length;
+      const levels = n > 0 ? 32 - Math.clz32(n) : 1;
+      let table = this.winnerKeyTable[p]!;
+      if (table.length < levels * n) table = this.winnerKeyTable[p] = new Float64Array(levels * n * 2);
+      const seq = this.pops[p]!.data;
+      for (let i = 0; i < n; i++) table[i] = this.negPriority[seq[i]!]!;
+      for (let j = 1; j < levels; j++) {
+        const half = 1 << (j - 1);
+        for (let i = 0; i + (1 << j) <= n; i++) table[j * n + i] = Math.max(table[(j - 1) * n + i]!, table[(j - 1) * n + i + half]!);
+      }
+    }
   }
 
   private restoreLevels(): void {
@@ -590,9 +618,10 @@ export class ListScheduler {
     if (this.cpByDone[this.doneCount] === -1) this.cpByDone[this.doneCount] = c;
     if (c === 0) { cp.pendStart.push(0); cp.liveStart.push(0); }
     for (let p = 0; p < P; p++) {
-      for (const heap of [this.ready[p]!, this.waiting[p]!]) {
-        for (let j = 0; j < heap.size; j++) { const t = heap.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
-      }
+      const ready = this.ready[p]!;
+      for (let j = 0; j < ready.size; j++) { const t = ready.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
+      const waiting = this.waiting[p]!;
+      for (let j = 0; j < waiting.size; j++) { const t = waiting.items[j]!; cp.pendTask.push(t); cp.pendReady.push(this.readyAt[t]!); }
       cp.runTask.push(this.runTask[p]!);
       cp.runEnd.push(this.runTask[p]! >= 0 ? this.runEnd[p]! : 0);
     }
@@ -613,8 +642,6 @@ export class ListScheduler {
     const P = this.P;
     const shift = this.now - cp.now.data[c]!;
     if (shift !== 0 && !(this.now < EXACT_TIME_LIMIT_MS / 2 && this.baselineFinish + shift < EXACT_TIME_LIMIT_MS / 2)) return false;
-    const bits = cp.bits.data;
-    for (let w = 0, o = c * this.words; w < this.words; w++) if (this.done[w] !== bits[o + w]) return false;
     for (let p = 0; p < P; p++) {
       const t = cp.runTask.data[c * P + p]!;
       if (this.runTask[p] !== t) return false;
@@ -625,6 +652,8 @@ export class ListScheduler {
     const ps = cp.pendStart.data[c]!;
     const pe = cp.pendStart.data[c + 1]!;
     if (pending !== pe - ps) return false;
+    const bits = cp.bits.data;
+    for (let w = 0, o = c * this.words; w < this.words; w++) if (this.done[w] !== bits[o + w]) return false;
     for (let j = ps; j < pe; j++) {
       const t = cp.pendTask.data[j]!;
       if (this.pendingStamp[t] !== this.epoch || this.readyAt[t] !== cp.pendReady.data[j]! + shift) return false;
@@ -668,7 +697,6 @@ export class ListScheduler {
       } else if (trial) {
         this.stats.trialRounds++;
         if (this.watchLeft === 0) {
-          this.stats.afterWatch++;
           const c = this.cpByDone[this.doneCount]!;
           if (c >= 0) {
             for (let k = c; k < this.cpCount && this.cp.done.data[k] === this.doneCount; k++) {
@@ -783,5 +811,6 @@ export class ListScheduler {
     for (let r = rc.length - 1; r >= 0; r--) after[r] = Math.max(after[r + 1]!, rc.data[r]!);
     for (let c = 0; c < this.cpCount; c++) cp.finishAfter.push(after[cp.round.data[c]!]!);
     this.baselineFinish = this.finish;
+    this.buildWinnerTables();
   }
 }
