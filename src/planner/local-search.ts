@@ -47,7 +47,7 @@ export interface SearchOptions {
   /** Optional wall-time cap, ms (makes the result depend on the machine; off by default). */
   timeLimitMs?: number;
   seed?: number;
-  /** Stop after this many perturbations in a row without improvement. Default 100. */
+  /** Stop after this many perturbations in a row without improvement. Default: never (only the budget stops it). */
   maxStale?: number;
 }
 
@@ -153,7 +153,7 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
   limit = maxEval;
   // Iterated local search: perturb a few nodes of the best plan and climb again, until the budget
   // is spent or many perturbations in a row found nothing better.
-  const maxStale = options.maxStale ?? 100;
+  const maxStale = options.maxStale ?? Infinity;
   let stale = 0;
   while (free.length > 0 && stale < maxStale && !outOfBudget()) {
     const a = Int32Array.from(best.a);
