@@ -36,7 +36,7 @@ for (const p of PLAN_PROFILES) {
   const stages = mine.reduce<Record<string, number>>((a, r) => { a[r.finalStage] = (a[r.finalStage] ?? 0) + 1; return a; }, {});
   console.log(`${p}: ${mine.length} models, vs best baseline geomean ${best.toFixed(4)}x (min ${worst.toFixed(4)}x)${oracle}; final plan from ${Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(", ")}; planning time median ${median(mine.map((r) => r.planningMs / 1000)).toFixed(2)} s, max ${Math.max(...mine.map((r) => r.planningMs / 1000)).toFixed(2)} s`);
 }
-console.log(`budget: ${budget ?? "default (defaultSearchEvaluations: 1e6 / nodes, 200..4000)"} simulations for sparoa's refinement, 10x for the oracle; intensity axis ${intensity ?? "default"}`);
+console.log(`budget: ${budget ?? "default (defaultSearchEvaluations: 2e6 / nodes, 200..8000)"} simulations for sparoa's refinement, 10x for the oracle; intensity axis ${intensity ?? "default"}`);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
