@@ -5,12 +5,14 @@
 //      only when it lowers the plan cost (a proposal to stay costs nothing);
 //   2. fine-tune (optional): SAC episodes on this very model (stochastic actions, updates from a
 //      replay of them) with a share of the budget, then a second sweep from the best plan seen;
-//   3. polish (optional): the local search from the SAC plan and every start with what is left.
+//   3. polish (optional): the planner's default refinement (oracle.ts: local search, branch and
+//      bound up to 25 free nodes) from the SAC plan and every start with what is left.
 // Every phase counts simulations, never wall time (unless a wall-time cap is given), so the
 // same weights, seed and budget give the same plan. The planner's guarantee then takes the best
 // of this, the threshold plan and every baseline.
 import type { HardwareState } from "../devices/hardware-state.ts";
-import { defaultSearchEvaluations, localSearch } from "../planner/local-search.ts";
+import { defaultSearchEvaluations } from "../planner/local-search.ts";
+import { oracle } from "../planner/oracle.ts";
 import type { RefineRequest, RefineResult, Refiner } from "../planner/refiner.ts";
 import { PlacementEnv } from "./environment.ts";
 import { NodeFigures, OBSERVATION_SIZE, stateFeatures } from "./observation.ts";
@@ -61,7 +63,7 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
   const search = request.search ?? {};
   const budget = search.maxEvaluations ?? defaultSearchEvaluations(space.nodes);
   if (problem.gpu < 0 || space.processors !== 2 || space.free.length === 0) {
-    return { ...localSearch(space, starts, search), by: undefined };
+    return oracle(problem.sim, space, [...starts], { search, timeLimitMs: search.timeLimitMs });
   }
   if (!backendReady()) throw new Error("the SAC scheduler needs its tfjs backend: await schedulerBackend() before planning");
   const deadline = search.timeLimitMs !== undefined ? Date.now() + search.timeLimitMs : Infinity;
@@ -133,18 +135,19 @@ export function sacRefine(request: RefineRequest, options: SacRefinerOptions): R
     detail.costs.push(env.best.cost);
     detail.sacAssign = Int32Array.from(env.best.assign);
 
-    let result: RefineResult = { assign: env.best.assign, cost: env.best.cost, evaluations: spent(), budgetHit: spent() >= budget, startCosts, bestStart: from, by: `SAC policy from ${startNames[from]}${detail.fineTuneUpdates ? ` + ${detail.fineTuneUpdates}-update fine-tune` : ""}` };
+    let result: RefineResult = { assign: env.best.assign, cost: env.best.cost, evaluations: spent(), budgetHit: spent() >= budget, bestStart: from, by: `SAC policy from ${startNames[from]}${detail.fineTuneUpdates ? ` + ${detail.fineTuneUpdates}-update fine-tune` : ""}` };
     if (options.polish !== false && !out()) {
       t = performance.now();
       const rest = budget - spent();
-      const polished = localSearch(space, [env.best.assign, ...starts], { ...search, maxEvaluations: rest, timeLimitMs: deadline === Infinity ? undefined : Math.max(1, deadline - Date.now()) });
+      const timeLimitMs = deadline === Infinity ? undefined : Math.max(1, deadline - Date.now());
+      const polished = oracle(problem.sim, space, [env.best.assign, ...starts], { search: { ...search, maxEvaluations: rest, timeLimitMs }, timeLimitMs });
       detail.polishEvaluations = polished.evaluations;
       detail.polishMs = performance.now() - t;
       if (polished.cost < result.cost - 1e-12) {
         const fromSac = polished.bestStart === 0;
         result = { ...result, assign: polished.assign, cost: polished.cost, by: fromSac ? `${result.by}, then local search` : `local search from ${startNames[polished.bestStart - 1]} (after the SAC policy)` };
       }
-      result = { ...result, evaluations: result.evaluations + polished.evaluations, budgetHit: polished.budgetHit };
+      result = { ...result, evaluations: result.evaluations + polished.evaluations, budgetHit: polished.budgetHit, exact: polished.exact && polished.cost <= result.cost + 1e-12 };
     }
     detail.costs.push(result.cost);
     lastSacDetail = detail;
