@@ -65,7 +65,9 @@ describe("SAC scheduler", function () {
       const problem = placementProblem(m.model, loadProfile(device));
       const r = planPlacement(problem, { search: { seed: 1, maxEvaluations: 400 }, refiner: sacRefiner({ weights: bundled }) });
       expect(r.stages[1]!.from, `${m.name} ${device}`).to.match(/SAC policy|local search/);
-      expect(r.refinement!.evaluations).to.be.at.most(400 + 8);
+      // The budget binds the searches; branch and bound (up to 25 free nodes, in the polish as in
+      // the planner's default refinement) has its own budget of explored nodes.
+      if (movableNodes(problem).length > 25) expect(r.refinement!.evaluations).to.be.at.most(400 + 2 * (r.baselines.length + 1));
       expect(r.latency.ms).to.be.at.most(r.stages[0]!.ms + 1e-9);
       for (const b of r.baselines) expect(r.latency.ms, `${m.name} ${device} vs ${b.name}`).to.be.at.most(b.latency.ms + 1e-9);
     }
