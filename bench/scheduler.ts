@@ -4,7 +4,7 @@
 // +local search, SAC alone, SAC + local search), generalisation to unseen families with and
 // without the fine-tune, search time per model, and the hardware-state sensitivity (idle vs 75%
 // busy CPU). Predictions of the simulator, not runs on the devices (no GPU here).
-//   node --import tsx bench/scheduler.ts --zoo DIR [--weights FILE] [--oracle-factor 10] [--large FILE] [--max-nodes N] [--sets zoo,light,npm]
+//   node --import tsx bench/scheduler.ts --zoo DIR [--weights FILE] [--oracle-factor 10] [--large FILE] [--max-nodes N] [--sets zoo,light,npm,"zoo presets"]
 import { availableParallelism, loadavg } from "node:os";
 import { loadProfile, type DeviceProfile } from "../src/devices/profile.ts";
 import { adjustProfile } from "../src/devices/state-profile.ts";
@@ -28,7 +28,7 @@ const zoo = arg("--zoo");
 const weights = loadSchedulerWeights(arg("--weights"));
 const oracleFactor = Number(arg("--oracle-factor") ?? 10);
 const maxNodes = Number(arg("--max-nodes") ?? Infinity);
-const sets = (arg("--sets") ?? "zoo,light,npm").split(",");
+const sets = (arg("--sets") ?? "zoo,light,npm,zoo presets").split(",");
 const backend = await schedulerBackend();
 console.log(`# bench/scheduler.ts ${new Date().toISOString()}, ${availableParallelism()} cores, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}, tfjs ${backend}; weights: ${weights.training.models.length} models, ${weights.training.steps} steps`);
 
@@ -37,7 +37,7 @@ const models: Named[] = [];
 if (zoo && sets.includes("zoo")) for (const m of await zooCorpus(zoo, "test", { maxNodes })) models.push({ name: m.name, set: "zoo held-out", family: m.name.replace(/-\d+$/, ""), model: m.model });
 for (const m of planCorpus()) {
   if (m.name.startsWith("gen-")) continue;
-  const set = m.name.startsWith("light_") ? "light" : "npm";
+  const set = m.name.startsWith("light_") ? "light" : m.name.startsWith("zoo-") ? "zoo presets" : "npm";
   if (!sets.includes(set)) continue;
   models.push({ name: m.name, set, model: await analysedModel(m) });
 }
