@@ -16,6 +16,8 @@ import { schedulerBackend } from "../../src/scheduler/tf.ts";
 import { movableNodes, trainScheduler } from "../../src/scheduler/train.ts";
 import { loadSchedulerWeights, SchedulerWeightsError, validateSchedulerWeights, type SchedulerWeights } from "../../src/scheduler/weights.ts";
 import { writeZoo } from "../../src/zoo/index.ts";
+import { optimize } from "../../src/optimize/optimize.ts";
+import { packageSource, partitionDrift, replanPackage } from "../../src/scheduler/replan.ts";
 import { runSparoa } from "../support/sparoa-cli.ts";
 
 describe("SAC scheduler", function () {
@@ -145,5 +147,21 @@ describe("SAC scheduler", function () {
     const text = JSON.stringify(report);
     expect(text).to.match(/"stage":"refinement"[^}]*"from":"(SAC policy|local search)/);
     expect(existsSync(join(out, "manifest.json"))).to.equal(true);
+  });
+
+  it("re-plans a package for a new snapshot (library call) and reports devices whose partition times drift", async () => {
+    const model = join(dir, "zoo", "residual-cnn-1.onnx");
+    const first = join(dir, "pkg-idle");
+    await optimize({ model, device: "agx-orin", out: first, thresholds: "grid", state: "none" });
+    const src = packageSource(first);
+    expect(src.device).to.equal("agx-orin");
+    const again = join(dir, "pkg-busy");
+    const busy = await replanPackage(first, syntheticState(0.75), { out: again, thresholds: "grid" });
+    expect(existsSync(join(again, "manifest.json"))).to.equal(true);
+    expect(busy.placement.problem.profile.description).to.match(/25% available \(cpu 75% busy\)/);
+    const drift = partitionDrift(src.manifest, new Map(src.manifest.partitions.map((p) => [p.id, (p.predictedMs ?? 0) * (p.device === "cpu" ? 2 : 1.1)])), 1.5);
+    expect(drift.length).to.be.greaterThan(0);
+    for (const d of drift) expect(d.drifted, d.device).to.equal(d.device === "cpu");
+    await replanPackage(first, syntheticState(0.5), { out: join(first, "inside"), thresholds: "grid" }).then(() => expect.fail("wrote into the package"), (e: Error) => expect(e.message).to.match(/never into it/));
   });
 });
