@@ -164,4 +164,17 @@ describe("SAC scheduler", function () {
     for (const d of drift) expect(d.drifted, d.device).to.equal(d.device === "cpu");
     await replanPackage(first, syntheticState(0.5), { out: join(first, "inside"), thresholds: "grid" }).then(() => expect.fail("wrote into the package"), (e: Error) => expect(e.message).to.match(/never into it/));
   });
+
+  it("sparoa train scheduler trains in a worker, prints progress lines when piped, and writes loadable weights", async () => {
+    const out = join(dir, "trained.json");
+    const r = await runSparoa(["train", "scheduler", "--zoo", join(dir, "zoo"), "-o", out, "--steps", "150", "--hidden", "16", "--seed", "2"]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/analyse: 3\/3/);
+    expect(r.stderr).to.match(/train: step 150\/150 updates \d+ Q loss/);
+    expect(r.stdout).to.match(/wrote .*trained\.json: SAC-Discrete, hidden 16, 3 train-split models, 150 steps/);
+    expect(loadSchedulerWeights(out).training.models).to.have.length(3);
+    const bad = await runSparoa(["train", "scheduler", "--zoo", join(dir, "nope"), "-o", out]);
+    expect(bad.code).to.not.equal(0);
+    expect(bad.stderr.trim()).to.match(/nope: not a folder/);
+  });
 });
