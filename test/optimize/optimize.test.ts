@@ -25,6 +25,7 @@ describe("sparoa optimize", () => {
   for (const [device, calibrated, exact] of [["orin-nano", true, true], ["agx-orin", false, false]] as const) {
     it(`optimizes, loads and reproduces every light-corpus and npm model for ${device} (${exact ? "bit-exact, optimisations off" : "rtol 1e-4 / atol 1e-5, optimisations on"})`, async function () {
       requireBackendTests(this);
+      this.timeout(600_000); // 16 models with a package check each; 155 s on a loaded 2-core machine
       const rows: string[] = [];
       for (const [i, model] of [...lightModels(), ...npmModels()].entries()) {
         const name = model.split("/").pop()!;
