@@ -6,8 +6,9 @@ import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-
 import { assertNotInput } from "../output.ts";
 import { CliError } from "../errors.ts";
 import { verifyModel } from "../../../ir/verify.ts";
+import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
-interface ConvertArgs extends PipelineFlags {
+interface ConvertArgs extends PipelineFlags, ShapeFlags {
   model: string; output: string; verify: boolean; "external-data": boolean; "external-data-threshold"?: string; "external-data-file"?: string; json: boolean;
 }
 
@@ -22,7 +23,7 @@ export function parseByteSize(text: string, flag: string): number {
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: "convert <model>",
   describe: "write a model back out through the IR (optionally after passes), inline or with external data",
-  builder: (y) => withPipelineFlags(y as Argv<object>)
+  builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "write the model with a leading symbolic (batch) dimension fixed to N (default: left symbolic unless --input-shape is given)")
     .positional("model", { type: "string", demandOption: true })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output .onnx path" })
     .option("external-data", { type: "boolean", default: false, describe: "store large initializers in a side file (threshold 1 KB unless given)" })
@@ -36,6 +37,8 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
     const model = loadModel(argv.model);
+    // Converting keeps the model's interface unless asked: only the flags bind shapes here.
+    if (argv["input-shape"] !== undefined || argv.batch !== undefined) printNotes(bindShapesFromFlags(model, argv));
     await runPipeline(model, argv);
     if (argv.verify) {
       const problems = verifyModel(model);
