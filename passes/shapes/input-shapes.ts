@@ -164,8 +164,8 @@ export function bindLeadingBatch(model: Model, shapes: readonly InputShape[], ba
     if (!shape) throw new InputShapeError(`input '${v.name}' has no declared shape; pass --input-shape ${v.name}=DxDx...`);
     const axis = shape.findIndex((d) => typeof d !== "number");
     const what = typeof shape[axis] === "string" ? `dimension '${shape[axis]}'` : "an unknown dimension";
-    const example = shape.map((d) => (typeof d === "number" ? String(d) : "N")).join("x");
-    throw new InputShapeError(`input '${v.name}' ${formatShape(shape)} has ${what} at axis ${axis} that is not the batch; pass --input-shape ${v.name}=${example} (N = the size you will run with)`);
+    const example = shape.map((d) => (typeof d === "number" ? String(d) : "SIZE")).join("x");
+    throw new InputShapeError(`input '${v.name}' ${formatShape(shape)} has ${what} at axis ${axis} that is not the batch; pass --input-shape ${v.name}=${example} with the size you will run with`);
   }
   return { batch, bound };
 }

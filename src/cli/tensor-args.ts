@@ -89,7 +89,7 @@ export function prepareFeeds(manifest: PackageManifest, given: Record<string, or
       } else if (typeof plan?.[axis] === "number") {
         size = plan[axis] as number;
       } else {
-        throw new CliError(`input '${spec.name}' ${formatShape(spec.shape!)}: ${typeof d === "string" ? `dimension '${d}'` : "an unknown dimension"} at axis ${axis} needs a size: pass ${typeof d === "string" ? `--dim ${d}=N or ` : ""}--input-shape ${spec.name}=${spec.shape!.map((x) => (typeof x === "number" ? x : "N")).join("x")}`);
+        throw new CliError(`input '${spec.name}' ${formatShape(spec.shape!)}: ${typeof d === "string" ? `dimension '${d}'` : "an unknown dimension"} at axis ${axis} needs a size: pass ${typeof d === "string" ? `--dim ${d}=SIZE or ` : ""}--input-shape ${spec.name}=${spec.shape!.map((x) => (typeof x === "number" ? x : "SIZE")).join("x")}`);
       }
       if (typeof d === "string") symbols.set(d, size);
       return size;

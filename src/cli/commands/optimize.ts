@@ -51,7 +51,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("explain", { type: "boolean", describe: "print, per node, why it went where it went" })
     .option("json", { type: "boolean", describe: "print the report JSON instead of the summary" })
     .option("check", { type: "boolean", describe: "run the original and the package with onnxruntime (CPU) and compare outputs; a mismatch fails and writes nothing" })
-    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (others generated)" })
+    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (a NUMBER fills the input's shape; others generated)" })
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
