@@ -11,14 +11,30 @@ import type { PassInstrument, PassRun } from "./manager.ts";
 
 export type Sink = (text: string) => void;
 
+/**
+ * A pass reports `changed` for the graph only; an analysis that adds annotations leaves the graph
+ * as it was but the printed IR (annotations after `#`) does change. So the IR text before each
+ * pass is kept and compared: such a pass is printed, marked "(annotations only)", never
+ * "(no change)".
+ */
 export class PrintIR implements PassInstrument {
+  private before = "";
+
   constructor(private readonly when: "all" | "change" | ReadonlySet<string>, private readonly sink: Sink) {}
 
+  beforePipeline(model: Model): void {
+    this.before = printModel(model);
+  }
+
   afterPass(pass: Pass, model: Model, run: PassRun): void {
-    const wanted = this.when === "all" || (this.when === "change" ? run.result.changed : this.when.has(pass.name));
+    const text = printModel(model);
+    const printed = text !== this.before;
+    this.before = text;
+    const changed = run.result.changed || printed;
+    const wanted = this.when === "all" || (this.when === "change" ? changed : this.when.has(pass.name));
     if (!wanted) return;
-    const note = run.result.changed ? "" : " (no change)";
-    this.sink(`// -----// IR Dump After ${pass.name}${note} //----- //\n${printModel(model)}`);
+    const note = run.result.changed ? "" : printed ? " (annotations only)" : " (no change)";
+    this.sink(`// -----// IR Dump After ${pass.name}${note} //----- //\n${text}`);
   }
 }
 

@@ -15,7 +15,15 @@ export interface InputShape { name: string; dims: (number | null)[] }
 
 /** Parses one or more specs (each may hold several entries separated by ';', or ',' outside pipeline strings). */
 export function parseInputShapes(specs: string | readonly string[]): InputShape[] {
-  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((s) => s.split(/[;,]/)).map((s) => s.trim()).filter((s) => s !== "");
+  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((spec) => {
+    const parts = spec.split(/[;,]/).map((s) => s.trim()).filter((s) => s !== "");
+    // `x=64,256`: a comma inside the dims (it separates inputs); quote the whole of what was typed.
+    const stray = parts.find((p, i) => i > 0 && !/[=:]/.test(p));
+    if (stray !== undefined) {
+      throw new InputShapeError(`--input-shape '${spec}': '${stray}' names no input; dims are separated by 'x' (${spec.replace(/\s*,\s*(?=[^=:,;]*(?:[;,]|$))/g, "x")}), inputs by ';'`);
+    }
+    return parts;
+  });
   const seen = new Set<string>();
   return entries.map((entry) => {
     const eq = entry.lastIndexOf("=");

@@ -21,7 +21,7 @@ export interface PipelineFlags {
 
 export function withPipelineFlags<T>(y: Argv<T>, defaultPipeline?: string) {
   return y
-    .option("passes", { type: "string", describe: "pass pipeline, e.g. 'canonicalize,dce' or a named pipeline", default: defaultPipeline })
+    .option("passes", { type: "string", describe: "pass pipeline, e.g. 'canonicalize,dce', a named pipeline, or options as 'pass{key=value}' (see sparoa passes --help)", default: defaultPipeline })
     .option("print-ir-after-all", { type: "boolean", describe: "print the IR after every pass (stderr)" })
     .option("print-ir-after", { type: "string", array: true, describe: "print the IR after the named pass(es)" })
     .option("print-ir-after-change", { type: "boolean", describe: "print the IR after each pass that changed it" })

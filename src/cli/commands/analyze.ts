@@ -10,7 +10,7 @@ import { CalibrationInputError, parseCalibrationFile } from "../../../passes/sup
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
@@ -25,6 +25,7 @@ interface AnalyzeArgs extends PipelineFlags, ShapeFlags {
   "intensity-threshold"?: number;
   svg?: string;
   labels: number;
+  constants?: boolean;
   "chunk-mb"?: number;
 }
 
@@ -45,12 +46,14 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
     .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
     .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default max(32, half the weight MiB))" })
+    .option("constants", { type: "boolean", default: false, describe: "also list constant nodes (folded from the weights when a session loads) in the table" })
     .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
     .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
     .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
     .example("$0 analyze bert.onnx --input-shape input_ids=1x128 --json", "bind a symbolic dimension; machine-readable output")
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.svg, "--svg");
     const model = loadModel(argv.model);
     const notes: string[] = [];
     const files = new Map<string, string[]>();
@@ -95,7 +98,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       const calibration = files.size > 0 ? { source: "files", files: Object.fromEntries(files) } : { source: "generated", samples: argv.samples, seed: argv.seed };
       process.stdout.write(JSON.stringify({ model: argv.model, calibration, eps: argv.eps ?? 0, ...analysis, notes, warnings }, null, 2) + "\n");
     } else {
-      process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`));
+      process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`, { constants: argv.constants }));
     }
   },
 };

@@ -10,6 +10,7 @@ import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { CliError } from "../errors.ts";
+import { prepareOutputPath } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
@@ -43,6 +44,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .example("$0 bench /moved/pkg --baseline model.onnx", "a package moved away from its original: name the model to compare against") as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
     for (const k of ["iterations", "rounds", "concurrency"] as const) if (!(argv[k] >= 1)) throw new CliError(`--${k}: must be at least 1`);
+    prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
     const runtime = await openRuntime(argv.package, argv);
     let plain: ort.InferenceSession | undefined;

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { loadModel, saveModel } from "../../../ir/onnx/file.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { assertNotInput } from "../output.ts";
+import { assertNotInput, prepareOutputPath } from "../output.ts";
 import { CliError } from "../errors.ts";
 import { verifyModel } from "../../../ir/verify.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
@@ -36,6 +36,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after canonicalize + dce") as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
+    prepareOutputPath(argv.output, "-o");
     const model = loadModel(argv.model);
     // Converting keeps the model's interface unless asked: only the flags bind shapes here.
     if (argv["input-shape"] !== undefined || argv.batch !== undefined) printNotes(bindShapesFromFlags(model, argv));

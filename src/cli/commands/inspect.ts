@@ -7,7 +7,7 @@ import { modelToJson } from "../../../ir/print/json.ts";
 import { modelToDot } from "../../../ir/print/dot.ts";
 import { verifyModel } from "../../../ir/verify.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { CliError } from "../errors.ts";
 import { InputShapeError } from "../../../passes/shape-inference.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
@@ -28,6 +28,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     .example("$0 inspect model.onnx --passes dce --dump-dir dumps/", "one text + .onnx dump per pass")
     .example("$0 inspect resnet.onnx --passes shape-inference,cost --batch 8", "FLOPs and bytes per node at batch 8") as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.output, "-o");
     const model = loadModel(argv.model);
     printNotes(bindForInspect(model, argv));
     await runPipeline(model, argv);

@@ -9,7 +9,7 @@ import { runBaselines, type BaselineReport, type Plan } from "../../baselines/in
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
@@ -52,6 +52,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (!(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
+    prepareOutputPath(argv.trace, "--trace");
     const profile = loadProfile(argv.device);
     const model = loadModel(argv.model);
     // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.

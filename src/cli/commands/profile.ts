@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { loadProfile } from "../../devices/profile.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
@@ -25,6 +25,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     .example("$0 profile --quick --threads 1 --workers 2 -o host-2x1.json", "two one-thread CPU workers, for split plans")
     .example("$0 profile --device orin-nano", "re-measure a Jetson profile (only works on the Jetson)") as unknown as Argv<ProfileArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.output, "-o");
     if (argv.workers < 1 || !Number.isInteger(argv.workers)) throw new CliError(`--workers must be a positive integer (got ${argv.workers})`);
     if (argv.threads !== undefined && (argv.threads < 1 || !Number.isInteger(argv.threads))) throw new CliError(`--threads must be a positive integer (got ${argv.threads})`);
     let providers = argv.ep;

@@ -7,7 +7,7 @@ import type * as ort from "onnxruntime-node";
 import { npyBytes } from "../../io/npy.ts";
 import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
@@ -35,6 +35,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
     .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.output, "-o", true);
+    prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
     const runtime = await openRuntime(argv.package, argv);
     try {
