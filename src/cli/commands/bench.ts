@@ -73,7 +73,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const sendRuntime = () => (queue ? queue.submit(feeds) : runtime.run(feeds));
       const sendPlain = () => plain!.run(feeds);
       if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} device worker(s); ${prepared.line}; warming up (Ctrl-C stops)\n`);
-      const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json && process.stderr.isTTY === true);
+      const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json);
       const sparoaRuns: LoadResult[] = [];
       const plainRuns: LoadResult[] = [];
       try {

@@ -46,7 +46,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const started = Date.now();
     const r = await profileHost({
       quick: argv.quick, threads: argv.threads, workers: argv.workers, name, providers,
-      onPlan: (steps) => { bar = new Progress("profiling", steps, !argv.json && process.stderr.isTTY === true); },
+      onPlan: (steps) => { bar = new Progress("profiling", steps, !argv.json); },
       onStep: (label) => bar?.tick(1, label),
     });
     bar?.finish();
