@@ -52,7 +52,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
  */
 function bindForInspect(model: Model, argv: InspectArgs): string[] {
   if (argv["input-shape"] !== undefined || argv.batch !== undefined) return bindShapesFromFlags(model, argv);
-  if (!argv.passes) return [];
+  // No passes, or a pipeline that binds shapes itself (shape-inference{input-shape=...}): as declared.
+  if (!argv.passes || argv.passes.includes("input-shape=")) return [];
   try {
     return bindShapesFromFlags(model, argv);
   } catch (e) {
