@@ -12,6 +12,7 @@ import type { NumericArray } from "../ir/tensor.ts";
 import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "./annotations.ts";
 import { ConstantOracle } from "./constants.ts";
+import { isViewOnly } from "./node-roles.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass, registerPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES, type Observation } from "./support/calibrate.ts";
@@ -21,9 +22,6 @@ import { concreteInputShapes, parseInputShapes } from "./shapes/input-shapes.ts"
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 
 interface Counts { zeros: number; near: number; total: number; dtype?: number }
-
-/** Ops whose first output is their first input's elements, rearranged or relabelled. */
-const VIEW_OPS = new Set(["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"]);
 
 /** Adds the zeros (and |x| < eps, when eps > 0) of `data` to `counts`. float16 data is raw bits. */
 export function countZeros(dtype: number, data: NumericArray, eps: number, counts: Counts): void {
@@ -111,7 +109,7 @@ export function activationSparsityPass(options: PassOptions): Pass {
       for (const n of graph.nodes) {
         const src = n.inputs[0];
         const out = n.outputs[0];
-        if (!VIEW_OPS.has(n.opType) || (n.domain !== "" && n.domain !== "ai.onnx") || !src || !out || !countableInGraph(out)) continue;
+        if (!isViewOnly(n) || !src || !out || !countableInGraph(out)) continue;
         const root = views.get(src) ?? src;
         if (!oracle.isConstant(root) && countableInGraph(root)) views.set(out, root);
       }

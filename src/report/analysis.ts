@@ -4,6 +4,7 @@ import type { Model } from "../../ir/model.ts";
 import { formatShape } from "../../ir/types.ts";
 import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
 import { constantNodes } from "../../passes/node-roles.ts";
+import { middleEllipsis } from "./text.ts";
 
 export interface NodeRow {
   name: string;
@@ -95,13 +96,6 @@ export function si(x: number | undefined, unit = ""): string {
 const pct = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 
 /** The per-node table, totals and quadrant counts as aligned text. */
-/** Cuts the middle out of a long name, so `encoder.layer.10.attn.q` and `...11.attn.q` stay apart. */
-export function middleEllipsis(text: string, width: number): string {
-  if (text.length <= width) return text;
-  const head = Math.ceil((width - 1) / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
-}
-
 /** The table; constant nodes (folded at load, no per-inference cost) are left out unless asked. */
 export function formatAnalysis(a: Analysis, title: string, options: { constants?: boolean } = {}): string {
   const header = ["node", "op", "output", "FLOPs", "bytes", "FLOP/B", "w.sp", "act.in", "act.out", "sparsity", "quadrant"];
