@@ -108,7 +108,7 @@ export function modelToDot(model: Model, options: DotOptions = {}): string {
     lines.push(`  out_${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
     edge(v, `out_${id(v)}`);
   }
-  if (options.clusters || hide.size + fold.size > 0) {
+  if ((options.clusters && colours.size > 0) || hide.size + fold.size > 0) {
     const entries = [...colours].map(([d, c], i) => `    legend_${i} [label=${quote(d)}, fillcolor=${quote(c)}];`);
     const note = [
       ...(hide.size > 0 ? [`${hide.size} nodes hidden${options.hiddenNote ? `: ${options.hiddenNote}` : ""}`] : []),

@@ -157,13 +157,7 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
     const session = probe ?? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!));
     try {
       for (let k = 0; k < count; k++) {
-        const inputs = sample(k);
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const s of specs) {
-          const t = inputs.get(s.name)!;
-          feeds[s.name] = toOrtTensor(t);
-          if (c === 0) observe({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
-        }
+        const feeds = sampleFeeds(specs, sample(k), k, c === 0 ? observe : undefined);
         if (chunk.length > 0) {
           const out = await session.run(feeds, chunk);
           runs++;
@@ -181,6 +175,17 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
     }
   }
   return { samples: count, chunks: chunks.length, runs, observedValues: byName.size };
+}
+
+/** One sample as onnxruntime feeds; each input also goes to `observe` when given. */
+export function sampleFeeds(specs: readonly InputSpec[], inputs: Sample, k: number, observe?: (o: Observation) => void): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const s of specs) {
+    const t = inputs.get(s.name)!;
+    feeds[s.name] = toOrtTensor(t);
+    observe?.({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
+  }
+  return feeds;
 }
 
 interface ValueSize { name: string; bytes: number | undefined }

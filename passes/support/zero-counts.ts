@@ -9,11 +9,9 @@ import { create } from "@bufbuild/protobuf";
 import type * as ort from "onnxruntime-node";
 import { DataType } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
-import type { NumericArray } from "../../ir/tensor.ts";
 import type { Value } from "../../ir/value.ts";
 import { AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type GraphProto, type NodeProto } from "../../ir/onnx/proto.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
-import { calibrationSamples, createCalibrationSession, type CalibrationOptions, type Observation } from "./calibrate.ts";
+import { calibrationSamples, createCalibrationSession, sampleFeeds, type CalibrationOptions, type Observation } from "./calibrate.ts";
 
 export interface ZeroCount { zeros: number; near: number; total: number; dtype: number }
 
@@ -78,13 +76,7 @@ export async function countZerosInGraph(model: Model, options: CalibrationOption
   let runs = 0;
   try {
     for (let k = 0; k < count; k++) {
-      const inputs = sample(k);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const s of specs) {
-        const t = inputs.get(s.name)!;
-        feeds[s.name] = toOrtTensor(t);
-        onInput({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
-      }
+      const feeds = sampleFeeds(specs, sample(k), k, onInput);
       if (values.length > 0) {
         const out = await session.run(feeds, fetch);
         runs++;

@@ -52,7 +52,7 @@ export function explainParseFailure(message: string, args: readonly string[], y:
     const typedNames = names.filter((n) => args.some((a) => a.replace(/=.*$/, "").replace(/^-+/, "") === n));
     return (typedNames.length > 0 ? typedNames : names).map((name) => {
       const typed = asTyped(name, args);
-      if (!typed.startsWith("-")) return `unexpected argument '${typed}'`;
+      if (!typed.startsWith("-")) return typed === args.find((a) => !a.startsWith("-")) ? `unknown command '${typed}' (sparoa --help lists the commands)` : `unexpected argument '${typed}'`;
       const guess = nearest(name, known);
       return `unknown option '${typed}'${guess ? ` (did you mean --${guess}?)` : " (see --help)"}`;
     }).join("; ");

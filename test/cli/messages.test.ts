@@ -57,7 +57,7 @@ describe("sparoa CLI: messages and details", () => {
     expect(bad!.code).to.equal(1);
     // Failed before the analysis: no table on stdout.
     expect(bad!.stdout).to.equal("");
-    expect(bad!.stderr).to.match(/^sparoa: error: --svg .*a-file\/m\.svg: cannot create the folder .*a-file \(E[A-Z]+\)\n$/);
+    expect(bad!.stderr).to.match(/^sparoa: error: --svg .*a-file\/m\.svg: cannot write there \(.*a-file is a file, not a folder\)\n$/);
   });
 
   it("the README and convert --help state the same external-data threshold default", async () => {
@@ -102,6 +102,14 @@ describe("sparoa CLI: messages and details", () => {
     expect(plain!.stdout).to.not.contain("weights_sum");
     expect(plain!.stdout).to.contain("1 constant node(s) not shown");
     expect(all!.stdout).to.contain("weights_sum");
+  });
+
+  it("long work shows progress lines on stderr when it is not a terminal", async () => {
+    // The interval is 5 s by default; 0 prints a line per step, so a short run shows them all.
+    const r = await runSparoa(["analyze", TINY, "--samples", "3", "--json"], PROJECT_ROOT, { SPAROA_PROGRESS_SECONDS: "0" });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr.split("\n").filter((l) => /^sparoa: activation sparsity: \d\/3 after [\d.]+ s$/.test(l))).to.have.length(3);
+    expect(() => JSON.parse(r.stdout)).to.not.throw();
   });
 
   it("speedups read from the plan's side", async () => {

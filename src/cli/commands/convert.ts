@@ -1,4 +1,6 @@
 // `sparoa convert MODEL -o OUT`: re-save a model through the IR, choosing where tensor data lives.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { loadModel, saveModel } from "../../../ir/onnx/file.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
@@ -50,6 +52,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     }
     let threshold = argv["external-data-threshold"] !== undefined ? parseByteSize(argv["external-data-threshold"], "external-data-threshold") : undefined;
     if (argv["external-data"] && threshold === undefined) threshold = 1024;
+    mkdirSync(dirname(resolve(argv.output)), { recursive: true });
     const result = saveModel(model, argv.output, { externalDataThreshold: threshold, externalDataFile: argv["external-data-file"] });
     if (argv.json) process.stdout.write(JSON.stringify({ output: argv.output, ...result }, null, 2) + "\n");
     else process.stdout.write(`wrote ${argv.output} (${formatBytes(result.bytes)})${result.externalFile ? `, ${result.externalTensors} tensors in ${result.externalFile}` : ""}\n`);
