@@ -1,7 +1,7 @@
 // The activation-sparsity pass (calibration on onnxruntime) against its anchor, in the same
 // process and run: creating a plain onnxruntime session for the model (default options) and
 // running the same samples through it. Issue 15's target: the pass costs at most 2x the anchor.
-// Models: a ViT-S/16-shaped transformer (bench/support/models.ts, 12 layers, dim 384) and the
+// Models: a ViT-S/16-shaped transformer (fixtures/vit.ts, 12 layers, dim 384) and the
 // full-weight ResNet-50 (bench/support/materialize.ts; needs ../shared, else skipped).
 //
 //   node --import tsx bench/calibration.ts [--runs 3] [--samples 8] [--models vit-s,resnet50]
@@ -18,7 +18,7 @@ import { bindLeadingBatch } from "../passes/shapes/input-shapes.ts";
 import { toOrtTensor } from "../src/runtime/ort-tensor.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
-import { vitLike } from "./support/models.ts";
+import { torchvisionVit } from "../fixtures/vit.ts";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,8 +30,8 @@ const wanted = flag("models", "vit-s,resnet50").split(",");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const models: Record<string, () => Model | undefined> = {
-  "vit-s": () => vitLike({ layers: 12, dim: 384, heads: 6 }),
-  "vit-ti": () => vitLike({ layers: 12, dim: 192, heads: 3 }),
+  "vit-s": () => torchvisionVit({ layers: 12, dim: 384, heads: 6 }),
+  "vit-ti": () => torchvisionVit({ layers: 12, dim: 192, heads: 3 }),
   resnet50: () => {
     const light = join(BACKEND_TESTS, "light", "light_resnet50.onnx");
     return existsSync(light) ? loadModel(materialize(light)) : undefined;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { saveModel } from "../../ir/index.ts";
-import { vitLike } from "../../fixtures/vit.ts";
+import { torchvisionVit } from "../../fixtures/vit.ts";
 import { twoBranch } from "../../fixtures/make-fixtures.ts";
 import { graphDot } from "../../src/report/graph-dot.ts";
 import { scatterSvg } from "../../src/report/scatter-svg.ts";
@@ -22,7 +22,7 @@ describe("pictures", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("a ViT's DOT hides shape arithmetic, folds views onto edges, clusters partitions with a legend", () => {
-    const model = vitLike({ layers: 2 });
+    const model = torchvisionVit({ layers: 2 });
     const all = boxes(graphDot(model, true));
     expect(all.some((l) => l.startsWith("Shape"))).to.equal(true);
     expect(all.some((l) => l.startsWith("Reshape"))).to.equal(true);
