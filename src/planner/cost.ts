@@ -12,11 +12,18 @@
 import { constantNodes } from "../../ir/node-roles.ts";
 import { evaluate } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
+import { PlanEvaluator } from "../sim/fast-eval.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
 
 /** Plans with at most this many segments get their exact partition count in searches. */
 const EXACT_SEGMENTS = 24;
+
+export interface IncrementalCost {
+  sync(assign: Int32Array): void;
+  moveCost(assign: Int32Array, node: number): number;
+  commit(node: number, proc: number): void;
+}
 
 export interface PlanLatency {
   /** Predicted latency of the plan: simulatedMs + callsMs. */
@@ -87,7 +94,25 @@ export class PlanCost {
    */
   searchCost(assign: ArrayLike<number>): number {
     this.evaluations++;
-    const ms = this.evaluator.makespanMs(assign);
+    return this.withCalls(this.evaluator.makespanMs(assign), assign);
+  }
+
+  /**
+   * Incremental single-node moves when the evaluator has them (PlanEvaluator): `sync` makes an
+   * assignment current, `moveCost(assign, node)` is searchCost(assign) for an `assign` that
+   * differs from the current one in `node` only (bit-equal, cheaper), `commit` makes it current.
+   */
+  incremental(): IncrementalCost | undefined {
+    const ev = this.evaluator;
+    if (!(ev instanceof PlanEvaluator)) return undefined;
+    return {
+      sync: (assign) => ev.setAssignment(assign),
+      moveCost: (assign, node) => { this.evaluations++; return this.withCalls(ev.moveCost(node, assign[node]!), assign); },
+      commit: (node, proc) => ev.move(node, proc),
+    };
+  }
+
+  private withCalls(ms: number, assign: ArrayLike<number>): number {
     if (this.scheduled.length === 0 || this.callMs === 0) return ms;
     const devices = this.scheduledDevices(assign);
     let parts = this.segments.count(devices);

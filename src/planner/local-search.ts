@@ -10,6 +10,7 @@
 // start.
 import { seededRandom } from "../../ir/random.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
+import type { IncrementalCost } from "./cost.ts";
 
 /**
  * Evaluations when no budget is given (`--search-evaluations`): a function of the graph's size
@@ -33,6 +34,8 @@ export interface SearchSpace {
   order?: readonly number[];
   /** Nodes in the graph (what one evaluation simulates; sizes the default budget). */
   nodes: number;
+  /** Cheaper single-node moves (same values as `cost`), when the evaluator has them. */
+  incremental?: IncrementalCost;
   /** Cost of a full assignment (lower is better); counted as one evaluation. */
   cost(assign: Int32Array): number;
 }
@@ -112,8 +115,11 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
    * topologically consecutive nodes are tried, and any run that helps sends it back to single moves.
    */
   const order = space.order ?? free;
+  const inc = space.incremental;
+  const moveCost = inc ? (a: Int32Array, i: number) => { evaluations++; return inc.moveCost(a, i); } : (a: Int32Array) => cost(a);
   const climb = (a: Int32Array, c: number): { a: Int32Array; c: number; optimum: boolean } => {
     for (;;) {
+      inc?.sync(a);
       let sinceImprovement = 0;
       for (let k = 0; sinceImprovement < order.length; k = k + 1 === order.length ? 0 : k + 1) {
         const i = order[k]!;
@@ -123,8 +129,8 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
           if (was === p) continue;
           if (outOfBudget()) return { a, c, optimum: false };
           a[i] = p;
-          const c2 = cost(a);
-          if (c2 < c - 1e-12) { c = c2; improved = true; } else a[i] = was;
+          const c2 = moveCost(a, i);
+          if (c2 < c - 1e-12) { c = c2; improved = true; inc?.commit(i, p); } else a[i] = was;
         }
         sinceImprovement = improved ? 0 : sinceImprovement + 1;
       }

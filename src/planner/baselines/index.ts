@@ -65,7 +65,7 @@ export function baselinePlans(cost: PlanCost, options: { batchSim?: SimGraph; fi
 
 /** The search space of a compiled model without pins: every node that is not host-only. */
 export function searchSpace(cost: PlanCost, free: readonly number[] = placeableNodes(cost.sim)): SearchSpace {
-  return { free, order: heaviestFirst(cost.sim, free), groups: branches(cost.sim, free), processors: cost.sim.processors.length, nodes: cost.sim.nodes.length, cost: (a) => cost.searchCost(a) };
+  return { free, order: heaviestFirst(cost.sim, free), groups: branches(cost.sim, free), incremental: cost.incremental(), processors: cost.sim.processors.length, nodes: cost.sim.nodes.length, cost: (a) => cost.searchCost(a) };
 }
 
 /**
