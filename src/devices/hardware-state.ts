@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, loadavg } from "node:os";
 import { join } from "node:path";
+import { readJsonFile } from "../io/json-file.ts";
 
 export const STATE_SCHEMA = "sparoa.state.v1";
 
@@ -296,19 +297,7 @@ export function validateHardwareState(json: unknown, source = "state"): Hardware
 
 /** Reads and validates a state file written by `sparoa profile --state --json`. */
 export function loadHardwareState(path: string): HardwareState {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new HardwareStateError(`${path}: cannot read the state file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new HardwareStateError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return validateHardwareState(json, path);
+  return validateHardwareState(readJsonFile(path, "state file", (m) => new HardwareStateError(m)), path);
 }
 
 /** One line per figure, for `sparoa profile --state`. */

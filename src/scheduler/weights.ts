@@ -2,7 +2,7 @@
 // src/scheduler/weights/scheduler.json): the SAC networks as plain arrays plus what they were
 // trained on. Reading checks every field before anything is allocated from it; a bad file fails
 // with one line naming the file and the field.
-import { readFileSync } from "node:fs";
+import { readJsonFile } from "../io/json-file.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DenseWeights } from "./mlp.ts";
@@ -43,19 +43,7 @@ export class SchedulerWeightsError extends Error {
 }
 
 export function loadSchedulerWeights(path = BUNDLED_SCHEDULER): SchedulerWeights {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new SchedulerWeightsError(`${path}: cannot read the scheduler weights (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SchedulerWeightsError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return validateSchedulerWeights(json, path);
+  return validateSchedulerWeights(readJsonFile(path, "scheduler weights", (m) => new SchedulerWeightsError(m)), path);
 }
 
 export function validateSchedulerWeights(json: unknown, source = "scheduler weights"): SchedulerWeights {
