@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { buildDataset, datasetFromJson, datasetToJson, type Sample } from "../../learn/dataset.ts";
 import { trainInWorker } from "../../learn/worker.ts";
 import type { EpochReport } from "../../learn/train.ts";
-import { PREDICTOR_KINDS, type PredictorKind } from "../../predictor/architecture.ts";
+import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
 import { ZooError } from "../../zoo/index.ts";
 import { CliError } from "../errors.ts";
@@ -21,6 +21,7 @@ interface TrainArgs {
   epochs: number;
   seed: number;
   kind: string;
+  "output-kind": string;
   perturbed: number;
   dataset?: string;
   json: boolean;
@@ -36,6 +37,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option("epochs", { type: "number", default: 60, describe: "most epochs (early stopping on the validation loss usually ends sooner)" })
     .option("seed", { type: "number", default: 1, describe: "seed of the perturbed profiles, the initial weights, the shuffling and the validation split" })
     .option("kind", { type: "string", default: "transformer-lstm", choices: [...PREDICTOR_KINDS], describe: "architecture: the Transformer-LSTM or the pooled-feature MLP" })
+    .option("output-kind", { type: "string", default: "bins", choices: [...PREDICTOR_OUTPUTS], describe: "bins: pick one of 11x11 quantile bins, trained on expected regret; quantiles: regress the grid's best quantiles" })
     .option("perturbed", { type: "number", default: 5, describe: "randomly perturbed device profiles per model, besides orin-nano, agx-orin and h100-pcie" })
     .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists, else written (labelling is the slow part)" })
     .option("json", { type: "boolean", default: false, describe: "print the training record as JSON" })
@@ -80,9 +82,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       const line = `epoch ${r.epoch}/${r.epochs} loss ${r.trainLoss.toFixed(4)} validation ${r.validationLoss.toFixed(4)}${r.best ? " *" : ""} ${(r.ms / 1000).toFixed(1)}s`;
       if (bar) bar.tick(1, line); else process.stderr.write(`train: ${line}\n`);
     };
-    const { predictor, record } = await trainInWorker(train, { kind: argv.kind as PredictorKind, epochs: argv.epochs, seed: argv.seed }, onEpoch);
+    const { predictor, record } = await trainInWorker(train, { kind: argv.kind as PredictorKind, output: argv["output-kind"] as PredictorOutput, epochs: argv.epochs, seed: argv.seed }, onEpoch);
     bar?.finish();
-    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --perturbed ${argv.perturbed}`;
+    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --output-kind ${argv["output-kind"]} --perturbed ${argv.perturbed}`;
     const training = { ...record, command, zoo: argv.zoo, date: new Date().toISOString() };
     const file = predictorToJson({ ...predictor, training });
     writeAtomic(argv.output, JSON.stringify(file) + "\n");
