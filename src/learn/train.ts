@@ -80,7 +80,7 @@ export async function trainPredictor(samples: readonly Sample[], options: TrainO
   const norm = stats(train);
   const initial = initialParams(config, options.seed);
   const vars: TfParams = new Map([...initial].map(([name, a]) => [name, tf.variable(tf.tensor(a, parameterShapes(config).find(([n]) => n === name)![1]), true, `${name}`)]));
-  const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
+  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
   const batchSize = options.batch ?? 16;
   const rand = seededRandom(options.seed ^ 0x27d4eb2d);
   const F = NODE_FEATURES.length, C = CONTEXT_FEATURES.length;

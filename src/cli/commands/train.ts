@@ -23,6 +23,7 @@ interface TrainArgs {
   kind: string;
   "output-kind": string;
   perturbed: number;
+  "learning-rate": number;
   dataset?: string;
   json: boolean;
 }
@@ -39,6 +40,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option("kind", { type: "string", default: "transformer-lstm", choices: [...PREDICTOR_KINDS], describe: "architecture: the Transformer-LSTM or the pooled-feature MLP" })
     .option("output-kind", { type: "string", default: "bins", choices: [...PREDICTOR_OUTPUTS], describe: "bins: pick one of 11x11 quantile bins, trained on expected regret; quantiles: regress the grid's best quantiles" })
     .option("perturbed", { type: "number", default: 5, describe: "randomly perturbed device profiles per model, besides orin-nano, agx-orin and h100-pcie" })
+    .option("learning-rate", { type: "number", default: 1e-3, describe: "Adam's learning rate" })
     .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists, else written (labelling is the slow part)" })
     .option("json", { type: "boolean", default: false, describe: "print the training record as JSON" })
     .example("$0 zoo -o zoo --count 60 --seed 11 && $0 train predictor --zoo zoo -o predictor.json --seed 1", "the bundled predictor's recipe (docs/predictor.md)")
@@ -47,6 +49,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   handler: async (argv) => {
     if (!Number.isInteger(argv.epochs) || argv.epochs < 1) throw new CliError(`--epochs must be a whole number >= 1 (got ${argv.epochs})`);
     if (!Number.isInteger(argv.seed) || argv.seed < 0) throw new CliError(`--seed must be a whole number >= 0 (got ${argv.seed})`);
+    if (!(argv["learning-rate"] > 0 && argv["learning-rate"] < 1)) throw new CliError(`--learning-rate must be in (0, 1) (got ${argv["learning-rate"]})`);
     if (!Number.isInteger(argv.perturbed) || argv.perturbed < 0) throw new CliError(`--perturbed must be a whole number >= 0 (got ${argv.perturbed})`);
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
     const tty = process.stderr.isTTY === true;
@@ -82,9 +85,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       const line = `epoch ${r.epoch}/${r.epochs} loss ${r.trainLoss.toFixed(4)} validation ${r.validationLoss.toFixed(4)}${r.best ? " *" : ""} ${(r.ms / 1000).toFixed(1)}s`;
       if (bar) bar.tick(1, line); else process.stderr.write(`train: ${line}\n`);
     };
-    const { predictor, record } = await trainInWorker(train, { kind: argv.kind as PredictorKind, output: argv["output-kind"] as PredictorOutput, epochs: argv.epochs, seed: argv.seed }, onEpoch);
+    const { predictor, record } = await trainInWorker(train, { kind: argv.kind as PredictorKind, output: argv["output-kind"] as PredictorOutput, epochs: argv.epochs, seed: argv.seed, learningRate: argv["learning-rate"] }, onEpoch);
     bar?.finish();
-    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --output-kind ${argv["output-kind"]} --perturbed ${argv.perturbed}`;
+    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --output-kind ${argv["output-kind"]} --perturbed ${argv.perturbed} --learning-rate ${argv["learning-rate"]}`;
     const training = { ...record, command, zoo: argv.zoo, date: new Date().toISOString() };
     const file = predictorToJson({ ...predictor, training });
     writeAtomic(argv.output, JSON.stringify(file) + "\n");
