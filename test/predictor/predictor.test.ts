@@ -3,7 +3,7 @@
 // quantiles; training on a tiny zoo (in the worker thread) lowers the loss; bad predictor files,
 // an empty zoo and an untrained-for profile give clear errors or warnings.
 import { expect } from "chai";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -39,6 +39,15 @@ describe("threshold predictor", function () {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), "sparoa-predictor-")); });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("imports one way: src/predictor (run-time) never imports passes/, src/learn or tfjs", () => {
+    const root = join(import.meta.dirname, "..", "..", "src", "predictor");
+    const offenders: string[] = [];
+    for (const file of readdirSync(root).filter((f) => f.endsWith(".ts"))) {
+      for (const m of readFileSync(join(root, file), "utf8").matchAll(/from\s+"([^"]+)"/g)) if (/passes\/|\/learn\/|@tensorflow/.test(m[1]!)) offenders.push(`${file} -> ${m[1]}`);
+    }
+    expect(offenders).to.deep.equal([]);
+  });
 
   it("grid thresholds survive the round trip through quantiles", async () => {
     const problem = placementProblem(await analysed(FIXTURE), loadProfile("orin-nano"));
