@@ -8,6 +8,7 @@ import type { EpochReport } from "../../learn/train.ts";
 import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
 import { ZooError } from "../../zoo/index.ts";
+import { loadProfile, ProfileError, type DeviceProfile } from "../../devices/profile.ts";
 import { CliError } from "../errors.ts";
 import { writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
@@ -23,6 +24,7 @@ interface TrainArgs {
   kind: string;
   "output-kind": string;
   perturbed: number;
+  profile?: string[];
   "learning-rate": number;
   dataset?: string;
   json: boolean;
@@ -39,19 +41,28 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option("seed", { type: "number", default: 1, describe: "seed of the perturbed profiles, the initial weights, the shuffling and the validation split" })
     .option("kind", { type: "string", default: "transformer-lstm", choices: [...PREDICTOR_KINDS], describe: "architecture: the Transformer-LSTM or the pooled-feature MLP" })
     .option("output-kind", { type: "string", default: "bins", choices: [...PREDICTOR_OUTPUTS], describe: "bins: pick one of 11x11 quantile bins, trained on expected regret; quantiles: regress the grid's best quantiles" })
+    .option("profile", { type: "string", array: true, describe: "device profiles to label on and perturb (names or JSON paths; default orin-nano, agx-orin, h100-pcie): add your board's to train for it" })
     .option("perturbed", { type: "number", default: 5, describe: "randomly perturbed device profiles per model, besides orin-nano, agx-orin and h100-pcie" })
     .option("learning-rate", { type: "number", default: 1e-3, describe: "Adam's learning rate" })
     .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists, else written (labelling is the slow part)" })
     .option("json", { type: "boolean", default: false, describe: "print the training record as JSON" })
     .example("$0 zoo -o zoo --count 60 --seed 11 && $0 train predictor --zoo zoo -o predictor.json --seed 1", "the bundled predictor's recipe (docs/predictor.md)")
     .example("$0 train predictor --zoo zoo -o mlp.json --kind mlp --dataset labels.json", "the cheap alternative, reusing cached labels")
-    .example("$0 optimize model.onnx -d my-board.json -o out --thresholds-predictor predictor.json", "use it") as unknown as Argv<TrainArgs>,
+    .example("$0 train predictor --zoo zoo -o board.json --profile orin-nano,agx-orin,h100-pcie,my-board.json", "also label on (and around) your own board's profile")
+    .example("$0 optimize model.onnx -d my-board.json -o out --predictor board.json", "use it") as unknown as Argv<TrainArgs>,
   handler: async (argv) => {
     if (!Number.isInteger(argv.epochs) || argv.epochs < 1) throw new CliError(`--epochs must be a whole number >= 1 (got ${argv.epochs})`);
     if (!Number.isInteger(argv.seed) || argv.seed < 0) throw new CliError(`--seed must be a whole number >= 0 (got ${argv.seed})`);
     if (!(argv["learning-rate"] > 0 && argv["learning-rate"] < 1)) throw new CliError(`--learning-rate must be in (0, 1) (got ${argv["learning-rate"]})`);
     if (!Number.isInteger(argv.perturbed) || argv.perturbed < 0) throw new CliError(`--perturbed must be a whole number >= 0 (got ${argv.perturbed})`);
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
+    let baseProfiles: DeviceProfile[] | undefined;
+    try {
+      baseProfiles = argv.profile?.flatMap((p) => p.split(",")).filter((p) => p !== "").map((p) => loadProfile(p));
+    } catch (e) {
+      if (e instanceof ProfileError) throw new CliError(e.message);
+      throw e;
+    }
     const tty = process.stderr.isTTY === true;
     const started = Date.now();
     let samples: Sample[];
@@ -65,7 +76,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       let bar: Progress | undefined;
       try {
         samples = await buildDataset(argv.zoo, {
-          steps: DEFAULT_STEPS, seed: argv.seed, perturbed: argv.perturbed,
+          steps: DEFAULT_STEPS, seed: argv.seed, perturbed: argv.perturbed, baseProfiles,
           onModel: (done, total, file) => {
             if (tty) (bar ??= new Progress("label", total)).tick(1, file);
             else process.stderr.write(`label: ${done}/${total} ${file}\n`);
@@ -87,7 +98,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     };
     const { predictor, record } = await trainInWorker(train, { kind: argv.kind as PredictorKind, output: argv["output-kind"] as PredictorOutput, epochs: argv.epochs, seed: argv.seed, learningRate: argv["learning-rate"] }, onEpoch);
     bar?.finish();
-    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --output-kind ${argv["output-kind"]} --perturbed ${argv.perturbed} --learning-rate ${argv["learning-rate"]}`;
+    const command = `sparoa train predictor --zoo ${argv.zoo} -o ${argv.output} --epochs ${argv.epochs} --seed ${argv.seed} --kind ${argv.kind} --output-kind ${argv["output-kind"]} --perturbed ${argv.perturbed}${argv.profile?.length ? ` --profile ${argv.profile.join(",")}` : ""} --learning-rate ${argv["learning-rate"]}`;
     const training = { ...record, command, zoo: argv.zoo, date: new Date().toISOString() };
     const file = predictorToJson({ ...predictor, training });
     writeAtomic(argv.output, JSON.stringify(file) + "\n");
