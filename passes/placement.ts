@@ -11,7 +11,7 @@
 // simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
 // thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
 // src/predictor/), predictor=PATH (default: the bundled one), compare-thresholds=true (the grid's
-// result beside the prediction).
+// result beside the prediction), predictor-candidates=K (judge the K most likely bins, keep the cheapest).
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { loadProfile } from "../src/devices/profile.ts";
@@ -43,7 +43,7 @@ export function placementAnalysis(source: PassContext | readonly PassRun[]): Pla
   return (source as PassContext).analysis("placement") as PlacementResult | undefined;
 }
 
-const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds"]);
+const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "predictor-candidates"]);
 
 function numberOption(options: PassOptions, key: string, integer = false): number | undefined {
   const text = options[key];
@@ -69,6 +69,7 @@ export function placementPass(options: PassOptions = {}): Pass {
   const thresholdMode = (options["thresholds"] ?? "grid") as ThresholdMode;
   if (!THRESHOLD_MODES.includes(thresholdMode)) throw new Error(`placement option thresholds=${thresholdMode}: expected ${THRESHOLD_MODES.join(" or ")}`);
   const compareThresholds = options["compare-thresholds"] === "true";
+  const candidates = numberOption(options, "predictor-candidates", true);
   return {
     name: "placement",
     description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline (profile=, sparsity=, intensity=, pin=, intensity-axis=, evaluations=)",
@@ -79,7 +80,7 @@ export function placementPass(options: PassOptions = {}): Pass {
       const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
       for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
       const problem = placementProblem(model, profile, { pins, intensity: axis as IntensityAxis | undefined });
-      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"]);
+      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"], candidates);
       for (const w of decision.warnings) ctx.warn(w);
       const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs } };
       const plan = planPlacement(problem, plannerOptions);

@@ -61,6 +61,8 @@ export interface OptimizeOptions {
   /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
   thresholds?: ThresholdMode;
   predictorFile?: string;
+  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  predictorCandidates?: number;
   /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
   compareThresholds?: boolean;
   /** Undefined: static analysis only (weight sparsity), no calibration run. */
@@ -115,6 +117,7 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
   placement.thresholds = options.thresholds ?? "predictor";
   if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
+  if (options.predictorCandidates !== undefined) placement["predictor-candidates"] = String(options.predictorCandidates);
   if (options.compareThresholds) placement["compare-thresholds"] = "true";
   entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
   return entries;

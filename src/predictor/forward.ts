@@ -39,6 +39,11 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Two quantiles in 0..1 for one input; `context` already normalised. */
 export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, context: Float32Array): [number, number] {
+  return decode(c, outputLayer(c, p, sequence, context));
+}
+
+/** The output layer: bin logits (output "bins") or the two pre-sigmoid quantiles. */
+export function outputLayer(c: PredictorConfig, p: Params, sequence: Float32Array, context: Float32Array): Float64Array {
   const get = (name: string) => p.get(name)!;
   const T = c.steps, F = c.nodeFeatures;
   if (c.kind === "mlp") {
@@ -52,7 +57,7 @@ export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, c
     pooled.set(context, 2 * F);
     const h1 = dense(pooled, 1, pooled.length, get("mlp.w1"), get("mlp.b1"), c.hidden).map((v) => Math.max(0, v));
     const h2 = dense(h1, 1, c.hidden, get("mlp.w2"), get("mlp.b2"), c.hidden).map((v) => Math.max(0, v));
-    return decode(c, dense(h2, 1, c.hidden, get("mlp.w3"), get("mlp.b3"), outputWidth(c)));
+    return dense(h2, 1, c.hidden, get("mlp.w3"), get("mlp.b3"), outputWidth(c));
   }
   const d = c.d, H = c.heads, dh = d / H, U = c.lstm;
   const x = Float64Array.from(sequence);
@@ -111,11 +116,11 @@ export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, c
   joined.set(hs);
   joined.set(context, U);
   const a = dense(joined, 1, joined.length, get("head.w1"), get("head.b1"), c.hidden).map((z) => Math.max(0, z));
-  return decode(c, dense(a, 1, c.hidden, get("head.w2"), get("head.b2"), outputWidth(c)));
+  return dense(a, 1, c.hidden, get("head.w2"), get("head.b2"), outputWidth(c));
 }
 
 /** Quantiles from the output layer: the most likely bin (first on ties), or two sigmoids. */
-function decode(c: PredictorConfig, out: Float64Array): [number, number] {
+export function decode(c: PredictorConfig, out: Float64Array): [number, number] {
   if (c.output === "quantiles") return [sigmoid(out[0]!), sigmoid(out[1]!)];
   let best = 0;
   for (let k = 1; k < out.length; k++) if (out[k]! > out[best]!) best = k;

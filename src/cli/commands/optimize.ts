@@ -10,7 +10,7 @@ import { CliError } from "../errors.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
 
 interface OptimizeArgs extends PipelineFlags {
   model: string;
@@ -22,6 +22,7 @@ interface OptimizeArgs extends PipelineFlags {
   "intensity-threshold"?: number;
   thresholds: string;
   predictor?: string;
+  "predictor-candidates"?: number;
   "compare-thresholds"?: boolean;
   smoothing: boolean;
   intensity: string;
@@ -56,6 +57,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("thresholds", { type: "string", default: "predictor", describe: "where thresholds come from: predictor (the trained threshold predictor, docs/predictor.md), grid (grid search: up to 144 simulated placements), or S,I (fixed sparsity and intensity)" })
     .option("predictor", { type: "string", describe: "threshold predictor file from 'sparoa train predictor' (default: the bundled one)" })
+    .option("predictor-candidates", { type: "number", describe: `place the predictor's K most likely threshold bins and keep the cheapest (default ${DEFAULT_CANDIDATES}; the grid search places up to 144)` })
     .option("compare-thresholds", { type: "boolean", describe: "also grid-search and report its thresholds and plan cost beside the predicted ones (report.json thresholds.comparison)" })
     .option("intensity", { type: "string", choices: [...INTENSITY_AXES], default: DEFAULT_INTENSITY_AXIS, describe: "intensity axis of the quadrant rule: flops (per node, the SparOA paper's) or flop-per-byte (arithmetic intensity)" })
     .option("refine", { type: "boolean", default: true, describe: "refine the threshold plan by local search seeded from it and every baseline (--no-refine: the raw threshold plan, which may lose to a baseline)" })
@@ -75,7 +77,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "compare-thresholds", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
+    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "predictor-candidates", "compare-thresholds", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
@@ -89,6 +91,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       ["sparsity-threshold", argv["sparsity-threshold"], (n: number) => n >= 0 && n <= 1, "a fraction in 0..1"],
       ["intensity-threshold", argv["intensity-threshold"], (n: number) => n >= 0, "a number >= 0"],
       ["search-evaluations", argv["search-evaluations"], (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
+      ["predictor-candidates", argv["predictor-candidates"], (n: number) => Number.isInteger(n) && n >= 1 && n <= 121, "a whole number 1..121"],
       ["search-seed", argv["search-seed"], (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["search-ms", argv["search-ms"], (n: number) => n > 0, "a positive number"],
       ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
@@ -114,7 +117,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       model: argv.model, device: argv.device, out: argv.output,
       inputShapes: argv["input-shape"], pins: argv.pin,
       sparsityThreshold: thresholds.fixed?.sparsity ?? argv["sparsity-threshold"], intensityThreshold: thresholds.fixed?.intensity ?? argv["intensity-threshold"], smoothing: argv.smoothing,
-      thresholds: thresholds.mode, predictorFile: argv.predictor, compareThresholds: argv["compare-thresholds"],
+      thresholds: thresholds.mode, predictorFile: argv.predictor, predictorCandidates: argv["predictor-candidates"], compareThresholds: argv["compare-thresholds"],
       intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: argv["search-evaluations"], searchSeed: argv["search-seed"], searchMs: argv["search-ms"],
       calibration: argv.calibrate ? { files, samples: argv.samples, seed: argv.seed, eps: argv.eps } : undefined,
       check: argv.check ? { inputs: argv["check-input"] ?? [], seed: argv.seed, ...(argv.exact ? { rtol: 0, atol: 0, optimization: "disabled" as const } : { rtol: argv.rtol, atol: argv.atol, optimization: "all" as const }) } : undefined,
