@@ -98,8 +98,14 @@ export function outputLayer(c: PredictorConfig, p: Params, sequence: Float32Arra
   const wh = get("lstm.wh");
   let hs: Float64Array = new Float64Array(U);
   const cs = new Float64Array(U);
+  const z = new Float64Array(4 * U);
   for (let t = 0; t < T; t++) {
-    const z = dense(hs, 1, U, wh, undefined, 4 * U);
+    z.fill(0);
+    for (let i = 0; i < U; i++) {
+      const x = hs[i]!;
+      const wi = i * 4 * U;
+      for (let j = 0; j < 4 * U; j++) z[j]! += x * wh[wi + j]!;
+    }
     const next = new Float64Array(U);
     for (let u = 0; u < U; u++) {
       const base = t * 4 * U;
