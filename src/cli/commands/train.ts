@@ -44,9 +44,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option("profile", { type: "string", array: true, describe: "device profiles to label on and perturb (names or JSON paths; default orin-nano, agx-orin, h100-pcie): add your board's to train for it" })
     .option("perturbed", { type: "number", default: 5, describe: "randomly perturbed device profiles per model, besides orin-nano, agx-orin and h100-pcie" })
     .option("learning-rate", { type: "number", default: 1e-3, describe: "Adam's learning rate" })
-    .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists, else written (labelling is the slow part)" })
+    .option("dataset", { type: "string", describe: "cache of the labelled dataset: read if it exists (made from the same zoo, --seed, --perturbed and --profile), else written; labelling is the slow part" })
     .option("json", { type: "boolean", default: false, describe: "print the training record as JSON" })
-    .example("$0 zoo -o zoo --count 60 --seed 11 && $0 train predictor --zoo zoo -o predictor.json --seed 1", "the bundled predictor's recipe (docs/predictor.md)")
+    .example("$0 zoo -o zoo --count 120 --seed 11 && $0 train predictor --zoo zoo -o predictor.json --seed 1", "the bundled Transformer-LSTM predictor's recipe (docs/predictor.md)")
     .example("$0 train predictor --zoo zoo -o mlp.json --kind mlp --dataset labels.json", "the cheap alternative, reusing cached labels")
     .example("$0 train predictor --zoo zoo -o board.json --profile orin-nano,agx-orin,h100-pcie,my-board.json", "also label on (and around) your own board's profile")
     .example("$0 optimize model.onnx -d my-board.json -o out --predictor board.json", "use it") as unknown as Argv<TrainArgs>,
