@@ -1,11 +1,12 @@
 // The plan evaluator search runs on: the makespan evaluate() (simulator.ts) would report, for whole
 // assignments and for single-node moves from a current one, without building a SimResult. It
 // simulates only the timed part of the graph (timed-graph.ts: constants dropped) with the typed
-// list scheduler (list-schedule.ts), and keeps fusion and node times up to date per move instead
-// of recomputing them. Results equal evaluate(sim, assign).makespanMs exactly
-// (test/sim/fast-eval.test.ts); bench/sim-speed.ts measures the speed.
+// list scheduler (list-schedule.ts), keeps fusion and node times up to date per move instead of
+// recomputing them, and evaluates a move incrementally against the current plan's recorded
+// schedule. Results equal evaluate(sim, assign).makespanMs exactly (test/sim/fast-eval.test.ts);
+// bench/sim-speed.ts measures the speed; docs/devices.md explains how.
 import type { SimGraph } from "./sim-graph.ts";
-import { ListScheduler } from "./list-schedule.ts";
+import { ListScheduler, type TrialChange } from "./list-schedule.ts";
 import { compileTimed, type TimedGraph } from "./timed-graph.ts";
 
 /** Assignment state: processor per SimGraph node, fusion, and the timed nodes' processors and times. */
@@ -116,7 +117,12 @@ class MoveLog {
  */
 export class PlanEvaluator {
   readonly graph: TimedGraph;
+  /** Runs whole assignments (makespanMs). */
   private readonly scheduler: ListScheduler;
+  /** Holds the current assignment's schedule as the baseline that moves are tried against. */
+  private readonly incremental: ListScheduler;
+  private baselineValid = false;
+  private readonly change: TrialChange & { moved: Int32Array; retimed: Int32Array };
   private readonly current: AssignmentState;
   private readonly scratch: AssignmentState;
   private readonly log: MoveLog;
@@ -127,12 +133,17 @@ export class PlanEvaluator {
   constructor(readonly sim: SimGraph) {
     this.graph = compileTimed(sim);
     this.scheduler = new ListScheduler(this.graph);
+    this.incremental = new ListScheduler(this.graph);
+    this.change = { moved: new Int32Array(this.graph.n), movedCount: 0, retimed: new Int32Array(this.graph.n), retimedCount: 0 };
     this.current = new AssignmentState(this.graph);
     this.scratch = new AssignmentState(this.graph);
     this.log = new MoveLog(this.graph.n, this.graph.fuseChildList.length);
   }
 
-  /** Simulations run so far (makespanMs, moveCost, and the first makespan of each new assignment). */
+  /**
+   * Plans evaluated so far: calls of makespanMs and moveCost (a search's budget counts these; a
+   * moveCost to the node's own processor answers the current makespan and is not counted).
+   */
   get evaluations(): number { return this.count; }
 
   /** evaluate(sim, assign).makespanMs; leaves the current assignment alone. */
@@ -146,6 +157,7 @@ export class PlanEvaluator {
     this.current.load(assign);
     this.loaded = true;
     this.currentMs = NaN;
+    this.baselineValid = false;
   }
 
   /** The current assignment (a copy). */
@@ -157,7 +169,10 @@ export class PlanEvaluator {
   /** Makespan of the current assignment. */
   currentMakespanMs(): number {
     this.requireLoaded();
-    if (Number.isNaN(this.currentMs)) this.currentMs = this.run(this.current);
+    if (!this.baselineValid) {
+      this.currentMs = this.incremental.setBaseline(this.current.timedAssign, this.current.timedDuration);
+      this.baselineValid = true;
+    }
     return this.currentMs;
   }
 
@@ -165,9 +180,11 @@ export class PlanEvaluator {
   moveCost(node: number, proc: number): number {
     this.checkMove(node, proc);
     if (this.current.assign[node] === proc) return this.currentMakespanMs();
+    this.currentMakespanMs();
     this.current.move(node, proc, this.log);
     try {
-      return this.run(this.current);
+      this.count++;
+      return this.incremental.trialMs(this.current.timedAssign, this.current.timedDuration, this.changeOf(this.log));
     } finally {
       this.current.undo(this.log);
     }
@@ -179,6 +196,25 @@ export class PlanEvaluator {
     if (this.current.assign[node] === proc) return;
     this.current.move(node, proc, this.log);
     this.currentMs = NaN;
+    this.baselineValid = false;
+  }
+
+  /** Counters of the incremental scheduler (trials, trials that rejoined the baseline, rounds run). */
+  get stats(): Readonly<ListScheduler["stats"]> { return this.incremental.stats; }
+
+  /** The timed nodes a move changed: the moved node's processor, its fusion relatives' times. */
+  private changeOf(log: MoveLog): TrialChange {
+    const c = this.change;
+    c.movedCount = 0;
+    c.retimedCount = 0;
+    for (let j = 0; j < log.count; j++) {
+      const i = log.touched[j]!;
+      const k = this.graph.timedOf[i]!;
+      if (k < 0) continue;
+      if (i === log.node) c.moved[c.movedCount++] = k;
+      else c.retimed[c.retimedCount++] = k;
+    }
+    return c;
   }
 
   private run(state: AssignmentState): number {
