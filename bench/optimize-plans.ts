@@ -3,7 +3,7 @@
 // plus generated CNN, multi-branch and transformer models, under orin-nano, agx-orin and
 // h100-pcie; and the planning time per model. Static analyses (shapes, cost, weight sparsity),
 // as `optimize --no-calibrate`. Predictions from the profiles' latency model and simulator, not runs.
-//   node --import tsx bench/optimize-plans.ts [--budget N] [--intensity flops|flop-per-byte] [--no-oracle]
+//   node --import tsx bench/optimize-plans.ts [--budget N] [--intensity flops|flop-per-byte] [--no-oracle] [--no-large]
 import { defaultSearchEvaluations } from "../src/planner/local-search.ts";
 import type { IntensityAxis } from "../src/planner/problem.ts";
 import { analysedModel, geomean, planCorpus, planRow, PLAN_PROFILES, type PlanRow } from "../test/support/plan-corpus.ts";
@@ -16,7 +16,7 @@ const BASELINES = ["cpu-only", "gpu-only", "greedy", "heft", "codl"];
 const rows: PlanRow[] = [];
 console.log(`| model | nodes | profile | sparoa ms | from | ${BASELINES.map((b) => `vs ${b}`).join(" | ")}${withOracle ? " | oracle(10x) / sparoa" : ""} | planning s |`);
 console.log(`| --- | --- | --- | --- | --- | ${BASELINES.map(() => "---").join(" | ")}${withOracle ? " | ---" : ""} | --- |`);
-for (const m of planCorpus()) {
+for (const m of planCorpus({ large: !process.argv.includes("--no-large") })) {
   const model = await analysedModel(m);
   for (const profile of PLAN_PROFILES) {
     const evaluations = budget ?? defaultSearchEvaluations(model.graph.nodes.length);
@@ -36,7 +36,7 @@ for (const p of PLAN_PROFILES) {
   const stages = mine.reduce<Record<string, number>>((a, r) => { a[r.finalStage] = (a[r.finalStage] ?? 0) + 1; return a; }, {});
   console.log(`${p}: ${mine.length} models, vs best baseline geomean ${best.toFixed(4)}x (min ${worst.toFixed(4)}x)${oracle}; final plan from ${Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(", ")}; planning time median ${median(mine.map((r) => r.planningMs / 1000)).toFixed(2)} s, max ${Math.max(...mine.map((r) => r.planningMs / 1000)).toFixed(2)} s`);
 }
-console.log(`budget: ${budget ?? "default (defaultSearchEvaluations: 1e6 / nodes, 200..4000)"} simulations for sparoa's refinement, 10x for the oracle; intensity axis ${intensity ?? "default"}`);
+console.log(`budget: ${budget ?? "default (defaultSearchEvaluations: 2e6 / nodes, 200..8000)"} simulations for sparoa's refinement, 10x for the oracle; intensity axis ${intensity ?? "default"}`);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -162,7 +162,7 @@ function thresholdText(t: OptimizeReport["thresholds"]): string {
 function stagesText(report: OptimizeReport): string {
   const p = report.planner;
   const parts = p.stages.map((st) => st.stage === "thresholds" ? `thresholds ${ms(st.ms)} ms`
-    : `${st.stage}${st.from ? ` from ${st.from}` : ""} ${ms(st.ms)} ms (${st.gainMs >= 0 ? "-" : "+"}${ms(Math.abs(st.gainMs))} ms, ${st.evaluations} simulations${st.budgetHit ? ", budget spent" : ""})`);
+    : `${st.stage}${st.from ? ` from ${st.from}` : ""} ${ms(st.ms)} ms (${Math.abs(st.gainMs) < 1e-9 ? "no gain" : `${st.gainMs > 0 ? "-" : "+"}${ms(Math.abs(st.gainMs))} ms`}, ${st.evaluations} simulations${st.exact ? ", optimal by branch and bound" : st.budgetHit ? ", budget spent" : ""})`);
   const best = p.bestBaseline ? `; best baseline ${p.bestBaseline.name} ${ms(p.bestBaseline.ms)} ms (${p.bestBaseline.speedup.toFixed(3)}x)` : "";
   return `${parts.join(" -> ")}; final plan from ${p.finalStage}${best}`;
 }

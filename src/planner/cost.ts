@@ -6,13 +6,24 @@
 // partitions more than eat up.
 //
 // Searches evaluate thousands of plans, so they use `searchCost`: the same simulation plus the
-// call charge for the first, linear step's segment count, an upper bound on the partitions
-// (contraction only merges). Final choices are always made with `latency`, the exact cost.
+// call charge for the exact partitions when the plan has few segments, else for the first,
+// linear step's segment count, an upper bound on the partitions (contraction only merges).
+// Final choices are always made with `latency`, the exact cost.
 import { constantNodes } from "../../ir/node-roles.ts";
 import { evaluate } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
+import { PlanEvaluator } from "../sim/fast-eval.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
+
+/** Plans with at most this many segments get their exact partition count in searches. */
+const EXACT_SEGMENTS = 24;
+
+export interface IncrementalCost {
+  sync(assign: Int32Array): void;
+  moveCost(assign: Int32Array, node: number): number;
+  commit(node: number, proc: number): void;
+}
 
 export interface PlanLatency {
   /** Predicted latency of the plan: simulatedMs + callsMs. */
@@ -76,11 +87,40 @@ export class PlanCost {
     return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
   }
 
-  /** What searches minimise: the simulation plus the call charge of the segment count (>= latency().ms). */
+  /**
+   * What searches minimise: the simulation plus the call charge, for the exact partition count
+   * when the plan has at most EXACT_SEGMENTS segments (contraction is cheap there), else for the
+   * segment count, an upper bound. Either way >= latency().ms, and equal to it for most plans.
+   */
   searchCost(assign: ArrayLike<number>): number {
     this.evaluations++;
-    const ms = this.evaluator.makespanMs(assign);
+    return this.withCalls(this.evaluator.makespanMs(assign), assign);
+  }
+
+  /**
+   * Incremental single-node moves when the evaluator has them (PlanEvaluator): `sync` makes an
+   * assignment current, `moveCost(assign, node)` is searchCost(assign) for an `assign` that
+   * differs from the current one in `node` only (bit-equal, cheaper), `commit` makes it current.
+   */
+  incremental(): IncrementalCost | undefined {
+    const ev = this.evaluator;
+    if (!(ev instanceof PlanEvaluator)) return undefined;
+    return {
+      sync: (assign) => ev.setAssignment(assign),
+      moveCost: (assign, node) => { this.evaluations++; return this.withCalls(ev.moveCost(node, assign[node]!), assign); },
+      commit: (node, proc) => ev.move(node, proc),
+    };
+  }
+
+  private withCalls(ms: number, assign: ArrayLike<number>): number {
     if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-    return ms + (this.segments.count(this.scheduledDevices(assign)) - 1) * this.callMs;
+    const devices = this.scheduledDevices(assign);
+    let parts = this.segments.count(devices);
+    if (parts > 2 && parts <= EXACT_SEGMENTS) {
+      let last = 0;
+      for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
+      parts = last + 1;
+    }
+    return ms + (parts - 1) * this.callMs;
   }
 }

@@ -10,27 +10,32 @@
 // start.
 import { seededRandom } from "../../ir/random.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
+import type { IncrementalCost } from "./cost.ts";
 
 /**
  * Evaluations when no budget is given (`--search-evaluations`): a function of the graph's size
  * alone (so still the same plan on any machine), since one full simulation costs time in
- * proportion to the nodes: 4000 for small graphs, fewer above 250 nodes (about a million
+ * proportion to the nodes: 8000 for small graphs, fewer above 250 nodes (about two million
  * simulated nodes in all), never under 200.
  */
 export function defaultSearchEvaluations(nodes: number): number {
-  return Math.max(200, Math.min(4000, Math.floor(1_000_000 / Math.max(1, nodes))));
+  return Math.max(200, Math.min(8000, Math.floor(2_000_000 / Math.max(1, nodes))));
 }
-export const DEFAULT_SEARCH_EVALUATIONS_TEXT = "4000, fewer above 250 nodes: 1e6 / nodes, at least 200";
+export const DEFAULT_SEARCH_EVALUATIONS_TEXT = "8000, fewer above 250 nodes: 2e6 / nodes, at least 200";
 
 /** What a search moves and how it scores a plan. */
 export interface SearchSpace {
   /** Node indices the search may move (topological order). */
   free: readonly number[];
   processors: number;
+  /** Groups of nodes moved together after single moves (branches: chains of single-reader nodes). */
+  groups?: readonly (readonly number[])[];
   /** The order single moves are tried in (most promising first); default `free`. */
   order?: readonly number[];
   /** Nodes in the graph (what one evaluation simulates; sizes the default budget). */
   nodes: number;
+  /** Cheaper single-node moves (same values as `cost`), when the evaluator has them. */
+  incremental?: IncrementalCost;
   /** Cost of a full assignment (lower is better); counted as one evaluation. */
   cost(assign: Int32Array): number;
 }
@@ -41,13 +46,37 @@ export function heaviestFirst(sim: SimGraph, free: readonly number[]): number[] 
   return [...free].sort((x, y) => weight(y) - weight(x) || x - y);
 }
 
+/**
+ * Branches: maximal chains of free nodes where each link is a node's only reader of a node that
+ * reads only it (Inception's 1x1 -> 3x3 -> ReLU, an attention head's path), so a whole branch
+ * can change processor in one move, which single moves (each paying new transfers) rarely reach.
+ */
+export function branches(sim: SimGraph, free: readonly number[]): number[][] {
+  const n = sim.nodes.length;
+  const isFree = new Uint8Array(n);
+  for (const i of free) isFree[i] = 1;
+  const succ = sim.nodes.map((_, i) => [...new Set(sim.outputsOf[i]!.flatMap((vi) => sim.values[vi]!.consumers))]);
+  const pred = sim.nodes.map((_, i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0))]);
+  const linked = (u: number, v: number) => isFree[u] === 1 && isFree[v] === 1 && succ[u]!.length === 1 && pred[v]!.length === 1;
+  const out: number[][] = [];
+  for (const i of free) {
+    const p = pred[i]!;
+    if (p.length === 1 && linked(p[0]!, i)) continue; // not the head of its chain
+    const chain = [i];
+    let u = i;
+    while (succ[u]!.length === 1 && linked(u, succ[u]![0]!)) { u = succ[u]![0]!; chain.push(u); }
+    if (chain.length >= 2) out.push(chain);
+  }
+  return out;
+}
+
 export interface SearchOptions {
   /** Stop after this many cost evaluations. Default defaultSearchEvaluations(free nodes). */
   maxEvaluations?: number;
   /** Optional wall-time cap, ms (makes the result depend on the machine; off by default). */
   timeLimitMs?: number;
   seed?: number;
-  /** Stop after this many perturbations in a row without improvement. Default 100. */
+  /** Stop after this many perturbations in a row without improvement. Default: never (only the budget stops it). */
   maxStale?: number;
 }
 
@@ -86,8 +115,11 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
    * topologically consecutive nodes are tried, and any run that helps sends it back to single moves.
    */
   const order = space.order ?? free;
+  const inc = space.incremental;
+  const moveCost = inc ? (a: Int32Array, i: number) => { evaluations++; return inc.moveCost(a, i); } : (a: Int32Array) => cost(a);
   const climb = (a: Int32Array, c: number): { a: Int32Array; c: number; optimum: boolean } => {
     for (;;) {
+      inc?.sync(a);
       let sinceImprovement = 0;
       for (let k = 0; sinceImprovement < order.length; k = k + 1 === order.length ? 0 : k + 1) {
         const i = order[k]!;
@@ -97,13 +129,32 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
           if (was === p) continue;
           if (outOfBudget()) return { a, c, optimum: false };
           a[i] = p;
-          const c2 = cost(a);
-          if (c2 < c - 1e-12) { c = c2; improved = true; } else a[i] = was;
+          const c2 = moveCost(a, i);
+          if (c2 < c - 1e-12) { c = c2; improved = true; inc?.commit(i, p); } else a[i] = was;
         }
         sinceImprovement = improved ? 0 : sinceImprovement + 1;
       }
       let improvedRun = false;
-      runs: for (const runLength of [2, 4, 8, 16]) {
+      const groupMove = (nodes: readonly number[]): boolean | undefined => {
+        for (let p = 0; p < P; p++) {
+          let changes = 0;
+          for (const i of nodes) if (a[i] !== p) changes++;
+          if (changes === 0) continue;
+          if (outOfBudget()) return undefined;
+          const saved = nodes.map((i) => a[i]!);
+          for (const i of nodes) a[i] = p;
+          const c2 = cost(a);
+          if (c2 < c - 1e-12) { c = c2; return true; }
+          nodes.forEach((i, j) => { a[i] = saved[j]!; });
+        }
+        return false;
+      };
+      for (const g of space.groups ?? []) {
+        const r = groupMove(g);
+        if (r === undefined) return { a, c, optimum: false };
+        if (r) { improvedRun = true; break; }
+      }
+      if (!improvedRun) runs: for (const runLength of [2, 4, 8, 16]) {
         if (runLength > free.length) break;
         for (let k = 0; k + runLength <= free.length; k += Math.max(1, runLength >> 1)) {
           for (let p = 0; p < P; p++) {
@@ -153,7 +204,7 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
   limit = maxEval;
   // Iterated local search: perturb a few nodes of the best plan and climb again, until the budget
   // is spent or many perturbations in a row found nothing better.
-  const maxStale = options.maxStale ?? 100;
+  const maxStale = options.maxStale ?? Infinity;
   let stale = 0;
   while (free.length > 0 && stale < maxStale && !outOfBudget()) {
     const a = Int32Array.from(best.a);

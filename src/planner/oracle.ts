@@ -32,6 +32,8 @@ export interface OracleResult {
   evaluations: number;
   /** Which start the local search climbed the best plan from. */
   bestStart: number;
+  /** True when the local search's budget ran out. */
+  budgetHit: boolean;
   /** Why the result is not proven exact. */
   reason?: string;
 }
@@ -41,12 +43,12 @@ export function oracle(sim: SimGraph, space: SearchSpace, starts: Assignment[], 
   const exactPossible = space.free.length <= maxExact;
   const seed = localSearch(space, starts, options.search);
   if (!exactPossible) {
-    return { assign: seed.assign, cost: seed.cost, exact: false, explored: 0, evaluations: seed.evaluations, bestStart: seed.bestStart, reason: `${space.free.length} free nodes > ${maxExact}: local search (${seed.evaluations} simulations${seed.budgetHit ? ", budget spent" : ""})` };
+    return { assign: seed.assign, cost: seed.cost, exact: false, explored: 0, evaluations: seed.evaluations, bestStart: seed.bestStart, budgetHit: seed.budgetHit, reason: `${space.free.length} free nodes > ${maxExact}: local search (${seed.evaluations} simulations${seed.budgetHit ? ", budget spent" : ""})` };
   }
   const maxExplored = options.maxExplored ?? 5_000_000;
   const bb = branchAndBound(sim, space, seed.assign, seed.cost, maxExplored, options.timeLimitMs);
   return {
-    assign: bb.assign, cost: bb.cost, exact: bb.complete, explored: bb.explored, evaluations: seed.evaluations + bb.evaluations, bestStart: seed.bestStart,
+    assign: bb.assign, cost: bb.cost, exact: bb.complete, explored: bb.explored, evaluations: seed.evaluations + bb.evaluations, bestStart: seed.bestStart, budgetHit: !bb.complete,
     reason: bb.complete ? undefined : `branch and bound stopped after ${bb.explored} nodes (budget ${maxExplored}${options.timeLimitMs !== undefined ? ` or ${options.timeLimitMs} ms` : ""})`,
   };
 }

@@ -1,9 +1,9 @@
 // SparOA's planning pipeline on a compiled problem: thresholds -> quadrant placement (with
 // smoothing) -> refinement -> the final plan.
 //
-// Until the learned scheduler lands, the refinement is the deterministic local search
-// (local-search.ts, a budget of simulations) seeded from the threshold placement and from every
-// baseline (CPU-only, GPU-only, greedy, HEFT, CoDL-style). The final plan is the cheapest of
+// Until the learned scheduler lands, the refinement is the oracle's deterministic search
+// (local-search.ts with a budget of simulations, then branch and bound up to 25 free nodes:
+// oracle.ts) seeded from the threshold placement and from every baseline (CPU-only, GPU-only, greedy, HEFT, CoDL-style). The final plan is the cheapest of
 // everything evaluated under the one plan cost (cost.ts), so it is never slower than any
 // baseline. The result says which stage produced it and what each stage gained, and every node
 // the refinement moved gets a reason that says so, with what moving it back alone would cost.
@@ -11,7 +11,8 @@ import { Reason, followConsumers, place, type PlacementOutcome, type Thresholds 
 import { Role, type PlacementProblem } from "./problem.ts";
 import { chooseThresholds, freeValues, thresholdSplit, type ThresholdChoice } from "./thresholds.ts";
 import { baselinePlans, searchSpace, type Plan } from "./baselines/index.ts";
-import { localSearch, type SearchOptions, type SearchResult } from "./local-search.ts";
+import type { SearchOptions } from "./local-search.ts";
+import { oracle, type OracleResult } from "./oracle.ts";
 import type { PlanLatency } from "./cost.ts";
 
 export interface PlannerOptions {
@@ -33,10 +34,11 @@ export interface StageReport {
   ms: number;
   /** What the stage gained over the previous one (ms, > 0 is faster). */
   gainMs: number;
-  /** refinement: the start its best plan was climbed from, and the simulations spent. */
+  /** refinement: the start its best plan was climbed from, the simulations spent, whether the budget ran out, and whether branch and bound proved the plan optimal. */
   from?: string;
   evaluations?: number;
   budgetHit?: boolean;
+  exact?: boolean;
 }
 
 export interface PlannerResult {
@@ -55,7 +57,7 @@ export interface PlannerResult {
   stages: StageReport[];
   /** Every baseline, judged by the same cost, constrained like sparoa's plan (pins). */
   baselines: Plan[];
-  refinement?: SearchResult;
+  refinement?: OracleResult;
 }
 
 /** Most nodes whose "moving it back alone" figure is computed (one simulation each). */
@@ -89,10 +91,11 @@ export function planPlacement(problem: PlacementProblem, options: PlannerOptions
   const free: number[] = [];
   for (let i = 0; i < problem.sim.nodes.length; i++) if ((problem.role[i] === Role.Free || problem.role[i] === Role.Control) && !problem.sim.hostOnly[i]) free.push(i);
   const startNames = ["thresholds", ...baselines.map((b) => b.name)];
-  const refinement = localSearch({ ...searchSpace(cost, free) }, [thresholdPlan.assign, ...baselines.map((b) => b.assign)], options.search);
+  // The oracle's engine: local search from every start, then, up to 25 free nodes, branch and bound.
+  const refinement = oracle(problem.sim, searchSpace(cost, free), [thresholdPlan.assign, ...baselines.map((b) => b.assign)], { search: options.search, timeLimitMs: options.search?.timeLimitMs });
   fix(refinement.assign);
   const refined = cost.latency(refinement.assign);
-  stages.push({ stage: "refinement", ms: refined.ms, gainMs: thresholdLatency.ms - refined.ms, from: startNames[refinement.bestStart], evaluations: refinement.evaluations, budgetHit: refinement.budgetHit });
+  stages.push({ stage: "refinement", ms: refined.ms, gainMs: thresholdLatency.ms - refined.ms, from: startNames[refinement.bestStart], evaluations: refinement.evaluations, budgetHit: refinement.budgetHit, exact: refinement.exact });
 
   // The final plan: the cheapest of everything evaluated, judged by the exact cost. Ties go to
   // the earlier stage (the threshold plan explains itself best).

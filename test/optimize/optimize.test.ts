@@ -25,6 +25,7 @@ describe("sparoa optimize", () => {
   for (const [device, calibrated, exact] of [["orin-nano", true, true], ["agx-orin", false, false]] as const) {
     it(`optimizes, loads and reproduces every light-corpus and npm model for ${device} (${exact ? "bit-exact, optimisations off" : "rtol 1e-4 / atol 1e-5, optimisations on"})`, async function () {
       requireBackendTests(this);
+      this.timeout(600_000); // 16 models with a package check each; 155 s on a loaded 2-core machine
       const rows: string[] = [];
       for (const [i, model] of [...lightModels(), ...npmModels()].entries()) {
         const name = model.split("/").pop()!;
@@ -62,7 +63,8 @@ describe("sparoa optimize", () => {
     const r = cli("optimize", "fixtures/tiny-cnn.onnx", "-o", out, "--explain", "--no-calibrate");
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/note: no GPU was used/);
-    expect(r.stdout).to.match(/predicted latency: .* cpu-only .* gpu-only/);
+    expect(r.stdout).to.match(/predicted latency: .* cpu-only .* gpu-only .* greedy .* heft .* codl/);
+    expect(r.stdout).to.match(/plan: thresholds .* ms -> refinement from \S+ .* ms \(.*simulations.*\); final plan from \S+; best baseline \S+ .* ms \(\d\.\d+x\)/);
     expect(r.stdout).to.match(/conv1 \[Conv\] -> (cpu|gpu)\n {4}sparsity .* predicted cpu .* ms, gpu .* ms; transfers in .*\n {4}why: /);
     const j = cli("optimize", "fixtures/tiny-cnn.onnx", "-o", out, "--json", "--no-calibrate", "--pin", "op:Gemm=gpu");
     expect(j.status, j.stderr).to.equal(0);
@@ -70,6 +72,11 @@ describe("sparoa optimize", () => {
     expect(report.schema).to.equal("sparoa.optimize-report.v1");
     const gemm = report.nodes.find((n) => n.op === "Gemm")!;
     expect(gemm).to.include({ device: "gpu", pinned: "op:Gemm=gpu" });
+    // Which stage made the plan, what each gained, and the guarantee against the (pinned) baselines.
+    expect(report.planner.stages.map((s) => s.stage)).to.deep.equal(["thresholds", "refinement"]);
+    expect(report.planner.bestBaseline!.speedup).to.be.at.least(1);
+    expect(report.planner.finalStage).to.be.oneOf(["thresholds", "refinement", "cpu-only", "gpu-only", "greedy", "heft", "codl"]);
+    expect(report.thresholds.axis).to.equal("flops");
   });
 
   describe("bad input", () => {

@@ -1,5 +1,5 @@
 // The planner's corpus: every light-corpus and npm-shipped model plus generated CNN,
-// multi-branch and transformer models, analysed as optimize analyses them (static: shapes, cost,
+// multi-branch and transformer models (the zoo's presets), analysed as optimize analyses them (static: shapes, cost,
 // weight sparsity), and one row per model and profile: sparoa's plan against every baseline and
 // a longer-budget oracle, all under the one plan cost. Shared by test/planner/guarantee.test.ts
 // (small budgets) and bench/optimize-plans.ts (default budgets).
@@ -7,7 +7,7 @@ import { loadModel, type Model } from "../../ir/index.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate } from "../../passes/pipeline.ts";
-import { mobileNetLike, multiBranchCnn, transformerLike } from "../../bench/support/models.ts";
+import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../../src/zoo/index.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
 import { oraclePlan, searchSpace } from "../../src/planner/baselines/index.ts";
 import { planPlacement } from "../../src/planner/planner.ts";
@@ -19,18 +19,17 @@ export const PLAN_PROFILES = ["orin-nano", "agx-orin", "h100-pcie"] as const;
 
 export interface CorpusModel { name: string; load: () => Model; shapes?: string }
 
-/** Light corpus and npm models (when present) and the generated ones (always). */
-export function planCorpus(): CorpusModel[] {
+/** Generated models (src/zoo presets, seed 0): CNNs, a multi-branch net, transformers. */
+const ZOO_MODELS: ZooPreset[] = ["resnet-medium", "mobilenet-medium", "inception-medium", "shufflenet-medium", "vit-small", "swin-medium", "mixer-medium"];
+
+/** Light corpus and npm models (when present) and the generated ones (always); `large` adds vit-large (1,457 nodes). */
+export function planCorpus(options: { large?: boolean } = {}): CorpusModel[] {
   const files = [...lightModels(), ...npmModels()].map((path) => {
     const name = path.split("/").pop()!.replace(/\.onnx$/, "");
     return { name, load: () => loadModel(path), shapes: NPM_BINDINGS[`${name}.onnx`]?.shapes };
   });
-  return [
-    ...files,
-    { name: "gen-mobilenet-0.5", load: () => mobileNetLike(0.5, 128), shapes: "image=1x3x128x128" },
-    { name: "gen-multi-branch", load: () => multiBranchCnn(3, 32, 32) },
-    { name: "gen-transformer", load: () => transformerLike(4, 128, 64, 4) },
-  ];
+  const presets: ZooPreset[] = [...ZOO_MODELS, ...(options.large ? ["vit-large" as const] : [])];
+  return [...files, ...presets.map((p) => ({ name: `zoo-${p}`, load: () => generateZooModel(ZOO_PRESETS[p](0)) }))];
 }
 
 /** The static analyses optimize runs before placement. */

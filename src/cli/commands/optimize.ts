@@ -85,7 +85,8 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .example("$0 optimize det.onnx -o out --input-shape x=1x3x640x640 --pin 'op:Resize=cpu' --pin 're:^conv1.*=gpu'", "bind a dynamic input and force some nodes")
     .example("$0 optimize model.onnx -o out --thresholds grid", "grid-search the thresholds instead of predicting them")
     .example("$0 optimize model.onnx -d agx-orin -o out --compare-thresholds", "predicted thresholds, with the grid search's beside them in report.json")
-    .example("$0 optimize model.onnx -o out --no-calibrate --sparsity-threshold 0.5 --intensity-threshold 20", "static analysis only, fixed thresholds") as unknown as Argv<OptimizeArgs>,
+    .example("$0 optimize model.onnx -o out --no-calibrate --sparsity-threshold 0.5 --intensity-threshold 20", "static analysis only, fixed thresholds")
+    .example("$0 optimize model.onnx -o out --search-evaluations 20000 --search-seed 3", "a longer refinement; the same budget and seed always give the same plan") as unknown as Argv<OptimizeArgs>,
   handler: async (argv) => {
     for (const [flag, value, ok, what] of [
       ["sparsity-threshold", argv["sparsity-threshold"], (n: number) => n >= 0 && n <= 1, "a fraction in 0..1"],

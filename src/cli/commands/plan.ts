@@ -53,7 +53,8 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     .option("search-seed", { type: "number", default: 1, describe: "seed of the searches' perturbations" })
     .option("search-ms", { type: "number", describe: "also stop the searches after this many ms (makes results depend on the machine's speed)" })
     .example("$0 plan model.onnx --device orin-nano", "the best plan against CPU-only and GPU-only")
-    .example("$0 plan model.onnx --device agx-orin --compare", "every baseline in one table")
+    .example("$0 plan model.onnx --device agx-orin --compare", "every baseline, the oracle and sparoa's plan in one table, under one cost")
+    .example("$0 plan model.onnx --device orin-nano --compare --search-evaluations 40000", "a longer (still repeatable) oracle and refinement")
     .example("$0 plan model.onnx --device h100-pcie --json --trace plan.json", "JSON, and the oracle's timeline for Perfetto") as unknown as Argv<PlanArgs>,
   handler: async (argv) => {
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);

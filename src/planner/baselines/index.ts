@@ -5,7 +5,7 @@ import type { Model } from "../../../ir/model.ts";
 import { processorsOfKind, type DeviceProfile } from "../../devices/profile.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "../../sim/sim-graph.ts";
 import { PlanCost } from "../cost.ts";
-import { heaviestFirst, type SearchSpace } from "../local-search.ts";
+import { branches, heaviestFirst, type SearchSpace } from "../local-search.ts";
 import { oracle, type OracleOptions } from "../oracle.ts";
 import { codlPlan } from "./codl.ts";
 import { greedyAssignment } from "./greedy.ts";
@@ -65,7 +65,7 @@ export function baselinePlans(cost: PlanCost, options: { batchSim?: SimGraph; fi
 
 /** The search space of a compiled model without pins: every node that is not host-only. */
 export function searchSpace(cost: PlanCost, free: readonly number[] = placeableNodes(cost.sim)): SearchSpace {
-  return { free, order: heaviestFirst(cost.sim, free), processors: cost.sim.processors.length, nodes: cost.sim.nodes.length, cost: (a) => cost.searchCost(a) };
+  return { free, order: heaviestFirst(cost.sim, free), groups: branches(cost.sim, free), incremental: cost.incremental(), processors: cost.sim.processors.length, nodes: cost.sim.nodes.length, cost: (a) => cost.searchCost(a) };
 }
 
 /**
