@@ -149,4 +149,21 @@ describe("threshold predictor", function () {
     expect(record.epochs).to.equal(12);
     expect(predictor.params.get("lstm.wh")!.length).to.equal(8 * 32);
   });
+
+  it("sparoa train predictor writes a predictor that loads, records its command, and optimize uses it", async () => {
+    const zoo = join(dir, "tiny-zoo");
+    if (!existsSync(join(zoo, "zoo.json"))) writeZoo(zoo, { count: 3, seed: 5, families: ["plain-cnn", "vit", "mlp-mixer"], sizes: ["small"] });
+    const file = join(dir, "tiny-predictor.json");
+    const r = await runSparoa(["train", "predictor", "--zoo", zoo, "-o", file, "--epochs", "2", "--perturbed", "0", "--kind", "mlp", "--seed", "4"]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/label: 3\/3 mlp-mixer-2\.onnx\n/);
+    expect(r.stderr).to.match(/train: epoch 1\/2 loss [\d.]+ validation [\d.]+/);
+    const p = loadPredictor(file);
+    expect(p.config.kind).to.equal("mlp");
+    expect(p.training!.command).to.equal(`sparoa train predictor --zoo ${zoo} -o ${file} --epochs 2 --seed 4 --kind mlp --output-kind bins --perturbed 0 --learning-rate 0.001`);
+    const out = join(dir, "out-tiny");
+    const o = await runSparoa(["optimize", FIXTURE, "-o", out, "--no-calibrate", "--predictor", file, "--search-evaluations", "20"]);
+    expect(o.code, o.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(join(out, "report.json"), "utf8")).thresholds.predictor.file).to.equal(file);
+  });
 });
