@@ -43,7 +43,8 @@ export function cachedPredictor(file = BUNDLED_PREDICTOR): Predictor {
 /** The thresholds to plan with; undefined thresholds mean "let the planner grid-search". */
 export function decideThresholds(problem: PlacementProblem, given: Partial<Thresholds>, mode: ThresholdMode, predictorFile?: string, candidates = DEFAULT_CANDIDATES): ThresholdDecision {
   if (given.sparsity !== undefined && given.intensity !== undefined) return { source: "given", thresholds: { sparsity: given.sparsity, intensity: given.intensity }, warnings: [] };
-  if (mode === "grid" || given.sparsity !== undefined || given.intensity !== undefined) return { source: "grid search", warnings: [] };
+  // Without a GPU every node stays on the CPU whatever the thresholds: nothing to predict.
+  if (mode === "grid" || given.sparsity !== undefined || given.intensity !== undefined || problem.gpu < 0) return { source: "grid search", warnings: [] };
   const predictor = cachedPredictor(predictorFile);
   const p: Prediction = predictThresholds(predictor, problem, { candidates });
   return {
