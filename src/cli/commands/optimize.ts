@@ -11,12 +11,12 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
-interface OptimizeArgs extends PipelineFlags {
+interface OptimizeArgs extends PipelineFlags, ShapeFlags {
   model: string;
   device: string;
   output: string;
-  "input-shape"?: string[];
   pin?: string[];
   "sparsity-threshold"?: number;
   "intensity-threshold"?: number;
@@ -47,11 +47,10 @@ interface OptimizeArgs extends PipelineFlags {
 export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   command: "optimize <model>",
   describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report",
-  builder: (y) => withPipelineFlags(y as Argv<object>)
+  builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "size a leading symbolic (batch) dimension is planned for (default 1); the package keeps it symbolic")
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${bundledProfileNames().join(", ")}, or a profile JSON path` })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
-    .option("input-shape", { type: "string", array: true, describe: "bind a dynamic input, NAME=1x3x224x224 (repeatable)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
@@ -73,11 +72,11 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("explain", { type: "boolean", describe: "print, per node, why it went where it went" })
     .option("json", { type: "boolean", describe: "print the report JSON instead of the summary" })
     .option("check", { type: "boolean", describe: "run the original and the package with onnxruntime (CPU) and compare outputs; a mismatch fails and writes nothing" })
-    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (others generated)" })
+    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (a NUMBER fills the input's shape; others generated)" })
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "predictor-candidates", "compare-thresholds", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
+    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "predictor-candidates", "compare-thresholds", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
@@ -116,7 +115,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     }
     const options: OptimizeOptions = {
       model: argv.model, device: argv.device, out: argv.output,
-      inputShapes: argv["input-shape"], pins: argv.pin,
+      inputShapes: argv["input-shape"], batch: batchFlag(argv), pins: argv.pin,
       sparsityThreshold: thresholds.fixed?.sparsity ?? argv["sparsity-threshold"], intensityThreshold: thresholds.fixed?.intensity ?? argv["intensity-threshold"], smoothing: argv.smoothing,
       thresholds: thresholds.mode, predictorFile: argv.predictor, predictorCandidates: argv["predictor-candidates"], compareThresholds: argv["compare-thresholds"],
       intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: argv["search-evaluations"], searchSeed: argv["search-seed"], searchMs: argv["search-ms"],
@@ -125,6 +124,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       pipeline: argv,
     };
     const result = await optimize(options);
+    printNotes(result.notes);
     const report = reportJson(options, result);
     if (argv.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else {
