@@ -15,7 +15,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { command: "optimize <model>", describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report", load: async () => (await import("./commands/optimize.ts")).optimizeCommand as never },
   { command: "analyze <model>", describe: "per-node shapes, FLOPs, bytes, intensity, weight and activation sparsity, and SparOA quadrants", load: async () => (await import("./commands/analyze.ts")).analyzeCommand as never },
-  { command: "plan <model>", describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style and the oracle", load: async () => (await import("./commands/plan.ts")).planCommand as never },
+  { command: "plan <model>", describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style, the oracle and sparoa's own plan", load: async () => (await import("./commands/plan.ts")).planCommand as never },
   { command: "run <package>", describe: "run a package (folder with manifest.json), a device-annotated model or a plain model once on the bundled runtime", load: async () => (await import("./commands/run.ts")).runCommand as never },
   { command: "bench <package>", describe: "measure the runtime (p50/p90/p99, throughput, device utilisation) against plain onnxruntime in the same run", load: async () => (await import("./commands/bench.ts")).benchCommand as never },
   { command: "inspect <model>", describe: "print a model's IR (text, JSON or Graphviz DOT), optionally after a pass pipeline", load: async () => (await import("./commands/inspect.ts")).inspectCommand as never },
