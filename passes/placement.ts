@@ -11,10 +11,10 @@
 // simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
 // thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
 // src/predictor/), predictor=PATH (default: the bundled one), compare-thresholds=true (the grid's
-// result beside the prediction), refiner=local|sac (the refinement stage: the local search or the
-// SAC scheduler, src/scheduler/), scheduler=PATH (the SAC weights; default: the bundled ones),
-// state=PATH or an inline snapshot JSON (the hardware state the profile is adjusted for and the
-// scheduler observes; src/devices/state-profile.ts).
+// result beside the prediction), predictor-candidates=K (judge the K most likely bins, keep the cheapest),
+// refiner=local|sac (the refinement stage: the local search or the SAC scheduler,
+// src/scheduler/), scheduler=PATH (the SAC weights; default: the bundled ones), state=PATH or an
+// inline snapshot JSON (the hardware state the profile is adjusted for and the scheduler observes).
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { loadProfile } from "../src/devices/profile.ts";
@@ -47,7 +47,7 @@ export function placementAnalysis(source: PassContext | readonly PassRun[]): Pla
   return (source as PassContext).analysis("placement") as PlacementResult | undefined;
 }
 
-const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "refiner", "scheduler", "state"]);
+const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "predictor-candidates", "refiner", "scheduler", "state"]);
 
 function numberOption(options: PassOptions, key: string, integer = false): number | undefined {
   const text = options[key];
@@ -73,6 +73,7 @@ export function placementPass(options: PassOptions = {}): Pass {
   const thresholdMode = (options["thresholds"] ?? "grid") as ThresholdMode;
   if (!THRESHOLD_MODES.includes(thresholdMode)) throw new Error(`placement option thresholds=${thresholdMode}: expected ${THRESHOLD_MODES.join(" or ")}`);
   const compareThresholds = options["compare-thresholds"] === "true";
+  const candidates = numberOption(options, "predictor-candidates", true);
   const scheduling = schedulingOptions(options);
   return {
     name: "placement",
@@ -84,7 +85,7 @@ export function placementPass(options: PassOptions = {}): Pass {
       const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
       for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
       const problem = placementProblem(model, profile, { pins, intensity: axis as IntensityAxis | undefined });
-      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"]);
+      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"], candidates);
       for (const w of decision.warnings) ctx.warn(w);
       const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs }, refiner: scheduling.refiner };
       const plan = planPlacement(problem, plannerOptions);

@@ -23,6 +23,8 @@ export interface Sample {
 }
 
 export interface DatasetOptions {
+  /** Profiles labelled as they are and perturbed (default: orin-nano, agx-orin, h100-pcie). */
+  baseProfiles?: DeviceProfile[];
   /** Perturbed profiles per model (default 5). */
   perturbed?: number;
   seed?: number;
@@ -32,9 +34,9 @@ export interface DatasetOptions {
   onModel?: (done: number, total: number, file: string) => void;
 }
 
-export function profilesFor(modelIndex: number, options: { perturbed?: number; seed?: number }): DeviceProfile[] {
+export function profilesFor(modelIndex: number, options: { perturbed?: number; seed?: number; baseProfiles?: DeviceProfile[] }): DeviceProfile[] {
   const rand = seededRandom((Math.imul((options.seed ?? 0) >>> 0, 0x9e3779b1) ^ Math.imul(modelIndex + 1, 0x85ebca6b)) >>> 0);
-  const bundled = bundledTrainingProfiles();
+  const bundled = options.baseProfiles ?? bundledTrainingProfiles();
   const out = [...bundled];
   for (let k = 0; k < (options.perturbed ?? 5); k++) out.push(perturbProfile(bundled[Math.floor(rand() * bundled.length)]!, rand, `m${modelIndex}p${k}`));
   return out;

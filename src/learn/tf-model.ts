@@ -17,7 +17,7 @@ function dense3(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return x.reshape([B * T, K]).matMul(w as tf.Tensor2D).add(b).reshape([B, T, w.shape[1]!]);
 }
 
-/** x: [B, steps, nodeFeatures], context: [B, contextFeatures] (normalised) -> [B, 2] quantiles. */
+/** x: [B, steps, nodeFeatures], context: [B, contextFeatures] (normalised) -> [B, outputWidth] bin logits, or [B, 2] quantiles. */
 export function tfForward(c: PredictorConfig, p: TfParams, x: tf.Tensor3D, context: tf.Tensor2D): tf.Tensor2D {
   const get = (name: string) => p.get(name)!;
   const B = x.shape[0];
@@ -25,7 +25,7 @@ export function tfForward(c: PredictorConfig, p: TfParams, x: tf.Tensor3D, conte
     const pooled = tf.concat([x.mean(1), x.max(1), context], 1) as tf.Tensor2D;
     const h1 = tf.relu(pooled.matMul(get("mlp.w1") as tf.Tensor2D).add(get("mlp.b1"))) as tf.Tensor2D;
     const h2 = tf.relu(h1.matMul(get("mlp.w2") as tf.Tensor2D).add(get("mlp.b2"))) as tf.Tensor2D;
-    return tf.sigmoid(h2.matMul(get("mlp.w3") as tf.Tensor2D).add(get("mlp.b3"))) as tf.Tensor2D;
+    return outputs(c, h2.matMul(get("mlp.w3") as tf.Tensor2D).add(get("mlp.b3")) as tf.Tensor2D);
   }
   const T = c.steps, d = c.d, H = c.heads, dh = d / H, U = c.lstm;
   const e = dense3(x, get("embed.w"), get("embed.b")).add(get("embed.pos"));
@@ -50,8 +50,10 @@ export function tfForward(c: PredictorConfig, p: TfParams, x: tf.Tensor3D, conte
   }
   const joined = tf.concat([h, context], 1) as tf.Tensor2D;
   const a = tf.relu(joined.matMul(get("head.w1") as tf.Tensor2D).add(get("head.b1"))) as tf.Tensor2D;
-  return tf.sigmoid(a.matMul(get("head.w2") as tf.Tensor2D).add(get("head.b2"))) as tf.Tensor2D;
+  return outputs(c, a.matMul(get("head.w2") as tf.Tensor2D).add(get("head.b2")) as tf.Tensor2D);
 }
+
+const outputs = (c: PredictorConfig, z: tf.Tensor2D): tf.Tensor2D => (c.output === "quantiles" ? tf.sigmoid(z) : z);
 
 let ready: Promise<void> | undefined;
 

@@ -1,9 +1,11 @@
-// Training: seeded initialisation and shuffling, Adam on the mean squared error of the two
-// quantiles, early stopping on the validation loss (whole models held out of the training
+// Training: seeded initialisation and shuffling, Adam on the expected regret over the quantile
+// bins (log of the bin plan's cost over the grid's best, weighted by the softmax of the logits;
+// or, for output "quantiles", the squared error to the grid's best quantiles), early stopping on the validation loss (whole models held out of the training
 // split, so validation measures new models, not new profiles of seen ones), best weights kept.
 import * as tf from "@tensorflow/tfjs";
 import { seededRandom } from "../../ir/random.ts";
-import { DEFAULT_SIZES, parameterShapes, type PredictorConfig, type PredictorKind } from "../predictor/architecture.ts";
+import { DEFAULT_SIZES, outputWidth, parameterShapes, type PredictorConfig, type PredictorKind, type PredictorOutput } from "../predictor/architecture.ts";
+import { BIN_QUANTILES } from "./labels.ts";
 import { CONTEXT_FEATURES, NODE_FEATURES } from "../predictor/features.ts";
 import type { Params } from "../predictor/forward.ts";
 import type { Predictor, TrainingRecord } from "../predictor/weights.ts";
@@ -12,6 +14,8 @@ import { tfForward, tfReady, type TfParams } from "./tf-model.ts";
 
 export interface TrainOptions {
   kind: PredictorKind;
+  /** "bins" (default): expected regret over the quantile bins; "quantiles": squared error to the grid's best. */
+  output?: PredictorOutput;
   epochs: number;
   seed: number;
   batch?: number;
@@ -22,7 +26,7 @@ export interface TrainOptions {
   validationShare?: number;
   /** Stop after this many optimiser steps in all (tests). */
   maxSteps?: number;
-  sizes?: Partial<typeof DEFAULT_SIZES>;
+  sizes?: Partial<Record<keyof typeof DEFAULT_SIZES, number>>;
 }
 
 export interface EpochReport { epoch: number; epochs: number; trainLoss: number; validationLoss: number; ms: number; best: boolean; stepLosses: number[] }
@@ -70,29 +74,38 @@ export async function trainPredictor(samples: readonly Sample[], options: TrainO
   await tfReady();
   const started = performance.now();
   const steps = samples[0]!.input.steps;
-  const config: PredictorConfig = { kind: options.kind, steps, nodeFeatures: NODE_FEATURES.length, contextFeatures: CONTEXT_FEATURES.length, ...DEFAULT_SIZES, ...options.sizes };
+  const config: PredictorConfig = { kind: options.kind, steps, nodeFeatures: NODE_FEATURES.length, contextFeatures: CONTEXT_FEATURES.length, output: options.output ?? "bins", bins: BIN_QUANTILES.length, ...DEFAULT_SIZES, ...options.sizes };
+  const W = outputWidth(config);
   const { train, validation } = validationSplit(samples, options.validationShare ?? 0.2, options.seed);
   const norm = stats(train);
   const initial = initialParams(config, options.seed);
   const vars: TfParams = new Map([...initial].map(([name, a]) => [name, tf.variable(tf.tensor(a, parameterShapes(config).find(([n]) => n === name)![1]), true, `${name}`)]));
-  const optimizer = tf.train.adam(options.learningRate ?? 3e-3);
+  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
   const batchSize = options.batch ?? 16;
   const rand = seededRandom(options.seed ^ 0x27d4eb2d);
   const F = NODE_FEATURES.length, C = CONTEXT_FEATURES.length;
   const tensors = (set: readonly Sample[]) => {
-    const x = new Float32Array(set.length * steps * F), ctx = new Float32Array(set.length * C), y = new Float32Array(set.length * 2);
+    const x = new Float32Array(set.length * steps * F), ctx = new Float32Array(set.length * C), y = new Float32Array(set.length * W);
     set.forEach((s, k) => {
       x.set(s.input.sequence, k * steps * F);
       s.input.context.forEach((v, i) => { ctx[k * C + i] = (v - norm.mean[i]!) / norm.std[i]!; });
-      y[2 * k] = s.labels.best.sparsity;
-      y[2 * k + 1] = s.labels.best.intensity;
+      if (config.output === "quantiles") {
+        y[2 * k] = s.labels.best.sparsity;
+        y[2 * k + 1] = s.labels.best.intensity;
+      } else {
+        const flat = s.labels.bins.flat();
+        const best = Math.min(...flat, ...s.labels.grid.ms.flat());
+        flat.forEach((ms, j) => { y[k * W + j] = Math.log(ms / best); });
+      }
     });
-    return { x: tf.tensor3d(x, [set.length, steps, F]), ctx: tf.tensor2d(ctx, [set.length, C]), y: tf.tensor2d(y, [set.length, 2]) };
+    return { x: tf.tensor3d(x, [set.length, steps, F]), ctx: tf.tensor2d(ctx, [set.length, C]), y: tf.tensor2d(y, [set.length, W]) };
   };
+  /** Bins: the expected log-regret under the softmax; quantiles: squared error. */
+  const objective = (y: tf.Tensor2D, out: tf.Tensor2D): tf.Scalar => config.output === "quantiles" ? tf.losses.meanSquaredError(y, out) as tf.Scalar : tf.softmax(out).mul(y).sum(1).mean() as tf.Scalar;
   const loss = (set: readonly Sample[]) => tf.tidy(() => {
     if (set.length === 0) return NaN;
     const t = tensors(set);
-    return tf.losses.meanSquaredError(t.y, tfForward(config, vars, t.x, t.ctx)).dataSync()[0]!;
+    return objective(t.y, tfForward(config, vars, t.x, t.ctx)).dataSync()[0]!;
   });
   const snapshot = (): Params => new Map([...vars].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
   let best = { loss: Infinity, epoch: 0, params: snapshot(), train: NaN };
@@ -108,7 +121,7 @@ export async function trainPredictor(samples: readonly Sample[], options: TrainO
       const batch = order.slice(b, b + batchSize).map((i) => train[i]!);
       const value = tf.tidy(() => {
         const t = tensors(batch);
-        const cost = optimizer.minimize(() => tf.losses.meanSquaredError(t.y, tfForward(config, vars, t.x, t.ctx)) as tf.Scalar, true, [...vars.values()]);
+        const cost = optimizer.minimize(() => objective(t.y, tfForward(config, vars, t.x, t.ctx)), true, [...vars.values()]);
         return cost!.dataSync()[0]!;
       });
       stepLosses.push(value);

@@ -68,6 +68,8 @@ export interface OptimizeOptions {
   /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
   thresholds?: ThresholdMode;
   predictorFile?: string;
+  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  predictorCandidates?: number;
   /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
   compareThresholds?: boolean;
   /** The refinement stage: local search (default) or the SAC scheduler; SAC weights file (default: bundled). */
@@ -134,6 +136,7 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.stateSnapshot) placement.state = JSON.stringify(options.stateSnapshot);
   placement.thresholds = options.thresholds ?? "predictor";
   if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
+  if (options.predictorCandidates !== undefined) placement["predictor-candidates"] = String(options.predictorCandidates);
   if (options.compareThresholds) placement["compare-thresholds"] = "true";
   entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
   return entries;

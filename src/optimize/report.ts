@@ -135,7 +135,7 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   const lines = [
     `sparoa optimize ${report.model} for ${report.device.profile} (${report.device.description})`,
     `  note: ${report.note}`,
-    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""}${t.predictor ? `: ${t.predictor.kind}, quantiles ${t.predictor.quantiles.sparsity.toFixed(2)}, ${t.predictor.quantiles.intensity.toFixed(2)} of the free nodes, ${t.predictor.ms.toFixed(1)} ms` : ""})`,
+    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""}${t.predictor ? `: ${t.predictor.kind}, quantiles ${t.predictor.quantiles.sparsity.toFixed(2)}, ${t.predictor.quantiles.intensity.toFixed(2)} of the free nodes${t.predictor.checked > 1 ? ` (cheapest of the ${t.predictor.checked} most likely bins)` : ""}, ${t.predictor.ms.toFixed(1)} ms` : ""})`,
     ...(t.comparison ? [`  grid search beside it: ${t.comparison.grid.sparsity.toPrecision(3)}, ${t.comparison.grid.intensity.toPrecision(3)} in ${t.comparison.grid.searchMs.toFixed(0)} ms; threshold plan ${ms(t.comparison.predicted.ms)} ms predicted vs ${ms(t.comparison.grid.ms)} ms grid (regret ${t.comparison.regret.toFixed(3)})${t.comparison.refinedRegret !== undefined ? `, refined ${ms(t.comparison.predicted.refinedMs!)} vs ${ms(t.comparison.grid.refinedMs!)} ms (regret ${t.comparison.refinedRegret.toFixed(3)})` : ""}`] : []),
     `  plan: ${stagesText(report)}`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,

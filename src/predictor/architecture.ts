@@ -7,13 +7,25 @@
 //   feed-forward, residual, LayerNorm) -> LSTM over the steps (last hidden state) -> concat the
 //   normalised context (device + model figures) -> dense ReLU -> dense sigmoid: 2 quantiles.
 // mlp (the cheap alternative): mean and max of the node features over the steps + context ->
-//   two dense ReLU layers -> dense sigmoid.
+//   two dense ReLU layers -> the same output layer.
+//
+// Output "bins" (the default): logits over a fixed bins x bins grid of quantile pairs (0, 0.1,
+// ..., 1 on each axis), trained on the expected regret of the grid's plan costs; the prediction
+// is the most likely bin. Output "quantiles": two sigmoids regressing the grid search's best
+// quantiles by squared error (simpler, but the best pair is often one of many near-ties, and
+// their mean can sit in a slow region).
 
 export type PredictorKind = "transformer-lstm" | "mlp";
 export const PREDICTOR_KINDS: readonly PredictorKind[] = ["transformer-lstm", "mlp"];
 
+export type PredictorOutput = "bins" | "quantiles";
+export const PREDICTOR_OUTPUTS: readonly PredictorOutput[] = ["bins", "quantiles"];
+
 export interface PredictorConfig {
   kind: PredictorKind;
+  output: PredictorOutput;
+  /** Bins per axis (output "bins"). */
+  bins: number;
   steps: number;
   nodeFeatures: number;
   contextFeatures: number;
@@ -27,11 +39,21 @@ export interface PredictorConfig {
 
 export const DEFAULT_SIZES = { d: 32, heads: 2, ffn: 64, lstm: 32, hidden: 32 } as const;
 
+/** Width of the output layer. */
+export function outputWidth(c: PredictorConfig): number {
+  return c.output === "bins" ? c.bins * c.bins : 2;
+}
+
+/** The quantile pair of bin `index` (row-major: sparsity bin, then intensity bin). */
+export function binQuantiles(c: PredictorConfig, index: number): [number, number] {
+  return [Math.floor(index / c.bins) / (c.bins - 1), (index % c.bins) / (c.bins - 1)];
+}
+
 /** Every parameter's name and shape, in a fixed order. */
 export function parameterShapes(c: PredictorConfig): [string, number[]][] {
   if (c.kind === "mlp") {
     const input = 2 * c.nodeFeatures + c.contextFeatures;
-    return [["mlp.w1", [input, c.hidden]], ["mlp.b1", [c.hidden]], ["mlp.w2", [c.hidden, c.hidden]], ["mlp.b2", [c.hidden]], ["mlp.w3", [c.hidden, 2]], ["mlp.b3", [2]]];
+    return [["mlp.w1", [input, c.hidden]], ["mlp.b1", [c.hidden]], ["mlp.w2", [c.hidden, c.hidden]], ["mlp.b2", [c.hidden]], ["mlp.w3", [c.hidden, outputWidth(c)]], ["mlp.b3", [outputWidth(c)]]];
   }
   const { d, ffn, lstm, hidden } = c;
   return [
@@ -42,7 +64,7 @@ export function parameterShapes(c: PredictorConfig): [string, number[]][] {
     ["ln2.g", [d]], ["ln2.b", [d]],
     // Gates in the order input, forget, cell, output.
     ["lstm.wx", [d, 4 * lstm]], ["lstm.wh", [lstm, 4 * lstm]], ["lstm.b", [4 * lstm]],
-    ["head.w1", [lstm + c.contextFeatures, hidden]], ["head.b1", [hidden]], ["head.w2", [hidden, 2]], ["head.b2", [2]],
+    ["head.w1", [lstm + c.contextFeatures, hidden]], ["head.b1", [hidden]], ["head.w2", [hidden, outputWidth(c)]], ["head.b2", [outputWidth(c)]],
   ];
 }
 

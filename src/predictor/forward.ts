@@ -1,7 +1,7 @@
 // Inference in plain TypeScript (no tfjs): the same arithmetic as the tfjs training graph
 // (src/learn/tf-model.ts), synchronous, so the placement pass can call it, and fast (a few
 // hundred thousand multiply-adds). test/predictor/predictor.test.ts checks it against tfjs.
-import { LAYER_NORM_EPSILON, type PredictorConfig } from "./architecture.ts";
+import { binQuantiles, LAYER_NORM_EPSILON, outputWidth, type PredictorConfig } from "./architecture.ts";
 
 export type Params = Map<string, Float32Array>;
 
@@ -39,6 +39,11 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Two quantiles in 0..1 for one input; `context` already normalised. */
 export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, context: Float32Array): [number, number] {
+  return decode(c, outputLayer(c, p, sequence, context));
+}
+
+/** The output layer: bin logits (output "bins") or the two pre-sigmoid quantiles. */
+export function outputLayer(c: PredictorConfig, p: Params, sequence: Float32Array, context: Float32Array): Float64Array {
   const get = (name: string) => p.get(name)!;
   const T = c.steps, F = c.nodeFeatures;
   if (c.kind === "mlp") {
@@ -52,8 +57,7 @@ export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, c
     pooled.set(context, 2 * F);
     const h1 = dense(pooled, 1, pooled.length, get("mlp.w1"), get("mlp.b1"), c.hidden).map((v) => Math.max(0, v));
     const h2 = dense(h1, 1, c.hidden, get("mlp.w2"), get("mlp.b2"), c.hidden).map((v) => Math.max(0, v));
-    const o = dense(h2, 1, c.hidden, get("mlp.w3"), get("mlp.b3"), 2);
-    return [sigmoid(o[0]!), sigmoid(o[1]!)];
+    return dense(h2, 1, c.hidden, get("mlp.w3"), get("mlp.b3"), outputWidth(c));
   }
   const d = c.d, H = c.heads, dh = d / H, U = c.lstm;
   const x = Float64Array.from(sequence);
@@ -94,8 +98,14 @@ export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, c
   const wh = get("lstm.wh");
   let hs: Float64Array = new Float64Array(U);
   const cs = new Float64Array(U);
+  const z = new Float64Array(4 * U);
   for (let t = 0; t < T; t++) {
-    const z = dense(hs, 1, U, wh, undefined, 4 * U);
+    z.fill(0);
+    for (let i = 0; i < U; i++) {
+      const x = hs[i]!;
+      const wi = i * 4 * U;
+      for (let j = 0; j < 4 * U; j++) z[j]! += x * wh[wi + j]!;
+    }
     const next = new Float64Array(U);
     for (let u = 0; u < U; u++) {
       const base = t * 4 * U;
@@ -112,6 +122,13 @@ export function forward(c: PredictorConfig, p: Params, sequence: Float32Array, c
   joined.set(hs);
   joined.set(context, U);
   const a = dense(joined, 1, joined.length, get("head.w1"), get("head.b1"), c.hidden).map((z) => Math.max(0, z));
-  const out = dense(a, 1, c.hidden, get("head.w2"), get("head.b2"), 2);
-  return [sigmoid(out[0]!), sigmoid(out[1]!)];
+  return dense(a, 1, c.hidden, get("head.w2"), get("head.b2"), outputWidth(c));
+}
+
+/** Quantiles from the output layer: the most likely bin (first on ties), or two sigmoids. */
+export function decode(c: PredictorConfig, out: Float64Array): [number, number] {
+  if (c.output === "quantiles") return [sigmoid(out[0]!), sigmoid(out[1]!)];
+  let best = 0;
+  for (let k = 1; k < out.length; k++) if (out[k]! > out[best]!) best = k;
+  return binQuantiles(c, best);
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PREDICTOR_KINDS, parameterShapes, type PredictorConfig } from "./architecture.ts";
+import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, parameterShapes, type PredictorConfig } from "./architecture.ts";
 import { CONTEXT_FEATURES, NODE_FEATURES } from "./features.ts";
 import type { Params } from "./forward.ts";
 
@@ -93,7 +93,9 @@ export function loadPredictor(file: string = BUNDLED_PREDICTOR): Predictor {
   if (raw.version !== PREDICTOR_VERSION) throw new PredictorError(`${file}: version ${raw.version}; this sparoa reads version ${PREDICTOR_VERSION}`);
   const c = raw.config;
   if (!c || !PREDICTOR_KINDS.includes(c.kind)) throw new PredictorError(`${file}: config.kind ${JSON.stringify(c?.kind)}: expected ${PREDICTOR_KINDS.join(" or ")}`);
-  for (const key of ["steps", "nodeFeatures", "contextFeatures", "d", "heads", "ffn", "lstm", "hidden"] as const) {
+  if (!PREDICTOR_OUTPUTS.includes(c.output)) throw new PredictorError(`${file}: config.output ${JSON.stringify(c.output)}: expected ${PREDICTOR_OUTPUTS.join(" or ")}`);
+  if (c.output === "bins" && c.bins < 2) throw new PredictorError(`${file}: config.bins ${JSON.stringify(c.bins)}: expected a whole number >= 2`);
+  for (const key of ["steps", "nodeFeatures", "contextFeatures", "d", "heads", "ffn", "lstm", "hidden", "bins"] as const) {
     if (!Number.isInteger(c[key]) || c[key] < 1 || c[key] > 4096) throw new PredictorError(`${file}: config.${key} ${JSON.stringify(c[key])}: expected a whole number 1..4096`);
   }
   if (c.d % c.heads !== 0) throw new PredictorError(`${file}: config.d ${c.d} is not a multiple of config.heads ${c.heads}`);
@@ -106,6 +108,8 @@ export function loadPredictor(file: string = BUNDLED_PREDICTOR): Predictor {
   };
   const params: Params = new Map();
   let bytes = 0;
+  const known = new Set(parameterShapes(c).map(([name]) => name));
+  for (const name of Object.keys(raw.params ?? {})) if (!known.has(name)) throw new PredictorError(`${file}: params.${name} is not a parameter of a ${c.kind} predictor`);
   for (const [name, shape] of parameterShapes(c)) {
     const entry = raw.params?.[name];
     if (!entry) throw new PredictorError(`${file}: params.${name} is missing`);

@@ -10,7 +10,7 @@ import { CliError } from "../errors.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
 import { REFINERS, type RefinerName } from "../../scheduler/pass-options.ts";
 import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
@@ -23,6 +23,7 @@ interface OptimizeArgs extends PipelineFlags, ShapeFlags {
   "intensity-threshold"?: number;
   thresholds: string;
   predictor?: string;
+  "predictor-candidates"?: number;
   "compare-thresholds"?: boolean;
   scheduler: string;
   "scheduler-weights"?: string;
@@ -60,6 +61,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("thresholds", { type: "string", default: "predictor", describe: "where thresholds come from: predictor (the trained threshold predictor, docs/predictor.md), grid (grid search: up to 144 simulated placements), or S,I (fixed sparsity and intensity)" })
     .option("predictor", { type: "string", describe: "threshold predictor file from 'sparoa train predictor' (default: the bundled one)" })
+    .option("predictor-candidates", { type: "number", describe: `place the predictor's K most likely threshold bins and keep the cheapest (default ${DEFAULT_CANDIDATES}; the grid search places up to 144)` })
     .option("scheduler", { type: "string", choices: [...REFINERS], default: "local", describe: "refinement stage: local (deterministic local search) or sac (the pretrained SAC policy + a short fine-tune + local search in the same budget, docs/scheduler.md)" })
     .option("scheduler-weights", { type: "string", describe: "SAC weights from 'sparoa train scheduler' (default: the bundled ones)" })
     .option("search-budget", { type: "string", describe: "refinement budget: N simulations, or Ns seconds of wall time (e.g. 3000 or 10s); same as --search-evaluations / --search-ms" })
@@ -83,7 +85,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "compare-thresholds", "intensity", "smoothing", "refine", "scheduler", "scheduler-weights", "search-budget", "search-evaluations", "search-seed", "search-ms", "state"], "Placement:")
+    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "predictor-candidates", "compare-thresholds", "intensity", "smoothing", "refine", "scheduler", "scheduler-weights", "search-budget", "search-evaluations", "search-seed", "search-ms", "state"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
@@ -99,6 +101,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       ["sparsity-threshold", argv["sparsity-threshold"], (n: number) => n >= 0 && n <= 1, "a fraction in 0..1"],
       ["intensity-threshold", argv["intensity-threshold"], (n: number) => n >= 0, "a number >= 0"],
       ["search-evaluations", argv["search-evaluations"], (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
+      ["predictor-candidates", argv["predictor-candidates"], (n: number) => Number.isInteger(n) && n >= 1 && n <= 121, "a whole number 1..121"],
       ["search-seed", argv["search-seed"], (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["search-ms", argv["search-ms"], (n: number) => n > 0, "a positive number"],
       ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
@@ -125,7 +128,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       model: argv.model, device: argv.device, out: argv.output,
       inputShapes: argv["input-shape"], batch: batchFlag(argv), pins: argv.pin,
       sparsityThreshold: thresholds.fixed?.sparsity ?? argv["sparsity-threshold"], intensityThreshold: thresholds.fixed?.intensity ?? argv["intensity-threshold"], smoothing: argv.smoothing,
-      thresholds: thresholds.mode, predictorFile: argv.predictor, compareThresholds: argv["compare-thresholds"],
+      thresholds: thresholds.mode, predictorFile: argv.predictor, predictorCandidates: argv["predictor-candidates"], compareThresholds: argv["compare-thresholds"],
       intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: budget.evaluations, searchSeed: argv["search-seed"], searchMs: budget.ms,
       scheduler: argv.scheduler as RefinerName, schedulerWeights: argv["scheduler-weights"], state: argv.state,
       calibration: argv.calibrate ? { files, samples: argv.samples, seed: argv.seed, eps: argv.eps } : undefined,
