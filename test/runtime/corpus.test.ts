@@ -14,7 +14,8 @@ import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
 import { LIGHT_MODEL_NAMES, backendCases, lightModelPath, npmModels, requireBackendTests } from "../support/corpus.ts";
 import { expectInputDependent } from "../support/input-dependence.ts";
-import { materialize } from "../support/materialize.ts";
+import { imageOrtTensor } from "../support/image-inputs.ts";
+import { materializeNormalized } from "../support/materialize.ts";
 import { expectClose, plainRun } from "./reference.ts";
 
 /** Thirds of the node list: cpu, gpu (on the CPU here), cpu. */
@@ -30,6 +31,9 @@ function npmFeeds(specs: { name: string; dtype: string; shape: (number | string 
   const feeds = generateFeeds(specs.map((s) => ({ ...s, shape: s.name === "state" ? [2, 1, 128] : s.name === "input" ? [1, 512] : s.shape })), seed, {
     "p2o.DynamicDimension.0": 1, "p2o.DynamicDimension.1": 64, "p2o.DynamicDimension.2": 96,
   });
+  // Text detection and recognition see a page with text-like strokes: on noise PP-OCRv4 det outputs ~0 everywhere.
+  const image = specs.find((s) => s.name === "x");
+  if (image) feeds.x = imageOrtTensor(feeds.x!.dims, seed);
   const sr = specs.find((s) => s.name === "sr");
   if (sr) feeds.sr = new ort.Tensor("int64", BigInt64Array.from([16000n]), []);
   return feeds;
@@ -40,14 +44,16 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
   for (const name of LIGHT_MODEL_NAMES) {
     it(`light model ${name} (seeded random weights): two inputs give different outputs; 3 partitions on cpu/gpu/cpu equal the whole model`, async function () {
       requireBackendTests(this);
-      const path = materialize(lightModelPath(name));
+      this.timeout(600_000); // the first run on a machine measures batch-norm statistics (cached in bench/.models)
+      const path = await materializeNormalized(lightModelPath(name));
       const rt = await loadPackage(annotateThirds(path), { deviceMap: "gpu=cpu", threads: 1 });
       try {
         expect(rt.manifest.partitions.length).to.equal(3);
         expect(rt.manifest.partitions.map((p) => p.device)).to.deep.equal(["cpu", "gpu", "cpu"]);
-        const feeds = generateFeeds(rt.manifest.source.inputs, 1);
+        const image = (seed: number) => ({ [rt.manifest.source.inputs[0]!.name]: imageOrtTensor([1, 3, 224, 224], seed) });
+        const feeds = image(1);
         const expected = await plainRun(path, feeds);
-        expectInputDependent(expected, await plainRun(path, generateFeeds(rt.manifest.source.inputs, 2)), 1e-4, 1e-5, name);
+        expectInputDependent(expected, await plainRun(path, image(2)), 1e-4, 1e-5, name);
         expectClose(await rt.run(feeds), expected, 1e-4, 1e-5, name);
       } finally {
         await rt.close();
@@ -74,6 +80,7 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
 
   it("every expanded ONNX node case (the multi-node ones), cut in two, equals output_N.pb within ONNX's tolerances", async function () {
     requireBackendTests(this);
+    this.timeout(600_000);
     const cases = backendCases("node").filter((d) => d.endsWith("_expanded"));
     let compared = 0;
     const skipped: string[] = [];
@@ -110,6 +117,6 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
     }
     console.log(`      ${compared} of ${cases.length} expanded cases compared; ${skipped.length} skipped (one node, or onnxruntime cannot run the original): ${skipped.slice(0, 6).join(", ")}${skipped.length > 6 ? ", ..." : ""}`);
     expect(compared + skipped.length).to.equal(cases.length);
-    expect(compared).to.be.at.least(cases.length / 2);
+    expect(compared).to.be.at.least(280); // 287 of 393 on 2026-11-30
   });
 });

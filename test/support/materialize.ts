@@ -64,8 +64,9 @@ function drawWeights(lightModel: string, seed: number): { model: Model; drawn: M
     const size = dims.reduce((a, b) => a * b, 1);
     const fanIn = dims.length > 1 ? size / dims[0]! : 1;
     const name = node.outputs[0]!.name;
-    // Variances and scales stay positive around 1; other vectors small; weights He-uniform.
-    const positive = /(riv|_s_|var|scale|gamma)/i.test(name) && dims.length === 1;
+    // Variances and scales (also a vector a Mul scales by, as in Inception v2's Mul/Add after
+    // each normalization) stay positive around 1; other vectors small; weights He-uniform.
+    const positive = dims.length === 1 && (/(riv|_s_|var|scale|gamma)/i.test(name) || scales(node.outputs[0]!));
     const scale = dims.length > 1 ? Math.sqrt(6 / fanIn) : 0.05;
     const data = new Float32Array(size);
     for (let i = 0; i < size; i++) data[i] = positive ? 0.5 + rand() : (rand() * 2 - 1) * scale;
@@ -85,6 +86,11 @@ function drawWeights(lightModel: string, seed: number): { model: Model; drawn: M
     if (at >= 0) g.inputs.splice(at, 1);
   }
   return { model, drawn };
+}
+
+/** Whether `v` reaches a Mul (through Unsqueeze or Reshape): a per-channel scale. */
+function scales(v: Value): boolean {
+  return v.uses.some((u) => u.node.opType === "Mul" || ((u.node.opType === "Unsqueeze" || u.node.opType === "Reshape") && u.index === 0 && scales(u.node.outputs[0]!)));
 }
 
 /**
