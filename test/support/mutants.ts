@@ -1,0 +1,222 @@
+// Mutation check of the equality tests: damage a package in the ways a wrong cut would, and see
+// that each comparison we rely on fails. Mutants: two boundary tensors of equal type swapped
+// (a consumer reads the wrong one), one weight tensor scaled by 1.01, one partition output that
+// another partition reads dropped, two dependent partitions that read the same value run in the
+// other order. Detectors: `optimize --check`'s comparison (src/package/check.ts), the runtime
+// corpus tests' comparison (loadPackage + run vs plain onnxruntime, rtol 1e-4 / atol 1e-5) and
+// `sparoa run`'s outputs against plain onnxruntime (same tolerances).
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type * as ort from "onnxruntime-node";
+import { DataType, Tensor, loadModel, saveModel, type Value } from "../../ir/index.ts";
+import { formatShape } from "../../ir/types.ts";
+import { npyBytes, readNpy } from "../../src/io/npy.ts";
+import { checkPackage } from "../../src/package/check.ts";
+import type { PackageManifest } from "../../src/package/manifest.ts";
+import { compareTensors, fromOrtTensor, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { loadPackage } from "../../src/runtime/runtime.ts";
+import { safeFileName } from "../../src/cli/commands/run.ts";
+import { runOrtSession } from "./ort-run.ts";
+import { runSparoa } from "./sparoa-cli.ts";
+import { slices, writeHandPackage } from "./hand-package.ts";
+
+export const RTOL = 1e-4;
+export const ATOL = 1e-5;
+
+export type Detector = "check" | "runtime" | "sparoa run";
+export const DETECTORS: readonly Detector[] = ["check", "runtime", "sparoa run"];
+
+export interface Mutant { kind: string; what: string; apply(dir: string): void }
+
+function readManifest(dir: string): PackageManifest {
+  return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as PackageManifest;
+}
+
+function typeKey(v: Value): string | undefined {
+  return v.type?.kind === "tensor" && v.type.shape ? `${v.type.elemType}:${formatShape(v.type.shape)}` : undefined;
+}
+
+/** The mutants of the package in `dir` (those that do not apply to it are left out, with a note). */
+export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
+  const manifest = readManifest(dir);
+  const out: Mutant[] = [];
+  const produced = new Set(manifest.partitions.flatMap((p) => p.outputs));
+
+  // 1. Swap two boundary tensors of equal type read by one partition (or, failing that, written by one).
+  const swap = (() => {
+    for (const side of ["inputs", "outputs"] as const) {
+      for (const part of manifest.partitions) {
+        const model = loadModel(join(dir, part.file));
+        const values = (side === "inputs" ? model.graph.inputs.filter((v) => !v.initializer && produced.has(v.name)) : model.graph.outputs);
+        for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) {
+          if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!)) return { part, side, a: values[i]!.name, b: values[j]!.name };
+        }
+      }
+    }
+    return undefined;
+  })();
+  if (swap) {
+    out.push({
+      kind: "swap boundary tensors", what: `partition ${swap.part.id} ${swap.side === "inputs" ? "reads" : "writes"} '${swap.a}' and '${swap.b}' swapped`,
+      apply: (d) => {
+        const file = join(d, swap.part.file);
+        const model = loadModel(file);
+        const list = swap.side === "inputs" ? model.graph.inputs : model.graph.outputs;
+        const a = list.find((v) => v.name === swap.a)!;
+        const b = list.find((v) => v.name === swap.b)!;
+        a.name = "__sparoa_swap__";
+        b.name = swap.a;
+        a.name = swap.b;
+        saveModel(model, file);
+      },
+    });
+  } else notes.push("no two boundary tensors of equal type in one partition: swap not applicable");
+
+  // 2. Scale the largest float weight of any partition by 1.01.
+  let weight: { file: string; name: string; size: number } | undefined;
+  for (const part of manifest.partitions) {
+    for (const [name, v] of loadModel(join(dir, part.file)).graph.initializers) {
+      const t = v.initializer!;
+      if (t.dtype === DataType.FLOAT && t.size > (weight?.size ?? 1)) weight = { file: part.file, name, size: t.size };
+    }
+  }
+  if (weight) {
+    const w = weight;
+    out.push({
+      kind: "perturb a weight by 1%", what: `'${w.name}' (${w.size} values) in ${w.file} times 1.01`,
+      apply: (d) => {
+        const file = join(d, w.file);
+        const model = loadModel(file);
+        const v = model.graph.initializers.get(w.name)!;
+        const data = Float32Array.from(v.initializer!.toNumbers(), (x) => x * 1.01);
+        v.initializer = Tensor.fromArray(w.name, DataType.FLOAT, v.initializer!.dims, data);
+        saveModel(model, file);
+      },
+    });
+  } else notes.push("no float weight: perturbation not applicable");
+
+  // 3. Drop an output of a partition that a later partition reads.
+  const read = new Set(manifest.partitions.flatMap((p) => p.inputs));
+  const dropFrom = manifest.partitions.find((p) => p.outputs.some((o) => read.has(o)));
+  if (dropFrom) {
+    const name = dropFrom.outputs.find((o) => read.has(o))!;
+    out.push({
+      kind: "drop a partition output", what: `partition ${dropFrom.id} no longer writes '${name}'`,
+      apply: (d) => {
+        const file = join(d, dropFrom.file);
+        const model = loadModel(file);
+        model.graph.outputs.splice(model.graph.outputs.findIndex((v) => v.name === name), 1);
+        saveModel(model, file);
+        const m = readManifest(d);
+        const p = m.partitions.find((q) => q.id === dropFrom.id)!;
+        p.outputs = p.outputs.filter((o) => o !== name);
+        writeFileSync(join(d, "manifest.json"), JSON.stringify(m, null, 2));
+      },
+    });
+  } else notes.push("no partition output read by another partition: drop not applicable");
+
+  // 4. Reorder two partitions that read the same value, the later one depending on the earlier.
+  const parts = manifest.partitions;
+  let pair: [number, number] | undefined;
+  for (let i = 0; i < parts.length && !pair; i++) for (let j = i + 1; j < parts.length && !pair; j++) {
+    const shared = parts[i]!.inputs.some((n) => parts[j]!.inputs.includes(n));
+    const dependent = parts[j]!.inputs.some((n) => parts[i]!.outputs.includes(n));
+    if (shared && dependent) pair = [i, j];
+  }
+  if (pair) {
+    const [i, j] = pair;
+    out.push({
+      kind: "reorder partitions", what: `partitions ${parts[i]!.id} and ${parts[j]!.id} (both read '${parts[i]!.inputs.find((n) => parts[j]!.inputs.includes(n))}') run in the other order`,
+      apply: (d) => {
+        const m = readManifest(d);
+        [m.partitions[i], m.partitions[j]] = [m.partitions[j]!, m.partitions[i]!];
+        writeFileSync(join(d, "manifest.json"), JSON.stringify(m, null, 2));
+      },
+    });
+  } else notes.push("no dependent partitions that read the same value: reorder not applicable");
+  return out;
+}
+
+/** Copy of the package in `dir` with `mutant` applied, in `into`. */
+export function mutate(dir: string, mutant: Mutant, into: string): string {
+  mkdirSync(into, { recursive: true });
+  cpSync(dir, into, { recursive: true });
+  mutant.apply(into);
+  return into;
+}
+
+export interface Probe { original: string; feeds: Record<string, ort.Tensor>; work: string }
+
+/** Why a detector refuses the package in `dir` (undefined: it passes). */
+export async function detect(detector: Detector, dir: string, probe: Probe): Promise<string | undefined> {
+  try {
+    const expected = (await runOrtSession(probe.original, probe.feeds, { logSeverityLevel: 3 })).outputs;
+    const differs = (name: string, got: ort.Tensor | undefined) => {
+      if (!got) return `output '${name}' missing`;
+      const c = compareTensors(fromOrtTensor(name, got), fromOrtTensor(name, expected[name]!), RTOL, ATOL);
+      return c.ok ? undefined : `output '${name}' differs (max abs ${c.maxAbs.toExponential(2)})`;
+    };
+    if (detector === "check") {
+      const inputs = new Map(Object.entries(probe.feeds).map(([k, t]) => [k, fromOrtTensor(k, t)] as [string, Tensor]));
+      const r = await checkPackage(probe.original, dir, inputs, { rtol: RTOL, atol: ATOL, optimization: "all" });
+      return r.ok ? undefined : r.outputs.filter((o) => !o.ok).map((o) => `${o.against} '${o.name}': ${o.reason ?? "differs"}`).join("; ");
+    }
+    if (detector === "runtime") {
+      const rt = await loadPackage(dir, { deviceMap: "gpu=cpu", threads: 1 });
+      try {
+        const got = await rt.run(probe.feeds);
+        return Object.keys(expected).map((n) => differs(n, got[n])).find((w) => w);
+      } finally {
+        await rt.close();
+      }
+    }
+    const files = Object.entries(probe.feeds).map(([k, t]) => {
+      const f = join(probe.work, `${safeFileName(k)}.npy`);
+      writeFileSync(f, npyBytes(fromOrtTensor(k, t)));
+      return ["--input", `${k}=${f}`];
+    }).flat();
+    const out = join(probe.work, `run-${Math.random().toString(36).slice(2)}`);
+    const r = await runSparoa(["run", dir, ...files, "-o", out, "--device-map", "gpu=cpu", "--threads", "1"]);
+    if (r.code !== 0) return `exit ${r.code}: ${r.stderr.trim().split("\n")[0]}`;
+    return Object.keys(expected).map((n) => {
+      let got: ort.Tensor | undefined;
+      try { got = toOrtTensor(readNpy(join(out, `${safeFileName(n)}.npy`), n)); } catch { got = undefined; }
+      return differs(n, got);
+    }).find((w) => w);
+  } catch (e) {
+    return `error: ${(e as Error).message.split("\n")[0]}`;
+  }
+}
+
+export interface MutationCase { name: string; model: string; feeds: Record<string, ort.Tensor> }
+
+export interface MutantResult { model: string; kind: string; what: string; refusedBy: Partial<Record<Detector, string>>; survivedBy: Detector[] }
+
+export interface MutationReport { results: MutantResult[]; notes: string[]; baselineFailures: string[] }
+
+/** Cuts `c.model` into three partitions (cpu, gpu, cpu), checks that every detector accepts the package, then runs every detector on every mutant. */
+export async function mutationCheck(c: MutationCase, work: string, onMutant: (r: MutantResult) => void = () => {}): Promise<MutationReport> {
+  const dir = join(work, safeFileName(c.name), "package");
+  const nodes = loadModel(c.model).graph.nodes.length;
+  await writeHandPackage(c.model, dir, slices(nodes, 3, ["cpu", "gpu"]));
+  const probe: Probe = { original: c.model, feeds: c.feeds, work: join(work, safeFileName(c.name)) };
+  const baselineFailures: string[] = [];
+  for (const d of DETECTORS) {
+    const why = await detect(d, dir, probe);
+    if (why) baselineFailures.push(`${c.name}: ${d} refuses the undamaged package: ${why}`);
+  }
+  const notes: string[] = [];
+  const results: MutantResult[] = [];
+  for (const [i, m] of mutantsOf(dir, notes).entries()) {
+    const mutated = mutate(dir, m, join(work, safeFileName(c.name), `mutant-${i}`));
+    const r: MutantResult = { model: c.name, kind: m.kind, what: m.what, refusedBy: {}, survivedBy: [] };
+    for (const d of DETECTORS) {
+      const why = await detect(d, mutated, probe);
+      if (why) r.refusedBy[d] = why;
+      else r.survivedBy.push(d);
+    }
+    results.push(r);
+    onMutant(r);
+  }
+  return { results, notes: notes.map((n) => `${c.name}: ${n}`), baselineFailures };
+}
