@@ -438,9 +438,12 @@ describe("shape-inference agrees with onnxruntime", function () {
     }
   });
 
-  const FLOORS = { covered: 0, fullyKnown: 0, agreed: 0, partlyUnknownAtMost: 1e9 };
+  // 2026-11-30: 1,663 of 1,802 cases covered, 1,367 fully known, 296 with values left unknown
+  // (642 values), 12,171 of 12,711 compared value shapes agree.
+  const FLOORS = { covered: 1650, fullyKnown: 1350, agreed: 12_000, partlyUnknownAtMost: 310 };
   it("on every node test case whose operators all have rules (ORT's inference and the real outputs)", async function () {
     requireBackendTests(this);
+    this.timeout(900_000); // about 60 s on a quiet machine, 300 s under parallel load
     const started = performance.now();
     const counts = { cases: 0, covered: 0, ortRefused: 0, compared: 0, agreed: 0, fullyKnown: 0, partlyUnknown: 0, unknownValues: 0 };
     const disagreements: string[] = [];
@@ -499,6 +502,7 @@ describe("shape-inference agrees with onnxruntime", function () {
     for (const path of paths) {
       const { model } = inferFresh(path);
       const session = await ort.InferenceSession.create(modelBytes(model), { ...QUIET, ...SWEEP });
+      expect(session.outputNames, basename(path)).to.deep.equal(model.graph.outputs.map((v) => v.name));
       await session.release();
     }
   });
