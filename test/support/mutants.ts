@@ -72,12 +72,17 @@ export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
     });
   } else notes.push("no two boundary tensors of equal type in one partition: swap not applicable");
 
-  // 2. Scale the largest float weight of any partition by 1.01.
-  let weight: { file: string; name: string; size: number } | undefined;
+  // 2. Scale the largest float weight of any partition by 1.01 (an initializer, or a Constant node's value).
+  let weight: { file: string; name: string; size: number; constant: boolean } | undefined;
   for (const part of manifest.partitions) {
-    for (const [name, v] of loadModel(join(dir, part.file)).graph.initializers) {
+    const g = loadModel(join(dir, part.file)).graph;
+    for (const [name, v] of g.initializers) {
       const t = v.initializer!;
-      if (t.dtype === DataType.FLOAT && t.size > (weight?.size ?? 1)) weight = { file: part.file, name, size: t.size };
+      if (t.dtype === DataType.FLOAT && t.size > (weight?.size ?? 1)) weight = { file: part.file, name, size: t.size, constant: false };
+    }
+    for (const n of g.nodes) {
+      const a = n.opType === "Constant" ? n.attributes.get("value") : undefined;
+      if (a?.kind === "tensor" && a.value.dtype === DataType.FLOAT && a.value.size > (weight?.size ?? 1)) weight = { file: part.file, name: n.outputs[0]!.name, size: a.value.size, constant: true };
     }
   }
   if (weight) {
@@ -87,9 +92,15 @@ export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
       apply: (d) => {
         const file = join(d, w.file);
         const model = loadModel(file);
-        const v = model.graph.initializers.get(w.name)!;
-        const data = Float32Array.from(v.initializer!.toNumbers(), (x) => x * 1.01);
-        v.initializer = Tensor.fromArray(w.name, DataType.FLOAT, v.initializer!.dims, data);
+        const scaled = (t: Tensor) => Tensor.fromArray(t.name, DataType.FLOAT, t.dims, Float32Array.from(t.toNumbers(), (x) => x * 1.01));
+        if (w.constant) {
+          const node = model.graph.nodes.find((n) => n.outputs[0]?.name === w.name)!;
+          const a = node.attributes.get("value")!;
+          if (a.kind === "tensor") node.attributes.set("value", { ...a, value: scaled(a.value) });
+        } else {
+          const v = model.graph.initializers.get(w.name)!;
+          v.initializer = scaled(v.initializer!);
+        }
         saveModel(model, file);
       },
     });
