@@ -96,7 +96,8 @@ export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
         if (w.constant) {
           const node = model.graph.nodes.find((n) => n.outputs[0]?.name === w.name)!;
           const a = node.attributes.get("value")!;
-          if (a.kind === "tensor") node.attributes.set("value", { ...a, value: scaled(a.value) });
+          // A fresh attribute: one spread from `a` keeps a.source, and export would write the original bytes.
+          if (a.kind === "tensor") node.attributes.set("value", { name: a.name, kind: "tensor", value: scaled(a.value) });
         } else {
           const v = model.graph.initializers.get(w.name)!;
           v.initializer = scaled(v.initializer!);
