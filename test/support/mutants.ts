@@ -78,11 +78,12 @@ export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
     const g = loadModel(join(dir, part.file)).graph;
     for (const [name, v] of g.initializers) {
       const t = v.initializer!;
-      if (t.dtype === DataType.FLOAT && t.size > (weight?.size ?? 1)) weight = { file: part.file, name, size: t.size, constant: false };
+      if (t.dtype === DataType.FLOAT && v.uses.length > 0 && t.size > (weight?.size ?? 1)) weight = { file: part.file, name, size: t.size, constant: false };
     }
     for (const n of g.nodes) {
       const a = n.opType === "Constant" ? n.attributes.get("value") : undefined;
-      if (a?.kind === "tensor" && a.value.dtype === DataType.FLOAT && a.value.size > (weight?.size ?? 1)) weight = { file: part.file, name: n.outputs[0]!.name, size: a.value.size, constant: true };
+      // Only a constant read in this file: a hand cut can leave a dead copy where the Constant sat.
+      if (a?.kind === "tensor" && a.value.dtype === DataType.FLOAT && n.outputs[0]!.uses.length > 0 && a.value.size > (weight?.size ?? 1)) weight = { file: part.file, name: n.outputs[0]!.name, size: a.value.size, constant: true };
     }
   }
   if (weight) {
