@@ -11,6 +11,7 @@ import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
+import { zooCommand } from "./commands/zoo.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -23,6 +24,7 @@ const commands = [
   convertCommand,
   passesCommand,
   profileCommand,
+  zooCommand,
 ];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.

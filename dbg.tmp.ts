@@ -1,0 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, basename } from "node:path";
+import { npmModels } from "./test/support/corpus.ts";
+import { mutationCheck } from "./test/support/mutants.ts";
+import { mutationCases } from "./test/support/mutation-cases.ts";
+const work = mkdtempSync(join(tmpdir(), "dbg-"));
+const [c] = mutationCases([npmModels().find((p) => basename(p) === process.argv[2])!]);
+const t = Date.now();
+const r = await mutationCheck(c!, work, (m) => console.log(((Date.now() - t) / 1000).toFixed(1), m.kind, m.what, JSON.stringify(m.survivedBy)));
+console.log(JSON.stringify({ notes: r.notes, base: r.baselineFailures }));
