@@ -106,6 +106,7 @@ describe("sparoa optimize", () => {
     });
 
     it(`optimizes, loads and reproduces every npm model for ${device} (${how})${calibrated ? "; two check inputs give different outputs" : ""}`, async function () {
+      this.timeout(600_000); // about a minute on a quiet machine
       const models = npmModels();
       expect(models.length).to.be.greaterThanOrEqual(7);
       await optimizeAll(models.map(npmCase), device, calibrated, exact);
