@@ -17,6 +17,8 @@ import { compareTensors, fromOrtTensor, toOrtTensor } from "../../src/runtime/or
 import { loadPackage } from "../../src/runtime/runtime.ts";
 import { safeFileName } from "../../src/cli/commands/run.ts";
 import { runOrtSession } from "./ort-run.ts";
+import { exposeValues } from "../../passes/support/calibrate.ts";
+import { modelBytes } from "../../ir/onnx/file.ts";
 import { runSparoa } from "./sparoa-cli.ts";
 import { writeHandPackage, type Placement } from "./hand-package.ts";
 
@@ -37,24 +39,27 @@ function typeKey(v: Value): string | undefined {
 }
 
 /** The mutants of the package in `dir` (those that do not apply to it are left out, with a note). */
-export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
+export async function mutantsOf(dir: string, distinct: (a: string, b: string) => Promise<boolean>, notes: string[] = []): Promise<Mutant[]> {
   const manifest = readManifest(dir);
   const out: Mutant[] = [];
   const produced = new Set(manifest.partitions.flatMap((p) => p.outputs));
 
-  // 1. Swap two boundary tensors of equal type read by one partition (or, failing that, written by one).
-  const swap = (() => {
-    for (const side of ["inputs", "outputs"] as const) {
-      for (const part of manifest.partitions) {
-        const model = loadModel(join(dir, part.file));
-        const values = (side === "inputs" ? model.graph.inputs.filter((v) => !v.initializer && produced.has(v.name)) : model.graph.outputs);
-        for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) {
-          if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!)) return { part, side, a: values[i]!.name, b: values[j]!.name };
+  // 1. Swap two boundary tensors of equal type read by one partition (or, failing that, written
+  // by one) whose values differ on the probe: Clip(x) is x when nothing is clipped, and swapping
+  // equal tensors is no damage at all.
+  let swap: { part: PackageManifest["partitions"][number]; side: "inputs" | "outputs"; a: string; b: string } | undefined;
+  search: for (const side of ["inputs", "outputs"] as const) {
+    for (const part of manifest.partitions) {
+      const model = loadModel(join(dir, part.file));
+      const values = (side === "inputs" ? model.graph.inputs.filter((v) => !v.initializer && produced.has(v.name)) : model.graph.outputs);
+      for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) {
+        if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!) && (await distinct(values[i]!.name, values[j]!.name))) {
+          swap = { part, side, a: values[i]!.name, b: values[j]!.name };
+          break search;
         }
       }
     }
-    return undefined;
-  })();
+  }
   if (swap) {
     out.push({
       kind: "swap boundary tensors", what: `partition ${swap.part.id} ${swap.side === "inputs" ? "reads" : "writes"} '${swap.a}' and '${swap.b}' swapped`,
@@ -70,7 +75,7 @@ export function mutantsOf(dir: string, notes: string[] = []): Mutant[] {
         saveModel(model, file);
       },
     });
-  } else notes.push("no two boundary tensors of equal type in one partition: swap not applicable");
+  } else notes.push("no two boundary tensors of equal type and different values in one partition: swap not applicable");
 
   // 2. Scale the largest float weight of any partition by 1.01 (an initializer, or a Constant node's value).
   let weight: { file: string; name: string; size: number; constant: boolean } | undefined;
@@ -233,7 +238,15 @@ export async function mutationCheck(c: MutationCase, work: string, onMutant: (r:
   const notes: string[] = [];
   const results: MutantResult[] = [];
   if (baselineFailures.length > 0) return { results, notes: [`${c.name}: no mutants: the undamaged package is refused`], baselineFailures };
-  for (const [i, m] of mutantsOf(dir, notes).entries()) {
+  const distinct = async (a: string, b: string) => {
+    const model = loadModel(c.model);
+    const byName = new Map(model.graph.nodes.flatMap((n) => n.outputs).map((v) => [v.name, v]));
+    exposeValues(model, [byName.get(a), byName.get(b)].filter((v): v is Value => v !== undefined));
+    const out = (await runOrtSession(modelBytes(model), c.feeds, { logSeverityLevel: 3 })).outputs;
+    if (!out[a] || !out[b]) return true;
+    return !compareTensors(fromOrtTensor(a, out[a]), fromOrtTensor(b, out[b]), RTOL, ATOL).ok;
+  };
+  for (const [i, m] of (await mutantsOf(dir, distinct, notes)).entries()) {
     const mutated = mutate(dir, m, join(work, safeFileName(c.name), `mutant-${i}`));
     const r: MutantResult = { model: c.name, kind: m.kind, what: m.what, refusedBy: {}, survivedBy: [] };
     for (const d of DETECTORS) {
