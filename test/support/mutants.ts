@@ -38,6 +38,12 @@ function typeKey(v: Value): string | undefined {
   return v.type?.kind === "tensor" && v.type.shape ? `${v.type.elemType}:${formatShape(v.type.shape)}` : undefined;
 }
 
+/** Whether `a` and `b` are read only together, as operands of commutative ops (hard-swish's Mul(x, Clip(x + 3))): swapping them changes nothing. */
+function commutedOnly(a: Value, b: Value): boolean {
+  const commutative = new Set(["Add", "Mul", "Sum", "Max", "Min", "Mean"]);
+  return [[a, b], [b, a]].every(([x, y]) => x!.uses.every((u) => commutative.has(u.node.opType) && u.node.inputs.includes(y!)));
+}
+
 /** The mutants of the package in `dir` (those that do not apply to it are left out, with a note). */
 export async function mutantsOf(dir: string, distinct: (a: string, b: string) => Promise<boolean>, notes: string[] = []): Promise<Mutant[]> {
   const manifest = readManifest(dir);
@@ -53,7 +59,7 @@ export async function mutantsOf(dir: string, distinct: (a: string, b: string) =>
       const model = loadModel(join(dir, part.file));
       const values = (side === "inputs" ? model.graph.inputs.filter((v) => !v.initializer && produced.has(v.name)) : model.graph.outputs);
       for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) {
-        if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!) && (await distinct(values[i]!.name, values[j]!.name))) {
+        if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!) && !commutedOnly(values[i]!, values[j]!) && (await distinct(values[i]!.name, values[j]!.name))) {
           swap = { part, side, a: values[i]!.name, b: values[j]!.name };
           break search;
         }
