@@ -4,14 +4,16 @@ import type { Argv } from "yargs";
 import { loadPackage, type Runtime } from "../runtime/runtime.ts";
 import { CliError } from "./errors.ts";
 
-export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace?: string; dim?: string[]; seed: number }
+export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace?: string; dim?: string[]; batch?: number; "input-shape"?: string[]; seed: number }
 
 export function withRuntimeFlags<T>(y: Argv<T>): Argv<T & RuntimeFlags> {
   return y
     .option("device-map", { type: "string", array: true, describe: "logical device -> provider: gpu=cuda | gpu=webgpu | gpu=cpu (default: a working GPU provider, else the CPU, said in the output)" })
     .option("threads", { type: "string", describe: "intra-op threads: N for every device, or per device (cpu=1,gpu=1); default shares the cores between CPU devices" })
     .option("trace", { type: "string", describe: "write a Chrome/Perfetto trace (a track per device worker, transfers, queue) to this .json file" })
-    .option("dim", { type: "string", array: true, describe: "size of a symbolic dimension for generated inputs, e.g. --dim batch=8 (default 1)" })
+    .option("batch", { type: "number", describe: "leading (batch) dimension of generated inputs (default: the batch the package was planned for, else 1)" })
+    .option("input-shape", { type: "string", array: true, describe: "shape of a generated input, NAME=8x3x224x224 (repeatable)" })
+    .option("dim", { type: "string", array: true, describe: "size of a named symbolic dimension for generated inputs, e.g. --dim seq=128" })
     .option("seed", { type: "number", default: 1, describe: "seed for generated inputs" }) as unknown as Argv<T & RuntimeFlags>;
 }
 

@@ -6,11 +6,10 @@ import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
 import { npyBytes } from "../../io/npy.ts";
 import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
-import { generateFeeds } from "../../runtime/generate-inputs.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
-import { parseDims, readInputs } from "../tensor-args.ts";
+import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
 interface RunArgs extends RuntimeFlags { package: string; input?: string[]; output?: string; json: boolean }
 
@@ -34,12 +33,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     .option("json", { type: "boolean", default: false, describe: "print devices, timings and outputs as JSON" })
     .example("$0 run out/ --input x=x.npy -o results/", "write results/<output>.npy")
     .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
-    .example("$0 run model.onnx --dim batch=4 --trace run.json", "seeded inputs, Chrome trace of the run") as unknown as Argv<RunArgs>,
+    .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.output, "-o", true);
+    prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
     const runtime = await openRuntime(argv.package, argv);
     try {
-      const feeds = Object.keys(given).length > 0 ? given : generateFeeds(runtime.manifest.source.inputs, argv.seed, parseDims(argv.dim));
+      const prepared = prepareFeeds(runtime.manifest, given, argv);
+      const feeds = prepared.feeds;
       const t0 = performance.now();
       let outputs: Record<string, ort.Tensor>;
       try {
@@ -55,12 +57,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.trace) runtime.trace!.write(argv.trace);
       if (argv.json) {
         process.stdout.write(JSON.stringify({
-          package: argv.package, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
+          package: argv.package, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
           outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
         }) + "\n");
         return;
       }
       for (const line of runtime.describeDevices()) process.stdout.write(`device ${line}\n`);
+      process.stdout.write(`${prepared.line}\n`);
       process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
       for (const [name, t] of Object.entries(outputs)) {
         const head = Array.from((t.data as ArrayLike<number>)).slice(0, 6).map((v) => (typeof v === "number" ? Number(v.toPrecision(5)) : String(v)));
