@@ -54,12 +54,16 @@ export async function mutantsOf(dir: string, distinct: (a: string, b: string) =>
   // by one) whose values differ on the probe: Clip(x) is x when nothing is clipped, and swapping
   // equal tensors is no damage at all.
   let swap: { part: PackageManifest["partitions"][number]; side: "inputs" | "outputs"; a: string; b: string } | undefined;
+  const commuted = new Set<string>();
   search: for (const side of ["inputs", "outputs"] as const) {
     for (const part of manifest.partitions) {
       const model = loadModel(join(dir, part.file));
       const values = (side === "inputs" ? model.graph.inputs.filter((v) => !v.initializer && produced.has(v.name)) : model.graph.outputs);
       for (let i = 0; i < values.length; i++) for (let j = i + 1; j < values.length; j++) {
-        if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!) && (await distinct(values[i]!.name, values[j]!.name))) {
+        const key = [values[i]!.name, values[j]!.name].sort().join("\n");
+        // Read only together by a commutative op in the reading partition: no damage, on either side.
+        if (side === "inputs" && commutedOnly(values[i]!, values[j]!)) commuted.add(key);
+        if (typeKey(values[i]!) && typeKey(values[i]!) === typeKey(values[j]!) && !commuted.has(key) && (await distinct(values[i]!.name, values[j]!.name))) {
           swap = { part, side, a: values[i]!.name, b: values[j]!.name };
           break search;
         }
