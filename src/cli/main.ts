@@ -11,6 +11,7 @@ import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
+import { exportCommand } from "./commands/export.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -19,6 +20,7 @@ const commands = [
   planCommand,
   runCommand,
   benchCommand,
+  exportCommand,
   inspectCommand,
   convertCommand,
   passesCommand,
