@@ -56,6 +56,8 @@ export class OrtEngine {
   private statsSince = performance.now();
   private profileDir: string | undefined;
   private check: PlacementCheck | undefined;
+  /** Node name -> what onnxruntime's profile says ran it (after placementCheck). */
+  ran: Map<string, { op: string; provider: string }> | undefined;
 
   private constructor(
     readonly pkg: OpenedPackage,
@@ -65,7 +67,7 @@ export class OrtEngine {
     readonly settings: string,
     readonly executionMode: "sequential" | "parallel",
     readonly providers: Provider[],
-    private readonly plannedNodes: Map<string, { op: string; device: string }>,
+    readonly plannedNodes: Map<string, { op: string; device: string }>,
     profileDir: string | undefined,
   ) {
     this.profileDir = profileDir;
@@ -131,22 +133,8 @@ export class OrtEngine {
     this.session.endProfiling();
     const file = readdirSync(this.profileDir).find((f) => f.endsWith(".json"));
     if (!file) return undefined;
-    const events = JSON.parse(readFileSync(join(this.profileDir, file), "utf8")) as { cat?: string; name?: string; args?: { provider?: string; op_name?: string } }[];
-    const ran = new Map<string, { op: string; provider: string }>();
-    for (const e of events) {
-      if (e.cat !== "Node" || !e.name?.endsWith("_kernel_time") || !e.args?.provider) continue;
-      ran.set(e.name.slice(0, -"_kernel_time".length), { op: e.args.op_name ?? "", provider: e.args.provider });
-    }
-    const providerOf = new Map(this.placements.map((p) => [p.device, EP_NAME[p.provider]]));
-    const check: PlacementCheck = { planned: this.plannedNodes.size, agree: 0, mismatches: [], notInProfile: 0, added: [] };
-    for (const [node, { op, device }] of this.plannedNodes) {
-      const actual = ran.get(node);
-      if (!actual) { check.notInProfile++; continue; }
-      const expected = providerOf.get(device) ?? EP_NAME.cpu;
-      if (actual.provider === expected) check.agree++;
-      else check.mismatches.push({ node, op, device, expected, actual: actual.provider });
-    }
-    for (const [node, r] of ran) if (!this.plannedNodes.has(node)) check.added.push({ node, op: r.op, provider: r.provider });
+    this.ran = profiledProviders(JSON.parse(readFileSync(join(this.profileDir, file), "utf8")));
+    const check = comparePlacement(this.plannedNodes, this.ran, new Map(this.placements.map((p) => [p.device, p.provider])));
     this.check = check;
     rmSync(this.profileDir, { recursive: true, force: true });
     this.profileDir = undefined;
@@ -185,6 +173,30 @@ export class OrtEngine {
     if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
     this.profileDir = undefined;
   }
+}
+
+/** Node name -> op and provider, from onnxruntime's profile JSON (its `<node>_kernel_time` events). */
+export function profiledProviders(events: { cat?: string; name?: string; args?: { provider?: string; op_name?: string } }[]): Map<string, { op: string; provider: string }> {
+  const ran = new Map<string, { op: string; provider: string }>();
+  for (const e of events) {
+    if (e.cat !== "Node" || !e.name?.endsWith("_kernel_time") || !e.args?.provider) continue;
+    ran.set(e.name.slice(0, -"_kernel_time".length), { op: e.args.op_name ?? "", provider: e.args.provider });
+  }
+  return ran;
+}
+
+/** The plan (node -> logical device, device -> provider) against what ran. */
+export function comparePlacement(planned: ReadonlyMap<string, { op: string; device: string }>, ran: ReadonlyMap<string, { op: string; provider: string }>, providerOf: ReadonlyMap<string, Provider>): PlacementCheck {
+  const check: PlacementCheck = { planned: planned.size, agree: 0, mismatches: [], notInProfile: 0, added: [] };
+  for (const [node, { op, device }] of planned) {
+    const actual = ran.get(node);
+    if (!actual) { check.notInProfile++; continue; }
+    const expected = EP_NAME[providerOf.get(device) ?? "cpu"];
+    if (actual.provider === expected) check.agree++;
+    else check.mismatches.push({ node, op, device, expected, actual: actual.provider });
+  }
+  for (const [node, r] of ran) if (!planned.has(node)) check.added.push({ node, op: r.op, provider: r.provider });
+  return check;
 }
 
 /**
