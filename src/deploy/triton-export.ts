@@ -62,8 +62,7 @@ export async function buildTritonRepository(target: string, options: TritonExpor
   const ensemble = modelName(options.name ?? basename(m.source.file));
   const threads = profileThreads(m);
   const partitions = m.partitions.map((p) => {
-    const { bytes, weights } = partitionBytes(pkg.models.get(p.id)!, target, p.file);
-    const proto = decodeModel(bytes);
+    const { proto, weights } = partitionBytes(pkg.models.get(p.id)!, target, p.file);
     const g = proto.graph!;
     const stored = new Set(g.initializer.map((t) => t.name));
     return { spec: p, proto, weights, inputs: tensorTypes(g.input.filter((i) => !stored.has(i.name))), outputs: tensorTypes(g.output) };
@@ -168,7 +167,7 @@ function readPartition(model: PartitionModel, target: string): Uint8Array {
  * The partition's bytes, its external-data initializers re-pointed at a weights file of their
  * own (`weights.bin` in the version folder): the chunks of that file, empty when it has none.
  */
-function partitionBytes(model: PartitionModel, target: string, file: string): { bytes: Uint8Array; weights: Uint8Array[] } {
+function partitionBytes(model: PartitionModel, target: string, file: string): { proto: ModelProto; weights: Uint8Array[] } {
   const bytes = readPartition(model, target);
   const proto: ModelProto = decodeModel(bytes);
   const sources = new Map<string, Uint8Array>();
@@ -209,7 +208,7 @@ function partitionBytes(model: PartitionModel, target: string, file: string): { 
       create(StringStringEntryProtoSchema, { key: "length", value: String(length) }),
     ];
   }
-  return { bytes, weights };
+  return { proto, weights };
 }
 
 function joined(chunks: Uint8Array[]): Uint8Array {

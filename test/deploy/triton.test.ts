@@ -96,13 +96,13 @@ describe("Triton model repository export", () => {
     };
 
     it("a step input no step produces", () => {
-      const msg = broken("missing-input", "two-branch", (t) => t.replace('input_map { key: "right_relu3_out0" value: "right_relu3_out0" }', 'input_map { key: "right_relu3_out0" value: "right_relu_3_out0" }'));
-      expect(msg).to.match(/broken-missing-input\/two-branch\/config\.pbtxt: ensemble_scheduling\.step\[2\]\.input_map\["right_relu3_out0"\]: ensemble tensor 'right_relu_3_out0' is produced by no step/);
+      const msg = broken("missing-input", "two-branch", (t) => t.replace('input_map { key: "right_relu1_out0" value: "right_relu1_out0" }', 'input_map { key: "right_relu1_out0" value: "right_relu_1_out0" }'));
+      expect(msg).to.match(/broken-missing-input\/two-branch\/config\.pbtxt: ensemble_scheduling\.step\[2\]\.input_map\["right_relu1_out0"\]: ensemble tensor 'right_relu_1_out0' is produced by no step/);
     });
 
     it("a step input left unmapped", () => {
-      const msg = broken("unmapped-input", "two-branch", (t) => t.replace('      input_map { key: "right_relu3_out0" value: "right_relu3_out0" }\n', ""));
-      expect(msg).to.match(/two-branch\/config\.pbtxt: ensemble_scheduling\.step\[2\]\.input_map: model 'two-branch_p2_cpu' input 'right_relu3_out0' is not mapped/);
+      const msg = broken("unmapped-input", "two-branch", (t) => t.replace('      input_map { key: "right_relu1_out0" value: "right_relu1_out0" }\n', ""));
+      expect(msg).to.match(/two-branch\/config\.pbtxt: ensemble_scheduling\.step\[2\]\.input_map: model 'two-branch_p2_cpu' input 'right_relu1_out0' is not mapped/);
     });
 
     it("a misspelt enum", () => {
@@ -112,7 +112,7 @@ describe("Triton model repository export", () => {
 
     it("a data type mismatch", () => {
       const msg = broken("dtype", "two-branch_p2_cpu", (t) => t.replace("TYPE_FP32", "TYPE_FP16"));
-      expect(msg).to.match(/broken-dtype\/two-branch(_p2_cpu)?\/config\.pbtxt: (input\[0\]\.data_type|ensemble_scheduling\.step\[2\]\.input_map\["left_relu3_out0"\]): .*TYPE_FP16/);
+      expect(msg).to.match(/broken-dtype\/two-branch(_p2_cpu)?\/config\.pbtxt: (input\[0\]\.data_type|ensemble_scheduling\.step\[2\]\.input_map\["right_relu1_out0"\]): .*TYPE_FP16/);
       expect(msg).to.match(/and \d+ more problem/); // both the ensemble edge and the model file disagree
     });
 
