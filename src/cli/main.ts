@@ -12,6 +12,7 @@ import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
 import { exportCommand } from "./commands/export.ts";
+import { zooCommand } from "./commands/zoo.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -25,6 +26,7 @@ const commands = [
   convertCommand,
   passesCommand,
   profileCommand,
+  zooCommand,
 ];
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
