@@ -195,6 +195,8 @@ function checkEnsemble(model: string, c: TritonModelConfig, configs: Map<string,
     }
     m.input.forEach((t) => { if (!mapped.has(t.name)) bad(`ensemble_scheduling.step[${i}].input_map`, `model '${m.name}' input '${t.name}' is not mapped`); });
   });
+  const read = new Set(steps.flatMap((s) => s.input_map.map(([, v]) => v)));
+  c.input.forEach((t, i) => { if (!read.has(t.name)) bad(`input[${i}].name`, `ensemble input '${t.name}' is read by no step (Triton rejects unused ensemble inputs)`); });
   c.output.forEach((t, i) => {
     const source = tensors.get(t.name);
     if (!source || !producerStep.has(t.name)) { bad(`output[${i}].name`, `ensemble output '${t.name}' is produced by no step`); return; }
