@@ -132,6 +132,18 @@ describe("Triton model repository export", () => {
     });
   });
 
+  it("sparoa export --json: what it wrote", async () => {
+    const pkg = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "packages", "two-branch-cli"));
+    const out = join(work, "repos", "two-branch-cli");
+    const r = await runSparoa(["export", pkg, "--format", "triton", "-o", out, "--name", "tb", "--instances", "2", "--json"]);
+    expect(r.code, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout) as { ensemble: string; maxBatchSize: number; models: { name: string; kind: string }[] };
+    expect(j.ensemble).to.equal("tb");
+    expect(j.maxBatchSize).to.equal(8);
+    expect(j.models.map((m) => `${m.name} ${m.kind}`)).to.deep.equal(["tb_p0_cpu KIND_CPU", "tb_p1_gpu KIND_GPU", "tb_p2_cpu KIND_CPU"]);
+    expect(validateRepository(out).models.get("tb_p1_gpu")!.instance_group).to.deep.equal([{ kind: "KIND_GPU", count: 2, gpus: [0] }]);
+  });
+
   describe("bad export input: one line, non-zero exit, nothing written", () => {
     it("an export into a non-empty folder leaves it as it was", async () => {
       const pkg = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "packages", "two-branch-nonempty"));
