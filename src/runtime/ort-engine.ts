@@ -44,8 +44,13 @@ export interface PlacementCheck {
   mismatches: { node: string; op: string; device: string; expected: string; actual: string }[];
   /** Planned nodes the profile does not show: folded or fused away by onnxruntime's graph optimisations. */
   notInProfile: number;
-  /** Nodes in the profile that the model does not have (fusions, copies), with their provider. */
-  added: { node: string; op: string; provider: string }[];
+  /**
+   * Nodes in the profile that the model does not have (fusions, layout changes, copies), with
+   * their provider, and `from`: the planned node whose output they are named after
+   * (onnxruntime's CPU layout pass names `conv1_out0_nchwc` after conv1's output); such a node
+   * is also compared with that node's device.
+   */
+  added: { node: string; op: string; provider: string; from?: string }[];
 }
 
 export class OrtEngine {
@@ -67,7 +72,7 @@ export class OrtEngine {
     readonly settings: string,
     readonly executionMode: "sequential" | "parallel",
     readonly providers: Provider[],
-    readonly plannedNodes: Map<string, { op: string; device: string }>,
+    readonly plannedNodes: Map<string, PlannedNode>,
     profileDir: string | undefined,
   ) {
     this.profileDir = profileDir;
@@ -110,8 +115,8 @@ export class OrtEngine {
       }
       throw new EngineError(`${target}: onnxruntime cannot create one session for the annotated model: ${cause}`);
     }
-    const planned = new Map<string, { op: string; device: string }>();
-    for (const n of model.graph.nodes) planned.set(n.name, { op: n.opType, device: n.metadata.get(DEVICE_KEY) ?? "cpu" });
+    const planned = new Map<string, PlannedNode>();
+    for (const n of model.graph.nodes) planned.set(n.name, { op: n.opType, device: n.metadata.get(DEVICE_KEY) ?? "cpu", outputs: n.outputs.map((v) => v.name) });
     return new OrtEngine(pkg, placements, session, settings, executionMode, providers, planned, profileDir);
   }
 
@@ -186,18 +191,29 @@ export function profiledProviders(events: { cat?: string; name?: string; args?: 
 }
 
 /** The plan (node -> logical device, device -> provider) against what ran. */
-export function comparePlacement(planned: ReadonlyMap<string, { op: string; device: string }>, ran: ReadonlyMap<string, { op: string; provider: string }>, providerOf: ReadonlyMap<string, Provider>): PlacementCheck {
+export function comparePlacement(planned: ReadonlyMap<string, PlannedNode>, ran: ReadonlyMap<string, { op: string; provider: string }>, providerOf: ReadonlyMap<string, Provider>): PlacementCheck {
   const check: PlacementCheck = { planned: planned.size, agree: 0, mismatches: [], notInProfile: 0, added: [] };
+  const expectedOf = (device: string) => EP_NAME[providerOf.get(device) ?? "cpu"];
   for (const [node, { op, device }] of planned) {
     const actual = ran.get(node);
     if (!actual) { check.notInProfile++; continue; }
-    const expected = EP_NAME[providerOf.get(device) ?? "cpu"];
-    if (actual.provider === expected) check.agree++;
-    else check.mismatches.push({ node, op, device, expected, actual: actual.provider });
+    if (actual.provider === expectedOf(device)) check.agree++;
+    else check.mismatches.push({ node, op, device, expected: expectedOf(device), actual: actual.provider });
   }
-  for (const [node, r] of ran) if (!planned.has(node)) check.added.push({ node, op: r.op, provider: r.provider });
+  const producer = new Map<string, string>();
+  for (const [node, p] of planned) for (const v of p.outputs) producer.set(v, node);
+  for (const [node, r] of ran) {
+    if (planned.has(node)) continue;
+    const from = producer.get(node.replace(/_nchwc$/, ""));
+    check.added.push({ node, op: r.op, provider: r.provider, ...(from ? { from } : {}) });
+    const device = from ? planned.get(from)!.device : undefined;
+    if (device !== undefined && r.provider !== expectedOf(device)) check.mismatches.push({ node, op: r.op, device, expected: expectedOf(device), actual: r.provider });
+  }
   return check;
 }
+
+/** A node of the annotated model: its op, planned logical device and output value names. */
+export interface PlannedNode { op: string; device: string; outputs: string[] }
 
 /**
  * What the session loads: a package's annotated model by path (external weights resolve beside

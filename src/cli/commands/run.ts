@@ -83,7 +83,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 /** What onnxruntime's profile says about the plan, in a few lines. */
 function describePlacementCheck(c: PlacementCheck | undefined): string {
   if (!c) return "placement: onnxruntime wrote no profile\n";
-  const lines = [`placement (onnxruntime profile): ${c.agree} of ${c.planned} nodes ran where planned, ${c.mismatches.length} elsewhere, ${c.notInProfile} folded or fused away${c.added.length ? `, ${c.added.length} node(s) onnxruntime added` : ""}`];
+  const lines = [`placement (onnxruntime profile): ${c.agree} of ${c.planned} nodes ran where planned, ${c.mismatches.length} elsewhere, ${c.notInProfile} folded or fused away${c.added.length ? `, ${c.added.length} node(s) onnxruntime added (${c.added.filter((a) => a.from).length} named after a planned node's output and checked as that node)` : ""}`];
   for (const m of c.mismatches.slice(0, 10)) lines.push(`  mismatch: ${m.node} (${m.op}) planned ${m.device} -> ${m.expected}, ran on ${m.actual}`);
   if (c.mismatches.length > 10) lines.push(`  ... ${c.mismatches.length - 10} more (--json lists all)`);
   return lines.join("\n") + "\n";
