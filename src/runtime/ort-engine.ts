@@ -6,9 +6,10 @@
 // compared with the plan (a node a provider has no kernel for falls back).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel, modelBytes, type Model } from "../../ir/index.ts";
+import { decodeModel } from "../../ir/onnx/proto.ts";
 import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "../package/layer-assignment.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { ManifestError, openPackage, type OpenedPackage, DEVICE_KEY, PARTITION_KEY } from "./package.ts";
@@ -105,7 +106,9 @@ export class OrtEngine {
     };
     let session: ort.InferenceSession;
     try {
-      session = "path" in source ? await ort.InferenceSession.create(source.path, sessionOptions) : await ort.InferenceSession.create(source.bytes, sessionOptions);
+      session = "path" in source
+        ? await ort.InferenceSession.create(source.path, sessionOptions)
+        : await ort.InferenceSession.create(source.bytes, { ...sessionOptions, ...(source.externalData.length > 0 ? { externalData: source.externalData } : {}) });
     } catch (e) {
       if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       const cause = firstCause((e as Error).message);
@@ -220,7 +223,7 @@ export interface PlannedNode { op: string; device: string; outputs: string[] }
  * it), an .onnx whose nodes all carry layer_ann by path, or else the model with layer_ann added
  * from sparoa.device / sparoa.partition, as bytes.
  */
-function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; source: { path: string } | { bytes: Uint8Array } } {
+function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; source: { path: string } | { bytes: Uint8Array; externalData: ExternalData } } {
   let file = target;
   if (statSync(target).isDirectory()) {
     const name = pkg.manifest.annotatedModel;
@@ -233,8 +236,25 @@ function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; so
   if (nodes.every((n) => n.metadata.has(LAYER_ANN_KEY))) return { model, source: { path: resolve(file) } };
   for (const n of nodes) n.metadata.set(LAYER_ANN_KEY, layerAnnotation(n.metadata.get(DEVICE_KEY) ?? "cpu", n.metadata.get(PARTITION_KEY)));
   if (model.irVersion < 10) model.irVersion = 10; // node metadata_props need IR 10
-  return { model, source: { bytes: modelBytes(model) } };
+  return { model, source: { bytes: modelBytes(model), externalData: externalDataFiles(file) } };
 }
+
+/** The external data files a model refers to, read from its folder (a model from bytes has no folder for onnxruntime to look in). */
+function externalDataFiles(file: string): ExternalData {
+  const locations = new Set<string>();
+  for (const t of decodeModel(readFileSync(file)).graph?.initializer ?? []) {
+    if (t.dataLocation === 1) locations.add(t.externalData.find((e) => e.key === "location")?.value ?? "");
+  }
+  const dir = dirname(resolve(file));
+  return [...locations].map((location) => {
+    const full = resolve(dir, location);
+    if (relative(dir, full).startsWith("..") || isAbsolute(location)) throw new EngineError(`${file}: external data '${location}' is outside the model's folder`);
+    if (!existsSync(full)) throw new EngineError(`${file}: external data file '${location}' is missing`);
+    return { path: location, data: readFileSync(full) };
+  });
+}
+
+type ExternalData = { path: string; data: Uint8Array }[];
 
 /** Whether two partitions on different devices can run at the same time (neither reaches the other). */
 function hasConcurrentDevices(m: PackageManifest): boolean {

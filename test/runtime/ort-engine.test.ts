@@ -4,11 +4,13 @@
 // back and compared with the plan; the annotated model also loads without the settings and with
 // the manifest's own settings string; bad input fails in one line.
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { decodeModel } from "../../ir/onnx/proto.ts";
+import { saveModel } from "../../ir/index.ts";
+import { annotatedTwoBranch } from "../support/runtime-helpers.ts";
 import { LAYER_ANN_KEY } from "../../src/package/layer-assignment.ts";
 import { validateManifest } from "../../src/package/validate.ts";
 import { comparePlacement, OrtEngine } from "../../src/runtime/ort-engine.ts";
@@ -92,6 +94,21 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
       expect(gpuNodes.length).to.be.greaterThan(0);
       expect(asCuda.mismatches.map((m) => m.node).sort()).to.deep.equal(gpuNodes.sort());
       expect(asCuda.mismatches[0]).to.include({ expected: "CUDAExecutionProvider", actual: "CPUExecutionProvider", device: "gpu" });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("an annotated .onnx without layer_ann, weights in an external file: annotated in memory, weights handed to onnxruntime", async () => {
+    const model = annotatedTwoBranch();
+    const path = join(work, "ext", "two-branch.onnx");
+    mkdirSync(join(work, "ext"));
+    expect(saveModel(model, path, { externalDataThreshold: 1024 }).externalTensors).to.be.greaterThan(0);
+    const engine = await OrtEngine.load(path, { threads: 1 });
+    try {
+      expect(engine.manifest.partitions.map((p) => p.device)).to.include("gpu");
+      const feeds = deployFeeds(path, engine.manifest.source.inputs);
+      expectClose(await engine.run(feeds), await plainRun(join(FIXTURES, "two-branch.onnx"), feeds), 1e-4, 1e-5, "external data");
     } finally {
       await engine.close();
     }
