@@ -45,3 +45,23 @@ export function layerAssignmentSettings(devices: readonly string[], deviceWord: 
 export function deviceOfAnnotation(annotation: string): string | undefined {
   return /^sparoa\/([^/]+)\//.exec(annotation)?.[1];
 }
+
+export interface LayerRule { device: string; patterns: string[] }
+
+/**
+ * The rules of a settings string, read leniently (onnxruntime itself rejects malformed ones at
+ * session creation): `cpu(a, =b); gpu(c)` -> [{device: "cpu", patterns: ["a", "=b"]}, ...].
+ */
+export function parseLayerRules(settings: string): LayerRule[] {
+  const rules: LayerRule[] = [];
+  for (const entry of settings.split(";").map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([^()]+)\(([^()]*)\)$/.exec(entry);
+    if (m) rules.push({ device: m[1]!.trim(), patterns: m[2]!.split(",").map((p) => p.trim()).filter(Boolean) });
+  }
+  return rules;
+}
+
+/** Whether a rule pattern (`prefix`, or `=exact`) matches an annotation. */
+export function patternMatches(pattern: string, annotation: string): boolean {
+  return pattern.startsWith("=") ? annotation === pattern.slice(1) : annotation.startsWith(pattern);
+}

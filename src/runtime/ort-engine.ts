@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel, modelBytes, type Model } from "../../ir/index.ts";
 import { decodeModel } from "../../ir/onnx/proto.ts";
-import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "../package/layer-assignment.ts";
+import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { ManifestError, openPackage, type OpenedPackage, DEVICE_KEY, PARTITION_KEY } from "./package.ts";
 import { describePlacement, firstCause, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./providers.ts";
@@ -62,6 +62,8 @@ export class OrtEngine {
   private statsSince = performance.now();
   private profileDir: string | undefined;
   private check: PlacementCheck | undefined;
+  /** What the settings leave to onnxruntime: rules no provider here serves, nodes no rule matches. */
+  readonly notes: string[] = [];
   /** Node name -> what onnxruntime's profile says ran it (after placementCheck). */
   ran: Map<string, { op: string; provider: string }> | undefined;
 
@@ -100,7 +102,7 @@ export class OrtEngine {
       executionMode,
       intraOpNumThreads: Math.max(1, cpuThreads),
       interOpNumThreads: executionMode === "parallel" ? placements.length : 1,
-      logSeverityLevel: 3,
+      logSeverityLevel: 4, // sparoa reports skipped rules itself (settingsNotes); failures still throw
       ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, "ort") } : {}),
       extra: { session: { layer_assignment_settings: settings } },
     };
@@ -120,7 +122,9 @@ export class OrtEngine {
     }
     const planned = new Map<string, PlannedNode>();
     for (const n of model.graph.nodes) planned.set(n.name, { op: n.opType, device: n.metadata.get(DEVICE_KEY) ?? "cpu", outputs: n.outputs.map((v) => v.name) });
-    return new OrtEngine(pkg, placements, session, settings, executionMode, providers, planned, profileDir);
+    const engine = new OrtEngine(pkg, placements, session, settings, executionMode, providers, planned, profileDir);
+    engine.notes.push(...settingsNotes(settings, providers, model.graph.nodes.map((n) => n.metadata.get(LAYER_ANN_KEY) ?? "")));
+    return engine;
   }
 
   /** Checks the feeds and runs the session once. */
@@ -154,6 +158,7 @@ export class OrtEngine {
     return [
       ...this.placements.map(describePlacement),
       `one onnxruntime session: providers [${this.providers.join(", ")}], ${this.executionMode} execution, ${LAYER_ANN_KEY} settings "${this.settings}"`,
+      ...this.notes.map((n) => `note: ${n}`),
     ];
   }
 
@@ -255,6 +260,25 @@ function externalDataFiles(file: string): ExternalData {
 }
 
 type ExternalData = { path: string; data: Uint8Array }[];
+
+/**
+ * What onnxruntime will do with the settings beyond the plan (it logs this natively; sparoa
+ * keeps onnxruntime quiet and says it once): rules for a device no registered provider serves
+ * are skipped, and nodes no rule matches are placed by onnxruntime itself.
+ */
+function settingsNotes(settings: string, providers: readonly Provider[], annotations: readonly string[]): string[] {
+  const rules = parseLayerRules(settings);
+  const gpu = providers.some((p) => p !== "cpu");
+  const notes: string[] = [];
+  for (const r of rules) {
+    const word = r.device.toLowerCase();
+    const served = word === "cpu" || word.startsWith("cpuexecution") || (gpu && !word.startsWith("cpu"));
+    if (!served) notes.push(`rule '${r.device}(${r.patterns.join(", ")})' matches no registered provider (providers: ${providers.join(", ")}): onnxruntime skips it`);
+  }
+  const unmatched = annotations.filter((a) => !rules.some((r) => r.patterns.some((p) => patternMatches(p, a)))).length;
+  if (unmatched > 0) notes.push(`${unmatched} of ${annotations.length} nodes match no rule: onnxruntime places them itself`);
+  return notes;
+}
 
 /** Whether two partitions on different devices can run at the same time (neither reaches the other). */
 function hasConcurrentDevices(m: PackageManifest): boolean {

@@ -114,6 +114,25 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     }
   });
 
+  it("says what onnxruntime does beyond the plan: a rule no provider serves, nodes no rule matches", async () => {
+    const dir = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "two-branch-notes"));
+    const manifest = manifestOf(dir);
+    const asPlanned = await OrtEngine.load(dir, { threads: 1, settings: manifest.layerAssignment!.settings });
+    const cpuOnly = await OrtEngine.load(dir, { threads: 1, settings: "cpu(sparoa/cpu/)" });
+    const derived = await OrtEngine.load(dir, { threads: 1 });
+    try {
+      expect(asPlanned.notes).to.deep.equal(["rule 'gpu(sparoa/gpu/)' matches no registered provider (providers: cpu): onnxruntime skips it"]);
+      const gpuNodes = [...cpuOnly.plannedNodes.values()].filter((n) => n.device === "gpu").length;
+      expect(cpuOnly.notes).to.deep.equal([`${gpuNodes} of ${cpuOnly.plannedNodes.size} nodes match no rule: onnxruntime places them itself`]);
+      expect(derived.notes).to.deep.equal([]);
+      const feeds = deployFeeds("two-branch.onnx", derived.manifest.source.inputs);
+      const expected = await plainRun(join(FIXTURES, "two-branch.onnx"), feeds);
+      for (const e of [asPlanned, cpuOnly]) expectClose(await e.run(feeds), expected, 1e-4, 1e-5, e.settings);
+    } finally {
+      await Promise.all([asPlanned, cpuOnly, derived].map((e) => e.close()));
+    }
+  });
+
   it("sparoa run --engine ort --json: the settings, the placement check and the outputs", async () => {
     const dir = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "two-branch-cli"));
     const r = await runSparoa(["run", dir, "--engine", "ort", "--json", "--threads", "1"]);
