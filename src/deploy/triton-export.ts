@@ -6,7 +6,7 @@
 // and resolves external data there). Every config is validated before anything is written.
 import { create } from "@bufbuild/protobuf";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, StringStringEntryProtoSchema, type ModelProto, type TypeProto } from "../../ir/onnx/proto.ts";
 import { loadProfile } from "../devices/profile.ts";
 import type { PackageManifest } from "../package/manifest.ts";
@@ -61,8 +61,9 @@ export async function buildTritonRepository(target: string, options: TritonExpor
   const m = pkg.manifest;
   const ensemble = modelName(options.name ?? basename(m.source.file));
   const threads = profileThreads(m);
+  const weightFiles = new Map<string, Uint8Array>(); // read once, shared by every partition
   const partitions = m.partitions.map((p) => {
-    const { proto, weights } = partitionBytes(pkg.models.get(p.id)!, target, p.file);
+    const { proto, weights } = partitionBytes(pkg.models.get(p.id)!, target, p.file, weightFiles);
     const g = proto.graph!;
     const stored = new Set(g.initializer.map((t) => t.name));
     return { spec: p, proto, weights, inputs: tensorTypes(g.input.filter((i) => !stored.has(i.name))), outputs: tensorTypes(g.output) };
@@ -94,7 +95,7 @@ export async function buildTritonRepository(target: string, options: TritonExpor
       parameters: [["intra_op_thread_count", String(gpu ? 1 : count)], ["inter_op_thread_count", "1"]],
     };
     files.set(`${name}/config.pbtxt`, configText(config));
-    files.set(`${name}/1/model.onnx`, p.weights.length > 0 ? encodeModel(p.proto) : readPartition(pkg.models.get(p.spec.id)!, target));
+    files.set(`${name}/1/model.onnx`, p.weights.length > 0 ? encodeModel(p.proto) : readPartition(pkg.models.get(p.spec.id)!));
     if (p.weights.length > 0) files.set(`${name}/1/weights.bin`, joined(p.weights));
     models.push({ name, partition: p.spec.id, device: p.spec.device, kind: gpu ? "KIND_GPU" : "KIND_CPU", threads: gpu ? 1 : count });
   }
@@ -159,7 +160,7 @@ function profileThreads(m: PackageManifest): Map<string, number> {
   return out;
 }
 
-function readPartition(model: PartitionModel, target: string): Uint8Array {
+function readPartition(model: PartitionModel): Uint8Array {
   return "path" in model ? readFileSync(model.path) : model.bytes;
 }
 
@@ -167,12 +168,12 @@ function readPartition(model: PartitionModel, target: string): Uint8Array {
  * The partition's bytes, its external-data initializers re-pointed at a weights file of their
  * own (`weights.bin` in the version folder): the chunks of that file, empty when it has none.
  */
-function partitionBytes(model: PartitionModel, target: string, file: string): { proto: ModelProto; weights: Uint8Array[] } {
-  const bytes = readPartition(model, target);
+function partitionBytes(model: PartitionModel, target: string, file: string, sources: Map<string, Uint8Array>): { proto: ModelProto; weights: Uint8Array[] } {
+  const bytes = readPartition(model);
   const proto: ModelProto = decodeModel(bytes);
-  const sources = new Map<string, Uint8Array>();
   const source = (location: string): Uint8Array => {
-    let data = sources.get(location);
+    const key = "path" in model ? resolve(dirname(model.path), location) : location;
+    let data = sources.get(key);
     if (data) return data;
     if ("path" in model) {
       if (location.includes("..") || location.startsWith("/")) throw new ManifestError(`${file}: external data '${location}' is outside the package`);
@@ -185,7 +186,7 @@ function partitionBytes(model: PartitionModel, target: string, file: string): { 
       data = model.externalData?.find((e) => e.path === location)?.data;
       if (!data) throw new ManifestError(`${file}: external data '${location}' is not in the package`);
     }
-    sources.set(location, data);
+    sources.set(key, data);
     return data;
   };
   const weights: Uint8Array[] = [];
