@@ -114,7 +114,7 @@ export class OrtEngine {
     } catch (e) {
       if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       const cause = firstCause((e as Error).message);
-      if (/layer/i.test(cause)) {
+      if (/layering|layer_assignment/i.test(cause)) {
         const from = options.settings !== undefined ? "--layer-settings" : "the derived layer assignment settings";
         throw new EngineError(`${from}: onnxruntime rejects '${settings}': ${cause}`);
       }
