@@ -33,6 +33,12 @@ export interface OrtEngineOptions extends Omit<LoadOptions, "trace"> {
   settings?: string;
   /** Profile the session (onnxruntime's trace), so `placementCheck()` can say what ran where. */
   profile?: boolean;
+  /**
+   * Default: parallel when a GPU provider runs part of the plan and partitions on different
+   * devices can run at the same time, else sequential (on CPU providers alone parallel mode was
+   * 1.35-1.66x slower here: its inter-op threads compete with the intra-op ones; docs/benchmarks.md).
+   */
+  executionMode?: "sequential" | "parallel";
 }
 
 /** What onnxruntime did with the plan: each planned node's provider in the profile against the plan's. */
@@ -94,7 +100,8 @@ export class OrtEngine {
     const providerOf = new Map(placements.map((p) => [p.device, p.provider]));
     const settings = options.settings ?? layerAssignmentSettings(devices, (d) => (providerOf.get(d) === "cpu" ? "cpu" : "gpu"));
     const providers = [...new Set([...placements.map((p) => p.provider).filter((p) => p !== "cpu"), "cpu" as const])];
-    const executionMode = hasConcurrentDevices(pkg.manifest) ? "parallel" : "sequential";
+    const gpuUsed = placements.some((p) => p.provider !== "cpu");
+    const executionMode = options.executionMode ?? (gpuUsed && hasConcurrentDevices(pkg.manifest) ? "parallel" : "sequential");
     const cpuThreads = placements.filter((p) => p.provider === "cpu").reduce((a, p) => a + p.threads, 0);
     const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "sparoa-ort-profile-")) : undefined;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
