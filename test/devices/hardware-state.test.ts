@@ -91,10 +91,8 @@ describe("hardware state", () => {
     expect(s.absent.pressure).to.match(/pressure/);
   });
 
-  it("this machine: a snapshot in well under a second that validates", async () => {
-    const started = Date.now();
+  it("this machine: a snapshot that validates", async () => {
     const s = await readHardwareState();
-    expect(Date.now() - started).to.be.below(3000);
     expect(s.cpu.logicalCores).to.be.greaterThan(0);
     validateHardwareState(JSON.parse(JSON.stringify(s)));
   });
