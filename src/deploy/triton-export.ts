@@ -26,6 +26,12 @@ export interface TritonExportOptions {
   maxBatchSize?: number;
   /** Instances per partition model (instance_group count, default 1). */
   instances?: number;
+  /**
+   * Take every tensor's leading dimension as the batch dimension when each one is dynamic, even
+   * under different symbols (exporters often name an output's batch dimension anew, e.g.
+   * PaddlePaddle's p2o.DynamicDimension.3). Triton fails requests at run time if that is wrong.
+   */
+  assumeBatch?: boolean;
 }
 
 export interface TritonRepository {
@@ -68,7 +74,7 @@ export async function buildTritonRepository(target: string, options: TritonExpor
     const stored = new Set(g.initializer.map((t) => t.name));
     return { spec: p, proto, weights, inputs: tensorTypes(g.input.filter((i) => !stored.has(i.name))), outputs: tensorTypes(g.output) };
   });
-  const batch = batchDimension(m, partitions.flatMap((p) => [...p.inputs, ...p.outputs]));
+  const batch = batchDimension(m, partitions.flatMap((p) => [...p.inputs, ...p.outputs]), options.assumeBatch === true);
   const maxBatchSize = batch.symbol ? options.maxBatchSize ?? 8 : 0;
   const files = new Map<string, Uint8Array | string>();
   const models: TritonRepository["models"] = [];
@@ -140,12 +146,13 @@ export function inMemory(repo: TritonRepository): RepositoryFiles {
  * starts with the same symbolic dimension. Otherwise the repository takes whole tensors
  * (max_batch_size 0) and says why.
  */
-function batchDimension(m: PackageManifest, tensors: TypedTensor[]): { symbol?: string; note?: string } {
+function batchDimension(m: PackageManifest, tensors: TypedTensor[], assume: boolean): { symbol?: string; note?: string } {
   const first = m.source.inputs[0]?.shape?.[0];
   if (typeof first !== "string") return { note: "the model's first input has no symbolic leading dimension" };
   const all = [...m.source.inputs, ...m.source.outputs, ...tensors];
-  const odd = all.find((t) => !t.shape || t.shape[0] !== first);
-  return odd ? { note: `'${odd.name}' does not start with the batch dimension '${first}'` } : { symbol: first };
+  const odd = all.find((t) => !t.shape || t.shape.length === 0 || (assume ? typeof t.shape[0] === "number" : t.shape[0] !== first));
+  if (!odd) return { symbol: first };
+  return { note: assume ? `'${odd.name}' has no dynamic leading dimension` : `'${odd.name}' does not start with the batch dimension '${first}' (--assume-batch takes any dynamic leading dimension as the batch)` };
 }
 
 /** Intra-op threads per logical device from the plan's device profile (1 when the profile is not a bundled or readable one). */

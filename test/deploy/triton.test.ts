@@ -70,6 +70,21 @@ describe("Triton model repository export", () => {
     expect(refused).to.match(/batch 5 outside 1\.\.4/);
   });
 
+  it("--assume-batch: an exporter's renamed batch symbols (PP-OCR) still batch; a batch of 2 equals the original", async () => {
+    const path = npmModels().find((p) => p.endsWith("ch_ppocr_mobile_v2.0_cls_infer.onnx"))!;
+    const pkg = await writeThirdsPackage(path, join(work, "packages", "ppocr-cls-batch"));
+    const strict = await exportTriton(pkg, join(work, "repos", "ppocr-cls-strict"));
+    expect(strict.maxBatchSize).to.equal(0);
+    expect(strict.batchNote).to.match(/does not start with the batch dimension 'p2o\.DynamicDimension\.0' \(--assume-batch/);
+    const repoDir = join(work, "repos", "ppocr-cls-batch");
+    const repo = await exportTriton(pkg, repoDir, { assumeBatch: true });
+    expect(repo.maxBatchSize).to.equal(8);
+    validateRepository(repoDir);
+    const feeds = deployFeeds(path, [{ name: "x", dtype: "f32", shape: [2, 3, 48, 192] }]);
+    const run = await runEnsemble(repoDir, repo.ensemble, feeds);
+    expectClose(run.outputs, await plainRun(path, feeds), 1e-4, 1e-5, "PP-OCR cls, batch of 2");
+  });
+
   describe("hand-broken repositories fail validation naming the file and the field", () => {
     let base = "";
     before(async () => {

@@ -7,7 +7,7 @@ import { validateRepository } from "../../deploy/triton-validate.ts";
 import { CliError } from "../errors.ts";
 import { asCliError } from "../runtime-options.ts";
 
-interface ExportArgs { package: string; format: "triton"; output?: string; name?: string; "max-batch-size": number; instances: number; validate: boolean; json: boolean }
+interface ExportArgs { package: string; format: "triton"; output?: string; name?: string; "max-batch-size": number; "assume-batch": boolean; instances: number; validate: boolean; json: boolean }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: "export <package>",
@@ -18,6 +18,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     .option("output", { alias: "o", type: "string", describe: "repository folder to create (must be new or empty)" })
     .option("name", { type: "string", describe: "the ensemble's model name (default: the source model's file name)" })
     .option("max-batch-size", { type: "number", default: 8, describe: "max_batch_size when every tensor starts with the model's batch dimension (else 0)" })
+    .option("assume-batch", { type: "boolean", default: false, describe: "take every tensor's dynamic leading dimension as the batch dimension, even under different symbols" })
     .option("instances", { type: "number", default: 1, describe: "instance_group count of each partition model" })
     .option("validate", { type: "boolean", default: false, describe: "check the repository folder given instead of exporting: schema, model files, ensemble wiring" })
     .option("json", { type: "boolean", default: false, describe: "print what was written (or validated) as JSON" })
@@ -33,7 +34,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       }
       if (!argv.output) throw new CliError("--output: name the repository folder to create (-o REPO)");
       for (const k of ["max-batch-size", "instances"] as const) if (!(Number.isInteger(argv[k]) && argv[k] >= (k === "instances" ? 1 : 0))) throw new CliError(`--${k}: must be a whole number${k === "instances" ? " >= 1" : " >= 0"}`);
-      const repo = await exportTriton(argv.package, argv.output, { name: argv.name, maxBatchSize: argv["max-batch-size"], instances: argv.instances });
+      const repo = await exportTriton(argv.package, argv.output, { name: argv.name, maxBatchSize: argv["max-batch-size"], instances: argv.instances, assumeBatch: argv["assume-batch"] });
       if (argv.json) {
         process.stdout.write(JSON.stringify({ repository: argv.output, ensemble: repo.ensemble, maxBatchSize: repo.maxBatchSize, batchNote: repo.batchNote ?? null, models: repo.models }, null, 2) + "\n");
         return;
