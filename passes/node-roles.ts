@@ -12,6 +12,13 @@ import type { Value } from "../ir/value.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
 import { ConstantOracle } from "./constants.ts";
 
+/** Ops whose first output is their first input's elements, rearranged or relabelled (a view). */
+export const VIEW_OPS: ReadonlySet<string> = new Set(["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"]);
+
+export function isViewOnly(node: Node): boolean {
+  return VIEW_OPS.has(node.opType) && (node.domain === "" || node.domain === "ai.onnx");
+}
+
 /** True for values that hold stored data (initializers; in IR < 4 they are also listed as inputs). */
 export function isInitializer(v: Value): boolean {
   return v.initializer !== undefined || v.sparseInitializer !== undefined;

@@ -14,7 +14,7 @@ import { CalibrationInputError, parseCalibrationFile } from "./support/calibrati
 export { inferShapes, type InferReport } from "./shapes/infer.ts";
 export {
   parseInputShapes, formatInputShapes, resolveInputShapes, concreteInputShapes, applyInputShapes, dynamicInputs, dynamicInputsMessage,
-  InputShapeError, type InputShape,
+  InputShapeError, type InputShape, bindLeadingBatch, batchNotes, type BatchBinding,
 } from "./shapes/input-shapes.ts";
 export { coveredOps } from "./shapes/rules.ts";
 

@@ -22,7 +22,7 @@ import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts"
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
 import { Progress } from "../cli/progress.ts";
-import { applyInputShapes, concreteInputShapes, dynamicInputsMessage, parseInputShapes } from "../../passes/shape-inference.ts";
+import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } from "../../passes/shape-inference.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
@@ -45,6 +45,8 @@ export interface OptimizeOptions {
   device: string;
   out: string;
   inputShapes?: readonly string[];
+  /** Size of a leading symbolic (batch) dimension left unbound by inputShapes; default 1. */
+  batch?: number;
   pins?: readonly string[];
   sparsityThreshold?: number;
   intensityThreshold?: number;
@@ -67,6 +69,8 @@ export interface OptimizeResult {
   baselines: Record<string, SimOutcome>;
   runs: PassRun[];
   warnings: string[];
+  /** What was assumed without being asked (a dynamic batch bound to 1), one line each. */
+  notes: string[];
   check?: CheckResult;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
@@ -108,8 +112,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const profile = loadProfile(options.device);
   const shapes = parseInputShapes(options.inputShapes ?? []);
   concreteInputShapes(shapes);
-  const dynamic = applyInputShapes(analysed, shapes);
-  if (dynamic.length > 0) throw new CliError(dynamicInputsMessage(dynamic));
+  const binding = bindLeadingBatch(analysed, shapes, options.batch);
+  const notes = batchNotes(binding);
   try {
     // Pins are checked before any analysis runs, so a typo fails in milliseconds.
     resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
@@ -138,7 +142,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     thresholds: placement.thresholds,
     predictedMs: planMs,
     baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
-  }, shapes.length > 0 ? loadModel(options.model) : undefined);
+  }, shapes.length > 0 || binding.bound.length > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 
   setSourcePath(files, options.out, options.model);
@@ -157,7 +161,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       bar?.finish();
       lap("check");
     }
-    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, check, timings };
+    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, notes, check, timings };
     writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
     if (check && !check.ok && options.check) {
       const bad = check.outputs.find((o) => !o.ok)!;

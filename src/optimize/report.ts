@@ -109,7 +109,7 @@ export function formatSummary(report: OptimizeReport, out: string): string {
     `  thresholds: sparse when sparsity >= ${t.sparsity.toPrecision(3)}, heavy when intensity >= ${t.intensity.toPrecision(3)} FLOP/byte (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}`,
     `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
-    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (speedup ${p.speedup[k]!.toFixed(2)}x)`).join(", ")}`,
+    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
   if (report.check) {
     const c = report.check;
@@ -131,4 +131,11 @@ export function formatExplain(report: OptimizeReport): string {
     lines.push(`    why: ${e.reason}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** "the plan is 3.72x faster" / "the plan is 1.50x slower": the ratio always read from the plan's side. */
+export function planVersus(speedup: number): string {
+  if (!Number.isFinite(speedup) || speedup <= 0) return "no comparison";
+  if (Math.abs(speedup - 1) < 0.005) return "the plan is as fast";
+  return speedup > 1 ? `the plan is ${speedup.toFixed(2)}x faster` : `the plan is ${(1 / speedup).toFixed(2)}x slower`;
 }

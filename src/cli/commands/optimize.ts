@@ -8,12 +8,12 @@ import { formatExplain, formatSummary, reportJson } from "../../optimize/report.
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
-interface OptimizeArgs extends PipelineFlags {
+interface OptimizeArgs extends PipelineFlags, ShapeFlags {
   model: string;
   device: string;
   output: string;
-  "input-shape"?: string[];
   pin?: string[];
   "sparsity-threshold"?: number;
   "intensity-threshold"?: number;
@@ -35,11 +35,10 @@ interface OptimizeArgs extends PipelineFlags {
 export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   command: "optimize <model>",
   describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report",
-  builder: (y) => withPipelineFlags(y as Argv<object>)
+  builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "size a leading symbolic (batch) dimension is planned for (default 1); the package keeps it symbolic")
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${bundledProfileNames().join(", ")}, or a profile JSON path` })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
-    .option("input-shape", { type: "string", array: true, describe: "bind a dynamic input, NAME=1x3x224x224 (repeatable)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })
     .option("intensity-threshold", { type: "number", describe: "heavy when FLOP/byte >= this (default: grid search)" })
@@ -52,11 +51,11 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("explain", { type: "boolean", describe: "print, per node, why it went where it went" })
     .option("json", { type: "boolean", describe: "print the report JSON instead of the summary" })
     .option("check", { type: "boolean", describe: "run the original and the package with onnxruntime (CPU) and compare outputs; a mismatch fails and writes nothing" })
-    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (others generated)" })
+    .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (a NUMBER fills the input's shape; others generated)" })
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "pin", "sparsity-threshold", "intensity-threshold", "smoothing"], "Placement:")
+    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "smoothing"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
@@ -86,13 +85,14 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     }
     const options: OptimizeOptions = {
       model: argv.model, device: argv.device, out: argv.output,
-      inputShapes: argv["input-shape"], pins: argv.pin,
+      inputShapes: argv["input-shape"], batch: batchFlag(argv), pins: argv.pin,
       sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"], smoothing: argv.smoothing,
       calibration: argv.calibrate ? { files, samples: argv.samples, seed: argv.seed, eps: argv.eps } : undefined,
       check: argv.check ? { inputs: argv["check-input"] ?? [], seed: argv.seed, ...(argv.exact ? { rtol: 0, atol: 0, optimization: "disabled" as const } : { rtol: argv.rtol, atol: argv.atol, optimization: "all" as const }) } : undefined,
       pipeline: argv,
     };
     const result = await optimize(options);
+    printNotes(result.notes);
     const report = reportJson(options, result);
     if (argv.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else {

@@ -9,9 +9,9 @@ import { runBaselines, type BaselineReport, type Plan } from "../../baselines/in
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { applyInputShapes, dynamicInputsMessage, parseInputShapes } from "../../../passes/shape-inference.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
 interface PlanArgs extends PipelineFlags {
   model: string;
@@ -40,7 +40,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     .option("json", { type: "boolean", default: false, describe: "machine-readable output" })
     .option("trace", { type: "string", describe: "write the chosen plan's timeline as a Chrome trace JSON (open in ui.perfetto.dev)" })
     .option("trace-plan", { type: "string", default: "oracle", describe: "which plan --trace draws (cpu-only, gpu-only, greedy, heft, codl, oracle)" })
-    .option("batch", { type: "number", default: 1, describe: "also predict a batch of this many samples" })
+    .option("batch", { type: "number", default: 1, describe: "also predict a batch of this many samples (a leading symbolic batch dimension is bound to 1 for the per-sample figures)" })
     .option("input-shape", { type: "string", array: true, describe: "bind an input's dynamic dimensions, NAME=1x3x224x224" })
     .option("activations", { type: "boolean", default: false, describe: "measure activation sparsity with a calibration run first (for profiles whose kernels exploit activation zeros)" })
     .option("exact-limit", { type: "number", default: 25, describe: "prove the optimum by branch and bound up to this many placeable nodes" })
@@ -52,10 +52,11 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (!(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
+    prepareOutputPath(argv.trace, "--trace");
     const profile = loadProfile(argv.device);
     const model = loadModel(argv.model);
-    const dynamic = applyInputShapes(model, parseInputShapes(argv["input-shape"] ?? []));
-    if (dynamic.length > 0) throw new CliError(`${argv.model}: ${dynamicInputsMessage(dynamic)}`);
+    // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.
+    printNotes(bindShapesFromFlags(model, argv, 1));
 
     const missingPasses = ANALYSES.filter((name) => !lookupPass(name));
     if (missingPasses.includes("cost")) throw new CliError("the cost pass is not available in this build: sparoa plan needs per-node FLOPs and bytes");
