@@ -9,14 +9,14 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
-import { placementResult, type PlacementResult } from "../../passes/placement.ts";
-import { singleProcessor } from "../baselines/plan.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { placementAnalysis, type PlacementResult } from "../../passes/placement.ts";
+import type { IntensityAxis } from "../planner/problem.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { loadProfile } from "../devices/profile.ts";
-import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts";
+import { parsePin, PinError, resolvePins } from "../planner/pins.ts";
 
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
@@ -51,6 +51,14 @@ export interface OptimizeOptions {
   sparsityThreshold?: number;
   intensityThreshold?: number;
   smoothing?: boolean;
+  /** The quadrant rule's intensity axis (default: the planner's). */
+  intensityAxis?: IntensityAxis;
+  /** false: the raw threshold plan (no refinement, no guarantee). */
+  refine?: boolean;
+  /** Refinement budget in simulations (default: the planner's), seed, optional wall-time cap. */
+  searchEvaluations?: number;
+  searchSeed?: number;
+  searchMs?: number;
   /** Undefined: static analysis only (weight sparsity), no calibration run. */
   calibration?: CalibrationOptions;
   check?: CheckOptions & { inputs: readonly string[]; seed: number };
@@ -66,7 +74,8 @@ export interface OptimizeResult {
   plan: SimOutcome;
   /** Predicted latency of the package: the simulation plus one runtime call per extra partition. */
   planMs: number;
-  baselines: Record<string, SimOutcome>;
+  /** Every baseline's latency under the same cost (simulation + calls between its partitions). */
+  baselines: Record<string, number>;
   runs: PassRun[];
   warnings: string[];
   /** What was assumed without being asked (a dynamic batch bound to 1), one line each. */
@@ -97,6 +106,11 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.intensityThreshold !== undefined) placement.intensity = String(options.intensityThreshold);
   if (options.pins?.length) placement.pin = options.pins.join("\n");
   if (options.smoothing === false) placement.smoothing = "false";
+  if (options.intensityAxis) placement["intensity-axis"] = options.intensityAxis;
+  if (options.refine === false) placement.refine = "false";
+  if (options.searchEvaluations !== undefined) placement.evaluations = String(options.searchEvaluations);
+  if (options.searchSeed !== undefined) placement.seed = String(options.searchSeed);
+  if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
   entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
   return entries;
 }
@@ -124,24 +138,20 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const runs = await runPipeline(analysed, options.pipeline ?? {}, optimizePipeline(options, shapes));
   lap("passes");
   const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
-  const placement = placementResult(analysed);
+  const placement = placementAnalysis(runs);
   if (!placement) throw new Error("internal error: the placement pass left no result");
-  const { sim, cpu, gpu } = placement.problem;
-  const plan = evaluate(sim, placement.outcome.assign, true);
-  const baselines: Record<string, SimOutcome> = {};
-  const single = (p: number) => singleProcessor(sim, p);
-  baselines["cpu-only"] = evaluate(sim, single(cpu), false);
-  if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
+  const plan = evaluate(placement.problem.sim, placement.outcome.assign, true);
+  const baselines = Object.fromEntries(placement.baselines.map((b) => [b.name, b.latency.ms]));
   lap("simulate");
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * (placement.problem.profile.runOverheadUs / 1000);
+  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
     predictedMs: planMs,
-    baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
+    baselines,
   }, shapes.length > 0 || binding.bound.length > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 

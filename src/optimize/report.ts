@@ -1,7 +1,8 @@
 // What optimize tells the user: the report JSON written beside the package (and printed by
 // --json), the summary it always prints, and the per-node --explain table.
 import { crossDeviceEdges } from "../../passes/partitioning.ts";
-import type { NodeExplanation } from "../../passes/placement/explain.ts";
+import type { NodeExplanation } from "../planner/explain.ts";
+import type { StageReport } from "../planner/planner.ts";
 import type { CheckResult } from "../package/check.ts";
 import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
 
@@ -18,7 +19,22 @@ export interface OptimizeReport {
   device: { profile: string; description: string };
   note: string;
   inputShapes: Record<string, (number | string | null)[] | null>;
-  thresholds: { sparsity: number; intensity: number; source: "given" | "grid search"; evaluated?: number; distinctPlans?: number };
+  thresholds: {
+    sparsity: number; intensity: number; source: "given" | "grid search"; evaluated?: number; distinctPlans?: number;
+    /** What the intensity threshold compares: FLOPs per node or FLOP per byte. */
+    axis: string;
+    /** A threshold that leaves every free node on one side: "all" sparse/heavy, "none", or null when it splits them. */
+    everyFreeNode: { sparsity: "all" | "none" | null; intensity: "all" | "none" | null };
+  };
+  /** thresholds -> quadrant placement -> refinement -> final: which stage produced the plan and what each gained. */
+  planner: {
+    finalStage: string;
+    stages: StageReport[];
+    /** Nodes the final plan has on another device than the threshold placement. */
+    movedNodes: number;
+    /** The best baseline under the same cost, and the final plan's speedup over it (>= 1). */
+    bestBaseline: { name: string; ms: number; speedup: number } | null;
+  };
   predicted: {
     /** Simulated inference plus one runtime call (profile runOverheadUs) per extra partition. */
     planMs: number;
@@ -54,6 +70,7 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
   const profile = r.placement.problem.profile;
   const count = (xs: readonly string[]) => xs.reduce<Record<string, number>>((acc, x) => { acc[x] = (acc[x] ?? 0) + 1; return acc; }, {});
   const searched = r.placement.search;
+  const best = Object.entries(r.baselines).reduce<[string, number] | undefined>((a, b) => (!a || b[1] < a[1] ? b : a), undefined);
   return {
     schema: REPORT_SCHEMA,
     model: options.model,
@@ -64,13 +81,21 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
       sparsity: r.placement.thresholds.sparsity, intensity: r.placement.thresholds.intensity,
       source: searched ? "grid search" : "given",
       ...(searched ? { evaluated: searched.evaluated, distinctPlans: searched.distinctPlans } : {}),
+      axis: r.placement.problem.intensityAxis,
+      everyFreeNode: r.placement.split,
+    },
+    planner: {
+      finalStage: r.placement.finalStage,
+      stages: r.placement.stages.map((st) => ({ ...st, ms: round(st.ms), gainMs: round(st.gainMs) })),
+      movedNodes: r.placement.outcome.movedNodes ?? 0,
+      bestBaseline: best ? { name: best[0], ms: round(best[1]), speedup: round(best[1] / r.planMs, 4) } : null,
     },
     predicted: {
       planMs: round(r.planMs),
       simulatedMs: round(r.plan.makespanMs),
       partitionCallsMs: round(r.planMs - r.plan.makespanMs),
-      baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs)])),
-      speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs / r.planMs, 4)])),
+      baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b)])),
+      speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b / r.planMs, 4)])),
       crossings: r.plan.crossings,
       bytesMoved: r.plan.bytesMoved,
       energyMj: round(r.plan.energyMj),
@@ -82,7 +107,7 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
       crossDeviceEdges: crossDeviceEdges(r.partitioning),
       quadrants: count(r.placement.explanations.map((e) => e.quadrant)),
       pinned: r.placement.explanations.filter((e) => e.pinned).length,
-      smoothingMoves: r.placement.outcome.moves,
+      smoothingMoves: r.placement.thresholdPlan.moves,
     },
     partitions: r.package.manifest.partitions.map((p) => ({
       id: p.id, device: p.device, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
@@ -106,8 +131,9 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   const lines = [
     `sparoa optimize ${report.model} for ${report.device.profile} (${report.device.description})`,
     `  note: ${report.note}`,
-    `  thresholds: sparse when sparsity >= ${t.sparsity.toPrecision(3)}, heavy when intensity >= ${t.intensity.toPrecision(3)} FLOP/byte (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
-    `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}`,
+    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
+    `  plan: ${stagesText(report)}`,
+    `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
     `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
     `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
@@ -121,13 +147,28 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   return lines.join("\n") + "\n";
 }
 
+function thresholdText(t: OptimizeReport["thresholds"]): string {
+  const unit = t.axis === "flops" ? "FLOPs" : "FLOP/byte";
+  const side = (what: string, word: string, value: number, unitText: string, split: "all" | "none" | null) =>
+    `${word} when ${what} >= ${value.toPrecision(3)}${unitText}${split === "all" ? ` (every free node is ${word})` : split === "none" ? ` (no free node is ${word})` : ""}`;
+  return `${side("sparsity", "sparse", t.sparsity, "", t.everyFreeNode.sparsity)}, ${side(t.axis === "flops" ? "FLOPs" : "intensity", "heavy", t.intensity, t.axis === "flops" ? "" : ` ${unit}`, t.everyFreeNode.intensity)}`;
+}
+
+function stagesText(report: OptimizeReport): string {
+  const p = report.planner;
+  const parts = p.stages.map((st) => st.stage === "thresholds" ? `thresholds ${ms(st.ms)} ms`
+    : `${st.stage}${st.from ? ` from ${st.from}` : ""} ${ms(st.ms)} ms (${Math.abs(st.gainMs) < 1e-9 ? "no gain" : `${st.gainMs > 0 ? "-" : "+"}${ms(Math.abs(st.gainMs))} ms`}, ${st.evaluations} simulations${st.exact ? ", optimal by branch and bound" : st.budgetHit ? ", budget spent" : ""})`);
+  const best = p.bestBaseline ? `; best baseline ${p.bestBaseline.name} ${ms(p.bestBaseline.ms)} ms (${p.bestBaseline.speedup.toFixed(3)}x)` : "";
+  return `${parts.join(" -> ")}; final plan from ${p.finalStage}${best}`;
+}
+
 /** One block per node: where, and why. */
 export function formatExplain(report: OptimizeReport): string {
   const lines: string[] = [];
   for (const e of report.nodes) {
     const times = Object.entries(e.timeMs).map(([k, v]) => `${k} ${ms(v)} ms`).join(", ");
     lines.push(`${e.name || "(unnamed)"} [${e.op}] -> ${e.device}${e.pinned ? " (pinned)" : ""}`);
-    lines.push(`    sparsity ${e.sparsity.toFixed(3)}, intensity ${e.intensity.toPrecision(3)} FLOP/B, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
+    lines.push(`    sparsity ${e.sparsity.toFixed(3)}, ${report.thresholds.axis === "flops" ? `${e.intensity.toPrecision(3)} FLOPs` : `intensity ${e.intensity.toPrecision(3)} FLOP/B`}, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
     lines.push(`    why: ${e.reason}`);
   }
   return lines.join("\n") + "\n";

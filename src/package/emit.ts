@@ -20,8 +20,8 @@ import {
   AttributeProtoSchema, encodeModel, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, rebuild, StringStringEntryProtoSchema, ValueInfoProtoSchema,
   type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from "../../ir/onnx/proto.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
-import { isInitializer } from "../../passes/node-roles.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
+import { isInitializer } from "../../ir/node-roles.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
 import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";

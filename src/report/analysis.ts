@@ -2,8 +2,8 @@
 // model totals, and the SparOA quadrants (sparsity x intensity, split at two thresholds).
 import type { Model } from "../../ir/model.ts";
 import { formatShape } from "../../ir/types.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
-import { constantNodes } from "../../passes/node-roles.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
+import { constantNodes } from "../../ir/node-roles.ts";
 import { middleEllipsis } from "./text.ts";
 
 export interface NodeRow {

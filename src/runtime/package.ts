@@ -11,7 +11,7 @@ import { buildPackage, dataInputs, tensorSpec } from "../package/emit.ts";
 import { WEIGHTS_FILE } from "../package/weights-file.ts";
 import type { PartitionModel } from "./messages.ts";
 import { resolveValueTypes } from "../package/value-types.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { describePartitions, PartitionError } from "../../passes/partitioning.ts";
 

@@ -7,6 +7,8 @@ import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
+import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
+import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
@@ -18,6 +20,11 @@ interface OptimizeArgs extends PipelineFlags, ShapeFlags {
   "sparsity-threshold"?: number;
   "intensity-threshold"?: number;
   smoothing: boolean;
+  intensity: string;
+  refine: boolean;
+  "search-evaluations"?: number;
+  "search-seed": number;
+  "search-ms"?: number;
   calibrate: boolean;
   calibration?: string[];
   samples: number;
@@ -41,7 +48,12 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })
-    .option("intensity-threshold", { type: "number", describe: "heavy when FLOP/byte >= this (default: grid search)" })
+    .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
+    .option("intensity", { type: "string", choices: [...INTENSITY_AXES], default: DEFAULT_INTENSITY_AXIS, describe: "intensity axis of the quadrant rule: flops (per node, the SparOA paper's) or flop-per-byte (arithmetic intensity)" })
+    .option("refine", { type: "boolean", default: true, describe: "refine the threshold plan by local search seeded from it and every baseline (--no-refine: the raw threshold plan, which may lose to a baseline)" })
+    .option("search-evaluations", { type: "number", describe: `refinement budget in simulations (default ${DEFAULT_SEARCH_EVALUATIONS_TEXT}); same budget and seed, same plan` })
+    .option("search-seed", { type: "number", default: 1, describe: "seed of the refinement's perturbations" })
+    .option("search-ms", { type: "number", describe: "also stop the refinement after this many ms (makes the plan depend on the machine's speed)" })
     .option("smoothing", { type: "boolean", default: true, describe: "transfer-aware smoothing after the quadrant rule (--no-smoothing to see the raw rule)" })
     .option("calibrate", { type: "boolean", default: true, describe: "measure activation sparsity with a calibration run (--no-calibrate: weight sparsity only, static)" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or .pb; repeat for more samples)" })
@@ -55,17 +67,21 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
     .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
-    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "smoothing"], "Placement:")
+    .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "intensity", "smoothing", "refine", "search-evaluations", "search-seed", "search-ms"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
     .example("$0 optimize model.onnx --device orin-nano -o out", "plan for a Jetson Orin Nano; writes out/manifest.json, out/partitions/, out/model.annotated.onnx, out/report.json")
     .example("$0 optimize model.onnx -d agx-orin -o out --check --explain", "also verify the package against the original and say why each node went where")
     .example("$0 optimize det.onnx -o out --input-shape x=1x3x640x640 --pin 'op:Resize=cpu' --pin 're:^conv1.*=gpu'", "bind a dynamic input and force some nodes")
-    .example("$0 optimize model.onnx -o out --no-calibrate --sparsity-threshold 0.5 --intensity-threshold 20", "static analysis only, fixed thresholds") as unknown as Argv<OptimizeArgs>,
+    .example("$0 optimize model.onnx -o out --no-calibrate --sparsity-threshold 0.5 --intensity-threshold 20", "static analysis only, fixed thresholds")
+    .example("$0 optimize model.onnx -o out --search-evaluations 20000 --search-seed 3", "a longer refinement; the same budget and seed always give the same plan") as unknown as Argv<OptimizeArgs>,
   handler: async (argv) => {
     for (const [flag, value, ok, what] of [
       ["sparsity-threshold", argv["sparsity-threshold"], (n: number) => n >= 0 && n <= 1, "a fraction in 0..1"],
       ["intensity-threshold", argv["intensity-threshold"], (n: number) => n >= 0, "a number >= 0"],
+      ["search-evaluations", argv["search-evaluations"], (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
+      ["search-seed", argv["search-seed"], (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
+      ["search-ms", argv["search-ms"], (n: number) => n > 0, "a positive number"],
       ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
       ["seed", argv.seed, (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["rtol", argv.rtol, (n: number) => n >= 0, "a number >= 0"],
@@ -87,6 +103,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       model: argv.model, device: argv.device, out: argv.output,
       inputShapes: argv["input-shape"], batch: batchFlag(argv), pins: argv.pin,
       sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"], smoothing: argv.smoothing,
+      intensityAxis: argv.intensity as IntensityAxis, refine: argv.refine, searchEvaluations: argv["search-evaluations"], searchSeed: argv["search-seed"], searchMs: argv["search-ms"],
       calibration: argv.calibrate ? { files, samples: argv.samples, seed: argv.seed, eps: argv.eps } : undefined,
       check: argv.check ? { inputs: argv["check-input"] ?? [], seed: argv.seed, ...(argv.exact ? { rtol: 0, atol: 0, optimization: "disabled" as const } : { rtol: argv.rtol, atol: argv.atol, optimization: "all" as const }) } : undefined,
       pipeline: argv,

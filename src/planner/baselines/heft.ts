@@ -1,7 +1,7 @@
 // HEFT (Topcuoglu, Hariri, Wu, IEEE TPDS 2002): rank nodes by upward rank (mean time over the
 // processors plus the mean transfer cost of the heaviest path to the end), then in that order
 // put each node on the processor that finishes it earliest, filling idle gaps (insertion policy).
-import type { SimGraph } from "../sim/sim-graph.ts";
+import type { SimGraph } from "../../sim/sim-graph.ts";
 import type { Assignment } from "./plan.ts";
 
 export function heftAssignment(sim: SimGraph): Assignment {

@@ -1,17 +1,21 @@
-// The oracle: the best placement the simulator can find. Up to `maxExactNodes` placeable nodes it
-// is exact: depth-first branch and bound over every node's processor, in topological order, with
-// lower bounds the simulator can never beat (longest path so far plus the cheapest possible rest,
-// each processor's load, total work over processors). Larger graphs, or a search that runs out of
-// time, get the best of a strong local search, labelled "best known" rather than optimal.
-import { evaluate } from "../sim/simulator.ts";
+// The oracle: the best placement the plan cost (src/planner/cost.ts) can find. Up to
+// `maxExactNodes` free nodes it is exact: depth-first branch and bound over every node's
+// processor, in topological order, with lower bounds the simulator can never beat (longest path
+// so far plus the cheapest possible rest, each processor's load, total work over processors;
+// the call charge between partitions is never negative). Larger graphs, or a branch and bound
+// that runs out of its budget of explored nodes, get the best of the local search, labelled
+// "best known" rather than optimal. Both budgets are counts, not wall time: same seed and
+// budgets, same plan.
 import type { SimGraph } from "../sim/sim-graph.ts";
-import { localSearch, type SearchOptions } from "./local-search.ts";
-import { placeableNodes, type Assignment } from "./plan.ts";
+import { localSearch, type SearchOptions, type SearchSpace } from "./local-search.ts";
+import type { Assignment } from "./baselines/plan.ts";
 
 export interface OracleOptions {
-  /** Branch and bound up to this many placeable nodes (default 25). */
+  /** Branch and bound up to this many free nodes (default 25). */
   maxExactNodes?: number;
-  /** Wall-time limit of the branch and bound (default 10 s); when hit the result is "best known". */
+  /** Branch-and-bound nodes to explore at most (default 5,000,000); when hit the result is "best known". */
+  maxExplored?: number;
+  /** Optional wall-time cap of the branch and bound, ms (off by default: it makes results machine-dependent). */
   timeLimitMs?: number;
   /** Budget of the local search that seeds the bound (and that answers alone for big graphs). */
   search?: SearchOptions;
@@ -19,38 +23,45 @@ export interface OracleOptions {
 
 export interface OracleResult {
   assign: Assignment;
-  makespanMs: number;
+  /** searchCost of the plan. */
+  cost: number;
   /** True when branch and bound proved this the optimum. */
   exact: boolean;
-  /** Branch-and-bound nodes visited and full simulations run. */
+  /** Branch-and-bound nodes visited and cost evaluations run. */
   explored: number;
   evaluations: number;
+  /** Which start the local search climbed the best plan from. */
+  bestStart: number;
+  /** True when the local search's budget ran out. */
+  budgetHit: boolean;
   /** Why the result is not proven exact. */
   reason?: string;
 }
 
-export function oracle(sim: SimGraph, starts: Assignment[], options: OracleOptions = {}): OracleResult {
-  const free = placeableNodes(sim);
+export function oracle(sim: SimGraph, space: SearchSpace, starts: Assignment[], options: OracleOptions = {}): OracleResult {
   const maxExact = options.maxExactNodes ?? 25;
-  const exactPossible = free.length <= maxExact;
-  const seed = localSearch(sim, starts, exactPossible ? { maxEvaluations: 2000, timeLimitMs: 1000, ...options.search } : options.search);
+  const exactPossible = space.free.length <= maxExact;
+  const seed = localSearch(space, starts, options.search);
   if (!exactPossible) {
-    return { assign: seed.assign, makespanMs: seed.makespanMs, exact: false, explored: 0, evaluations: seed.evaluations, reason: `${free.length} placeable nodes > ${maxExact}: local search (${seed.evaluations} simulations)` };
+    return { assign: seed.assign, cost: seed.cost, exact: false, explored: 0, evaluations: seed.evaluations, bestStart: seed.bestStart, budgetHit: seed.budgetHit, reason: `${space.free.length} free nodes > ${maxExact}: local search (${seed.evaluations} simulations${seed.budgetHit ? ", budget spent" : ""})` };
   }
-  const bb = branchAndBound(sim, seed.assign, seed.makespanMs, options.timeLimitMs ?? 10000);
+  const maxExplored = options.maxExplored ?? 5_000_000;
+  const bb = branchAndBound(sim, space, seed.assign, seed.cost, maxExplored, options.timeLimitMs);
   return {
-    assign: bb.assign, makespanMs: bb.makespanMs, exact: bb.complete, explored: bb.explored, evaluations: seed.evaluations + bb.evaluations,
-    reason: bb.complete ? undefined : `branch and bound stopped after ${options.timeLimitMs ?? 10000} ms (${bb.explored} nodes)`,
+    assign: bb.assign, cost: bb.cost, exact: bb.complete, explored: bb.explored, evaluations: seed.evaluations + bb.evaluations, bestStart: seed.bestStart, budgetHit: !bb.complete,
+    reason: bb.complete ? undefined : `branch and bound stopped after ${bb.explored} nodes (budget ${maxExplored}${options.timeLimitMs !== undefined ? ` or ${options.timeLimitMs} ms` : ""})`,
   };
 }
 
-interface BBResult { assign: Assignment; makespanMs: number; complete: boolean; explored: number; evaluations: number }
+interface BBResult { assign: Assignment; cost: number; complete: boolean; explored: number; evaluations: number }
 
-function branchAndBound(sim: SimGraph, incumbent: Assignment, incumbentMs: number, timeLimitMs: number): BBResult {
+function branchAndBound(sim: SimGraph, space: SearchSpace, incumbent: Assignment, incumbentMs: number, maxExplored: number, timeLimitMs?: number): BBResult {
   const n = sim.nodes.length;
   const P = sim.processors.length;
   const host = sim.host;
-  const deadline = Date.now() + timeLimitMs;
+  const deadline = timeLimitMs === undefined ? Infinity : Date.now() + timeLimitMs;
+  const isFree = new Uint8Array(n);
+  for (const i of space.free) isFree[i] = 1;
   const runOverheadMs = sim.profile.runOverheadUs / 1000;
 
   // Static lower bounds: a node's cheapest possible time, and the cheapest path from it to the end.
@@ -105,6 +116,7 @@ function branchAndBound(sim: SimGraph, incumbent: Assignment, incumbentMs: numbe
   const choices = sim.nodes.map((_, i) => {
     const order: number[] = [];
     const first = incumbent[i]!;
+    if (!isFree[i]) return [first]; // fixed by a pin or a role: one choice
     if (allowed(i, first)) order.push(first);
     for (let p = 0; p < P; p++) if (p !== first && allowed(i, p)) order.push(p);
     return order;
@@ -117,7 +129,7 @@ function branchAndBound(sim: SimGraph, incumbent: Assignment, incumbentMs: numbe
   while (depth >= 0) {
     if (depth === n) {
       evaluations++;
-      const ms = evaluate(sim, assign, false).makespanMs;
+      const ms = space.cost(assign);
       if (ms < bestMs - 1e-12) { bestMs = ms; best = Int32Array.from(assign); }
       depth--;
       continue;
@@ -126,7 +138,7 @@ function branchAndBound(sim: SimGraph, incumbent: Assignment, incumbentMs: numbe
     if (choiceAt[i]! >= 0) { load[assign[i]!]! -= dAt[i]!; assign[i] = -1; }
     const k = ++choiceAt[i]!;
     if (k >= choices[i]!.length) { choiceAt[i] = -1; depth--; continue; }
-    if ((++explored & 1023) === 0 && Date.now() > deadline) { aborted = true; break; }
+    if (++explored > maxExplored || ((explored & 1023) === 0 && deadline !== Infinity && Date.now() > deadline)) { aborted = true; break; }
     const p = choices[i]![k]!;
     const { cp, d } = place(i, p);
     dAt[i] = d;
@@ -139,5 +151,5 @@ function branchAndBound(sim: SimGraph, incumbent: Assignment, incumbentMs: numbe
     if (bound + runOverheadMs >= bestMs - 1e-12) continue; // prune: try the next processor for i
     depth++;
   }
-  return { assign: best, makespanMs: bestMs, complete: !aborted, explored, evaluations };
+  return { assign: best, cost: bestMs, complete: !aborted, explored, evaluations };
 }

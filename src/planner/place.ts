@@ -1,7 +1,7 @@
 // SparOA's threshold placement for one pair of thresholds.
 //
 // 1. Quadrant rule. A node is sparse when its sparsity >= the sparsity threshold and heavy when
-//    its intensity (FLOP/byte) >= the intensity threshold. Dense and heavy -> GPU (regular,
+//    its intensity (FLOPs, or FLOP/byte: problem.intensityAxis) >= the intensity threshold. Dense and heavy -> GPU (regular,
 //    compute-bound work the GPU's dense kernels are built for); sparse and light -> CPU (little
 //    work, zeros the CPU's kernels can skip, not worth a launch). The mixed quadrants go to the
 //    processor the latency model predicts faster.
@@ -15,7 +15,7 @@ import { Role, type PlacementProblem } from "./problem.ts";
 
 export interface Thresholds { sparsity: number; intensity: number }
 
-export const enum Reason { Quadrant = 0, Faster = 1, Pinned = 2, Shape = 3, Control = 4, Constant = 5, NoGpu = 6, Smoothed = 7 }
+export const enum Reason { Quadrant = 0, Faster = 1, Pinned = 2, Shape = 3, Control = 4, Constant = 5, NoGpu = 6, Smoothed = 7, Refined = 8 }
 
 export const QUADRANTS = ["dense-light", "dense-heavy", "sparse-light", "sparse-heavy"] as const;
 export type Quadrant = (typeof QUADRANTS)[number];
@@ -31,6 +31,11 @@ export interface PlacementOutcome {
   smoothSaved: Float64Array;
   smoothCost: Float64Array;
   moves: number;
+  /** Set when a later stage changed the threshold plan: which ("refinement (from heft)"). */
+  refinedBy?: string;
+  /** Per node the refinement moved: ms the plan would be slower with that node alone moved back (NaN: not computed). */
+  moveGainMs?: Float64Array;
+  movedNodes?: number;
 }
 
 const MAX_SWEEPS = 8;

@@ -1,7 +1,7 @@
 // Greedy per node: in topological order, each node goes to the processor where its own time plus
 // the transfers of its inputs (from wherever they were placed) is smallest. It looks at one node
 // at a time and ignores queueing, which is exactly what makes it a baseline.
-import type { SimGraph } from "../sim/sim-graph.ts";
+import type { SimGraph } from "../../sim/sim-graph.ts";
 import type { Assignment } from "./plan.ts";
 
 export function greedyAssignment(sim: SimGraph): Assignment {

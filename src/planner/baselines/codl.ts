@@ -11,27 +11,33 @@
 //   next op fetches the part it lacks.
 // Not implemented: CoDL's operator chains (splitting several ops along one dimension without
 // synchronising in between) and its per-layout data type conversion.
-import { opFamily } from "../devices/op-family.ts";
-import { linkBetween } from "../devices/profile.ts";
-import type { SimGraph } from "../sim/sim-graph.ts";
-import type { ScheduledNode, ScheduledTransfer, SimResult, ProcessorUsage } from "../sim/simulator.ts";
-import type { Plan } from "./plan.ts";
+import { opFamily } from "../../devices/op-family.ts";
+import { linkBetween } from "../../devices/profile.ts";
+import type { SimGraph } from "../../sim/sim-graph.ts";
+import type { ScheduledNode, ScheduledTransfer, SimResult, ProcessorUsage } from "../../sim/simulator.ts";
+import type { PlanCost } from "../cost.ts";
+import { assignmentOf } from "../../sim/simulator.ts";
+import { planFrom, type Plan } from "./plan.ts";
 
 const SPLITTABLE = new Set(["conv", "matmul", "pool"]);
 const RATIOS = Array.from({ length: 21 }, (_, k) => k / 20);
 
-export function codlPlan(sim: SimGraph, cpu: number, gpu: number, batchSim?: SimGraph): Plan {
+/**
+ * CoDL's co-execution schedule splits ops across processors, which sparoa's runtime (whole nodes
+ * per partition) cannot run; like every plan it is judged by the one plan cost, on its placement
+ * (a split op counts on the processor with the larger share). Its own schedule's simulated
+ * latency is kept in the notes and in `coExecution`.
+ */
+export function codlPlan(cost: PlanCost, cpu: number, gpu: number, batchSim?: SimGraph): Plan & { coExecution: SimResult } {
+  const sim = cost.sim;
   const one = codlSchedule(sim, cpu, gpu);
   const batchMs = batchSim ? codlSchedule(batchSim, cpu, gpu).result.makespanMs : one.result.makespanMs;
   const size = batchSim?.batch ?? 1;
-  const splitCount = one.splits;
-  return {
-    name: "codl",
-    label: "CoDL-style co-execution",
-    placement: one.placement,
-    result: { ...one.result, batch: { size, makespanMs: batchMs, perSampleMs: batchMs / size } },
-    notes: [`${splitCount} ops split across ${sim.processors[cpu]} and ${sim.processors[gpu]}; ops run one at a time (no inter-op overlap), as in CoDL`],
-  };
+  const coExecution: SimResult = { ...one.result, batch: { size, makespanMs: batchMs, perSampleMs: batchMs / size } };
+  const plan = planFrom(cost, "codl", "CoDL-style (split ops on their larger share)", assignmentOf(sim, one.placement), [
+    `${one.splits} ops split across ${sim.processors[cpu]} and ${sim.processors[gpu]}; CoDL's own co-execution schedule (ops one at a time, as in CoDL) simulates at ${one.result.makespanMs.toPrecision(4)} ms, not runnable by whole-node partitions: judged here by its placement`,
+  ], batchSim);
+  return { ...plan, coExecution };
 }
 
 function codlSchedule(sim: SimGraph, cpu: number, gpu: number) {
@@ -59,7 +65,7 @@ function codlSchedule(sim: SimGraph, cpu: number, gpu: number) {
   const transfers: ScheduledTransfer[] = [];
   const busy = new Float64Array(sim.processors.length);
   const count = new Int32Array(sim.processors.length);
-  const placement = new Map<import("../../ir/node.ts").Node, string>();
+  const placement = new Map<import("../../../ir/node.ts").Node, string>();
   const whole = new Int32Array(n).fill(-1); // processor of an op run whole (for fusion)
   let t = 0, crossings = 0, bytesMoved = 0, transferTotal = 0, splits = 0;
 
