@@ -8,7 +8,10 @@
 // Options: profile=orin-nano (name or path), sparsity=S, intensity=I (absent: searched),
 // pin=PIN (several separated by newlines, or by ';' when there is no newline), smoothing=false,
 // intensity-axis=flops|flop-per-byte, refine=false, evaluations=N (refinement budget in
-// simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement).
+// simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
+// thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
+// src/predictor/), predictor=PATH (default: the bundled one), compare-thresholds=true (the grid's
+// result beside the prediction), predictor-candidates=K (judge the K most likely bins, keep the cheapest).
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { loadProfile } from "../src/devices/profile.ts";
@@ -21,10 +24,13 @@ import type { PassRun } from "./manager.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
+import { compareWithGrid, decideThresholds, THRESHOLD_MODES, type ThresholdDecision, type ThresholdMode } from "../src/predictor/choose.ts";
 
 export interface PlacementResult extends PlannerResult {
   problem: PlacementProblem;
   explanations: NodeExplanation[];
+  /** Where the thresholds came from (given, grid search, predictor) and the predictor's comparison with the grid. */
+  thresholdDecision: ThresholdDecision;
 }
 
 /** The placement result from a pass context (a later pass) or from a pipeline's runs (the caller). */
@@ -37,7 +43,7 @@ export function placementAnalysis(source: PassContext | readonly PassRun[]): Pla
   return (source as PassContext).analysis("placement") as PlacementResult | undefined;
 }
 
-const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms"]);
+const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "predictor-candidates"]);
 
 function numberOption(options: PassOptions, key: string, integer = false): number | undefined {
   const text = options[key];
@@ -60,6 +66,10 @@ export function placementPass(options: PassOptions = {}): Pass {
   const pinTexts = pinText.split(pinText.includes("\n") ? "\n" : ";").map((s) => s.trim()).filter((s) => s !== "");
   const smoothing = options["smoothing"] !== "false";
   const refine = options["refine"] !== "false";
+  const thresholdMode = (options["thresholds"] ?? "grid") as ThresholdMode;
+  if (!THRESHOLD_MODES.includes(thresholdMode)) throw new Error(`placement option thresholds=${thresholdMode}: expected ${THRESHOLD_MODES.join(" or ")}`);
+  const compareThresholds = options["compare-thresholds"] === "true";
+  const candidates = numberOption(options, "predictor-candidates", true);
   return {
     name: "placement",
     description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline (profile=, sparsity=, intensity=, pin=, intensity-axis=, evaluations=)",
@@ -70,12 +80,16 @@ export function placementPass(options: PassOptions = {}): Pass {
       const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
       for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
       const problem = placementProblem(model, profile, { pins, intensity: axis as IntensityAxis | undefined });
-      const plan = planPlacement(problem, { sparsity, intensity, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs } });
+      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"], candidates);
+      for (const w of decision.warnings) ctx.warn(w);
+      const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs } };
+      const plan = planPlacement(problem, plannerOptions);
+      if (compareThresholds && decision.source === "predictor") decision.comparison = compareWithGrid(problem, decision.thresholds!, plannerOptions, refine ? plan.latency.ms : undefined);
       const explanations = explainPlacement(problem, plan.outcome);
       annotate(problem, explanations, ctx);
       const counts: Record<string, number> = {};
       for (const e of explanations) counts[`nodes-${e.device}`] = (counts[`nodes-${e.device}`] ?? 0) + 1;
-      const result: PlacementResult = { ...plan, problem, explanations };
+      const result: PlacementResult = { ...plan, problem, explanations, thresholdDecision: decision };
       return {
         changed: true,
         analysis: result,

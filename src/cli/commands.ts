@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: "passes", describe: "list the available passes and named pipelines", load: async () => (await import("./commands/passes.ts")).passesCommand as never },
   { command: "profile", describe: "measure this machine through onnxruntime (per-op latency, bandwidth, dispatch overhead) and write a device profile", load: async () => (await import("./commands/profile.ts")).profileCommand as never },
   { command: "zoo", describe: "generate a seeded zoo of CNN, multi-branch and transformer ONNX models with random pruning, plus zoo.json (specs, held-out split)", load: async () => (await import("./commands/zoo.ts")).zooCommand as never },
+  { command: "train <what>", describe: "train the threshold predictor on a model zoo (labels from the grid search on bundled and perturbed device profiles)", load: async () => (await import("./commands/train.ts")).trainCommand as never },
 ];
 
 export const commandName = (entry: CommandEntry): string => entry.command.split(" ")[0]!;

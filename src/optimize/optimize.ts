@@ -30,6 +30,7 @@ import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts
 import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
+import type { ThresholdMode } from "../predictor/choose.ts";
 
 export interface CalibrationOptions {
   /** NAME -> files (.npy / .pb), one sample per file. */
@@ -59,6 +60,13 @@ export interface OptimizeOptions {
   searchEvaluations?: number;
   searchSeed?: number;
   searchMs?: number;
+  /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
+  thresholds?: ThresholdMode;
+  predictorFile?: string;
+  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  predictorCandidates?: number;
+  /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
+  compareThresholds?: boolean;
   /** Undefined: static analysis only (weight sparsity), no calibration run. */
   calibration?: CalibrationOptions;
   check?: CheckOptions & { inputs: readonly string[]; seed: number };
@@ -111,6 +119,10 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.searchEvaluations !== undefined) placement.evaluations = String(options.searchEvaluations);
   if (options.searchSeed !== undefined) placement.seed = String(options.searchSeed);
   if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
+  placement.thresholds = options.thresholds ?? "predictor";
+  if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
+  if (options.predictorCandidates !== undefined) placement["predictor-candidates"] = String(options.predictorCandidates);
+  if (options.compareThresholds) placement["compare-thresholds"] = "true";
   entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
   return entries;
 }

@@ -5,6 +5,7 @@ import type { NodeExplanation } from "../planner/explain.ts";
 import type { StageReport } from "../planner/planner.ts";
 import type { CheckResult } from "../package/check.ts";
 import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
+import type { ThresholdDecision } from "../predictor/choose.ts";
 
 export const REPORT_SCHEMA = "sparoa.optimize-report.v1";
 
@@ -20,7 +21,11 @@ export interface OptimizeReport {
   note: string;
   inputShapes: Record<string, (number | string | null)[] | null>;
   thresholds: {
-    sparsity: number; intensity: number; source: "given" | "grid search"; evaluated?: number; distinctPlans?: number;
+    sparsity: number; intensity: number; source: "given" | "grid search" | "predictor"; evaluated?: number; distinctPlans?: number;
+    /** With source "predictor": the predictor file and kind, the predicted quantiles, its time and any features outside its training range. */
+    predictor?: ThresholdDecision["predictor"];
+    /** With --compare-thresholds: the grid search's thresholds and plan cost beside the predicted ones. */
+    comparison?: ThresholdDecision["comparison"];
     /** What the intensity threshold compares: FLOPs per node or FLOP per byte. */
     axis: string;
     /** A threshold that leaves every free node on one side: "all" sparse/heavy, "none", or null when it splits them. */
@@ -79,7 +84,9 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
     inputShapes: r.package.manifest.plan.inputShapes ?? {},
     thresholds: {
       sparsity: r.placement.thresholds.sparsity, intensity: r.placement.thresholds.intensity,
-      source: searched ? "grid search" : "given",
+      source: r.placement.thresholdDecision?.source ?? (searched ? "grid search" : "given"),
+      ...(r.placement.thresholdDecision?.predictor ? { predictor: r.placement.thresholdDecision.predictor } : {}),
+      ...(r.placement.thresholdDecision?.comparison ? { comparison: r.placement.thresholdDecision.comparison } : {}),
       ...(searched ? { evaluated: searched.evaluated, distinctPlans: searched.distinctPlans } : {}),
       axis: r.placement.problem.intensityAxis,
       everyFreeNode: r.placement.split,
@@ -131,7 +138,8 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   const lines = [
     `sparoa optimize ${report.model} for ${report.device.profile} (${report.device.description})`,
     `  note: ${report.note}`,
-    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
+    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""}${t.predictor ? `: ${t.predictor.kind}, quantiles ${t.predictor.quantiles.sparsity.toFixed(2)}, ${t.predictor.quantiles.intensity.toFixed(2)} of the free nodes${t.predictor.checked > 1 ? ` (cheapest of the ${t.predictor.checked} most likely bins)` : ""}, ${t.predictor.ms.toFixed(1)} ms` : ""})`,
+    ...(t.comparison ? [`  grid search beside it: ${t.comparison.grid.sparsity.toPrecision(3)}, ${t.comparison.grid.intensity.toPrecision(3)} in ${t.comparison.grid.searchMs.toFixed(0)} ms; threshold plan ${ms(t.comparison.predicted.ms)} ms predicted vs ${ms(t.comparison.grid.ms)} ms grid (regret ${t.comparison.regret.toFixed(3)})${t.comparison.refinedRegret !== undefined ? `, refined ${ms(t.comparison.predicted.refinedMs!)} vs ${ms(t.comparison.grid.refinedMs!)} ms (regret ${t.comparison.refinedRegret.toFixed(3)})` : ""}`] : []),
     `  plan: ${stagesText(report)}`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
     `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
