@@ -1,6 +1,6 @@
 // `npm run build` (also run by `npm install`/`npm ci` through `prepare`): compiles ir/, passes/
 // and src/ to JavaScript in dist/ so `sparoa` starts without compiling TypeScript on every run,
-// and copies the files the code reads beside itself (worker .mjs, bundled device profiles).
+// and copies the files the code reads beside itself (worker .mjs, bundled device profiles, the Triton config schema).
 // Without the compiler (an install with --omit=dev) it says so and leaves the launcher on tsx.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +27,7 @@ if (r.status !== 0) {
 for (const f of readdirSync(join(ROOT, "src", "runtime")).filter((n) => n.endsWith(".mjs"))) cpSync(join(ROOT, "src", "runtime", f), join(DIST, "src", "runtime", f));
 const profiles = join(ROOT, "src", "devices", "profiles");
 if (existsSync(profiles)) cpSync(profiles, join(DIST, "src", "devices", "profiles"), { recursive: true });
+for (const f of readdirSync(join(ROOT, "src", "deploy")).filter((n) => n.endsWith(".proto"))) cpSync(join(ROOT, "src", "deploy", f), join(DIST, "src", "deploy", f)); // the Triton config schema
 mkdirSync(DIST, { recursive: true });
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 process.stderr.write(`sparoa build: compiled to ${DIST}\n`);
