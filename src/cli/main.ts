@@ -11,6 +11,7 @@ import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
+import { armInputGuard } from "../../ir/onnx/file-guard.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -24,6 +25,9 @@ const commands = [
   passesCommand,
   profileCommand,
 ];
+
+// Nothing a command writes may replace the files it read (ir/onnx/file-guard.ts).
+armInputGuard();
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });

@@ -2,7 +2,11 @@
 // runtime errors as one-line CliErrors, and Ctrl-C closing every worker before exiting.
 import type { Argv } from "yargs";
 import { loadPackage, type Runtime } from "../runtime/runtime.ts";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { protectInput } from "../../ir/onnx/file-guard.ts";
 import { CliError } from "./errors.ts";
+import { loadInputModel } from "./input-model.ts";
 
 export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace?: string; dim?: string[]; seed: number }
 
@@ -23,8 +27,28 @@ export function asCliError(e: unknown): unknown {
   return e;
 }
 
+/**
+ * Records the package's files (or the model file) as inputs no output may replace, and verifies
+ * a plain model as every command does before running it.
+ */
+function guardTarget(target: string): void {
+  let isFile = false;
+  try { isFile = statSync(target).isFile(); } catch { return; } // the runtime names a missing target
+  if (isFile) { loadInputModel(target, { spec: "refuse" }); return; }
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries.slice(0, 10_000)) {
+      if (e.isFile()) protectInput(join(dir, e.name));
+      else if (e.isDirectory() && depth < 3) walk(join(dir, e.name), depth + 1);
+    }
+  };
+  walk(target, 0);
+}
+
 /** Opens the runtime; Ctrl-C (and SIGTERM) close it, so no worker thread outlives the command. */
 export async function openRuntime(target: string, flags: RuntimeFlags): Promise<Runtime> {
+  guardTarget(target);
   let runtime: Runtime;
   try {
     runtime = await loadPackage(target, { deviceMap: flags["device-map"], threads: flags.threads, trace: flags.trace !== undefined });

@@ -2,7 +2,7 @@
 // table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadModel } from "../../../ir/onnx/file.ts";
+import { loadInputModel } from "../input-model.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
@@ -11,6 +11,7 @@ import { applyInputShapes, concreteInputShapes, parseInputShapes } from "../../.
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
+import { MAX_SAMPLES } from "../input-model.ts";
 import { writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 
@@ -53,7 +54,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example("$0 analyze bert.onnx --input-shape input_ids=1x128 --json", "bind a symbolic dimension; machine-readable output")
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
-    const model = loadModel(argv.model);
+    const model = loadInputModel(argv.model, { spec: "refuse" });
     const notes: string[] = [];
     const files = new Map<string, string[]>();
     try {
@@ -63,7 +64,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         const [name, file] = parseCalibrationFile(text);
         files.set(name, [...(files.get(name) ?? []), file]);
       }
-      checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
+      checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SAMPLES, `a whole number >= 1 and at most ${MAX_SAMPLES}`);
       checkNumber("seed", argv.seed, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       checkNumber("eps", argv.eps, (n) => n >= 0, "a number >= 0");
       checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");

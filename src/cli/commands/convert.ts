@@ -1,6 +1,7 @@
 // `sparoa convert MODEL -o OUT`: re-save a model through the IR, choosing where tensor data lives.
 import type { Argv, CommandModule } from "yargs";
-import { loadModel, saveModel } from "../../../ir/onnx/file.ts";
+import { saveModel } from "../../../ir/onnx/file.ts";
+import { invalidModelError, loadInputModel } from "../input-model.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { assertNotInput } from "../output.ts";
@@ -35,14 +36,12 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after canonicalize + dce") as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
-    const model = loadModel(argv.model);
+    // Verified before any pass runs (a cycle must not reach them), and again after them.
+    const model = loadInputModel(argv.model, { spec: "warn", verify: argv.verify });
     await runPipeline(model, argv);
     if (argv.verify) {
       const problems = verifyModel(model);
-      if (problems.length > 0) {
-        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
-        throw new CliError(`${argv.model}: invalid model, not written: ${problems[0]}${more}`, 2);
-      }
+      if (problems.length > 0) throw invalidModelError(argv.model, problems);
     }
     let threshold = argv["external-data-threshold"] !== undefined ? parseByteSize(argv["external-data-threshold"], "external-data-threshold") : undefined;
     if (argv["external-data"] && threshold === undefined) threshold = 1024;

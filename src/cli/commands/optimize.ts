@@ -7,6 +7,7 @@ import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
+import { MAX_SAMPLES } from "../input-model.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 
 interface OptimizeArgs extends PipelineFlags {
@@ -67,7 +68,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     for (const [flag, value, ok, what] of [
       ["sparsity-threshold", argv["sparsity-threshold"], (n: number) => n >= 0 && n <= 1, "a fraction in 0..1"],
       ["intensity-threshold", argv["intensity-threshold"], (n: number) => n >= 0, "a number >= 0"],
-      ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
+      ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_SAMPLES, `a whole number >= 1 and at most ${MAX_SAMPLES}`],
       ["seed", argv.seed, (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["rtol", argv.rtol, (n: number) => n >= 0, "a number >= 0"],
       ["atol", argv.atol, (n: number) => n >= 0, "a number >= 0"],

@@ -1,7 +1,7 @@
 // `sparoa plan MODEL --device PROFILE`: predicted latency, energy and data movement of the
 // baselines and the oracle for a model on a device profile, from the simulator.
 import type { Argv, CommandModule } from "yargs";
-import { loadModel } from "../../../ir/onnx/file.ts";
+import { loadInputModel } from "../input-model.ts";
 import { NodeKey } from "../../../passes/annotations.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
@@ -53,7 +53,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (!(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
     const profile = loadProfile(argv.device);
-    const model = loadModel(argv.model);
+    const model = loadInputModel(argv.model, { spec: "refuse" });
     const dynamic = applyInputShapes(model, parseInputShapes(argv["input-shape"] ?? []));
     if (dynamic.length > 0) throw new CliError(`${argv.model}: ${dynamicInputsMessage(dynamic)}`);
 

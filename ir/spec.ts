@@ -1,0 +1,130 @@
+// What the ONNX spec requires of a model beyond the verifier's structure: IR and opset version
+// ranges, known op types, attribute types, control-flow bodies, unique node names, and the type
+// constraints of the common ops (Add(float, int64) is no model). onnxruntime refuses models that
+// break these; `optimize` and `analyze` refuse them too, `inspect`/`convert` print a warning.
+import type { Attribute, AttributeKind } from "./attribute.ts";
+import { dtypeName } from "./dtype.ts";
+import type { Graph } from "./graph.ts";
+import type { Model } from "./model.ts";
+import type { Node } from "./node.ts";
+
+/** IR versions a model may declare (3 is the first with opset imports; onnxruntime 1.30 reads up to 13). */
+export const IR_VERSION_RANGE = [3, 13] as const;
+/** Opset versions of the default domain onnxruntime 1.30 implements. */
+export const OPSET_RANGE = [1, 26] as const;
+
+/** Op types of the default ONNX domain (current and deprecated ones onnxruntime still reads). */
+const ONNX_OPS = new Set(("Abs Acos Acosh Add AffineGrid And ArgMax ArgMin Asin Asinh Atan Atanh Attention AveragePool " +
+  "BatchNormalization Bernoulli BitCast BitShift BitwiseAnd BitwiseNot BitwiseOr BitwiseXor BlackmanWindow Cast CastLike " +
+  "CausalConvWithState Ceil Celu CenterCropPad Clip Col2Im Compress Concat ConcatFromSequence Constant ConstantOfShape Conv " +
+  "ConvInteger ConvTranspose Cos Cosh CumProd CumSum DFT DeformConv DepthToSpace DequantizeLinear Det Div Dropout " +
+  "DynamicQuantizeLinear Einsum Elu Equal Erf Exp Expand EyeLike Flatten Floor GRU Gather GatherElements GatherND Gelu Gemm " +
+  "GlobalAveragePool GlobalLpPool GlobalMaxPool Greater GreaterOrEqual GridSample GroupNormalization HammingWindow HannWindow " +
+  "HardSigmoid HardSwish Hardmax Identity If ImageDecoder InstanceNormalization IsInf IsNaN LRN LSTM LayerNormalization " +
+  "LeakyRelu Less LessOrEqual LinearAttention Log LogSoftmax Loop LpNormalization LpPool MatMul MatMulInteger Max MaxPool " +
+  "MaxRoiPool MaxUnpool Mean MeanVarianceNormalization MelWeightMatrix Min Mish Mod Mul Multinomial Neg " +
+  "NegativeLogLikelihoodLoss NonMaxSuppression NonZero Not OneHot Optional OptionalGetElement OptionalHasElement Or PRelu Pad " +
+  "Pow QLinearConv QLinearMatMul QuantizeLinear RMSNormalization RNN RandomNormal RandomNormalLike RandomUniform " +
+  "RandomUniformLike Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd " +
+  "ReduceSum ReduceSumSquare RegexFullMatch Relu Reshape Resize ReverseSequence RoiAlign RotaryEmbedding Round STFT Scan " +
+  "Scatter ScatterElements ScatterND Selu SequenceAt SequenceConstruct SequenceEmpty SequenceErase SequenceInsert " +
+  "SequenceLength SequenceMap Shape Shrink Sigmoid Sign Sin Sinh Size Slice Softmax SoftmaxCrossEntropyLoss Softplus Softsign " +
+  "SpaceToDepth Split SplitToSequence Sqrt Squeeze StringConcat StringNormalizer StringSplit Sub Sum SwiGLU Swish Tan Tanh " +
+  "TensorScatter TfIdfVectorizer ThresholdedRelu Tile TopK Transpose Trilu Unique Unsqueeze Upsample Where Xor " +
+  // Experimental ops of old opsets that onnxruntime still runs.
+  "Affine Crop DynamicSlice GivenTensorFill ImageScaler ParametricSoftplus Scale ScaledTanh").split(" "));
+
+/** Attribute kinds fixed by the spec, by attribute name, for the ops that read them in shape and cost rules. */
+const ATTRIBUTE_KINDS: Record<string, AttributeKind> = {
+  strides: "ints", dilations: "ints", kernel_shape: "ints", pads: "ints", output_padding: "ints", output_shape: "ints", perm: "ints",
+  group: "int", axis: "int", keepdims: "int", transA: "int", transB: "int", ceil_mode: "int", count_include_pad: "int",
+  storage_order: "int", to: "int", largest: "int", sorted: "int", noop_with_empty_axes: "int", blocksize: "int",
+  auto_pad: "string", epsilon: "float",
+  then_branch: "graph", else_branch: "graph", body: "graph",
+};
+
+/** Ops whose listed inputs share one type variable `T` (input indices; "all" = every input). */
+const SAME_TYPE: Record<string, readonly number[] | "all"> = {
+  Add: "all", Sub: "all", Mul: "all", Div: "all", Mod: "all", Max: "all", Min: "all", Mean: "all", Sum: "all",
+  Equal: "all", Less: "all", Greater: "all", LessOrEqual: "all", GreaterOrEqual: "all", And: "all", Or: "all", Xor: "all",
+  BitwiseAnd: "all", BitwiseOr: "all", BitwiseXor: "all", BitShift: "all", PRelu: "all", Concat: "all",
+  MatMul: [0, 1], Gemm: [0, 1, 2], Conv: [0, 1, 2], ConvTranspose: [0, 1, 2], Where: [1, 2], Clip: [0, 1, 2],
+  InstanceNormalization: [0, 1, 2], LayerNormalization: [0, 1, 2],
+};
+
+/** Spatial attributes that must be >= 1 (a zero stride makes shape rules divide by zero). */
+const POSITIVE_INTS = new Set(["strides", "dilations", "kernel_shape"]);
+
+const isDefaultDomain = (d: string) => d === "" || d === "ai.onnx";
+
+function label(node: Node): string {
+  return node.name ? `node '${node.name}' (${node.opType})` : `${node.opType || "(empty op type)"} node`;
+}
+
+/** Every spec problem of `model`, each naming the graph, node and rule; empty when none. */
+export function specProblems(model: Model): string[] {
+  const problems: string[] = [];
+  const [irLo, irHi] = IR_VERSION_RANGE;
+  if (!Number.isInteger(model.irVersion) || model.irVersion < irLo || model.irVersion > irHi) {
+    problems.push(`model: ir_version ${model.irVersion} is outside ${irLo}..${irHi}`);
+  }
+  for (const [domain, version] of model.opsetImports) {
+    if (!Number.isInteger(version) || version < 1) problems.push(`model: opset import '${domain || "ai.onnx"}' has version ${version} (must be >= 1)`);
+  }
+  const opset = model.opset("");
+  const usesDefault = [...model.graph.allNodes()].some((n) => isDefaultDomain(n.domain));
+  if (usesDefault && opset === undefined) problems.push("model: nodes of the ONNX domain but no opset import for it (ai.onnx)");
+  else if (opset !== undefined && opset > OPSET_RANGE[1]) problems.push(`model: ai.onnx opset ${opset} is outside ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}`);
+  for (const graph of model.graph.allGraphs()) checkGraph(graph, problems);
+  return problems;
+}
+
+function checkGraph(graph: Graph, problems: string[]): void {
+  const at = `graph '${graph.name}'`;
+  const names = new Set<string>();
+  for (const node of graph.nodes) {
+    const where = `${at}: ${label(node)}`;
+    if (node.name !== "") {
+      if (names.has(node.name)) problems.push(`${at}: node name '${node.name}' is used by more than one node`);
+      names.add(node.name);
+    }
+    if (node.opType === "") { problems.push(`${where}: empty op type`); continue; }
+    if (!isDefaultDomain(node.domain)) continue;
+    if (!ONNX_OPS.has(node.opType)) { problems.push(`${where}: unknown op type '${node.opType}' in the ONNX domain`); continue; }
+    for (const attr of node.attributes.values()) checkAttribute(node, attr, where, problems);
+    const needs = node.opType === "If" ? ["then_branch", "else_branch"] : node.opType === "Loop" || node.opType === "Scan" ? ["body"] : [];
+    for (const name of needs) if (node.attr(name)?.kind !== "graph") problems.push(`${where}: attribute '${name}' (a graph) is required`);
+    checkSameType(node, where, problems);
+  }
+}
+
+function checkAttribute(node: Node, attr: Attribute, where: string, problems: string[]): void {
+  if (attr.kind === "ref") return; // typed by the enclosing function's caller
+  if (attr.kind === "opaque") { problems.push(`${where}: attribute '${attr.name}' has no valid type`); return; }
+  const want = ATTRIBUTE_KINDS[attr.name];
+  // Pad-2's `pads` and Split's `split` are ints everywhere; `value`/`mode` vary by op and are left out.
+  if (want && attr.kind !== want) { problems.push(`${where}: attribute '${attr.name}' must be ${want}, it is ${attr.kind}`); return; }
+  if (attr.kind === "ints" && POSITIVE_INTS.has(attr.name) && attr.value.some((v) => v < 1n)) {
+    problems.push(`${where}: attribute '${attr.name}' = [${attr.value.join(",")}] must be >= 1`);
+  }
+  if (attr.kind === "ints" && attr.name === "pads" && node.opType !== "Pad" && attr.value.some((v) => v < 0n)) {
+    problems.push(`${where}: attribute 'pads' = [${attr.value.join(",")}] must be >= 0`);
+  }
+  if (attr.kind === "int" && attr.name === "group" && attr.value < 1n) problems.push(`${where}: attribute 'group' = ${attr.value} must be >= 1`);
+}
+
+function checkSameType(node: Node, where: string, problems: string[]): void {
+  const spec = SAME_TYPE[node.opType];
+  if (!spec) return;
+  const indices = spec === "all" ? node.inputs.map((_, i) => i) : spec;
+  let first: { index: number; elemType: number } | undefined;
+  for (const i of indices) {
+    const t = node.inputs[i]?.type;
+    if (!node.inputs[i] || node.inputs[i]!.name === "" || t?.kind !== "tensor" || !t.elemType) continue;
+    if (!first) { first = { index: i, elemType: t.elemType }; continue; }
+    if (t.elemType !== first.elemType) {
+      problems.push(`${where}: inputs ${first.index} and ${i} must have the same element type (T), they are ${dtypeName(first.elemType)} and ${dtypeName(t.elemType)}`);
+      return;
+    }
+  }
+}
