@@ -34,6 +34,35 @@ const ONNX_OPS = new Set(("Abs Acos Acosh Add AffineGrid And ArgMax ArgMin Asin 
   // Experimental ops of old opsets that onnxruntime still runs.
   "Affine Crop DynamicSlice GivenTensorFill ImageScaler ParametricSoftplus Scale ScaledTanh").split(" "));
 
+/** The first default-domain opset of each op added after opset 1 (an op used below it does not exist there). */
+const SINCE: Record<string, number> = {};
+for (const [version, ops] of Object.entries({
+  7: "Acos Asin Atan Cos Sin Tan Multinomial Upsample",
+  8: "Expand Scan",
+  9: "Acosh Asinh Atanh Cosh Sinh ConstantOfShape Erf EyeLike IsNaN MaxUnpool MeanVarianceNormalization NonZero OneHot Shrink Sign TfIdfVectorizer Where Compress Scatter",
+  10: "IsInf Mod NonMaxSuppression QLinearConv QLinearMatMul QuantizeLinear DequantizeLinear ConvInteger MatMulInteger Resize ReverseSequence RoiAlign StringNormalizer ThresholdedRelu",
+  11: "BitShift CumSum Det DynamicQuantizeLinear GatherElements GatherND Range Round ScatterElements ScatterND SequenceAt SequenceConstruct SequenceEmpty SequenceErase SequenceInsert SequenceLength SplitToSequence ConcatFromSequence Unique",
+  12: "Celu Einsum GreaterOrEqual LessOrEqual NegativeLogLikelihoodLoss SoftmaxCrossEntropyLoss",
+  14: "HardSwish Trilu",
+  15: "Bernoulli CastLike Optional OptionalGetElement OptionalHasElement",
+  16: "GridSample",
+  17: "BlackmanWindow DFT HammingWindow HannWindow LayerNormalization MelWeightMatrix STFT SequenceMap",
+  18: "BitwiseAnd BitwiseNot BitwiseOr BitwiseXor CenterCropPad Col2Im GroupNormalization Mish",
+  19: "DeformConv",
+  20: "AffineGrid Gelu ImageDecoder RegexFullMatch StringConcat StringSplit",
+  23: "Attention RMSNormalization RotaryEmbedding",
+  24: "Swish TensorScatter",
+})) for (const op of ops.split(" ")) SINCE[op] = Number(version);
+
+/** Attributes without a default: the op is not defined without them (opset range where it applies). */
+const REQUIRED: Record<string, { name: string; from?: number; until?: number }[]> = {
+  Concat: [{ name: "axis", from: 4 }], Cast: [{ name: "to" }], CastLike: [], LRN: [{ name: "size" }],
+  DepthToSpace: [{ name: "blocksize" }], SpaceToDepth: [{ name: "blocksize" }], Einsum: [{ name: "equation" }],
+  MaxPool: [{ name: "kernel_shape" }], AveragePool: [{ name: "kernel_shape" }], LpPool: [{ name: "kernel_shape" }],
+  Scan: [{ name: "num_scan_inputs" }], Unsqueeze: [{ name: "axes", until: 12 }], Slice: [{ name: "starts", until: 9 }, { name: "ends", until: 9 }],
+  TopK: [{ name: "k", until: 9 }], Split: [], Transpose: [], Gather: [],
+};
+
 /** Attribute kinds fixed by the spec, by attribute name, for the ops that read them in shape and cost rules. */
 const ATTRIBUTE_KINDS: Record<string, AttributeKind> = {
   strides: "ints", dilations: "ints", kernel_shape: "ints", pads: "ints", output_padding: "ints", output_shape: "ints", perm: "ints",
@@ -75,11 +104,11 @@ export function specProblems(model: Model): string[] {
   const usesDefault = [...model.graph.allNodes()].some((n) => isDefaultDomain(n.domain));
   if (usesDefault && opset === undefined) problems.push("model: nodes of the ONNX domain but no opset import for it (ai.onnx)");
   else if (opset !== undefined && opset > OPSET_RANGE[1]) problems.push(`model: ai.onnx opset ${opset} is outside ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}`);
-  for (const graph of model.graph.allGraphs()) checkGraph(graph, problems);
+  for (const graph of model.graph.allGraphs()) checkGraph(graph, problems, opset);
   return problems;
 }
 
-function checkGraph(graph: Graph, problems: string[]): void {
+function checkGraph(graph: Graph, problems: string[], opset: number | undefined): void {
   const at = `graph '${graph.name}'`;
   const names = new Set<string>();
   for (const node of graph.nodes) {
@@ -91,6 +120,12 @@ function checkGraph(graph: Graph, problems: string[]): void {
     if (node.opType === "") { problems.push(`${where}: empty op type`); continue; }
     if (!isDefaultDomain(node.domain)) continue;
     if (!ONNX_OPS.has(node.opType)) { problems.push(`${where}: unknown op type '${node.opType}' in the ONNX domain`); continue; }
+    const since = SINCE[node.opType];
+    if (since !== undefined && opset !== undefined && opset < since) problems.push(`${where}: ${node.opType} exists from opset ${since}, the model imports opset ${opset}`);
+    for (const req of REQUIRED[node.opType] ?? []) {
+      const applies = opset === undefined || ((req.from ?? 0) <= opset && opset <= (req.until ?? Infinity));
+      if (applies && !node.attributes.has(req.name)) problems.push(`${where}: required attribute '${req.name}' is missing`);
+    }
     for (const attr of node.attributes.values()) checkAttribute(node, attr, where, problems);
     const needs = node.opType === "If" ? ["then_branch", "else_branch"] : node.opType === "Loop" || node.opType === "Scan" ? ["body"] : [];
     for (const name of needs) if (node.attr(name)?.kind !== "graph") problems.push(`${where}: attribute '${name}' (a graph) is required`);
