@@ -72,6 +72,26 @@ const ATTRIBUTE_KINDS: Record<string, AttributeKind> = {
   then_branch: "graph", else_branch: "graph", body: "graph",
 };
 
+/** Attribute kinds that depend on the op. */
+const OP_ATTRIBUTE_KINDS: Record<string, Record<string, AttributeKind>> = {
+  Constant: { value: "tensor", sparse_value: "sparse_tensor", value_float: "float", value_floats: "floats", value_int: "int", value_ints: "ints", value_string: "string", value_strings: "strings" },
+  ConstantOfShape: { value: "tensor" },
+};
+
+/** Input and output counts [min, max] of the common ops (the schema's arity; optional trailing inputs count). */
+const ARITY: Record<string, { inputs: [number, number]; outputs: [number, number] }> = {};
+const unary = "Relu Sigmoid Tanh Abs Neg Exp Log Sqrt Floor Ceil Reciprocal Not Sign Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh Erf Softplus Softsign Elu LeakyRelu Selu HardSigmoid HardSwish Mish Gelu Identity Shape Size Flatten Softmax LogSoftmax Hardmax GlobalAveragePool GlobalMaxPool GlobalLpPool IsNaN IsInf Round Celu ThresholdedRelu Transpose DepthToSpace SpaceToDepth LRN NonZero";
+for (const op of unary.split(" ")) ARITY[op] = { inputs: [1, 1], outputs: [1, 1] };
+const binary = "Add Sub Mul Div Pow Mod Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor BitShift BitwiseAnd BitwiseOr BitwiseXor PRelu MatMul";
+for (const op of binary.split(" ")) ARITY[op] = { inputs: [2, 2], outputs: [1, 1] };
+Object.assign(ARITY, {
+  Conv: { inputs: [2, 3], outputs: [1, 1] }, ConvTranspose: { inputs: [2, 3], outputs: [1, 1] }, Gemm: { inputs: [2, 3], outputs: [1, 1] },
+  Where: { inputs: [3, 3], outputs: [1, 1] }, Concat: { inputs: [1, Infinity], outputs: [1, 1] }, Gather: { inputs: [2, 2], outputs: [1, 1] },
+  MaxPool: { inputs: [1, 1], outputs: [1, 2] }, AveragePool: { inputs: [1, 1], outputs: [1, 1] },
+  BatchNormalization: { inputs: [5, 5], outputs: [1, 5] }, Sum: { inputs: [1, Infinity], outputs: [1, 1] }, Max: { inputs: [1, Infinity], outputs: [1, 1] },
+  Min: { inputs: [1, Infinity], outputs: [1, 1] }, Mean: { inputs: [1, Infinity], outputs: [1, 1] }, Dropout: { inputs: [1, 3], outputs: [1, 2] },
+});
+
 /** Ops whose listed inputs share one type variable `T` (input indices; "all" = every input). */
 const SAME_TYPE: Record<string, readonly number[] | "all"> = {
   Add: "all", Sub: "all", Mul: "all", Div: "all", Mod: "all", Max: "all", Min: "all", Mean: "all", Sum: "all",
@@ -105,6 +125,7 @@ export function specProblems(model: Model): string[] {
   if (usesDefault && opset === undefined) problems.push("model: nodes of the ONNX domain but no opset import for it (ai.onnx)");
   else if (opset !== undefined && opset > OPSET_RANGE[1]) problems.push(`model: ai.onnx opset ${opset} is outside ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}`);
   for (const graph of model.graph.allGraphs()) checkGraph(graph, problems, opset);
+  checkInputs(model.graph, problems);
   return problems;
 }
 
@@ -127,16 +148,39 @@ function checkGraph(graph: Graph, problems: string[], opset: number | undefined)
       if (applies && !node.attributes.has(req.name)) problems.push(`${where}: required attribute '${req.name}' is missing`);
     }
     for (const attr of node.attributes.values()) checkAttribute(node, attr, where, problems);
+    const arity = ARITY[node.opType];
+    if (arity) {
+      // Trailing empty names are absent optional inputs.
+      let given = node.inputs.length;
+      while (given > 0 && (node.inputs[given - 1] === null || node.inputs[given - 1]!.name === "")) given--;
+      const [lo, hi] = arity.inputs;
+      if (given < lo || node.inputs.length > hi) problems.push(`${where}: takes ${lo === hi ? lo : `${lo}..${hi === Infinity ? "n" : hi}`} inputs, it has ${node.inputs.length}`);
+      const [olo, ohi] = arity.outputs;
+      if (node.outputs.length < olo || node.outputs.length > ohi) problems.push(`${where}: has ${olo === ohi ? olo : `${olo}..${ohi}`} outputs, it declares ${node.outputs.length}`);
+    }
     const needs = node.opType === "If" ? ["then_branch", "else_branch"] : node.opType === "Loop" || node.opType === "Scan" ? ["body"] : [];
     for (const name of needs) if (node.attr(name)?.kind !== "graph") problems.push(`${where}: attribute '${name}' (a graph) is required`);
     checkSameType(node, where, problems);
   }
 }
 
+/** Declared graph-input dims: not negative, and equal to the initializer's dims when the input has one (IR < 4 style). */
+function checkInputs(graph: Graph, problems: string[]): void {
+  for (const input of graph.inputs) {
+    const t = input.type;
+    if (t?.kind !== "tensor" || !t.shape) continue;
+    if (t.shape.some((d) => typeof d === "number" && d < 0)) { problems.push(`graph input '${input.name}': declared dims [${t.shape.join(",")}] hold a negative size`); continue; }
+    const init = input.initializer;
+    if (init && (init.dims.length !== t.shape.length || t.shape.some((d, i) => typeof d === "number" && d !== init.dims[i]))) {
+      problems.push(`graph input '${input.name}': declared dims [${t.shape.join(",")}] differ from its initializer's [${init.dims.join(",")}]`);
+    }
+  }
+}
+
 function checkAttribute(node: Node, attr: Attribute, where: string, problems: string[]): void {
   if (attr.kind === "ref") return; // typed by the enclosing function's caller
   if (attr.kind === "opaque") { problems.push(`${where}: attribute '${attr.name}' has no valid type`); return; }
-  const want = ATTRIBUTE_KINDS[attr.name];
+  const want = OP_ATTRIBUTE_KINDS[node.opType]?.[attr.name] ?? (node.opType === "Constant" ? undefined : ATTRIBUTE_KINDS[attr.name]);
   // Pad-2's `pads` and Split's `split` are ints everywhere; `value`/`mode` vary by op and are left out.
   if (want && attr.kind !== want) { problems.push(`${where}: attribute '${attr.name}' must be ${want}, it is ${attr.kind}`); return; }
   if (attr.kind === "ints" && POSITIVE_INTS.has(attr.name) && attr.value.some((v) => v < 1n)) {

@@ -8,6 +8,7 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import { specProblems } from "../../ir/spec.ts";
 import { verifyModel } from "../../ir/verify.ts";
 import { CliError } from "./errors.ts";
+import { NodeKey } from "../../passes/annotations.ts";
 
 /** Most generated calibration samples a command accepts (each is a full inference). */
 export const MAX_SAMPLES = 10_000;
@@ -20,6 +21,10 @@ export type SpecPolicy = "refuse" | "warn";
  */
 export function refuseSpecProblems(path: string, model: Model): void {
   const problems = specProblems(model);
+  for (const node of model.graph.allNodes()) {
+    const why = node.annotations.get(NodeKey.shapeError);
+    if (why !== undefined) problems.push(`node '${node.name || "(unnamed)"}' (${node.opType}): inconsistent shapes: ${String(why)}`);
+  }
   if (problems.length > 0) throw invalidModelError(path, problems);
 }
 
