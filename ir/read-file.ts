@@ -5,9 +5,9 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "n
 /** The file cannot be read as asked; the message names it and why. */
 export class FileReadError extends Error {}
 
-/** Reads `path` (a regular file of at most `maxBytes`); `what` names it in errors ("device profile"). */
+/** Reads `path` (a regular file of at most `maxBytes`); `what` names it in errors ("device profile"; "" for none). */
 export function readRegularFile(path: string, maxBytes: number, what = "file"): Buffer {
-  const refuse = (why: string) => new FileReadError(`${path}: cannot read ${what} (${why})`);
+  const refuse = (why: string) => new FileReadError(`${path}: cannot read${what ? ` ${what}` : ""} (${why})`);
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw refuse("is a folder");

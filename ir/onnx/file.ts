@@ -53,7 +53,7 @@ function readModelFile(path: string, full: string): Buffer {
   try {
     const st = statSync(full, { throwIfNoEntry: false });
     if (st?.isDirectory()) throw new ModelFileError(`${path}: is a folder, not an .onnx file`);
-    return readRegularFile(full, MAX_MODEL_FILE_BYTES, "model");
+    return readRegularFile(full, MAX_MODEL_FILE_BYTES, "");
   } catch (e) {
     if (e instanceof FileReadError) throw new ModelFileError(e.message.replace(full, path));
     throw e;

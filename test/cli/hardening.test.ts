@@ -174,8 +174,8 @@ describe("hardening (issue 14)", function () {
       });
       mkdirSync(join(dir, "weights"));
       const cases: [string[], RegExp][] = [
-        [["inspect", "/dev/zero"], /\/dev\/zero: cannot read model \(not a regular file/],
-        [["analyze", fifo], /fifo\.onnx: cannot read model \(not a regular file/],
+        [["inspect", "/dev/zero"], /\/dev\/zero: cannot read \(not a regular file/],
+        [["analyze", fifo], /fifo\.onnx: cannot read \(not a regular file/],
         [["optimize", model, "--device", "/dev/zero", "-o", join(dir, "out")], /\/dev\/zero: cannot read device profile \(not a regular file/],
         [["convert", folderData, "-o", join(dir, "o.onnx")], /external data location 'weights' is a folder/],
       ];

@@ -4,7 +4,7 @@
 //   clean-error  non-zero exit with a user-facing one-line error
 //   accepted     exit 0
 //   internal     an error that is not user-facing (a bug)
-//   hang         still running at the timeout (the worker is killed)
+//   hang         over the timeout in CPU time (or five times it in wall time; the worker is killed)
 //   memory       the worker's resident memory went over the limit (killed)
 //   leftover     a failed run left its output, or any run left a .sparoa-tmp-* file
 //   changed-input the model or a file beside it changed (size, mtime or contents)
@@ -101,6 +101,7 @@ class Worker {
     const child = this.child!;
     this.runs++;
     let peak = 0;
+    const cpuAtStart = cpuSeconds(child.pid!);
     return new Promise((resolve) => {
       let done = false;
       const finish = (r: { reply?: WorkerReply; killed?: "hang" | "memory" | "crash"; detail?: string }) => {
@@ -119,12 +120,26 @@ class Worker {
         const rss = residentBytes(child.pid!);
         peak = Math.max(peak, rss);
         if (rss > memoryLimit) finish({ killed: "memory", detail: `resident memory ${rss} bytes over ${memoryLimit}` });
+        // The timeout counts the worker's CPU time, so a machine loaded by other work does not turn slow runs into hangs.
+        const cpu = cpuSeconds(child.pid!) - cpuAtStart;
+        if (cpu * 1000 > timeoutMs) finish({ killed: "hang", detail: `${cpu.toFixed(1)} s of CPU without a result (limit ${timeoutMs / 1000} s)` });
       }, 100);
-      const timer = setTimeout(() => finish({ killed: "hang", detail: `no result after ${timeoutMs} ms` }), timeoutMs);
+      // A run blocked without using CPU (a FIFO, a lock) is caught by wall time: five times the limit.
+      const timer = setTimeout(() => finish({ killed: "hang", detail: `no result after ${5 * timeoutMs} ms of wall time` }), 5 * timeoutMs);
       child.on("message", onMessage);
       child.once("exit", onExit);
       child.send(req);
     });
+  }
+}
+
+/** User + system CPU seconds of a process (all its threads), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
   }
 }
 
