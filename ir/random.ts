@@ -25,19 +25,19 @@ export const MAX_DIM = 2 ** 31 - 1;
 /** Largest generated tensor (calibration samples, --check and run inputs): 1 GiB, and at most half the free memory. */
 export const MAX_GENERATED_BYTES = 2 ** 30;
 
-/** A generated tensor would be larger than the limit; the message names the input, its size and the limit. */
-export class InputSizeError extends Error {}
+/** An input sparoa cannot generate (over the size limit, or an element type it has no distribution for); the message names the input. */
+export class GeneratedInputError extends Error {}
 
 /** Element count of a tensor to generate, checked against the limits before anything is allocated. */
 export function checkGeneratedSize(name: string, dtype: number, dims: readonly number[]): number {
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new InputSizeError(`input '${name}': dimension ${d} is not a valid size`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new GeneratedInputError(`input '${name}': dimension ${d} is not a valid size`);
   }
   const n = dims.reduce((a, b) => a * b, 1);
   const bytes = n * Math.max(1, dtypeBits(dtype) / 8);
   const limit = Math.min(MAX_GENERATED_BYTES, Math.floor(freemem() / 2));
   if (bytes > limit) {
-    throw new InputSizeError(`input '${name}': shape ${dims.join("x")} (${dtypeName(dtype)}) is ${bytes} bytes, over the limit of ${limit} bytes for a generated input (bind smaller dims with --input-shape or --dim, or pass a file)`);
+    throw new GeneratedInputError(`input '${name}': shape ${dims.join("x")} (${dtypeName(dtype)}) is ${bytes} bytes, over the limit of ${limit} bytes for a generated input (bind smaller dims with --input-shape or --dim, or pass a file)`);
   }
   return n;
 }
@@ -59,7 +59,7 @@ export function randomTensor(name: string, dtype: number, dims: readonly number[
     case DataType.UINT16: data = Uint16Array.from({ length: n }, bit); break;
     case DataType.INT8: data = Int8Array.from({ length: n }, bit); break;
     case DataType.UINT8: case DataType.BOOL: data = Uint8Array.from({ length: n }, bit); break;
-    default: throw new Error(`input '${name}' has element type ${dtypeName(dtype)}, which sparoa cannot generate; pass a file`);
+    default: throw new GeneratedInputError(`input '${name}' has element type ${dtypeName(dtype)}, which sparoa cannot generate; pass a file`);
   }
   return Tensor.fromArray(name, dtype, dims, data);
 }

@@ -1,5 +1,6 @@
 // Serialized TensorProto files (`input_0.pb`, `output_0.pb` of the ONNX test corpus).
 import { readRegularFile } from "../read-file.ts";
+import { ModelFileError } from "./file.ts";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TensorProtoSchema } from "./proto.ts";
 import { tensorFromProto } from "./tensor-data.ts";
@@ -10,7 +11,7 @@ export function readTensorFile(path: string): Tensor {
   try {
     proto = fromBinary(TensorProtoSchema, readRegularFile(path, 2 ** 31, "tensor file"));
   } catch (e) {
-    throw new Error(`${path}: not a serialized TensorProto (${(e as Error).message})`);
+    throw new ModelFileError(`${path}: not a serialized TensorProto (${(e as Error).message})`);
   }
   return tensorFromProto(proto, undefined);
 }
