@@ -21,7 +21,8 @@ export type SpecPolicy = "refuse" | "warn";
  */
 export function refuseSpecProblems(path: string, model: Model): void {
   const problems = specProblems(model);
-  for (const node of model.graph.allNodes()) {
+  // Main graph only: a branch that does not run for these inputs may well be inconsistent with them (Silero VAD's If).
+  for (const node of model.graph.nodes) {
     const why = node.annotations.get(NodeKey.shapeError);
     if (why !== undefined) problems.push(`node '${node.name || "(unnamed)"}' (${node.opType}): inconsistent shapes: ${String(why)}`);
   }
