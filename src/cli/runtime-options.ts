@@ -13,7 +13,7 @@ export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace
 export function withRuntimeFlags<T>(y: Argv<T>): Argv<T & RuntimeFlags> {
   return y
     .option("device-map", { type: "string", array: true, describe: "logical device -> provider: gpu=cuda | gpu=webgpu | gpu=cpu (default: a working GPU provider, else the CPU, said in the output)" })
-    .option("threads", { type: "string", describe: "intra-op threads: N for every device, or per device (cpu=1,gpu=1); default shares the cores between CPU devices" })
+    .option("threads", { type: "string", describe: "intra-op threads: N for every device, or per device (cpu=1,gpu=1); default shares the cores between CPU devices; at most 256" })
     .option("trace", { type: "string", describe: "write a Chrome/Perfetto trace (a track per device worker, transfers, queue) to this .json file" })
     .option("dim", { type: "string", array: true, describe: "size of a symbolic dimension for generated inputs, e.g. --dim batch=8 (default 1)" })
     .option("seed", { type: "number", default: 1, describe: "seed for generated inputs" }) as unknown as Argv<T & RuntimeFlags>;

@@ -41,7 +41,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("json", { type: "boolean", describe: "print the analysis as JSON instead of a table" })
     .option("input-shape", { type: "string", array: true, describe: "bind an input's shape, NAME=1x3x224x224 (repeatable)" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or TensorProto .pb; repeat for more samples)" })
-    .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers)" })
+    .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers; at most 10,000)" })
     .option("seed", { type: "number", default: 0, describe: "seed of the generated calibration samples" })
     .option("eps", { type: "number", describe: "also count |x| < EPS as zero (near-zero sparsity)" })
     .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })

@@ -47,7 +47,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("smoothing", { type: "boolean", default: true, describe: "transfer-aware smoothing after the quadrant rule (--no-smoothing to see the raw rule)" })
     .option("calibrate", { type: "boolean", default: true, describe: "measure activation sparsity with a calibration run (--no-calibrate: weight sparsity only, static)" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or .pb; repeat for more samples)" })
-    .option("samples", { type: "number", default: 8, describe: "generated calibration samples when no --calibration is given" })
+    .option("samples", { type: "number", default: 8, describe: "generated calibration samples when no --calibration is given (at most 10,000)" })
     .option("seed", { type: "number", default: 0, describe: "seed for generated calibration and --check inputs" })
     .option("eps", { type: "number", describe: "also count |x| < EPS as zero in activations" })
     .option("explain", { type: "boolean", describe: "print, per node, why it went where it went" })
