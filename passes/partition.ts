@@ -80,7 +80,7 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   const result = new Map<Node, number>();
   scheduled.forEach((n, i) => result.set(n, merged[i]!));
 
-  const partitionCount = merged.length === 0 ? 0 : Math.max(...merged) + 1;
+  const partitionCount = merged.reduce((a, b) => Math.max(a, b), -1) + 1; // no spread: 200,000 arguments overflow the stack
   const devices = new Array<string>(partitionCount);
   merged.forEach((p, i) => { devices[p] = device[i]!; });
   // Constants, consumers first: each joins the earliest partition that reads it.
@@ -145,7 +145,7 @@ export function deviceBatchedSegments<D extends string | number>(device: ArrayLi
 function contract(initial: readonly number[], device: readonly string[], preds: readonly number[][]): number[] {
   let part = [...initial];
   for (;;) {
-    const count = part.length === 0 ? 0 : Math.max(...part) + 1;
+    const count = part.reduce((a, b) => Math.max(a, b), -1) + 1;
     const partDevice = new Array<string>(count);
     part.forEach((p, i) => { partDevice[p] = device[i]!; });
     const succ = Array.from({ length: count }, () => new Set<number>());
