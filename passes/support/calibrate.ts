@@ -225,14 +225,6 @@ function ortSizes(session: ort.InferenceSession, byName: ReadonlyMap<string, Val
   return sizes;
 }
 
-/**
- * Most values one calibration session exposes. onnxruntime's session creation grows with the
- * square of the graph outputs (measured: a 20,000-node chain takes 0.6 s of CPU with one output,
- * 2.4 s with all 20,000), while each extra session costs one linear pass over the graph; about
- * 25,000 per session balances the two for chains of 50,000-100,000 nodes.
- */
-export const MAX_VALUES_PER_SESSION = 25_000;
-
 /** Runs of at most `budget` bytes in graph order; a size still unknown counts as the largest known one. */
 function chunkBySize(sizes: readonly ValueSize[], budget: number): string[][] {
   // A loop, not Math.max(...sizes): spreading 100,000+ arguments overflows the stack.
@@ -243,7 +235,7 @@ function chunkBySize(sizes: readonly ValueSize[], budget: number): string[][] {
   let used = 0;
   for (const s of sizes) {
     const bytes = s.bytes ?? largest;
-    if (current.length > 0 && (used + bytes > budget || current.length >= MAX_VALUES_PER_SESSION)) {
+    if (current.length > 0 && used + bytes > budget) {
       chunks.push(current);
       current = [];
       used = 0;
