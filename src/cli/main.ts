@@ -12,6 +12,7 @@ import { runCommand } from "./commands/run.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { optimizeCommand } from "./commands/optimize.ts";
 import { armInputGuard } from "../../ir/onnx/file-guard.ts";
+import { zooCommand } from "./commands/zoo.ts";
 
 // In the order a user meets them (the main job first); one per line so additions merge cleanly.
 const commands = [
@@ -24,6 +25,7 @@ const commands = [
   convertCommand,
   passesCommand,
   profileCommand,
+  zooCommand,
 ];
 
 // Nothing a command writes may replace the files it read (ir/onnx/file-guard.ts).

@@ -72,7 +72,7 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
   // stay on the host, as the placement passes keep them (passes/node-roles.ts).
   const constant = constantNodes(model.graph, nodes);
   const shapeNodes = shapeComputingNodes(model.graph, nodes);
-  const duration = processors.map((p) => Float64Array.from(nodes, (n) => (constant.has(n) ? 0 : latency(n, p, batch))));
+  const duration = processors.map((p) => Float64Array.from(nodes, (n) => (constant.has(n) ? 0 : onTimeGrid(latency(n, p, batch)))));
   const fuseParent = processors.map(() => new Int32Array(nodes.length).fill(-1));
   const fuseNeedsParentFused = processors.map(() => new Uint8Array(nodes.length));
   processors.forEach((p, pi) => {
@@ -116,9 +116,23 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
   const outputsOf = nodes.map((n) => n.outputs.flatMap((v) => { const vi = valueIndex.get(v); return vi === undefined ? [] : [vi]; }));
 
   const copyEngine = processors.map((a) => processors.map((b) => a === b || (linkBetween(profile, a, b)?.copyEngine ?? false)));
-  const transfer = (a: number, b: number, bytes: number) => transferMs(profile, processors[a]!, processors[b]!, bytes);
+  const transfer = (a: number, b: number, bytes: number) => onTimeGrid(transferMs(profile, processors[a]!, processors[b]!, bytes));
   const hostOnly = Uint8Array.from(nodes, (n) => (constant.has(n) || shapeNodes.has(n) || isPinnedToHost(n, profile) ? 1 : 0));
   return { profile, batch, nodes, index, processors, host, duration, fuseParent, fuseNeedsParentFused, values, inputsOf, outputsOf, transfer, copyEngine, hostOnly, unknownSizes };
+}
+
+/**
+ * The simulator's time grid: 2^-36 ms (about 15 fs). Node and transfer times are rounded to it, so
+ * every time the simulator computes (sums, maxima) is an exact multiple of it below 2^17 ms: no
+ * rounding, and a schedule shifted by any grid amount is the same schedule. The plan evaluator
+ * (fast-eval.ts) relies on that to reuse the unchanged part of a schedule after a move.
+ */
+export const TIME_GRID_MS = 2 ** -36;
+/** Times below this many ms on the grid add exactly (2^53 grid steps). */
+export const EXACT_TIME_LIMIT_MS = 2 ** 17;
+
+export function onTimeGrid(ms: number): number {
+  return Math.round(ms / TIME_GRID_MS) * TIME_GRID_MS;
 }
 
 function isPinnedToHost(node: Node, profile: DeviceProfile): boolean {

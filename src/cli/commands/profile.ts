@@ -1,5 +1,6 @@
 // `sparoa profile`: measure this machine through onnxruntime and write a device profile JSON.
 import type { Argv, CommandModule } from "yargs";
+import { describeHardwareState, readHardwareState } from "../../devices/hardware-state.ts";
 import { loadProfile } from "../../devices/profile.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
@@ -7,7 +8,7 @@ import { writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
-interface ProfileArgs { output: string; quick: boolean; threads?: number; workers: number; name: string; ep?: string[]; device?: string; json: boolean }
+interface ProfileArgs { output: string; quick: boolean; threads?: number; workers: number; name: string; ep?: string[]; device?: string; json: boolean; state: boolean; stateOutput?: string }
 
 export const profileCommand: CommandModule<object, ProfileArgs> = {
   command: "profile",
@@ -21,10 +22,20 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     .option("ep", { type: "string", array: true, describe: "execution providers to measure (default: every one onnxruntime-node knows: cpu, webgpu, cuda, tensorrt, xnnpack)" })
     .option("device", { type: "string", describe: "re-measure the processors of this profile (name or path) on this machine; fails clearly when its execution providers are missing here" })
     .option("json", { type: "boolean", default: false, describe: "print the measurement summary as JSON" })
+    .option("state", { type: "boolean", default: false, describe: "print the machine's live state instead (CPU/GPU load, clocks, memory, pressure, power rails); measures nothing" })
+    .option("state-output", { type: "string", describe: "with --state: also write the snapshot as JSON here (for optimize --state FILE)" })
     .example("$0 profile -o host.json", "measure this machine (under 2 minutes)")
     .example("$0 profile --quick --threads 1 --workers 2 -o host-2x1.json", "two one-thread CPU workers, for split plans")
+    .example("$0 profile --state", "what the CPU and GPU are doing now (unreadable sensors are listed as absent)")
+    .example("$0 profile --state --state-output busy.json", "save a snapshot to plan against later")
     .example("$0 profile --device orin-nano", "re-measure a Jetson profile (only works on the Jetson)") as unknown as Argv<ProfileArgs>,
   handler: async (argv) => {
+    if (argv.state) {
+      const snapshot = await readHardwareState();
+      if (argv.stateOutput) writeAtomic(argv.stateOutput, JSON.stringify(snapshot, null, 2) + "\n");
+      process.stdout.write(argv.json ? JSON.stringify(snapshot, null, 2) + "\n" : describeHardwareState(snapshot).join("\n") + "\n");
+      return;
+    }
     if (argv.workers < 1 || !Number.isInteger(argv.workers)) throw new CliError(`--workers must be a positive integer (got ${argv.workers})`);
     if (argv.threads !== undefined && (argv.threads < 1 || !Number.isInteger(argv.threads))) throw new CliError(`--threads must be a positive integer (got ${argv.threads})`);
     let providers = argv.ep;
