@@ -1,4 +1,4 @@
-// Scale: a chain of N nodes (Mul by a weight, Relu, alternating; bench/support/chain-model.ts)
+// Scale: a chain of N nodes (Mul by a weight, Relu, alternating; test/support/chain-model.ts)
 // through inspect, convert and optimize --no-calibrate, and a model with 100,000 metadata_props
 // through convert, all in process (test/support/cli-in-process.ts). Reports wall and CPU
 // seconds and optimize's stages; the ratio between sizes shows whether a pass is near-linear
@@ -12,7 +12,7 @@ import { saveModel } from "../ir/index.ts";
 import { decodeModel, encodeModel, StringStringEntryProtoSchema } from "../ir/onnx/proto.ts";
 import { FIXTURES } from "../test/support/corpus.ts";
 import { runSparoaInProcess } from "../test/support/cli-in-process.ts";
-import { chainModel } from "./support/chain-model.ts";
+import { chainModel } from "../test/support/chain-model.ts";
 
 const sizes = (process.argv[2] ?? "25000,100000").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 1);

@@ -9,8 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataType, loadModel, saveModel } from "../../ir/index.ts";
 import { create } from "@bufbuild/protobuf";
-import { AttributeProtoSchema, TensorProtoSchema, decodeModel, encodeModel, type ModelProto } from "../../ir/onnx/proto.ts";
+import { AttributeProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, type ModelProto } from "../../ir/onnx/proto.ts";
 import { FIXTURES } from "../support/corpus.ts";
+import { verifyModel } from "../../ir/verify.ts";
+import { specProblems } from "../../ir/spec.ts";
+import { chainModel } from "../support/chain-model.ts";
 import { runSparoaInProcess, type InProcessResult } from "../support/cli-in-process.ts";
 import { snapshotInputs, changedInputs } from "../fuzz/input-guard.ts";
 
@@ -233,6 +236,23 @@ describe("hardening (issue 14)", function () {
         expect(r.code, op).to.equal(2);
         expect(r.stderr, op).to.match(new RegExp(`\\(${op}\\): attribute '(else_branch|then_branch|body)' \\(a graph\\) is required`));
       }
+    });
+  });
+
+  describe("5: near-linear on 100,000 nodes and 100,000 metadata_props (figures: bench/scale.ts)", () => {
+    // No clock here (speed is measured in bench/), but the quadratic versions did not finish within the suite's timeout.
+    it("verifies a 100,000-node chain whose nodes share one weight, and keeps 100,000 metadata_props through convert", async () => {
+      const chain = chainModel(100_000);
+      expect(verifyModel(chain)).to.deep.equal([]);
+      expect(specProblems(chain)).to.deep.equal([]);
+      const meta = mutate(TWO_BRANCH, join(dir, "meta.onnx"), (p) => {
+        for (let i = 0; i < 100_000; i++) p.metadataProps.push(create(StringStringEntryProtoSchema, { key: `k${i}`, value: `v${i}` }));
+      });
+      const r = await sparoa(["convert", meta, "-o", join(dir, "meta-out.onnx")], [meta]);
+      expect(r.code).to.equal(0);
+      const out = decodeModel(readFileSync(join(dir, "meta-out.onnx")));
+      expect(out.metadataProps.length).to.equal(100_000);
+      expect(out.metadataProps[99_999]).to.include({ key: "k99999", value: "v99999" });
     });
   });
 
