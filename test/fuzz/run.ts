@@ -22,6 +22,8 @@ const report = await runFuzz({
   cases: num("cases", values.cases), seed: num("seed", values.seed), first: num("first", values.first),
   timeoutMs: num("timeout-ms", values["timeout-ms"]), memoryLimitBytes: num("memory-mb", values["memory-mb"]) * 2 ** 20,
   corpus: !values["no-corpus"], progress: true,
+  // The JSON report is rewritten as the campaign goes, so stopping it early keeps what it found.
+  onCheckpoint: (r) => { if (values.json) writeFileSync(values.json, JSON.stringify({ ...r, partial: true }, null, 2) + "\n"); },
 });
 process.stdout.write(formatReport(report));
 if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + "\n");

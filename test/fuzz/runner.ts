@@ -37,6 +37,8 @@ export interface FuzzOptions {
   progress?: boolean;
   /** Runs per worker process before it is replaced (keeps the baseline memory low). */
   recycleAfter?: number;
+  /** Called with the report so far after every 25 cases (a long campaign stopped early keeps its figures). */
+  onCheckpoint?: (report: FuzzReport) => void;
 }
 
 export interface RunRecord { caseIndex: number; command: string; outcome: Outcome; ms: number; peakRssBytes: number; detail?: string }
@@ -253,6 +255,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         if (run.output) rmSync(run.output, { recursive: true, force: true });
       }
       rmSync(caseDir, { recursive: true, force: true });
+      if ((c - first + 1) % 25 === 0) {
+        report.cases = c - first + 1;
+        report.seconds = (performance.now() - t0) / 1000;
+        options.onCheckpoint?.(report);
+        report.cases = options.cases;
+      }
       if (options.progress && (c - first + 1) % 25 === 0) {
         const bad = BAD_OUTCOMES.reduce((a, o) => a + report.counts[o], 0);
         process.stderr.write(`fuzz: ${c - first + 1}/${options.cases} cases, ${report.runs} runs, ${bad} bad, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
