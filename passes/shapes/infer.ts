@@ -84,6 +84,11 @@ class Inference {
       const opset = this.model.opset(node.domain) ?? this.model.opset("") ?? 1;
       try {
         results = rule(new RuleContext(node, opset, this.lookup, this.inferSubgraph));
+        // A size computed from data of the wrong type (Reshape to a float tensor's values) is no size.
+        for (const r of results ?? []) {
+          const bad = r?.shape?.find((d) => typeof d === "number" && !(Number.isSafeInteger(d) && d >= 0));
+          if (bad !== undefined) throw new ShapeError(`computed dimension ${bad} is not a size`);
+        }
         node.annotations.delete(NodeKey.shapeError);
       } catch (e) {
         // Kept on the node: optimize refuses a model whose shapes contradict each other (onnxruntime would).

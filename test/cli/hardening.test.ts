@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { DataType, loadModel, saveModel } from "../../ir/index.ts";
 import { create } from "@bufbuild/protobuf";
 import { AttributeProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, type ModelProto } from "../../ir/onnx/proto.ts";
-import { FIXTURES } from "../support/corpus.ts";
+import { FIXTURES, hasBackendTests } from "../support/corpus.ts";
+import { BAD_OUTCOMES, formatReport, runFuzz } from "../fuzz/runner.ts";
 import { verifyModel } from "../../ir/verify.ts";
 import { specProblems } from "../../ir/spec.ts";
 import { chainModel } from "../support/chain-model.ts";
@@ -254,6 +255,12 @@ describe("hardening (issue 14)", function () {
       expect(out.metadataProps.length).to.equal(100_000);
       expect(out.metadataProps[99_999]).to.include({ key: "k99999", value: "v99999" });
     });
+  });
+
+  it("campaign finding: seed 2026 case 709 (Reshape to a float tensor's values) is a clean error, not a BigInt crash", async function () {
+    if (!hasBackendTests) this.skip();
+    const r = await runFuzz({ cases: 1, first: 709, seed: 2026, corpus: true });
+    for (const o of BAD_OUTCOMES) expect(r.counts[o], formatReport(r)).to.equal(0);
   });
 
   describe("7: failures a user causes are user-facing errors", () => {
