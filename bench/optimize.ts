@@ -12,7 +12,7 @@ import { loadModel } from "../ir/index.ts";
 import "../passes/index.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
-import { placementResult } from "../passes/placement.ts";
+import { placementAnalysis } from "../passes/placement.ts";
 import { optimizePipeline } from "../src/optimize/optimize.ts";
 import { packageModel } from "../src/package/package-model.ts";
 import { writeFolderAtomic } from "../src/package/write.ts";
@@ -41,7 +41,7 @@ for (let i = 0; i < runs; i++) {
   const t1 = performance.now();
   const passRuns = await new PassManager(instantiate(optimizePipeline({ model: path, device: profile, out }, []))).run(analysed);
   const t2 = performance.now();
-  const placement = placementResult(analysed)!;
+  const placement = placementAnalysis(passRuns)!;
   const { files, partitioning } = await packageModel(analysed, { profile, thresholds: placement.thresholds });
   const t3 = performance.now();
   writeFolderAtomic(join(out, "pkg"), files.files);

@@ -19,7 +19,7 @@ import { seededRandom } from "../ir/random.ts";
 import "../passes/index.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
-import { heftAssignment } from "../src/baselines/heft.ts";
+import { heftAssignment } from "../src/planner/baselines/heft.ts";
 import { loadProfile } from "../src/devices/profile.ts";
 import { PlanEvaluator } from "../src/sim/fast-eval.ts";
 import { compileSim, type SimGraph } from "../src/sim/sim-graph.ts";

@@ -14,7 +14,7 @@ import { loadModel, type Model, type Node } from "../ir/index.ts";
 import "../passes/index.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
-import { runBaselines } from "../src/baselines/index.ts";
+import { runBaselines } from "../src/planner/baselines/index.ts";
 import { applyInputShapes } from "../passes/shape-inference.ts";
 import { loadProfile, type DeviceProfile } from "../src/devices/profile.ts";
 import { FULL_TIMING, lowPercentile, median, profiledKernels, randomFeeds } from "../src/profiler/measure.ts";

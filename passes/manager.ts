@@ -27,6 +27,8 @@ export interface PassRun {
 export class PassManager {
   private readonly instruments: PassInstrument[] = [];
   private progress: ProgressHook = () => {};
+  /** `analysis` results of the passes still valid, by pass name. */
+  private readonly analyses = new Map<string, unknown>();
 
   constructor(private readonly pipeline: readonly Pass[]) {}
 
@@ -48,6 +50,7 @@ export class PassManager {
   async run(model: Model): Promise<PassRun[]> {
     const runs: PassRun[] = [];
     const valid = new Set<string>();
+    this.analyses.clear();
     for (const inst of this.instruments) inst.beforePipeline?.(model);
     for (const pass of this.pipeline) {
       for (const dep of this.missingRequirements(pass, valid)) await this.runOne(dep, model, runs, valid, true);
@@ -73,7 +76,7 @@ export class PassManager {
   private async runOne(pass: Pass, model: Model, runs: PassRun[], valid: Set<string>, scheduled: boolean): Promise<void> {
     const index = runs.length + 1;
     for (const inst of this.instruments) inst.beforePass?.(pass, model, index);
-    const context = new PassContext({}, this.progress);
+    const context = new PassContext({}, this.progress, (name) => (valid.has(name) ? this.analyses.get(name) : undefined));
     const start = performance.now();
     let result: PassResult;
     try {
@@ -88,9 +91,11 @@ export class PassManager {
     runs.push(run);
     if (result.changed && pass.preserves !== "all") {
       const kept = new Set(pass.preserves ?? []);
-      for (const name of [...valid]) if (!kept.has(name)) valid.delete(name);
+      for (const name of [...valid]) if (!kept.has(name)) { valid.delete(name); this.analyses.delete(name); }
     }
     valid.add(pass.name);
+    if (result.analysis !== undefined) this.analyses.set(pass.name, result.analysis);
+    else this.analyses.delete(pass.name);
     for (const inst of this.instruments) inst.afterPass?.(pass, model, run);
   }
 }

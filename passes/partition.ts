@@ -36,11 +36,13 @@ import type { Graph } from "../ir/graph.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
-import { Heap } from "../ir/heap.ts";
-import { NodeKey, stringAnnotation } from "./annotations.ts";
-import { constantNodes, topLevelReader } from "./node-roles.ts";
+import { NodeKey, stringAnnotation } from "../ir/annotation-keys.ts";
+import { constantNodes, topLevelReader } from "../ir/node-roles.ts";
 import { crossDeviceEdges, describePartitions, PartitionError } from "./partitioning.ts";
-import type { Pass, PassOptions, PassResult } from "./pass.ts";
+import { Role } from "../src/planner/problem.ts";
+import { contractSegments, deviceBatchedSegments } from "../src/planner/partitions.ts";
+import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
+import { placementAnalysis, type PlacementResult } from "./placement.ts";
 import { registerPass } from "./registry.ts";
 
 export interface PartitionOptions {
@@ -76,7 +78,7 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   });
 
   const segmentOf = deviceBatchedSegments(device, preds);
-  const merged = contract(segmentOf, device, preds);
+  const merged = contractSegments(segmentOf, device, preds);
   const result = new Map<Node, number>();
   scheduled.forEach((n, i) => result.set(n, merged[i]!));
 
@@ -101,114 +103,6 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   return { partitionOf: result, devices };
 }
 
-/**
- * Step 1: partition index per node from a device-batched Kahn order (see the header). Also an
- * upper bound on the partition count that placement's threshold search uses (linear time).
- */
-export function deviceBatchedSegments<D extends string | number>(device: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
-  const n = device.length;
-  const succ: number[][] = Array.from({ length: n }, () => []);
-  const pending = preds.map((p) => p.length);
-  preds.forEach((ps, i) => ps.forEach((p) => succ[p]!.push(i)));
-  const ready = new Map<D, Heap<number>>();
-  const queue = (d: D) => { let q = ready.get(d); if (!q) ready.set(d, (q = smallestFirst())); return q; };
-  pending.forEach((c, i) => { if (c === 0) queue(device[i]!).push(i); });
-  const segment = new Array<number>(n).fill(-1);
-  let current: D | undefined;
-  let seg = -1;
-  let handedOff = false;
-  for (let placed = 0; placed < n; placed++) {
-    if (current === undefined || queue(current).size === 0) {
-      let bestDevice: D | undefined;
-      for (const [d, q] of ready) if (q.size > 0 && (bestDevice === undefined || q.peek()! < queue(bestDevice).peek()!)) bestDevice = d;
-      if (bestDevice === undefined) throw new PartitionError("the graph has a cycle"); // topologicalOrder would have thrown first
-      current = bestDevice;
-      seg++;
-    } else if (handedOff) {
-      seg++; // another device reads what this segment made: more work here would keep it waiting
-    }
-    handedOff = false;
-    const i = queue(current).pop()!;
-    segment[i] = seg;
-    for (const s of succ[i]!) {
-      if (--pending[s]! > 0) continue;
-      const q = queue(device[s]!);
-      // Another device that was waiting gets work from this node: cut here so it can start.
-      if (device[s] !== current && q.size === 0) handedOff = true;
-      q.push(s);
-    }
-  }
-  return segment;
-}
-
-/** Step 2: merge same-device partitions while no path of length >= 2 joins them; renumber topologically. */
-function contract(initial: readonly number[], device: readonly string[], preds: readonly number[][]): number[] {
-  let part = [...initial];
-  for (;;) {
-    const count = part.reduce((a, b) => Math.max(a, b), -1) + 1;
-    const partDevice = new Array<string>(count);
-    part.forEach((p, i) => { partDevice[p] = device[i]!; });
-    const succ = Array.from({ length: count }, () => new Set<number>());
-    preds.forEach((ps, i) => ps.forEach((p) => { if (part[p] !== part[i]) succ[part[p]!]!.add(part[i]!); }));
-    const topo = kahn(count, succ);
-    const words = (count + 31) >>> 5;
-    // reach[p]: partitions reachable from p by one or more edges; via[p]: by two or more.
-    const reach = Array.from({ length: count }, () => new Uint32Array(words));
-    const via = Array.from({ length: count }, () => new Uint32Array(words));
-    for (let k = topo.length - 1; k >= 0; k--) {
-      const p = topo[k]!;
-      for (const s of succ[p]!) {
-        const r = reach[p]!, rs = reach[s]!, v = via[p]!;
-        for (let w = 0; w < words; w++) { r[w]! |= rs[w]!; v[w]! |= rs[w]!; }
-        r[s >>> 5]! |= 1 << (s & 31);
-      }
-    }
-    const predParts = Array.from({ length: count }, () => [] as number[]);
-    succ.forEach((ss, r) => ss.forEach((t) => predParts[t]!.push(r)));
-    const reaches = (from: number, to: number) => ((reach[from]![to >>> 5]! >>> (to & 31)) & 1) === 1;
-    let pair: [number, number] | undefined;
-    search: for (let a = 0; a < topo.length; a++) {
-      for (let b = a + 1; b < topo.length; b++) {
-        const p = topo[a]!, q = topo[b]!;
-        if (partDevice[p] !== partDevice[q]) continue;
-        if ((via[p]![q >>> 5]! >>> (q & 31)) & 1) continue;
-        // No delay: every other partition q reads from must be done before p can start anyway,
-        // else the merged partition would hold p back until that (other device's) work is done
-        // and run p after it instead of beside it; and every other reader of p must wait for q
-        // anyway, else it would wait for q's work too.
-        if (!predParts[q]!.every((r) => r === p || reaches(r, p))) continue;
-        if (![...succ[p]!].every((r) => r === q || reaches(q, r))) continue;
-        pair = [p, q];
-        break search;
-      }
-    }
-    if (!pair) {
-      const rank = new Array<number>(count);
-      topo.forEach((p, i) => { rank[p] = i; });
-      return part.map((p) => rank[p]!);
-    }
-    const [keep, gone] = pair;
-    part = part.map((p) => (p === gone ? keep : p)).map((p) => (p > gone ? p - 1 : p));
-  }
-}
-
-/** Topological order of a small DAG given as successor sets; ties broken by lowest index. */
-function kahn(count: number, succ: readonly Set<number>[]): number[] {
-  const indeg = new Array<number>(count).fill(0);
-  succ.forEach((s) => s.forEach((t) => { indeg[t]!++; }));
-  const q = smallestFirst();
-  indeg.forEach((d, i) => { if (d === 0) q.push(i); });
-  const out: number[] = [];
-  while (q.size > 0) {
-    const p = q.pop()!;
-    out.push(p);
-    for (const t of succ[p]!) if (--indeg[t]! === 0) q.push(t);
-  }
-  if (out.length !== count) throw new PartitionError("internal error: the partition graph has a cycle");
-  return out;
-}
-
-
 /** Writes NodeKey.partition, and the partition's device on every node (constants follow their partition). */
 export function applyPartitions(graph: Graph, assignment: PartitionAssignment): void {
   for (const n of graph.nodes) {
@@ -226,10 +120,12 @@ export function partitionPass(options: PassOptions = {}): Pass {
     name: "partition",
     description: "cut the device-placed graph into maximal single-device partitions with an acyclic partition graph",
     preserves: "all",
-    run(model: Model): PassResult {
+    run(model: Model, ctx: PassContext): PassResult {
       const graph = model.graph;
       const assignment = assignPartitions(graph, { defaultDevice: options["default"] });
       applyPartitions(graph, assignment);
+      const placement = placementAnalysis(ctx);
+      if (placement) reportConstantsWhereRecomputed(placement, assignment);
       const p = describePartitions(graph);
       const statistics: Record<string, number> = { partitions: p.partitions.length, "cross-device-edges": crossDeviceEdges(p), "boundary-values": p.boundaries.length };
       for (const part of p.partitions) statistics[`partitions-${part.device}`] = (statistics[`partitions-${part.device}`] ?? 0) + 1;
@@ -238,8 +134,22 @@ export function partitionPass(options: PassOptions = {}): Pass {
   };
 }
 
-registerPass(partitionPass);
-
-function smallestFirst(): Heap<number> {
-  return new Heap<number>((a, b) => a < b);
+/**
+ * A constant node is recomputed inside the partition that reads it first, so it runs on that
+ * partition's device: placement's explanations (summary, report.json, --explain) say the same as
+ * the annotated model.
+ */
+function reportConstantsWhereRecomputed(placement: PlacementResult, assignment: PartitionAssignment): void {
+  const { problem, explanations } = placement;
+  problem.sim.nodes.forEach((node, i) => {
+    if (problem.role[i] !== Role.Constant) return;
+    const p = assignment.partitionOf.get(node);
+    if (p === undefined) return;
+    const device = assignment.devices[p]!;
+    const reason = `constant: recomputed in partition ${p}, the first that reads it (${device})`;
+    explanations[i] = { ...explanations[i]!, device, reason };
+    node.annotations.set(NodeKey.placementReason, reason);
+  });
 }
+
+registerPass(partitionPass);

@@ -6,8 +6,8 @@ import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { Value } from "../ir/value.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
-import { NodeKey, numberAnnotation, stringAnnotation } from "./annotations.ts";
-import { constantNodes, isInitializer } from "./node-roles.ts";
+import { NodeKey, numberAnnotation, stringAnnotation } from "../ir/annotation-keys.ts";
+import { constantNodes, isInitializer } from "../ir/node-roles.ts";
 
 export interface Partition {
   id: number;

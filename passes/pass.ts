@@ -7,6 +7,12 @@ export interface PassResult {
   changed: boolean;
   /** Named counters shown by --pass-statistics, e.g. `{ "nodes-removed": 3 }`. */
   statistics?: Record<string, number>;
+  /**
+   * A result for later passes and the caller, beyond the annotations (placement's plan and
+   * reasons). The manager keeps it while the pass stays valid; later passes read it with
+   * `context.analysis(name)`, callers from the PassRun.
+   */
+  analysis?: unknown;
 }
 
 export interface Pass {
@@ -37,7 +43,12 @@ export class PassContext {
   currentNode: Node | null = null;
   readonly messages: string[] = [];
 
-  constructor(readonly options: PassOptions = {}, readonly progress: ProgressHook = () => {}) {}
+  constructor(readonly options: PassOptions = {}, readonly progress: ProgressHook = () => {}, private readonly analyses: (pass: string) => unknown = () => undefined) {}
+
+  /** The `analysis` result of pass `name` when it ran earlier and is still valid. */
+  analysis(name: string): unknown {
+    return this.analyses(name);
+  }
 
   at(node: Node): void {
     this.currentNode = node;

@@ -3,7 +3,7 @@
 // `input-shape` binds them. Unknown ops leave their outputs unknown and are counted; with
 // `observe=true` one calibration run on onnxruntime fills what static inference left unknown.
 import type { Model } from "../ir/model.ts";
-import { ValueKey } from "./annotations.ts";
+import { ValueKey } from "../ir/annotation-keys.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 import { inferShapes } from "./shapes/infer.ts";
@@ -14,7 +14,7 @@ import { CalibrationInputError, parseCalibrationFile } from "./support/calibrati
 export { inferShapes, type InferReport } from "./shapes/infer.ts";
 export {
   parseInputShapes, formatInputShapes, resolveInputShapes, concreteInputShapes, applyInputShapes, dynamicInputs, dynamicInputsMessage,
-  InputShapeError, type InputShape,
+  InputShapeError, type InputShape, bindLeadingBatch, batchNotes, type BatchBinding,
 } from "./shapes/input-shapes.ts";
 export { coveredOps } from "./shapes/rules.ts";
 

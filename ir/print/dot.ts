@@ -1,42 +1,122 @@
 // Graphviz DOT of the main graph: a box per node, an edge per value, nodes filled by their
-// `device` annotation once placement has run (grey before).
+// `device` annotation once placement has run (grey before). Render with the `dot` layout
+// (`dot -Tsvg m.dot -o m.svg`): clusters are drawn by it only.
+//
+// For real models the caller can hide nodes (`hide`: constants and shape arithmetic) and fold
+// view-only nodes into the edge that passes through them (`fold`), and ask for one cluster per
+// partition with a legend of the devices: a 4-layer ViT drawn in full is 6,000 x 19,000 px.
+import type { Node } from "../node.ts";
 import type { Model } from "../model.ts";
+import type { Value } from "../value.ts";
 import { formatType } from "../types.ts";
 
 const DEVICE_COLOURS: Record<string, string> = { cpu: "#9ecae1", gpu: "#a1d99b" };
 const FALLBACK_COLOURS = ["#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"];
 
+export interface DotOptions {
+  /** Nodes left out, with their edges; `hiddenNote` says what they were, in the legend. */
+  hide?: ReadonlySet<Node>;
+  hiddenNote?: string;
+  /** Single-data-input nodes drawn as part of an edge (their op names on it) instead of as boxes. */
+  fold?: ReadonlySet<Node>;
+  /** One cluster per `partition` annotation (or sparoa.partition metadata) and a device legend. */
+  clusters?: boolean;
+  /** Types on the edges (default true); off, each box shows its output type instead. */
+  edgeTypes?: boolean;
+  /** Tighter ranks, two-line boxes (op and type, then the name), no device line (colour and legend say it). */
+  compact?: boolean;
+}
+
 function quote(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
-export function modelToDot(model: Model): string {
+/** Long names keep their start and end, so neighbouring layers stay told apart. */
+function shortName(name: string, max = 36): string {
+  if (name.length <= max) return name;
+  const head = Math.ceil((max - 1) / 2);
+  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
+}
+
+function attribute(n: Node, key: string): string | undefined {
+  // Placement writes the annotation; a saved annotated model carries it as metadata_props.
+  const a = n.hasAnnotations ? n.annotations.get(key) : undefined;
+  if (typeof a === "string" || typeof a === "number") return String(a);
+  return n.hasMetadata ? n.metadata.get(`sparoa.${key}`) : undefined;
+}
+
+export function modelToDot(model: Model, options: DotOptions = {}): string {
   const g = model.graph;
-  const lines = [`digraph ${quote(g.name || "model")} {`, "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fillcolor="#eeeeee"];', '  edge [fontname="Helvetica", fontsize=8];'];
+  const hide = options.hide ?? new Set<Node>();
+  const fold = options.fold ?? new Set<Node>();
+  const edgeTypes = options.edgeTypes ?? true;
+  const lines = [`digraph ${quote(g.name || "model")} {`, options.compact ? "  rankdir=TB; ranksep=0.22; nodesep=0.18;" : "  rankdir=TB;",
+    `  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=${options.compact ? 9 : 10}, fillcolor="#eeeeee"${options.compact ? ", height=0.3, margin=\"0.06,0.02\"" : ""}];`, '  edge [fontname="Helvetica", fontsize=8];'];
   const ids = new Map<object, string>();
   const id = (o: object) => { let s = ids.get(o); if (!s) { s = `n${ids.size}`; ids.set(o, s); } return s; };
-  const extra = new Map<string, string>();
+  const colours = new Map<string, string>();
+  const colourOf = (device: string) => {
+    let c = colours.get(device);
+    if (!c) colours.set(device, (c = DEVICE_COLOURS[device] ?? FALLBACK_COLOURS[[...colours.keys()].filter((d) => !DEVICE_COLOURS[d]).length % FALLBACK_COLOURS.length]!));
+    return c;
+  };
   for (const v of g.inputs) if (!g.initializers.has(v.name)) lines.push(`  ${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
-  for (const n of g.nodes) {
-    // Placement writes the annotation; a saved annotated model carries it as metadata_props.
-    const device = (n.hasAnnotations ? n.annotations.get("device") : undefined) ?? (n.hasMetadata ? n.metadata.get("sparoa.device") : undefined);
-    let fill = "#eeeeee";
-    if (typeof device === "string") {
-      fill = DEVICE_COLOURS[device] ?? extra.get(device) ?? FALLBACK_COLOURS[extra.size % FALLBACK_COLOURS.length]!;
-      extra.set(device, fill);
+
+  // Where a value is drawn from: its producer, or, through folded views, the first drawn one.
+  const source = (v: Value): { from: string; via: string[] } | undefined => {
+    const via: string[] = [];
+    let cur: Value | null | undefined = v;
+    while (cur?.producer && fold.has(cur.producer)) {
+      via.unshift(cur.producer.opType);
+      cur = cur.producer.inputs[0];
     }
-    const label = `${n.qualifiedOp}${n.name ? `\n${n.name}` : ""}${typeof device === "string" ? `\n[${device}]` : ""}`;
-    lines.push(`  ${id(n)} [label=${quote(label)}, fillcolor=${quote(fill)}];`);
-    n.inputs.forEach((v) => {
-      if (!v || v.initializer) return;
-      const from = v.producer ? id(v.producer) : ids.get(v);
-      if (from) lines.push(`  ${from} -> ${id(n)} [label=${quote(formatType(v.type) === "?" ? "" : formatType(v.type))}];`);
-    });
+    if (!cur || cur.initializer) return undefined;
+    if (cur.producer && hide.has(cur.producer)) return undefined;
+    const from = cur.producer ? id(cur.producer) : ids.get(cur);
+    return from ? { from, via } : undefined;
+  };
+  const edge = (v: Value, to: string) => {
+    const s = source(v);
+    if (!s) return;
+    const type = formatType(v.type);
+    const label = [...(s.via.length ? [s.via.join("·")] : []), ...(edgeTypes && type !== "?" ? [type] : [])].join("\n");
+    lines.push(`  ${s.from} -> ${to}${label ? ` [label=${quote(label)}]` : ""};`);
+  };
+
+  const partitions = new Map<string, string[]>();
+  const drawn = g.nodes.filter((n) => !hide.has(n) && !fold.has(n));
+  for (const n of drawn) {
+    const device = attribute(n, "device");
+    const fill = device === undefined ? "#eeeeee" : colourOf(device);
+    const out = n.outputs[0];
+    const label = options.compact
+      ? `${n.qualifiedOp}${out ? ` ${formatType(out.type)}` : ""}${n.name ? `\n${shortName(n.name)}` : ""}`
+      : `${n.qualifiedOp}${n.name ? `\n${n.name}` : ""}${!edgeTypes && out ? `\n${formatType(out.type)}` : ""}${device !== undefined ? `\n[${device}]` : ""}`;
+    const box = `${id(n)} [label=${quote(label)}, fillcolor=${quote(fill)}];`;
+    const partition = options.clusters ? attribute(n, "partition") : undefined;
+    if (partition !== undefined) partitions.set(partition, [...(partitions.get(partition) ?? []), box]);
+    else lines.push(`  ${box}`);
   }
+  for (const [p, boxes] of [...partitions].sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    const device = drawn.find((n) => attribute(n, "partition") === p && attribute(n, "device") !== undefined);
+    lines.push(`  subgraph cluster_p${p.replace(/\W/g, "_")} {`, `    label=${quote(`partition ${p}${device ? ` (${attribute(device, "device")})` : ""}`)}; style="rounded,dashed"; color="#888888"; fontname="Helvetica"; fontsize=11;`);
+    for (const b of boxes) lines.push(`    ${b}`);
+    lines.push("  }");
+  }
+  for (const n of drawn) for (const v of n.inputs) if (v) edge(v, id(n));
   for (const v of g.outputs) {
     lines.push(`  out_${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
-    const from = v.producer ? id(v.producer) : ids.get(v);
-    if (from) lines.push(`  ${from} -> out_${id(v)};`);
+    edge(v, `out_${id(v)}`);
+  }
+  if ((options.clusters && colours.size > 0) || hide.size + fold.size > 0) {
+    const entries = [...colours].map(([d, c], i) => `    legend_${i} [label=${quote(d)}, fillcolor=${quote(c)}];`);
+    const note = [
+      ...(hide.size > 0 ? [`${hide.size} nodes hidden${options.hiddenNote ? `: ${options.hiddenNote}` : ""}`] : []),
+      ...(fold.size > 0 ? [`${fold.size} view-only nodes drawn on their edges`] : []),
+    ].join("\n");
+    lines.push("  subgraph cluster_legend {", '    label="legend"; style="rounded"; color="#bbbbbb"; fontname="Helvetica"; fontsize=11;', ...entries);
+    if (note) lines.push(`    legend_note [label=${quote(note)}, shape=plaintext, style=""];`);
+    lines.push("  }");
   }
   lines.push("}");
   return lines.join("\n") + "\n";

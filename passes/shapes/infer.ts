@@ -8,7 +8,7 @@ import type { Node } from "../../ir/node.ts";
 import { topologicalOrder } from "../../ir/topo.ts";
 import { formatShape, sameType, tensorType, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
-import { NodeKey, ValueKey } from "../annotations.ts";
+import { NodeKey, ValueKey } from "../../ir/annotation-keys.ts";
 import { RuleContext, ShapeError, type TensorInfo } from "./context.ts";
 import { bindSymbols, refineShape } from "./dims.ts";
 import { tensorInfo } from "./generators.ts";

@@ -16,7 +16,15 @@ export interface InputShape { name: string; dims: (number | null)[] }
 
 /** Parses one or more specs (each may hold several entries separated by ';', or ',' outside pipeline strings). */
 export function parseInputShapes(specs: string | readonly string[]): InputShape[] {
-  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((s) => s.split(/[;,]/)).map((s) => s.trim()).filter((s) => s !== "");
+  const entries = (typeof specs === "string" ? [specs] : specs).flatMap((spec) => {
+    const parts = spec.split(/[;,]/).map((s) => s.trim()).filter((s) => s !== "");
+    // `x=64,256`: a comma inside the dims (it separates inputs); quote the whole of what was typed.
+    const stray = parts.find((p, i) => i > 0 && !/[=:]/.test(p));
+    if (stray !== undefined) {
+      throw new InputShapeError(`--input-shape '${spec}': '${stray}' names no input; dims are separated by 'x' (${spec.replace(/\s*,\s*(?=[^=:,;]*(?:[;,]|$))/g, "x")}), inputs by ';'`);
+    }
+    return parts;
+  });
   const seen = new Set<string>();
   return entries.map((entry) => {
     const eq = entry.lastIndexOf("=");
@@ -124,4 +132,55 @@ export function dynamicInputsMessage(inputs: readonly Value[]): string {
   const flags = inputs.map((v) => `--input-shape ${v.name}=${shapeOf(v)?.map((d) => (typeof d === "number" ? String(d) : "N")).join("x") ?? "DIMS"}`);
   const shown = inputs.map((v) => `'${v.name}' ${formatShape(shapeOf(v))}`);
   return `the model has dynamic input shapes (${shown.join(", ")}); placement needs concrete sizes: pass ${flags.join(" ")} (N = the size you will run with)`;
+}
+
+/** What `bindLeadingBatch` fixed: the size per symbol (or per input for an unnamed dim), for notes. */
+export interface BatchBinding { batch: number; bound: { symbol: string | null; input: string }[] }
+
+/**
+ * The one behaviour every command has for dynamic inputs: `shapes` (--input-shape) first; then a
+ * leading dimension still symbolic or unknown is the batch and is bound to `batch` (default 1) in
+ * every input that uses it; any other unknown dimension is refused, naming the input, the axis
+ * and the flag to pass. Writes the model's input types in place.
+ */
+export function bindLeadingBatch(model: Model, shapes: readonly InputShape[], batch = 1): BatchBinding {
+  applyInputShapes(model, shapes);
+  const bound: BatchBinding["bound"] = [];
+  const leading = new Map<string, number>();
+  for (const v of dynamicInputs(model)) {
+    const t = v.type;
+    if (t?.kind !== "tensor" || !t.shape || t.shape.length === 0) continue;
+    const d = t.shape[0];
+    if (typeof d === "number") continue;
+    if (typeof d === "string") {
+      if (!leading.has(d)) bound.push({ symbol: d, input: v.name });
+      leading.set(d, batch);
+    } else {
+      bound.push({ symbol: null, input: v.name });
+      v.type = { ...t, shape: [batch, ...t.shape.slice(1)] };
+    }
+  }
+  if (leading.size > 0) {
+    for (const v of model.graph.inputs) {
+      const t = v.type;
+      if (v.initializer || t?.kind !== "tensor" || !t.shape) continue;
+      v.type = { ...t, shape: t.shape.map((d) => (typeof d === "string" && leading.has(d) ? leading.get(d)! : d)) };
+    }
+  }
+  const still = dynamicInputs(model);
+  if (still.length > 0) {
+    const v = still[0]!;
+    const shape = v.type?.kind === "tensor" ? v.type.shape : undefined;
+    if (!shape) throw new InputShapeError(`input '${v.name}' has no declared shape; pass --input-shape ${v.name}=DxDx...`);
+    const axis = shape.findIndex((d) => typeof d !== "number");
+    const what = typeof shape[axis] === "string" ? `dimension '${shape[axis]}'` : "an unknown dimension";
+    const example = shape.map((d) => (typeof d === "number" ? String(d) : "SIZE")).join("x");
+    throw new InputShapeError(`input '${v.name}' ${formatShape(shape)} has ${what} at axis ${axis} that is not the batch; pass --input-shape ${v.name}=${example} with the size you will run with`);
+  }
+  return { batch, bound };
+}
+
+/** One line per dimension `bindLeadingBatch` bound, saying how to choose another size. */
+export function batchNotes(b: BatchBinding): string[] {
+  return b.bound.map(({ symbol, input }) => `${symbol === null ? "the unnamed leading dimension" : `dimension '${symbol}'`} of input '${input}' taken as the batch and bound to ${b.batch}${b.batch === 1 ? " (--batch N or --input-shape to choose another size)" : " (--batch)"}`);
 }

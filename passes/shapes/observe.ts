@@ -10,7 +10,7 @@
 import type { Model } from "../../ir/model.ts";
 import { tensorType, type Dim, type ValueType } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
-import { ValueKey } from "../annotations.ts";
+import { ValueKey } from "../../ir/annotation-keys.ts";
 import { calibrate } from "../support/calibrate.ts";
 
 /** Types of every graph input and node output (all graphs), to restore later. */

@@ -14,8 +14,8 @@ import { create } from "@bufbuild/protobuf";
 import * as ort from "onnxruntime-node";
 import { byteSize } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
-import { modelBytes } from "../../ir/onnx/file.ts";
-import { rebuild, StringStringEntryProtoSchema, TensorProtoSchema } from "../../ir/onnx/proto.ts";
+import { modelToProto } from "../../ir/onnx/export.ts";
+import { encodeModel, rebuild, StringStringEntryProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto } from "../../ir/onnx/proto.ts";
 import type { NumericArray, Tensor } from "../../ir/tensor.ts";
 import type { Value } from "../../ir/value.ts";
 import { dtypeOfOrt, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
@@ -84,14 +84,15 @@ export function exposeValues(model: Model, values: Iterable<Value>): () => void 
 /**
  * An onnxruntime session over `model` with `values` as extra outputs. Initializers of 4 KiB or
  * more are passed as in-memory external data (views of the IR's buffers, no copy on our side).
+ * `extend` may add nodes and outputs to the exported graph (the IR model is not touched).
  */
-export async function createCalibrationSession(model: Model, values: Iterable<Value>): Promise<ort.InferenceSession> {
+export async function createCalibrationSession(model: Model, values: Iterable<Value>, extend?: (graph: GraphProto) => void): Promise<ort.InferenceSession> {
   const restore = exposeValues(model, values);
   const buffers = new Map<ArrayBufferLike, string>();
   const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
-  let bytes: Uint8Array;
+  let proto: ModelProto;
   try {
-    bytes = modelBytes(model, {
+    proto = modelToProto(model, {
       mapInitializer: (tensor: Tensor, proto) => {
         if (tensor.byteLength < 4096) return tensor.external ? rebuild(TensorProtoSchema, proto, { dataLocation: 0, externalData: [], rawData: tensor.bytes() as Uint8Array<ArrayBuffer> }) : proto;
         const view = tensor.bytes();
@@ -106,10 +107,13 @@ export async function createCalibrationSession(model: Model, values: Iterable<Va
   } finally {
     restore();
   }
+  extend?.(proto.graph!);
+  const bytes = encodeModel(proto);
   const externalData = [...buffers].map(([buffer, path]) => ({ path, data: new Uint8Array(buffer as ArrayBuffer) }));
-  // No arena: it would keep the peak of every run resident. Optimisations off: the values we
-  // observe are those of the graph as written, not of fused kernels.
-  return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: false, externalData });
+  // No arena when values are fetched: it would keep the peak of every run resident (with `extend`
+  // only scalars come out, and the arena saves an allocation per node). Optimisations off: the
+  // values we observe are those of the graph as written, not of fused kernels.
+  return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: extend !== undefined, externalData });
 }
 
 /** The samples a calibration will feed: user files, or generated ones. */
@@ -153,13 +157,7 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
     const session = probe ?? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!));
     try {
       for (let k = 0; k < count; k++) {
-        const inputs = sample(k);
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const s of specs) {
-          const t = inputs.get(s.name)!;
-          feeds[s.name] = toOrtTensor(t);
-          if (c === 0) observe({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
-        }
+        const feeds = sampleFeeds(specs, sample(k), k, c === 0 ? observe : undefined);
         if (chunk.length > 0) {
           const out = await session.run(feeds, chunk);
           runs++;
@@ -177,6 +175,17 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
     }
   }
   return { samples: count, chunks: chunks.length, runs, observedValues: byName.size };
+}
+
+/** One sample as onnxruntime feeds; each input also goes to `observe` when given. */
+export function sampleFeeds(specs: readonly InputSpec[], inputs: Sample, k: number, observe?: (o: Observation) => void): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const s of specs) {
+    const t = inputs.get(s.name)!;
+    feeds[s.name] = toOrtTensor(t);
+    observe?.({ value: s.value, sample: k, dtype: t.dtype, dims: t.dims, data: feeds[s.name]!.data as NumericArray });
+  }
+  return feeds;
 }
 
 interface ValueSize { name: string; bytes: number | undefined }

@@ -63,24 +63,6 @@ export function withInputShapes(specs: readonly InputSpec[], shapes: ReadonlyMap
 }
 
 /**
- * Binds every symbol that leads an input's shape (a batch dimension) to 1 in the model's input
- * types, wherever the symbol appears, as calibration does by default. Returns one note per symbol.
- */
-export function bindLeadingSymbols(model: Model): string[] {
-  const specs = feedInputs(model);
-  const leading = new Map<string, string>();
-  for (const s of specs) {
-    const d = s.declared?.[0];
-    if (typeof d === "string" && !leading.has(d)) leading.set(d, s.name);
-  }
-  for (const s of specs) {
-    if (!s.declared?.some((d) => typeof d === "string" && leading.has(d))) continue;
-    s.value.type = { kind: "tensor", elemType: s.dtype, shape: s.declared.map((d) => (typeof d === "string" && leading.has(d) ? 1 : d)) };
-  }
-  return [...leading].map(([symbol, input]) => `dimension '${symbol}' (leading axis of input '${input}') bound to 1; pass --input-shape to choose another size`);
-}
-
-/**
  * Concrete dims for generated data: fixed dims stay, a leading symbolic dim defaults to 1 (batch),
  * a symbol bound on another input takes that size; anything else is an error naming the flag to pass.
  */

@@ -1,32 +1,14 @@
-// The `sparoa` command line. Each command lives in commands/<name>.ts.
+// The `sparoa` command line. Each command lives in commands/<name>.ts and is listed in
+// commands.ts; only the command being run is imported (see there), the others are registered by
+// name and description so `sparoa --help` and "did you mean" still know them.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { inspectCommand } from "./commands/inspect.ts";
-import { convertCommand } from "./commands/convert.ts";
-import { passesCommand } from "./commands/passes.ts";
-import { analyzeCommand } from "./commands/analyze.ts";
+import { COMMANDS, commandName } from "./commands.ts";
 import { CliError, reportAndExit } from "./errors.ts";
-import { profileCommand } from "./commands/profile.ts";
-import { planCommand } from "./commands/plan.ts";
-import { runCommand } from "./commands/run.ts";
-import { benchCommand } from "./commands/bench.ts";
-import { optimizeCommand } from "./commands/optimize.ts";
+import { explainParseFailure } from "./parse-messages.ts";
 import { armInputGuard } from "../../ir/onnx/file-guard.ts";
-import { zooCommand } from "./commands/zoo.ts";
 
-// In the order a user meets them (the main job first); one per line so additions merge cleanly.
-const commands = [
-  optimizeCommand,
-  analyzeCommand,
-  planCommand,
-  runCommand,
-  benchCommand,
-  inspectCommand,
-  convertCommand,
-  passesCommand,
-  profileCommand,
-  zooCommand,
-];
+const NO_COMMAND = "name a command (see the list above)";
 
 // Nothing a command writes may replace the files it read (ir/onnx/file-guard.ts).
 armInputGuard();
@@ -35,7 +17,9 @@ armInputGuard();
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
 
 try {
-  let cli = yargs(hideBin(process.argv))
+  const args = hideBin(process.argv);
+  const wanted = args.find((a) => !a.startsWith("-"));
+  let cli = yargs(args)
     .scriptName("sparoa")
     .usage("$0 <command> [options]\n\nSparsity- and intensity-aware CPU/GPU placement for ONNX models.")
     .option("verbose", { type: "boolean", global: true, describe: "show stack traces of internal errors" })
@@ -45,16 +29,24 @@ try {
     .example("$0 convert model.onnx -o out/model.onnx --external-data", "re-save with weights in a side file")
     .example("$0 passes", "list passes and named pipelines")
     .example("$0 <command> --help", "options and examples of one command");
-  for (const c of commands) cli = cli.command(c as never);
+  for (const entry of COMMANDS) {
+    if (commandName(entry) === wanted) cli = cli.command((await entry.load()) as never);
+    else cli = cli.command(entry.command, entry.describe, () => {}, () => {});
+  }
   await cli
-    .demandCommand(1, "name a command (see the list above)")
+    .demandCommand(1, NO_COMMAND)
     .strict()
     .recommendCommands()
     .help()
     .alias("h", "help")
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message, error) => { reportAndExit(error ?? new CliError(message)); })
+    .fail((message, error) => {
+      // A bare `sparoa` gets the list of commands, not only a line pointing at a list it did not print.
+      if (message === NO_COMMAND) cli.showHelp("error");
+      // yargs keeps one instance and swaps in the running command's options, so `cli` knows them now.
+      reportAndExit(error ?? new CliError(explainParseFailure(message, args, cli)));
+    })
     .parseAsync();
 } catch (e) {
   reportAndExit(e);

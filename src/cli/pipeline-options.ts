@@ -14,6 +14,7 @@ export interface PipelineFlags {
   "print-ir-after"?: string[];
   "print-ir-after-change"?: boolean;
   "dump-dir"?: string;
+  "dump-onnx"?: boolean;
   "time-passes"?: boolean;
   "pass-statistics"?: boolean;
   "verify-each"?: boolean;
@@ -21,18 +22,31 @@ export interface PipelineFlags {
 
 export function withPipelineFlags<T>(y: Argv<T>, defaultPipeline?: string) {
   return y
-    .option("passes", { type: "string", describe: "pass pipeline, e.g. 'canonicalize,dce' or a named pipeline", default: defaultPipeline })
+    .option("passes", { type: "string", describe: "pass pipeline, e.g. 'canonicalize,dce', a named pipeline, or options as 'pass{key=value}' (see sparoa passes --help)", default: defaultPipeline })
     .option("print-ir-after-all", { type: "boolean", describe: "print the IR after every pass (stderr)" })
     .option("print-ir-after", { type: "string", array: true, describe: "print the IR after the named pass(es)" })
     .option("print-ir-after-change", { type: "boolean", describe: "print the IR after each pass that changed it" })
-    .option("dump-dir", { type: "string", describe: "write NN-pass.txt and NN-pass.onnx after each pass into DIR" })
+    .option("dump-dir", { type: "string", describe: "write NN-pass.txt (and NN-pass.onnx, see --dump-onnx) after each pass into DIR" })
+    .option("dump-onnx", { type: "boolean", describe: `with --dump-dir, also an .onnx per pass (default: only for models whose weights are under ${DUMP_ONNX_LIMIT_MB} MB)` })
     .option("time-passes", { type: "boolean", describe: "print a table of wall time per pass (stderr)" })
     .option("pass-statistics", { type: "boolean", describe: "print each pass's statistics (stderr)" })
     .option("verify-each", { type: "boolean", describe: "run the verifier after every pass" })
-    .group(["passes", "print-ir-after-all", "print-ir-after", "print-ir-after-change", "dump-dir", "time-passes", "pass-statistics", "verify-each"], "Pass pipeline:");
+    .group(["passes", "print-ir-after-all", "print-ir-after", "print-ir-after-change", "dump-dir", "dump-onnx", "time-passes", "pass-statistics", "verify-each"], "Pass pipeline:");
 }
 
 const toStderr = (text: string) => { process.stderr.write(text); };
+
+/** Above this much weight data, --dump-dir writes text only unless --dump-onnx. */
+export const DUMP_ONNX_LIMIT_MB = 16;
+
+function dumpOnnx(model: Model, asked: boolean | undefined): boolean {
+  if (asked !== undefined) return asked;
+  let bytes = 0;
+  for (const v of model.graph.initializers.values()) bytes += v.initializer?.byteLength ?? 0;
+  if (bytes <= DUMP_ONNX_LIMIT_MB * 2 ** 20) return true;
+  process.stderr.write(`sparoa: note: --dump-dir writes text dumps only: the model holds ${(bytes / 2 ** 20).toFixed(0)} MB of weights, an .onnx per pass would repeat them (--dump-onnx to write them anyway)\n`);
+  return false;
+}
 
 /** Draws a pass's progress reports as a bar on stderr, one bar per label. */
 export function progressBars(): ProgressHook {
@@ -57,7 +71,7 @@ export async function runPipeline(model: Model, flags: PipelineFlags, extra: str
   else if (flags["print-ir-after-change"]) pm.addInstrument(new PrintIR("change", toStderr));
   else if (flags["print-ir-after"]?.length) pm.addInstrument(new PrintIR(new Set(flags["print-ir-after"].flatMap((s) => s.split(","))), toStderr));
   if (flags["verify-each"]) pm.addInstrument(new VerifyEach());
-  if (flags["dump-dir"]) pm.addInstrument(new DumpDir(flags["dump-dir"]));
+  if (flags["dump-dir"]) pm.addInstrument(new DumpDir(flags["dump-dir"], dumpOnnx(model, flags["dump-onnx"])));
   if (flags["time-passes"]) pm.addInstrument(new TimePasses(toStderr));
   if (flags["pass-statistics"]) pm.addInstrument(new PassStatistics(toStderr));
   return pm.run(model);

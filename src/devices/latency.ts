@@ -5,7 +5,7 @@
 import type { Node } from "../../ir/node.ts";
 import { formatShape } from "../../ir/types.ts";
 import { dtypeName } from "../../ir/dtype.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { opFamily, type OpFamily } from "./op-family.ts";
 import type { DeviceProfile, Efficiency, ProcessorSpec, SparsityEffect } from "./profile.ts";
 import { ProfileError } from "./profile.ts";

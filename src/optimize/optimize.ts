@@ -9,21 +9,21 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
 import type { PipelineEntry } from "../../passes/pipeline.ts";
-import { placementResult, type PlacementResult } from "../../passes/placement.ts";
-import { singleProcessor } from "../baselines/plan.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { placementAnalysis, type PlacementResult } from "../../passes/placement.ts";
+import type { IntensityAxis } from "../planner/problem.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { loadProfile } from "../devices/profile.ts";
-import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts";
+import { parsePin, PinError, resolvePins } from "../planner/pins.ts";
 
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
 import { loadInputModel, refuseSpecProblems } from "../cli/input-model.ts";
 import { Progress } from "../cli/progress.ts";
-import { applyInputShapes, concreteInputShapes, dynamicInputsMessage, parseInputShapes } from "../../passes/shape-inference.ts";
+import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } from "../../passes/shape-inference.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
@@ -31,6 +31,7 @@ import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts
 import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
+import type { ThresholdMode } from "../predictor/choose.ts";
 
 export interface CalibrationOptions {
   /** NAME -> files (.npy / .pb), one sample per file. */
@@ -46,10 +47,27 @@ export interface OptimizeOptions {
   device: string;
   out: string;
   inputShapes?: readonly string[];
+  /** Size of a leading symbolic (batch) dimension left unbound by inputShapes; default 1. */
+  batch?: number;
   pins?: readonly string[];
   sparsityThreshold?: number;
   intensityThreshold?: number;
   smoothing?: boolean;
+  /** The quadrant rule's intensity axis (default: the planner's). */
+  intensityAxis?: IntensityAxis;
+  /** false: the raw threshold plan (no refinement, no guarantee). */
+  refine?: boolean;
+  /** Refinement budget in simulations (default: the planner's), seed, optional wall-time cap. */
+  searchEvaluations?: number;
+  searchSeed?: number;
+  searchMs?: number;
+  /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
+  thresholds?: ThresholdMode;
+  predictorFile?: string;
+  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  predictorCandidates?: number;
+  /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
+  compareThresholds?: boolean;
   /** Undefined: static analysis only (weight sparsity), no calibration run. */
   calibration?: CalibrationOptions;
   check?: CheckOptions & { inputs: readonly string[]; seed: number };
@@ -65,9 +83,12 @@ export interface OptimizeResult {
   plan: SimOutcome;
   /** Predicted latency of the package: the simulation plus one runtime call per extra partition. */
   planMs: number;
-  baselines: Record<string, SimOutcome>;
+  /** Every baseline's latency under the same cost (simulation + calls between its partitions). */
+  baselines: Record<string, number>;
   runs: PassRun[];
   warnings: string[];
+  /** What was assumed without being asked (a dynamic batch bound to 1), one line each. */
+  notes: string[];
   check?: CheckResult;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
@@ -94,6 +115,15 @@ export function optimizePipeline(options: OptimizeOptions, shapes: readonly Inpu
   if (options.intensityThreshold !== undefined) placement.intensity = String(options.intensityThreshold);
   if (options.pins?.length) placement.pin = options.pins.join("\n");
   if (options.smoothing === false) placement.smoothing = "false";
+  if (options.intensityAxis) placement["intensity-axis"] = options.intensityAxis;
+  if (options.refine === false) placement.refine = "false";
+  if (options.searchEvaluations !== undefined) placement.evaluations = String(options.searchEvaluations);
+  if (options.searchSeed !== undefined) placement.seed = String(options.searchSeed);
+  if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
+  placement.thresholds = options.thresholds ?? "predictor";
+  if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
+  if (options.predictorCandidates !== undefined) placement["predictor-candidates"] = String(options.predictorCandidates);
+  if (options.compareThresholds) placement["compare-thresholds"] = "true";
   entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
   return entries;
 }
@@ -109,8 +139,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const profile = loadProfile(options.device);
   const shapes = parseInputShapes(options.inputShapes ?? []);
   concreteInputShapes(shapes);
-  const dynamic = applyInputShapes(analysed, shapes);
-  if (dynamic.length > 0) throw new CliError(dynamicInputsMessage(dynamic));
+  const binding = bindLeadingBatch(analysed, shapes, options.batch);
+  const notes = batchNotes(binding);
   try {
     // Pins are checked before any analysis runs, so a typo fails in milliseconds.
     resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
@@ -122,25 +152,21 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   lap("passes");
   refuseSpecProblems(options.model, analysed);
   const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
-  const placement = placementResult(analysed);
+  const placement = placementAnalysis(runs);
   if (!placement) throw new Error("internal error: the placement pass left no result");
-  const { sim, cpu, gpu } = placement.problem;
-  const plan = evaluate(sim, placement.outcome.assign, true);
-  const baselines: Record<string, SimOutcome> = {};
-  const single = (p: number) => singleProcessor(sim, p);
-  baselines["cpu-only"] = evaluate(sim, single(cpu), false);
-  if (gpu >= 0) baselines["gpu-only"] = evaluate(sim, single(gpu), false);
+  const plan = evaluate(placement.problem.sim, placement.outcome.assign, true);
+  const baselines = Object.fromEntries(placement.baselines.map((b) => [b.name, b.latency.ms]));
   lap("simulate");
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * (placement.problem.profile.runOverheadUs / 1000);
+  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
     predictedMs: planMs,
-    baselines: Object.fromEntries(Object.entries(baselines).map(([k, r]) => [k, r.makespanMs])),
-  }, shapes.length > 0 ? loadModel(options.model) : undefined);
+    baselines,
+  }, shapes.length > 0 || binding.bound.length > 0 ? loadModel(options.model) : undefined);
   lap("emit");
 
   setSourcePath(files, options.out, options.model);
@@ -159,7 +185,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       bar?.finish();
       lap("check");
     }
-    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, check, timings };
+    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, notes, check, timings };
     writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
     if (check && !check.ok && options.check) {
       const bad = check.outputs.find((o) => !o.ok)!;

@@ -1,9 +1,11 @@
 // What optimize tells the user: the report JSON written beside the package (and printed by
 // --json), the summary it always prints, and the per-node --explain table.
 import { crossDeviceEdges } from "../../passes/partitioning.ts";
-import type { NodeExplanation } from "../../passes/placement/explain.ts";
+import type { NodeExplanation } from "../planner/explain.ts";
+import type { StageReport } from "../planner/planner.ts";
 import type { CheckResult } from "../package/check.ts";
 import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
+import type { ThresholdDecision } from "../predictor/choose.ts";
 
 export const REPORT_SCHEMA = "sparoa.optimize-report.v1";
 
@@ -18,7 +20,26 @@ export interface OptimizeReport {
   device: { profile: string; description: string };
   note: string;
   inputShapes: Record<string, (number | string | null)[] | null>;
-  thresholds: { sparsity: number; intensity: number; source: "given" | "grid search"; evaluated?: number; distinctPlans?: number };
+  thresholds: {
+    sparsity: number; intensity: number; source: "given" | "grid search" | "predictor"; evaluated?: number; distinctPlans?: number;
+    /** With source "predictor": the predictor file and kind, the predicted quantiles, its time and any features outside its training range. */
+    predictor?: ThresholdDecision["predictor"];
+    /** With --compare-thresholds: the grid search's thresholds and plan cost beside the predicted ones. */
+    comparison?: ThresholdDecision["comparison"];
+    /** What the intensity threshold compares: FLOPs per node or FLOP per byte. */
+    axis: string;
+    /** A threshold that leaves every free node on one side: "all" sparse/heavy, "none", or null when it splits them. */
+    everyFreeNode: { sparsity: "all" | "none" | null; intensity: "all" | "none" | null };
+  };
+  /** thresholds -> quadrant placement -> refinement -> final: which stage produced the plan and what each gained. */
+  planner: {
+    finalStage: string;
+    stages: StageReport[];
+    /** Nodes the final plan has on another device than the threshold placement. */
+    movedNodes: number;
+    /** The best baseline under the same cost, and the final plan's speedup over it (>= 1). */
+    bestBaseline: { name: string; ms: number; speedup: number } | null;
+  };
   predicted: {
     /** Simulated inference plus one runtime call (profile runOverheadUs) per extra partition. */
     planMs: number;
@@ -40,6 +61,8 @@ export interface OptimizeReport {
     smoothingMoves: number;
   };
   partitions: { id: number; device: string; nodes: number; inputs: number; outputs: number; predictedMs?: number; file: string }[];
+  /** onnxruntime's own layer assignment for model.annotated.onnx (as in the manifest). */
+  layerAssignment: { key: string; settings: string } | null;
   check: (Omit<CheckResult, "outputs"> & { outputs: CheckResult["outputs"]; rtol: number; atol: number; optimization: string }) | null;
   warnings: string[];
   timingsMs: Record<string, number>;
@@ -52,6 +75,7 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
   const profile = r.placement.problem.profile;
   const count = (xs: readonly string[]) => xs.reduce<Record<string, number>>((acc, x) => { acc[x] = (acc[x] ?? 0) + 1; return acc; }, {});
   const searched = r.placement.search;
+  const best = Object.entries(r.baselines).reduce<[string, number] | undefined>((a, b) => (!a || b[1] < a[1] ? b : a), undefined);
   return {
     schema: REPORT_SCHEMA,
     model: options.model,
@@ -60,15 +84,25 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
     inputShapes: r.package.manifest.plan.inputShapes ?? {},
     thresholds: {
       sparsity: r.placement.thresholds.sparsity, intensity: r.placement.thresholds.intensity,
-      source: searched ? "grid search" : "given",
+      source: r.placement.thresholdDecision?.source ?? (searched ? "grid search" : "given"),
+      ...(r.placement.thresholdDecision?.predictor ? { predictor: r.placement.thresholdDecision.predictor } : {}),
+      ...(r.placement.thresholdDecision?.comparison ? { comparison: r.placement.thresholdDecision.comparison } : {}),
       ...(searched ? { evaluated: searched.evaluated, distinctPlans: searched.distinctPlans } : {}),
+      axis: r.placement.problem.intensityAxis,
+      everyFreeNode: r.placement.split,
+    },
+    planner: {
+      finalStage: r.placement.finalStage,
+      stages: r.placement.stages.map((st) => ({ ...st, ms: round(st.ms), gainMs: round(st.gainMs) })),
+      movedNodes: r.placement.outcome.movedNodes ?? 0,
+      bestBaseline: best ? { name: best[0], ms: round(best[1]), speedup: round(best[1] / r.planMs, 4) } : null,
     },
     predicted: {
       planMs: round(r.planMs),
       simulatedMs: round(r.plan.makespanMs),
       partitionCallsMs: round(r.planMs - r.plan.makespanMs),
-      baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs)])),
-      speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b.makespanMs / r.planMs, 4)])),
+      baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b)])),
+      speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b / r.planMs, 4)])),
       crossings: r.plan.crossings,
       bytesMoved: r.plan.bytesMoved,
       energyMj: round(r.plan.energyMj),
@@ -80,12 +114,13 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
       crossDeviceEdges: crossDeviceEdges(r.partitioning),
       quadrants: count(r.placement.explanations.map((e) => e.quadrant)),
       pinned: r.placement.explanations.filter((e) => e.pinned).length,
-      smoothingMoves: r.placement.outcome.moves,
+      smoothingMoves: r.placement.thresholdPlan.moves,
     },
     partitions: r.package.manifest.partitions.map((p) => ({
       id: p.id, device: p.device, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
       ...(p.predictedMs !== undefined ? { predictedMs: p.predictedMs } : {}),
     })),
+    layerAssignment: r.package.manifest.layerAssignment ?? null,
     check: r.check && options.check ? { ...r.check, rtol: options.check.rtol, atol: options.check.atol, optimization: options.check.optimization } : null,
     warnings: r.warnings,
     timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, round(v, 4)])),
@@ -103,10 +138,12 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   const lines = [
     `sparoa optimize ${report.model} for ${report.device.profile} (${report.device.description})`,
     `  note: ${report.note}`,
-    `  thresholds: sparse when sparsity >= ${t.sparsity.toPrecision(3)}, heavy when intensity >= ${t.intensity.toPrecision(3)} FLOP/byte (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""})`,
-    `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}`,
+    `  thresholds: ${thresholdText(t)} (${t.source}${t.evaluated ? `: ${t.evaluated} pairs, ${t.distinctPlans} distinct plans simulated` : ""}${t.predictor ? `: ${t.predictor.kind}, quantiles ${t.predictor.quantiles.sparsity.toFixed(2)}, ${t.predictor.quantiles.intensity.toFixed(2)} of the free nodes${t.predictor.checked > 1 ? ` (cheapest of the ${t.predictor.checked} most likely bins)` : ""}, ${t.predictor.ms.toFixed(1)} ms` : ""})`,
+    ...(t.comparison ? [`  grid search beside it: ${t.comparison.grid.sparsity.toPrecision(3)}, ${t.comparison.grid.intensity.toPrecision(3)} in ${t.comparison.grid.searchMs.toFixed(0)} ms; threshold plan ${ms(t.comparison.predicted.ms)} ms predicted vs ${ms(t.comparison.grid.ms)} ms grid (regret ${t.comparison.regret.toFixed(3)})${t.comparison.refinedRegret !== undefined ? `, refined ${ms(t.comparison.predicted.refinedMs!)} vs ${ms(t.comparison.grid.refinedMs!)} ms (regret ${t.comparison.refinedRegret.toFixed(3)})` : ""}`] : []),
+    `  plan: ${stagesText(report)}`,
+    `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
     `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
-    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (speedup ${p.speedup[k]!.toFixed(2)}x)`).join(", ")}`,
+    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
   if (report.check) {
     const c = report.check;
@@ -118,14 +155,36 @@ export function formatSummary(report: OptimizeReport, out: string): string {
   return lines.join("\n") + "\n";
 }
 
+function thresholdText(t: OptimizeReport["thresholds"]): string {
+  const unit = t.axis === "flops" ? "FLOPs" : "FLOP/byte";
+  const side = (what: string, word: string, value: number, unitText: string, split: "all" | "none" | null) =>
+    `${word} when ${what} >= ${value.toPrecision(3)}${unitText}${split === "all" ? ` (every free node is ${word})` : split === "none" ? ` (no free node is ${word})` : ""}`;
+  return `${side("sparsity", "sparse", t.sparsity, "", t.everyFreeNode.sparsity)}, ${side(t.axis === "flops" ? "FLOPs" : "intensity", "heavy", t.intensity, t.axis === "flops" ? "" : ` ${unit}`, t.everyFreeNode.intensity)}`;
+}
+
+function stagesText(report: OptimizeReport): string {
+  const p = report.planner;
+  const parts = p.stages.map((st) => st.stage === "thresholds" ? `thresholds ${ms(st.ms)} ms`
+    : `${st.stage}${st.from ? ` from ${st.from}` : ""} ${ms(st.ms)} ms (${Math.abs(st.gainMs) < 1e-9 ? "no gain" : `${st.gainMs > 0 ? "-" : "+"}${ms(Math.abs(st.gainMs))} ms`}, ${st.evaluations} simulations${st.exact ? ", optimal by branch and bound" : st.budgetHit ? ", budget spent" : ""})`);
+  const best = p.bestBaseline ? `; best baseline ${p.bestBaseline.name} ${ms(p.bestBaseline.ms)} ms (${p.bestBaseline.speedup.toFixed(3)}x)` : "";
+  return `${parts.join(" -> ")}; final plan from ${p.finalStage}${best}`;
+}
+
 /** One block per node: where, and why. */
 export function formatExplain(report: OptimizeReport): string {
   const lines: string[] = [];
   for (const e of report.nodes) {
     const times = Object.entries(e.timeMs).map(([k, v]) => `${k} ${ms(v)} ms`).join(", ");
     lines.push(`${e.name || "(unnamed)"} [${e.op}] -> ${e.device}${e.pinned ? " (pinned)" : ""}`);
-    lines.push(`    sparsity ${e.sparsity.toFixed(3)}, intensity ${e.intensity.toPrecision(3)} FLOP/B, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
+    lines.push(`    sparsity ${e.sparsity.toFixed(3)}, ${report.thresholds.axis === "flops" ? `${e.intensity.toPrecision(3)} FLOPs` : `intensity ${e.intensity.toPrecision(3)} FLOP/B`}, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
     lines.push(`    why: ${e.reason}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** "the plan is 3.72x faster" / "the plan is 1.50x slower": the ratio always read from the plan's side. */
+export function planVersus(speedup: number): string {
+  if (!Number.isFinite(speedup) || speedup <= 0) return "no comparison";
+  if (Math.abs(speedup - 1) < 0.005) return "the plan is as fast";
+  return speedup > 1 ? `the plan is ${speedup.toFixed(2)}x faster` : `the plan is ${(1 / speedup).toFixed(2)}x slower`;
 }

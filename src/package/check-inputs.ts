@@ -1,5 +1,5 @@
-// Inputs for `optimize --check`: given ones (`NAME=file.npy`, `NAME=file.pb`, or `NAME=3.5` for
-// a scalar) checked against the model's interface, the rest generated from a seed:
+// Inputs for `optimize --check`: given ones (`NAME=file.npy`, `NAME=file.pb`, or `NAME=3.5`: the
+// input's shape filled with 3.5) checked against the model's interface, the rest generated from a seed:
 // floats uniform in [0, 1), integers uniform in {0, 1, 2, 3} (safe as indices and counts),
 // booleans false. Every generated tensor has the input's bound static shape.
 import { extname } from "node:path";
@@ -27,7 +27,7 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
     if (!input) throw new CliError(`--check-input '${flag}': the model has no input '${name}'${didYouMean(name, byName.keys())}; its inputs: ${[...byName.keys()].join(", ")}`);
     const { elemType, shape } = tensorInterface(input);
     let t: Tensor;
-    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(what)) t = scalar(name, elemType, Number(what));
+    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(what)) t = filled(name, elemType, shape, Number(what), flag);
     else {
       try {
         t = extname(what) === ".npy" ? readNpy(what, name) : readTensorFile(what);
@@ -61,8 +61,13 @@ function tensorInterface(v: Value): { elemType: number; shape: Dim[] | undefined
 }
 
 
-function scalar(name: string, dtype: number, x: number): Tensor {
-  return Tensor.fromArray(name, dtype, [], fill(dtype, 1, () => x));
+/** NAME=NUMBER: the input's whole (bound) shape filled with the number; a scalar for a rank-0 input. */
+function filled(name: string, dtype: number, shape: Dim[] | undefined, x: number, flag: string): Tensor {
+  if (shape === undefined || shape.some((d) => typeof d !== "number")) {
+    throw new CliError(`--check-input '${flag}': input '${name}' has shape ${formatShape(shape)}; a NUMBER fills a known shape only (bind it with --input-shape or pass a file)`);
+  }
+  const dims = shape as number[];
+  return Tensor.fromArray(name, dtype, dims, fill(dtype, dims.reduce((a, b) => a * b, 1), () => x));
 }
 
 function fill(dtype: number, size: number, next: () => number): NumericArray {

@@ -4,7 +4,7 @@ import { cpus, availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";

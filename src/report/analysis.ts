@@ -2,7 +2,9 @@
 // model totals, and the SparOA quadrants (sparsity x intensity, split at two thresholds).
 import type { Model } from "../../ir/model.ts";
 import { formatShape } from "../../ir/types.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
+import { constantNodes } from "../../ir/node-roles.ts";
+import { middleEllipsis } from "./text.ts";
 
 export interface NodeRow {
   name: string;
@@ -19,6 +21,8 @@ export interface NodeRow {
   outputSparsity?: number;
   sparsity?: number;
   quadrant?: Quadrant;
+  /** Computable from the stored weights alone: onnxruntime folds it at load, it costs nothing per inference. */
+  constant: boolean;
 }
 
 export type Quadrant = "sparse-heavy" | "sparse-light" | "dense-heavy" | "dense-light";
@@ -38,6 +42,7 @@ function median(xs: number[]): number {
 
 /** Rows for the main graph's nodes; thresholds default to the medians over nodes that have the number. */
 export function analyzeModel(model: Model, flags: { sparsityThreshold?: number; intensityThreshold?: number } = {}): Analysis {
+  const constants = constantNodes(model.graph);
   const nodes: NodeRow[] = model.graph.nodes.map((n) => {
     const out = n.outputs[0]?.type;
     const costUnknown = n.annotations.get(NodeKey.costUnknown) === true;
@@ -50,6 +55,7 @@ export function analyzeModel(model: Model, flags: { sparsityThreshold?: number; 
       intensity: numberAnnotation(n, NodeKey.intensity), params: numberAnnotation(n, NodeKey.params), costUnknown,
       weightSparsity: numberAnnotation(n, NodeKey.weightSparsity), inputSparsity: numberAnnotation(n, NodeKey.inputSparsity),
       outputSparsity: numberAnnotation(n, NodeKey.outputSparsity), sparsity: numberAnnotation(n, NodeKey.sparsity),
+      constant: constants.has(n),
     };
   });
   const placeable = nodes.filter((r) => r.sparsity !== undefined && r.intensity !== undefined);
@@ -90,20 +96,24 @@ export function si(x: number | undefined, unit = ""): string {
 const pct = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 
 /** The per-node table, totals and quadrant counts as aligned text. */
-export function formatAnalysis(a: Analysis, title: string): string {
+/** The table; constant nodes (folded at load, no per-inference cost) are left out unless asked. */
+export function formatAnalysis(a: Analysis, title: string, options: { constants?: boolean } = {}): string {
   const header = ["node", "op", "output", "FLOPs", "bytes", "FLOP/B", "w.sp", "act.in", "act.out", "sparsity", "quadrant"];
-  const rows = a.nodes.map((r) => [
+  const shown = options.constants ? a.nodes : a.nodes.filter((r) => !r.constant);
+  const rows = shown.map((r) => [
     r.name || "(unnamed)", r.op, r.outputShape, r.costUnknown ? "unknown" : si(r.flops), si(r.bytes, "B"),
     r.intensity === undefined ? "-" : r.intensity.toFixed(2), pct(r.weightSparsity), pct(r.inputSparsity), pct(r.outputSparsity), pct(r.sparsity), r.quadrant ?? "-",
   ]);
   const widths = header.map((h, i) => Math.min(i === 0 ? 40 : 24, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const numeric = new Set([3, 4, 5, 6, 7, 8, 9]);
   const line = (cells: string[]) => cells.map((c, i) => {
-    const cell = c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c;
+    const cell = i === 0 ? middleEllipsis(c, widths[i]!) : c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c;
     return numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!);
   }).join("  ").trimEnd();
   const t = a.totals;
   const out = [`${title}`, "", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ""];
+  const hidden = a.nodes.length - shown.length;
+  if (hidden > 0) out.push(`${hidden} constant node(s) not shown (computed from weights once, when a session loads; --constants to list them)`);
   out.push(`totals: ${t.nodes} nodes, ${si(t.flops)}FLOPs (${si(t.macs)} MACs), ${si(t.params)} params, ${si(t.bytes, "B")} moved, intensity ${t.intensity.toFixed(2)} FLOP/B` +
     (t.flopWeightedSparsity === undefined ? "" : `, FLOP-weighted sparsity ${pct(t.flopWeightedSparsity)}`) +
     (t.costUnknownNodes > 0 ? `; cost unknown for ${t.costUnknownNodes} node(s)` : ""));

@@ -1,5 +1,6 @@
 // A dependency-free SVG scatter plot: log-scaled x, linear y in [0, 1], points coloured by group
 // with a legend, dashed threshold lines splitting the plot into quadrants, labels on chosen points.
+import { middleEllipsis } from "./text.ts";
 
 export interface ScatterPoint { x: number; y: number; group: string; label?: string; weight?: number }
 
@@ -27,6 +28,12 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
 }
 
+interface Box { x0: number; x1: number; y0: number; y1: number }
+
+/** Width of Helvetica text, a little generous (0.6 em a character) so boxes never undercount. */
+const textWidth = (text: string, size: number) => 0.6 * size * text.length;
+
+
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Math.abs(x) < 10 ? x.toPrecision(2) : x.toFixed(1));
 
 export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): string {
@@ -41,6 +48,13 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
   const sx = (x: number) => M.left + ((Math.log10(x) - lo) / (hi - lo)) * pw;
   const sy = (y: number) => M.top + (1 - Math.min(1, Math.max(0, y))) * ph;
   const out: string[] = [];
+  // Boxes taken by text (threshold values, quadrant names, labels): labels avoid all of them.
+  const placed: Box[] = [];
+  const textBox = (x: number, y: number, text: string, size: number, anchor: "start" | "end"): Box => {
+    const w = textWidth(text, size);
+    const x0 = anchor === "end" ? x - w : x;
+    return { x0, x1: x0 + w, y0: y - size, y1: y + 3 };
+  };
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${M.left}" y="28" font-size="16" font-weight="bold">${escapeXml(o.title)}</text>`);
@@ -62,15 +76,20 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
     const x = sx(o.xThreshold);
     out.push(`<line class="threshold" x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}" stroke="#333" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${x + 4}" y="${M.top + ph - 6}" fill="#333">${escapeXml(fmt(o.xThreshold))}</text>`);
+    placed.push(textBox(x + 4, M.top + ph - 6, fmt(o.xThreshold), 12, "start"));
   }
   if (o.yThreshold !== undefined) {
     const y = sy(o.yThreshold);
     out.push(`<line class="threshold" x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" stroke="#333" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${M.left + 4}" y="${y - 4}" fill="#333">${escapeXml(`${fmt(100 * o.yThreshold)}%`)}</text>`);
+    placed.push(textBox(M.left + 4, y - 4, `${fmt(100 * o.yThreshold)}%`, 12, "start"));
   }
   if (o.quadrantNames) {
     const [tr, tl, br, bl] = o.quadrantNames.map(escapeXml);
     const style = `fill="#999" font-size="13" font-style="italic"`;
+    const [qtr, qtl, qbr, qbl] = o.quadrantNames;
+    placed.push(textBox(M.left + pw - 8, M.top + 18, qtr, 13, "end"), textBox(M.left + 8, M.top + 18, qtl, 13, "start"),
+      textBox(M.left + pw - 8, M.top + ph - 22, qbr, 13, "end"), textBox(M.left + 8, M.top + ph - 22, qbl, 13, "start"));
     out.push(`<text x="${M.left + pw - 8}" y="${M.top + 18}" text-anchor="end" ${style}>${tr}</text>`);
     out.push(`<text x="${M.left + 8}" y="${M.top + 18}" ${style}>${tl}</text>`);
     out.push(`<text x="${M.left + pw - 8}" y="${M.top + ph - 22}" text-anchor="end" ${style}>${br}</text>`);
@@ -90,17 +109,24 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
     const ring = i >= PALETTE.length ? ` stroke="#000" stroke-width="1.5"` : ` stroke="white" stroke-width="0.8"`;
     out.push(`<circle class="point" cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="${radius(p).toFixed(1)}" fill="${colour.get(p.group)}" fill-opacity="0.8"${ring}><title>${escapeXml(`${p.label ?? p.group}: ${fmt(p.x)} FLOP/B, ${fmt(100 * p.y)}%`)}</title></circle>`);
   }
-  // Labels beside their points, nudged up or down (with a leader line) until they overlap no other label.
-  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  // Labels beside their points (right, else left), nudged up or down with a leader line, inside
+  // the plot area and clear of every other text; a label with no free place is left out (the
+  // point's tooltip still names it) and counted in the footnote.
+  let unplaced = 0;
+  const inside = (b: Box) => b.x0 >= M.left + 2 && b.x1 <= M.left + pw - 2 && b.y0 >= M.top + 2 && b.y1 <= M.top + ph - 2;
+  const free = (b: Box) => inside(b) && !placed.some((q) => b.x0 < q.x1 && b.x1 > q.x0 && b.y0 < q.y1 && b.y1 > q.y0);
   for (const p of drawn.filter((q) => q.label !== undefined)) {
+    const text = middleEllipsis(p.label!, 32);
     const px = sx(p.x);
     const py = sy(p.y);
-    const x = px + radius(p) + 3;
-    const width = 6.2 * p.label!.length;
-    const dy = [0, -13, 13, -26, 26, -39, 39, -52, 52].find((d) => !placed.some((b) => x < b.x1 && x + width > b.x0 && py + d - 9 < b.y1 && py + d + 3 > b.y0)) ?? 0;
-    placed.push({ x0: x, x1: x + width, y0: py + dy - 9, y1: py + dy + 3 });
-    if (dy !== 0) out.push(`<line x1="${px.toFixed(1)}" y1="${py.toFixed(1)}" x2="${(x - 1).toFixed(1)}" y2="${(py + dy - 3).toFixed(1)}" stroke="#777" stroke-width="0.7"/>`);
-    out.push(`<text class="label" x="${x.toFixed(1)}" y="${(py + dy + 4).toFixed(1)}" font-size="11" fill="#222" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(p.label!)}</text>`);
+    const r = radius(p);
+    const spot = [0, ...Array.from({ length: 16 }, (_, k) => (k % 2 ? 1 : -1) * 13 * Math.ceil((k + 1) / 2))].flatMap((dy) => (["start", "end"] as const).map((anchor) => ({ dy, anchor })))
+      .map(({ dy, anchor }) => ({ dy, anchor, x: anchor === "start" ? px + r + 3 : px - r - 3, box: textBox(anchor === "start" ? px + r + 3 : px - r - 3, py + dy + 4, text, 11, anchor) }))
+      .find((c) => free(c.box));
+    if (!spot) { unplaced++; continue; }
+    placed.push(spot.box);
+    if (spot.dy !== 0) out.push(`<line x1="${px.toFixed(1)}" y1="${py.toFixed(1)}" x2="${spot.x.toFixed(1)}" y2="${(py + spot.dy).toFixed(1)}" stroke="#777" stroke-width="0.7"/>`);
+    out.push(`<text class="label" x="${spot.x.toFixed(1)}" y="${(py + spot.dy + 4).toFixed(1)}" text-anchor="${spot.anchor}" font-size="11" fill="#222" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(text)}</text>`);
   }
   const lx = W - M.right + 20;
   out.push(`<text x="${lx}" y="${M.top + 4}" font-weight="bold">op type</text>`);
@@ -110,7 +136,12 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
     out.push(`<circle cx="${lx + 6}" cy="${y - 4}" r="6" fill="${colour.get(g)}"${ring}/><text x="${lx + 18}" y="${y}">${escapeXml(`${g} (${counts.get(g)})`)}</text>`);
   });
   if (groups.length > 24) out.push(`<text x="${lx}" y="${M.top + 22 + 24 * 18}">… ${groups.length - 24} more</text>`);
-  if (o.footnote) out.push(`<text x="${M.left}" y="${H - 8}" fill="#666">${escapeXml(o.footnote)}</text>`);
+  // Footnotes one per line below the axis title; the canvas grows to hold them.
+  const notes = [o.footnote, unplaced > 0 ? `${unplaced} label(s) left out for lack of room (hover a point for its name)` : undefined].filter((n): n is string => Boolean(n));
+  notes.forEach((n, i) => out.push(`<text x="${M.left}" y="${H - 8 + 15 * i}" fill="#666">${escapeXml(n)}</text>`));
+  const height = H + 15 * Math.max(0, notes.length - 1);
+  out[0] = out[0]!.replace(`height="${H}" viewBox="0 0 ${W} ${H}"`, `height="${height}" viewBox="0 0 ${W} ${height}"`);
+  out[1] = `<rect width="${W}" height="${height}" fill="white"/>`;
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

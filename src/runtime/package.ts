@@ -12,7 +12,7 @@ import { buildPackage, dataInputs, tensorSpec } from "../package/emit.ts";
 import { WEIGHTS_FILE } from "../package/weights-file.ts";
 import type { PartitionModel } from "./messages.ts";
 import { resolveValueTypes } from "../package/value-types.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { describePartitions, PartitionError } from "../../passes/partitioning.ts";
 
@@ -33,7 +33,24 @@ export async function openPackage(target: string | Model): Promise<OpenedPackage
   if (typeof target !== "string") return openModel(target, "in-memory model", { bytes: modelBytes(target) });
   if (!existsSync(target)) throw new ManifestError(`${target}: no such file or folder`);
   if (statSync(target).isDirectory()) return openFolder(target);
-  return openModel(loadModel(target), target, { path: resolve(target) });
+  return openModel(loadAlone(target), target, { path: resolve(target) });
+}
+
+/**
+ * A package's model.annotated.onnx shares the partitions' weights file (partitions/weights.bin)
+ * rather than carrying a second copy; copied out of its folder it cannot find them, and the
+ * loader's own message would not say why.
+ */
+function loadAlone(target: string): Model {
+  try {
+    return loadModel(target);
+  } catch (e) {
+    // The loader reports it as a ModelFileError naming the location; the location is the sign.
+    if (e instanceof Error && e.message.includes(`external data location 'partitions/${WEIGHTS_FILE}' does not exist`)) {
+      throw new ManifestError(`${target}: its weights are in partitions/${WEIGHTS_FILE} of the package it was written in, not beside it; keep it inside its package folder (copy the whole folder), or make a self-contained copy inside the package with 'sparoa convert PKG/model.annotated.onnx -o model.onnx --external-data-threshold 2GB'`);
+    }
+    throw e;
+  }
 }
 
 function openFolder(dir: string): OpenedPackage {

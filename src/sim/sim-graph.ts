@@ -7,10 +7,10 @@ import type { Value } from "../../ir/value.ts";
 import { byteSize } from "../../ir/dtype.ts";
 import { staticSize } from "../../ir/types.ts";
 import { effectiveInputs, topologicalOrder } from "../../ir/topo.ts";
-import { NodeKey, numberAnnotation } from "../../passes/annotations.ts";
+import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { fusionParent } from "../devices/fusion.ts";
 import { nodeLatencyMs } from "../devices/latency.ts";
-import { constantNodes, shapeComputingNodes } from "../../passes/node-roles.ts";
+import { constantNodes, shapeComputingNodes } from "../../ir/node-roles.ts";
 import { linkBetween, transferMs, type DeviceProfile } from "../devices/profile.ts";
 
 /** Overrides the latency model (tests, measured times): ms of `node` on `processor`, unfused. */

@@ -20,13 +20,18 @@ describe("sparoa plan / profile CLI", () => {
     const r = sparoa("plan", join(FIXTURES, "tiny-cnn.onnx"), "--device", "orin-nano", "--json", "--trace", trace, "--batch", "4");
     expect(r.code, r.err).to.equal(0);
     const j = JSON.parse(r.out);
-    expect(j.plans.map((p: { name: string }) => p.name)).to.deep.equal(["cpu-only", "gpu-only", "greedy", "heft", "codl", "oracle"]);
+    expect(j.plans.map((p: { name: string }) => p.name)).to.deep.equal(["cpu-only", "gpu-only", "greedy", "heft", "codl", "oracle", "sparoa"]);
     expect(j.provenance).to.match(/nothing was run, and no GPU was used/);
     const byName = Object.fromEntries(j.plans.map((p: { name: string }) => [p.name, p]));
     expect(byName.oracle.label).to.match(/exact optimum/);
     expect(byName["cpu-only"].crossings).to.equal(0);
     expect(byName["gpu-only"].crossings).to.equal(2); // the image in, the logits out
-    for (const name of ["cpu-only", "gpu-only", "greedy", "heft"]) expect(byName.oracle.latencyMs).to.be.at.most(byName[name].latencyMs + 1e-9);
+    for (const name of ["cpu-only", "gpu-only", "greedy", "heft", "codl"]) {
+      expect(byName.oracle.latencyMs).to.be.at.most(byName[name].latencyMs + 1e-9);
+      expect(byName.sparoa.latencyMs, name).to.be.at.most(byName[name].latencyMs + 1e-9);
+    }
+    // One cost for every plan: the simulation plus one runtime call per extra partition.
+    for (const p of j.plans) expect(p.latencyMs, p.name).to.be.closeTo(p.simulatedMs + p.callsMs, 1e-9);
     expect(byName.oracle.batch.size).to.equal(4);
     expect(byName["cpu-only"].speedupOverCpuOnly).to.equal(1);
     const events = JSON.parse(readFileSync(trace, "utf8")).traceEvents as { ph: string; name: string; args?: { name?: string } }[];
@@ -39,7 +44,7 @@ describe("sparoa plan / profile CLI", () => {
     const r = sparoa("plan", join(FIXTURES, "two-branch.onnx"), "--device", "h100-pcie", "--compare", "--input-shape", "x=8x256");
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.match(/Predicted by the simulator from profile 'h100-pcie' \(spec-sheet figures/);
-    for (const name of ["cpu-only", "gpu-only", "greedy", "heft", "codl", "oracle"]) expect(r.out).to.match(new RegExp(`^${name} `, "m"));
+    for (const name of ["cpu-only", "gpu-only", "greedy", "heft", "codl", "oracle", "sparoa"]) expect(r.out).to.match(new RegExp(`^${name} `, "m"));
   });
 
   it("plan: an unknown device lists the known ones; a malformed profile names the field; no output", () => {

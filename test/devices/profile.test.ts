@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundledProfileNames, loadProfile, transferMs, validateProfile, ProfileError } from "../../src/devices/profile.ts";
 import { interpolate, nodeLatency, nodeLatencyMs, opKey } from "../../src/devices/latency.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { chainModel, toyProfile } from "../sim/graphs.ts";
 
 const orinNano = () => JSON.parse(readFileSync(join(import.meta.dirname, "../../src/devices/profiles/orin-nano.json"), "utf8")) as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DataType, Tensor, loadModel, saveModel, type Model } from "../../ir/index.ts";
 import { decodeModel } from "../../ir/onnx/proto.ts";
 import { seededRandom } from "../../ir/random.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { dynamicInputs, inferShapes, parseInputShapes } from "../../passes/shape-inference.ts";
 import { checkPackage, type CheckOptions } from "../../src/package/check.ts";

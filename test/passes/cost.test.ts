@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { basename } from "node:path";
 import { Builder, DataType, Graph, Model, floatAttr, intAttr, intsAttr, loadModel, stringAttr, tensorType, type Attribute, type Node } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { costPass, costTotals } from "../../passes/cost.ts";
 import "../../passes/index.ts";
 import { PassManager, type PassRun } from "../../passes/manager.ts";

@@ -2,14 +2,14 @@
 // and their errors, and the threshold grid search, on hand-made graphs with hand-set times.
 import { expect } from "chai";
 import { Builder, DataType, Graph, Model, Tensor, loadModel, tensorType, type Node, type Value } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import "../../passes/index.ts";
-import { parsePin, PinError, resolvePins } from "../../passes/placement/pins.ts";
-import { place, QUADRANTS, Reason } from "../../passes/placement/place.ts";
-import { placementProblem } from "../../passes/placement/problem.ts";
-import { chooseThresholds, planLatencyMs } from "../../src/predictor/grid-search.ts";
+import { parsePin, PinError, resolvePins } from "../../src/planner/pins.ts";
+import { place, QUADRANTS, Reason } from "../../src/planner/place.ts";
+import { placementProblem } from "../../src/planner/problem.ts";
+import { candidateThresholds, chooseThresholds, freeValues, thresholdSplit } from "../../src/planner/thresholds.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
 import { randomDag, seeded, toyProfile } from "../sim/graphs.ts";
 
@@ -20,6 +20,7 @@ const latencyFrom = (table: Table) => (node: Node, processor: string) => table[n
 function features(node: Node, sparsity: number, intensity: number): void {
   node.annotations.set(NodeKey.sparsity, sparsity);
   node.annotations.set(NodeKey.intensity, intensity);
+  node.annotations.set(NodeKey.flops, intensity); // either intensity axis sees the same value
 }
 
 /** Four independent nodes reading x, one per quadrant. */
@@ -60,7 +61,7 @@ describe("placement", () => {
     const model = quadrantModel();
     // dh and sl are faster on the device the rule does not pick; dl and sh follow the latency model.
     const table: Table = { dh: [1, 2], dl: [1, 3], sh: [3, 1], sl: [1, 0.5] };
-    const problem = placementProblem(model, toyProfile(), [], latencyFrom(table));
+    const problem = placementProblem(model, toyProfile(), { latency: latencyFrom(table) });
     const out = place(problem, t, false);
     const got = Object.fromEntries(["dh", "dl", "sh", "sl"].map((n) => [n, deviceOf(problem, out.assign, n)]));
     expect(got).to.deep.equal({ dh: "gpu", dl: "cpu", sh: "gpu", sl: "cpu" });
@@ -79,7 +80,7 @@ describe("placement", () => {
     features(model.graph.nodes[1]!, 0, 1);
     features(model.graph.nodes[2]!, 0, 100);
     const table: Table = { a: [10, 1], b: [0.1, 0.11], c: [10, 1] };
-    const problem = placementProblem(model, toyProfile(), [], latencyFrom(table));
+    const problem = placementProblem(model, toyProfile(), { latency: latencyFrom(table) });
     const raw = place(problem, t, false);
     expect(deviceOf(problem, raw.assign, "b")).to.equal("cpu");
     const smoothed = place(problem, t, true);
@@ -104,7 +105,7 @@ describe("placement", () => {
     await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
     const table: Table = { shape: [1, 0.1], first: [1, 0.1], target: [1, 0.1], flat: [1, 0.1], relu: [1, 0.1] };
     for (const n of g.nodes) features(n, 0, 100);
-    const problem = placementProblem(model, toyProfile(), [], latencyFrom(table));
+    const problem = placementProblem(model, toyProfile(), { latency: latencyFrom(table) });
     const out = place(problem, t);
     const got = Object.fromEntries(problem.sim.nodes.map((n, i) => [n.name, problem.sim.processors[out.assign[i]!]]));
     expect(got).to.include({ shape: "cpu", first: "cpu", target: "cpu" });
@@ -116,8 +117,8 @@ describe("placement", () => {
     const table: Table = { dh: [2, 1], dl: [1, 3], sh: [3, 1], sl: [1, 0.5] };
     const pins = ["dh=cpu", "op:Relu=gpu", "re:^s=gpu"].map((p) => parsePin(p, ["cpu", "gpu"]));
     // dh is pinned twice (by name and by op type) to different devices: contradictory.
-    expect(() => placementProblem(model, toyProfile(), pins, latencyFrom(table))).to.throw(PinError, /--pin 'dh=cpu' and --pin 'op:Relu=gpu' contradict: node 'dh'/);
-    const problem = placementProblem(model, toyProfile(), [parsePin("dh=cpu", ["cpu", "gpu"]), parsePin("re:^s=cpu", ["cpu", "gpu"])], latencyFrom(table));
+    expect(() => placementProblem(model, toyProfile(), { pins, latency: latencyFrom(table) })).to.throw(PinError, /--pin 'dh=cpu' and --pin 'op:Relu=gpu' contradict: node 'dh'/);
+    const problem = placementProblem(model, toyProfile(), { pins: [parsePin("dh=cpu", ["cpu", "gpu"]), parsePin("re:^s=cpu", ["cpu", "gpu"])], latency: latencyFrom(table) });
     const out = place(problem, t);
     expect(["dh", "dl", "sh", "sl"].map((n) => deviceOf(problem, out.assign, n))).to.deep.equal(["cpu", "cpu", "cpu", "cpu"]);
     expect(out.reason[0]).to.equal(Reason.Pinned);
@@ -140,17 +141,44 @@ describe("placement", () => {
       const rand = seeded(seed);
       for (const n of model.graph.nodes) features(n, rand(), 10 ** (rand() * 3));
       const problem = placementProblem(model, toyProfile());
+      const cost = (a: Int32Array) => problem.cost.searchCost(a);
       const choice = chooseThresholds(problem);
       let best = Infinity;
-      for (const s of choice.grid.sparsity) for (const i of choice.grid.intensity) best = Math.min(best, planLatencyMs(problem, place(problem, { sparsity: s, intensity: i }).assign).makespanMs);
-      expect(choice.makespanMs).to.be.closeTo(best, 1e-9);
-      const chosen = planLatencyMs(problem, choice.outcome.assign);
-      expect(chosen.makespanMs).to.be.closeTo(choice.makespanMs, 1e-9);
-      // The objective is the simulation plus one run overhead per extra partition.
-      expect(chosen.makespanMs).to.be.closeTo(evaluate(problem.sim, choice.outcome.assign).makespanMs + (chosen.partitions - 1) * problem.profile.runOverheadUs / 1000, 1e-9);
+      for (const s of choice.grid.sparsity) for (const i of choice.grid.intensity) best = Math.min(best, cost(place(problem, { sparsity: s, intensity: i }).assign));
+      expect(choice.cost).to.be.closeTo(best, 1e-9);
+      expect(cost(choice.outcome.assign)).to.be.closeTo(choice.cost, 1e-9);
+      // The objective is the simulation plus one run overhead per extra segment (an upper bound of
+      // the partitions), and the exact cost counts the partitions the partition pass cuts.
+      const exact = problem.cost.latency(choice.outcome.assign);
+      expect(exact.ms).to.be.closeTo(evaluate(problem.sim, choice.outcome.assign).makespanMs + (exact.partitions - 1) * problem.profile.runOverheadUs / 1000, 1e-9);
+      expect(exact.ms).to.be.at.most(choice.cost + 1e-9);
       const medianPlan = place(problem, { sparsity: 0.5, intensity: 10 ** 1.5 });
-      expect(choice.makespanMs).to.be.at.most(planLatencyMs(problem, medianPlan.assign).makespanMs + 1e-9);
+      expect(choice.cost).to.be.at.most(cost(medianPlan.assign) + 1e-9);
     }
+  });
+
+  it("puts threshold candidates between distinct node values, and says when one leaves every node on one side", () => {
+    const values = [0, 0, 0.25, 0.5, 0.5, 0.75];
+    const c = candidateThresholds(values);
+    for (const t of c) expect(values, `candidate ${t}`).not.to.include(t);
+    expect(c.filter((t) => t > 0 && t < 0.75)).to.deep.equal([0.125, 0.375, 0.625]);
+    expect(thresholdSplit(values, c[0]!)).to.equal("all");
+    expect(thresholdSplit(values, c[c.length - 1]!)).to.equal("none");
+    expect(thresholdSplit(values, 0.375)).to.equal(null);
+    // Many distinct values: at most steps midpoints plus the two ends, each between two values.
+    const many = Array.from({ length: 500 }, (_, k) => k * k);
+    const m = candidateThresholds(many, 10);
+    expect(m.length).to.equal(12);
+    for (const t of m) expect(many).not.to.include(t);
+    const problem = placementProblem(quadrantModel(), toyProfile());
+    expect(freeValues(problem, "sparsity").sort()).to.deep.equal([0.1, 0.1, 0.9, 0.9]);
+  });
+
+  it("uses absolute FLOPs or FLOP/byte as the intensity axis", () => {
+    const model = quadrantModel();
+    for (const n of model.graph.nodes) n.annotations.set(NodeKey.flops, 7);
+    expect([...placementProblem(model, toyProfile(), { intensity: "flops" }).intensity]).to.deep.equal([7, 7, 7, 7]);
+    expect([...placementProblem(model, toyProfile(), { intensity: "flop-per-byte" }).intensity]).to.deep.equal([100, 1, 100, 1]);
   });
 
   it("runs as a pass with a bundled profile and annotates every node with its device and reason", async () => {

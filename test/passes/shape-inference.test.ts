@@ -11,7 +11,7 @@ import { floatAttr, intAttr, intsAttr, stringAttr, type Attribute } from "../../
 import { loadModel, modelBytes } from "../../ir/onnx/file.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { npyBytes } from "../../src/io/npy.ts";
-import { ValueKey } from "../../passes/annotations.ts";
+import { ValueKey } from "../../ir/annotation-keys.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";

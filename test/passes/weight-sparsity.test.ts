@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Tensor, intAttr, loadModel, tensorType, type Node, type Value } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import "../../passes/index.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { PassContext, type PassResult } from "../../passes/pass.ts";

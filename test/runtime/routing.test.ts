@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModel, saveModel } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { loadPackage, RuntimeError, type Runtime } from "../../src/runtime/runtime.ts";
 import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 import { FIXTURES } from "../support/corpus.ts";

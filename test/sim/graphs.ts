@@ -1,7 +1,7 @@
 // Small annotated graphs and a two-processor profile for simulator, baseline and oracle tests:
 // the cost annotations are set by hand (as the cost pass would), so the expected times are known.
 import { Builder, DataType, Graph, Model, tensorType, type Node, type Value } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";
 
 import { seededRandom as seeded } from "../../ir/random.ts";

@@ -1,21 +1,24 @@
 // The oracle is exact: on random DAGs it equals brute force over all 2^n placements (n <= 14),
 // and the baselines are never better than it.
 import { expect } from "chai";
-import { oracle } from "../../src/baselines/oracle.ts";
-import { greedyAssignment } from "../../src/baselines/greedy.ts";
-import { heftAssignment } from "../../src/baselines/heft.ts";
-import { singleProcessor } from "../../src/baselines/plan.ts";
+import { oracle } from "../../src/planner/oracle.ts";
+import { greedyAssignment } from "../../src/planner/baselines/greedy.ts";
+import { heftAssignment } from "../../src/planner/baselines/heft.ts";
+import { singleProcessor } from "../../src/planner/baselines/plan.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
+import { PlanCost } from "../../src/planner/cost.ts";
+import { searchSpace } from "../../src/planner/baselines/index.ts";
 import { randomDag, toyProfile } from "./graphs.ts";
 
-function bruteForce(sim: ReturnType<typeof compileSim>): number {
-  const n = sim.nodes.length;
+/** The smallest search cost (simulation + call charge per segment) over all 2^n placements. */
+function bruteForce(cost: PlanCost): number {
+  const n = cost.sim.nodes.length;
   const a = new Int32Array(n);
   let best = Infinity;
   for (let mask = 0; mask < 1 << n; mask++) {
     for (let i = 0; i < n; i++) a[i] = (mask >> i) & 1;
-    best = Math.min(best, evaluate(sim, a, false).makespanMs);
+    best = Math.min(best, cost.searchCost(a));
   }
   return best;
 }
@@ -27,27 +30,29 @@ describe("oracle", () => {
       const sim = compileSim(randomDag(n, seed), toyProfile({ copyEngine, runOverheadUs: 5 }));
       const starts = [singleProcessor(sim, 0), singleProcessor(sim, 1), greedyAssignment(sim), heftAssignment(sim)];
       // A tiny local-search budget so the bound, not the seed, has to find the optimum.
-      const r = oracle(sim, starts, { search: { maxEvaluations: 5 } });
-      const brute = bruteForce(sim);
+      const cost = new PlanCost(sim);
+      const r = oracle(sim, searchSpace(cost), starts, { search: { maxEvaluations: 5 } });
+      const brute = bruteForce(cost);
       expect(r.exact).to.equal(true);
-      expect(r.makespanMs).to.be.closeTo(brute, 1e-9);
-      expect(evaluate(sim, r.assign, false).makespanMs).to.be.closeTo(brute, 1e-9);
-      for (const s of starts) expect(evaluate(sim, s, false).makespanMs).to.be.at.least(brute - 1e-9);
+      expect(r.cost).to.be.closeTo(brute, 1e-9);
+      expect(cost.searchCost(r.assign)).to.be.closeTo(brute, 1e-9);
+      for (const s of starts) expect(cost.searchCost(s)).to.be.at.least(brute - 1e-9);
     });
   }
 
   it("prunes: explores far fewer than 2^n nodes on a 22-node graph and still proves optimality", () => {
     const sim = compileSim(randomDag(22, 9), toyProfile());
-    const r = oracle(sim, [heftAssignment(sim)], { search: { maxEvaluations: 300 } });
+    const r = oracle(sim, searchSpace(new PlanCost(sim)), [heftAssignment(sim)], { search: { maxEvaluations: 300 } });
     expect(r.exact).to.equal(true);
     expect(r.explored).to.be.below(2 ** 22 / 4);
   });
 
   it("labels the result best-known above the exact limit", () => {
     const sim = compileSim(randomDag(40, 11), toyProfile());
-    const r = oracle(sim, [heftAssignment(sim)], { search: { maxEvaluations: 500 } });
+    const cost = new PlanCost(sim);
+    const r = oracle(sim, searchSpace(cost), [heftAssignment(sim)], { search: { maxEvaluations: 500 } });
     expect(r.exact).to.equal(false);
-    expect(r.reason).to.match(/40 placeable nodes > 25/);
-    expect(r.makespanMs).to.be.at.most(evaluate(sim, heftAssignment(sim), false).makespanMs + 1e-9);
+    expect(r.reason).to.match(/40 free nodes > 25/);
+    expect(r.cost).to.be.at.most(cost.searchCost(heftAssignment(sim)) + 1e-9);
   });
 });

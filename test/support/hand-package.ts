@@ -2,7 +2,7 @@
 // package with the emitter `sparoa optimize` uses (src/package/emit.ts). Partition labels
 // must follow a topological order of the partition graph (contiguous slices always do).
 import { loadModel, type Graph, type Node, type Value } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { describePartitions } from "../../passes/partitioning.ts";
 import { buildPackage, dataInputs } from "../../src/package/emit.ts";
 import type { PackageManifest } from "../../src/package/manifest.ts";

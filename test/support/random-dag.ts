@@ -4,7 +4,7 @@
 // be checked numerically.
 import { Builder, DataType, Graph, Model, Tensor, tensorType, type Node, type Value } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 
 export interface RandomDagOptions { nodes: number; seed: number; devices?: readonly string[]; constants?: number }
 

@@ -6,9 +6,9 @@ import { PROJECT_ROOT } from "./corpus.ts";
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-export function runSparoa(args: readonly string[], cwd = PROJECT_ROOT): Promise<CliResult> {
+export function runSparoa(args: readonly string[], cwd = PROJECT_ROOT, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "sparoa.js"), ...args], { cwd, env: { ...process.env, SPAROA_DEBUG: "" } });
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "sparoa.js"), ...args], { cwd, env: { ...process.env, SPAROA_DEBUG: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });

@@ -6,19 +6,18 @@ import { loadInputModel } from "../input-model.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
-import { bindLeadingSymbols, CalibrationInputError, parseCalibrationFile } from "../../../passes/support/calibration-inputs.ts";
-import { applyInputShapes, concreteInputShapes, parseInputShapes } from "../../../passes/shape-inference.ts";
+import { CalibrationInputError, parseCalibrationFile } from "../../../passes/support/calibration-inputs.ts";
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
 import { MAX_SAMPLES } from "../input-model.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
-interface AnalyzeArgs extends PipelineFlags {
+interface AnalyzeArgs extends PipelineFlags, ShapeFlags {
   model: string;
   json?: boolean;
-  "input-shape"?: string[];
   calibration?: string[];
   samples: number;
   seed: number;
@@ -27,6 +26,7 @@ interface AnalyzeArgs extends PipelineFlags {
   "intensity-threshold"?: number;
   svg?: string;
   labels: number;
+  constants?: boolean;
   "chunk-mb"?: number;
 }
 
@@ -36,10 +36,9 @@ const STATIC_ANALYSES = ["shape-inference", "cost", "weight-sparsity"];
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: "analyze <model>",
   describe: "per-node shapes, FLOPs, bytes, intensity, weight and activation sparsity, and SparOA quadrants",
-  builder: (y) => withPipelineFlags(y as Argv<object>)
+  builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>))
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("json", { type: "boolean", describe: "print the analysis as JSON instead of a table" })
-    .option("input-shape", { type: "string", array: true, describe: "bind an input's shape, NAME=1x3x224x224 (repeatable)" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or TensorProto .pb; repeat for more samples)" })
     .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers; at most 10,000)" })
     .option("seed", { type: "number", default: 0, describe: "seed of the generated calibration samples" })
@@ -48,18 +47,18 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "quadrant split for intensity in FLOP/byte (default: median)" })
     .option("svg", { type: "string", describe: "write a scatter plot (log intensity vs sparsity) to FILE" })
     .option("chunk-mb", { type: "number", describe: "most MiB of intermediates fetched per onnxruntime run (lower: less memory, more runs; default max(32, half the weight MiB))" })
+    .option("constants", { type: "boolean", default: false, describe: "also list constant nodes (folded from the weights when a session loads) in the table" })
     .option("labels", { type: "number", default: 8, describe: "label this many of the heaviest nodes (by FLOPs) in the plot" })
     .example("$0 analyze model.onnx", "table of every node, totals and quadrant counts")
     .example("$0 analyze model.onnx --svg model.svg --samples 16 --seed 1", "also draw the quadrant plot")
     .example("$0 analyze bert.onnx --input-shape input_ids=1x128 --json", "bind a symbolic dimension; machine-readable output")
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
+    prepareOutputPath(argv.svg, "--svg");
     const model = loadInputModel(argv.model, { spec: "refuse" });
     const notes: string[] = [];
     const files = new Map<string, string[]>();
     try {
-      const shapes = parseInputShapes(argv["input-shape"] ?? []);
-      concreteInputShapes(shapes);
       for (const text of argv.calibration ?? []) {
         const [name, file] = parseCalibrationFile(text);
         files.set(name, [...(files.get(name) ?? []), file]);
@@ -70,9 +69,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");
       checkNumber("chunk-mb", argv["chunk-mb"], (n) => n > 0, "a size in MiB > 0");
       checkNumber("intensity-threshold", argv["intensity-threshold"], (n) => n >= 0, "a number >= 0");
-      applyInputShapes(model, shapes);
       // The same batch=1 default calibration uses, so shapes and costs are concrete too.
-      notes.push(...bindLeadingSymbols(model));
+      notes.push(...bindShapesFromFlags(model, argv));
       // Check the calibration data before any pass runs, so a bad file fails fast.
       calibrationSamples(model, { files, samples: argv.samples, seed: argv.seed });
     } catch (e) {
@@ -95,13 +93,13 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
 
     const analysis = analyzeModel(model, { sparsityThreshold: argv["sparsity-threshold"], intensityThreshold: argv["intensity-threshold"] });
     if (argv.svg) writeAtomic(argv.svg, plot(analysis, basename(argv.model), argv.labels));
-    for (const n of notes) process.stderr.write(`sparoa: note: ${n}\n`);
+    printNotes(notes);
     for (const w of warnings) process.stderr.write(`sparoa: warning: ${w}\n`);
     if (argv.json) {
       const calibration = files.size > 0 ? { source: "files", files: Object.fromEntries(files) } : { source: "generated", samples: argv.samples, seed: argv.seed };
       process.stdout.write(JSON.stringify({ model: argv.model, calibration, eps: argv.eps ?? 0, ...analysis, notes, warnings }, null, 2) + "\n");
     } else {
-      process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`));
+      process.stdout.write(formatAnalysis(analysis, `${argv.model}: ${analysis.nodes.length} nodes, calibration ${files.size > 0 ? "from files" : `${argv.samples} generated samples (seed ${argv.seed})`}`, { constants: argv.constants }));
     }
   },
 };

@@ -1,21 +1,24 @@
 // `sparoa bench PKG|MODEL`: latency percentiles, throughput and per-device utilisation of the
 // bundled runtime, and of plain onnxruntime on the original model in the same run, as ratios.
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
-import { generateFeeds } from "../../runtime/generate-inputs.ts";
 import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/measure.ts";
 import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
+import { Runtime } from "../../runtime/runtime.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { CliError } from "../errors.ts";
+import { prepareOutputPath } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
-import { parseDims, readInputs } from "../tensor-args.ts";
+import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
 interface BenchArgs extends RuntimeFlags {
   package: string; input?: string[]; iterations: number; warmup: number; rounds: number; concurrency: number;
-  baseline: boolean; "baseline-threads"?: number; json: boolean; batching: boolean; "max-latency-ms"?: number; "max-batch": number;
+  baseline?: string | boolean; "baseline-threads"?: number; json: boolean; batching: boolean; "max-latency-ms"?: number; "max-batch": number;
 }
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -30,7 +33,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .option("warmup", { type: "number", default: 5, describe: "unmeasured requests per side first" })
     .option("rounds", { type: "number", default: 5, describe: "alternate runtime and baseline in this many blocks (fair under drifting load)" })
     .option("concurrency", { alias: "c", type: "number", default: 1, describe: "concurrent clients (closed loop)" })
-    .option("baseline", { type: "boolean", default: true, describe: "also run plain onnxruntime on the original model (--no-baseline to skip)" })
+    .option("baseline", { type: "string", describe: "plain onnxruntime runs this model in the same run (default: the package's original model, found next to the package; --no-baseline to skip)" })
     .option("baseline-threads", { type: "number", describe: "intra-op threads of the baseline (default: the runtime's CPU threads in total)" })
     .option("batching", { type: "boolean", default: false, describe: "send single-row requests through the dynamic batching queue, tuned online" })
     .option("max-latency-ms", { type: "number", describe: "latency bound the batch tuner keeps (with --batching; default 100)" })
@@ -38,29 +41,42 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .option("json", { type: "boolean", default: false, describe: "print the figures as JSON" })
     .example("$0 bench out/ --device-map gpu=cpu --threads cpu=1,gpu=1", "two devices of one thread each vs plain onnxruntime")
     .example("$0 bench model.onnx --batching --max-latency-ms 50 -c 64", "dynamic batching under a 50 ms bound")
-    .example("$0 bench out/ -n 20 --trace bench.json", "record a Perfetto trace of the runs") as unknown as Argv<BenchArgs>,
+    .example("$0 bench out/ -n 20 --trace bench.json", "record a Perfetto trace of the runs")
+    .example("$0 bench out/ --engine ort", "the annotated model as one onnxruntime session with its layer assignment")
+    .example("$0 bench /moved/pkg --baseline model.onnx", "a package moved away from its original: name the model to compare against") as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
     for (const k of ["iterations", "rounds", "concurrency"] as const) if (!(argv[k] >= 1)) throw new CliError(`--${k}: must be at least 1`);
+    prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
     const runtime = await openRuntime(argv.package, argv);
     let plain: ort.InferenceSession | undefined;
     try {
-      const dims = parseDims(argv.dim);
-      const feeds = Object.keys(given).length > 0 ? given : generateFeeds(runtime.manifest.source.inputs, argv.seed, dims);
+      const prepared = prepareFeeds(runtime.manifest, given, argv);
+      const feeds = prepared.feeds;
       const cpuThreads = runtime.placements.filter((p) => p.provider === "cpu").reduce((a, p) => a + p.threads, 0);
       const baselineThreads = argv["baseline-threads"] ?? Math.max(1, Math.min(availableParallelism(), cpuThreads || availableParallelism()));
       const notes: string[] = [];
-      if (argv.baseline) {
+      const baselineModel = typeof argv.baseline === "string" && argv.baseline !== "" ? argv.baseline : undefined;
+      if (baselineModel !== undefined) {
+        if (!existsSync(baselineModel)) throw new CliError(`--baseline ${baselineModel}: no such file`);
+        plain = await plainSession({ path: resolve(baselineModel) }, baselineThreads);
+      } else if (argv.baseline !== false) {
         if (runtime.pkg.original) plain = await plainSession(runtime.pkg.original, baselineThreads);
-        else notes.push(`no baseline: the original model (${runtime.manifest.source.file}) is not next to the package`);
+        else {
+          const why = `no baseline: the original model (${runtime.manifest.source.file}, relative to the package) is not there; pass --baseline MODEL to compare against it`;
+          notes.push(why);
+          // Said before the run too, not only in the closing notes: a silent missing comparison reads as "no difference".
+          if (!argv.json) process.stderr.write(`sparoa: warning: ${why}\n`);
+        }
       }
       const tuner = argv.batching ? new BatchTuner({ maxLatencyMs: argv["max-latency-ms"] ?? 100, limit: argv["max-batch"] }) : undefined;
-      const queue = tuner ? new BatchQueue(runtime, { tuner }) : undefined;
+      if (tuner && !(runtime instanceof Runtime)) throw new CliError("--batching: needs --engine workers");
+      const queue = tuner && runtime instanceof Runtime ? new BatchQueue(runtime, { tuner }) : undefined;
       const concurrency = argv.batching && argv.concurrency === 1 ? 2 * argv["max-batch"] : argv.concurrency;
       const sendRuntime = () => (queue ? queue.submit(feeds) : runtime.run(feeds));
       const sendPlain = () => plain!.run(feeds);
-      if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} device worker(s), warming up (Ctrl-C stops)\n`);
-      const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json && process.stderr.isTTY === true);
+      if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} device worker(s); ${prepared.line}; warming up (Ctrl-C stops)\n`);
+      const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json);
       const sparoaRuns: LoadResult[] = [];
       const plainRuns: LoadResult[] = [];
       try {
@@ -90,10 +106,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         } : undefined;
         if (argv.trace) runtime.trace!.write(argv.trace);
         const report = {
-          package: argv.package, origin: runtime.pkg.origin, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
+          package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
           concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
         };
         if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
+        process.stdout.write(`${prepared.line}\n`);
         printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
         if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
         if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);

@@ -1,14 +1,17 @@
 // `sparoa convert MODEL -o OUT`: re-save a model through the IR, choosing where tensor data lives.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { saveModel } from "../../../ir/onnx/file.ts";
 import { invalidModelError, loadInputModel } from "../input-model.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { assertNotInput } from "../output.ts";
+import { assertNotInput, prepareOutputPath } from "../output.ts";
 import { CliError } from "../errors.ts";
 import { verifyModel } from "../../../ir/verify.ts";
+import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
-interface ConvertArgs extends PipelineFlags {
+interface ConvertArgs extends PipelineFlags, ShapeFlags {
   model: string; output: string; verify: boolean; "external-data": boolean; "external-data-threshold"?: string; "external-data-file"?: string; json: boolean;
 }
 
@@ -23,7 +26,7 @@ export function parseByteSize(text: string, flag: string): number {
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: "convert <model>",
   describe: "write a model back out through the IR (optionally after passes), inline or with external data",
-  builder: (y) => withPipelineFlags(y as Argv<object>)
+  builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "write the model with a leading symbolic (batch) dimension fixed to N (default: left symbolic unless --input-shape is given)")
     .positional("model", { type: "string", demandOption: true })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output .onnx path" })
     .option("external-data", { type: "boolean", default: false, describe: "store large initializers in a side file (threshold 1 KB unless given)" })
@@ -36,8 +39,11 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after canonicalize + dce") as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
+    prepareOutputPath(argv.output, "-o");
     // Verified before any pass runs (a cycle must not reach them), and again after them.
     const model = loadInputModel(argv.model, { spec: "warn", verify: argv.verify });
+    // Converting keeps the model's interface unless asked: only the flags bind shapes here.
+    if (argv["input-shape"] !== undefined || argv.batch !== undefined) printNotes(bindShapesFromFlags(model, argv));
     await runPipeline(model, argv);
     if (argv.verify) {
       const problems = verifyModel(model);
@@ -45,6 +51,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     }
     let threshold = argv["external-data-threshold"] !== undefined ? parseByteSize(argv["external-data-threshold"], "external-data-threshold") : undefined;
     if (argv["external-data"] && threshold === undefined) threshold = 1024;
+    mkdirSync(dirname(resolve(argv.output)), { recursive: true });
     const result = saveModel(model, argv.output, { externalDataThreshold: threshold, externalDataFile: argv["external-data-file"] });
     if (argv.json) process.stdout.write(JSON.stringify({ output: argv.output, ...result }, null, 2) + "\n");
     else process.stdout.write(`wrote ${argv.output} (${formatBytes(result.bytes)})${result.externalFile ? `, ${result.externalTensors} tensors in ${result.externalFile}` : ""}\n`);

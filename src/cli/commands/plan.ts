@@ -1,17 +1,20 @@
 // `sparoa plan MODEL --device PROFILE`: predicted latency, energy and data movement of the
-// baselines and the oracle for a model on a device profile, from the simulator.
+// baselines, the oracle and sparoa's own plan for a model on a device profile, from the
+// simulator, every plan judged by the same cost (simulation + one runtime call per extra partition).
 import type { Argv, CommandModule } from "yargs";
 import { loadInputModel } from "../input-model.ts";
-import { NodeKey } from "../../../passes/annotations.ts";
+import { NodeKey } from "../../../ir/annotation-keys.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
-import { runBaselines, type BaselineReport, type Plan } from "../../baselines/index.ts";
+import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
+import { comparePlans } from "../../planner/compare.ts";
+import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { applyInputShapes, dynamicInputsMessage, parseInputShapes } from "../../../passes/shape-inference.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
 interface PlanArgs extends PipelineFlags {
   model: string;
@@ -24,7 +27,9 @@ interface PlanArgs extends PipelineFlags {
   "input-shape"?: string[];
   activations: boolean;
   "exact-limit": number;
-  "search-ms": number;
+  "search-ms"?: number;
+  "search-evaluations"?: number;
+  "search-seed": number;
 }
 
 /** The analyses a plan needs, in order (activation sparsity only with --activations: it runs the model). */
@@ -32,30 +37,36 @@ const ANALYSES = ["shape-inference", "cost", "weight-sparsity"];
 
 export const planCommand: CommandModule<object, PlanArgs> = {
   command: "plan <model>",
-  describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style and the oracle",
+  describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style, the oracle and sparoa's own plan",
   builder: (y) => withPipelineFlags(y as Argv<object>)
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host, or a profile .json" })
     .option("compare", { type: "boolean", default: false, describe: "print every baseline in one table (default: the best plan against CPU-only and GPU-only)" })
     .option("json", { type: "boolean", default: false, describe: "machine-readable output" })
     .option("trace", { type: "string", describe: "write the chosen plan's timeline as a Chrome trace JSON (open in ui.perfetto.dev)" })
-    .option("trace-plan", { type: "string", default: "oracle", describe: "which plan --trace draws (cpu-only, gpu-only, greedy, heft, codl, oracle)" })
-    .option("batch", { type: "number", default: 1, describe: "also predict a batch of this many samples" })
+    .option("trace-plan", { type: "string", default: "oracle", describe: "which plan --trace draws (cpu-only, gpu-only, greedy, heft, codl, oracle, sparoa)" })
+    .option("batch", { type: "number", default: 1, describe: "also predict a batch of this many samples (a leading symbolic batch dimension is bound to 1 for the per-sample figures)" })
     .option("input-shape", { type: "string", array: true, describe: "bind an input's dynamic dimensions, NAME=1x3x224x224" })
     .option("activations", { type: "boolean", default: false, describe: "measure activation sparsity with a calibration run first (for profiles whose kernels exploit activation zeros)" })
     .option("exact-limit", { type: "number", default: 25, describe: "prove the optimum by branch and bound up to this many placeable nodes" })
-    .option("search-ms", { type: "number", default: 3000, describe: "time budget of the oracle's search (local search and branch and bound)" })
+    .option("search-evaluations", { type: "number", describe: `budget of the oracle's local search and of sparoa's refinement, in simulations (default ${DEFAULT_SEARCH_EVALUATIONS_TEXT}); same budget and seed, same plans` })
+    .option("search-seed", { type: "number", default: 1, describe: "seed of the searches' perturbations" })
+    .option("search-ms", { type: "number", describe: "also stop the searches after this many ms (makes results depend on the machine's speed)" })
     .example("$0 plan model.onnx --device orin-nano", "the best plan against CPU-only and GPU-only")
-    .example("$0 plan model.onnx --device agx-orin --compare", "every baseline in one table")
+    .example("$0 plan model.onnx --device agx-orin --compare", "every baseline, the oracle and sparoa's plan in one table, under one cost")
+    .example("$0 plan model.onnx --device orin-nano --compare --search-evaluations 40000", "a longer (still repeatable) oracle and refinement")
     .example("$0 plan model.onnx --device h100-pcie --json --trace plan.json", "JSON, and the oracle's timeline for Perfetto") as unknown as Argv<PlanArgs>,
   handler: async (argv) => {
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
-    if (!(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
+    if (argv["search-ms"] !== undefined && !(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
+    if (argv["search-evaluations"] !== undefined && (!Number.isInteger(argv["search-evaluations"]) || argv["search-evaluations"] < 1)) throw new CliError(`--search-evaluations ${argv["search-evaluations"]}: expected a whole number >= 1`);
+    if (!Number.isInteger(argv["search-seed"]) || argv["search-seed"] < 0) throw new CliError(`--search-seed ${argv["search-seed"]}: expected a whole number >= 0`);
+    prepareOutputPath(argv.trace, "--trace");
     const profile = loadProfile(argv.device);
     const model = loadInputModel(argv.model, { spec: "refuse" });
-    const dynamic = applyInputShapes(model, parseInputShapes(argv["input-shape"] ?? []));
-    if (dynamic.length > 0) throw new CliError(`${argv.model}: ${dynamicInputsMessage(dynamic)}`);
+    // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.
+    printNotes(bindShapesFromFlags(model, argv, 1));
 
     const missingPasses = ANALYSES.filter((name) => !lookupPass(name));
     if (missingPasses.includes("cost")) throw new CliError("the cost pass is not available in this build: sparoa plan needs per-node FLOPs and bytes");
@@ -67,7 +78,8 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     const unknownCost = model.graph.nodes.filter((n) => n.annotations.get(NodeKey.costUnknown) === true).length;
     if (unknownCost > 0) warnings.push(`${unknownCost} node(s) have no cost formula: they count only their dispatch overhead`);
 
-    const report = runBaselines(model, profile, { batch: argv.batch, oracle: { maxExactNodes: argv["exact-limit"], timeLimitMs: argv["search-ms"], search: { timeLimitMs: argv["search-ms"] } } });
+    const search = { maxEvaluations: argv["search-evaluations"], seed: argv["search-seed"], timeLimitMs: argv["search-ms"] };
+    const report = comparePlans(model, profile, { batch: argv.batch, search, oracle: { maxExactNodes: argv["exact-limit"], timeLimitMs: argv["search-ms"] } });
     if (report.sim.unknownSizes > 0) warnings.push(`${report.sim.unknownSizes} value(s) have unknown sizes and count as 0 bytes moved`);
 
     if (argv.trace) {
@@ -95,7 +107,7 @@ export function provenance(profile: DeviceProfile): string {
 function speedups(report: BaselineReport, plan: Plan): { cpu?: number; gpu?: number } {
   const cpu = report.plans.find((p) => p.name === "cpu-only");
   const gpu = report.plans.find((p) => p.name === "gpu-only");
-  return { cpu: cpu ? cpu.result.makespanMs / plan.result.makespanMs : undefined, gpu: gpu ? gpu.result.makespanMs / plan.result.makespanMs : undefined };
+  return { cpu: cpu ? cpu.latency.ms / plan.latency.ms : undefined, gpu: gpu ? gpu.latency.ms / plan.latency.ms : undefined };
 }
 
 /** Placeable nodes per processor (constants and shape computations always sit on the host). */
@@ -115,7 +127,7 @@ export function planJson(modelPath: string, profile: DeviceProfile, report: Base
     plans: report.plans.map((p) => {
       const s = speedups(report, p);
       return {
-        name: p.name, label: p.label, latencyMs: p.result.makespanMs, criticalPathMs: p.result.criticalPathMs,
+        name: p.name, label: p.label, latencyMs: p.latency.ms, simulatedMs: p.latency.simulatedMs, partitions: p.latency.partitions, callsMs: p.latency.callsMs, criticalPathMs: p.result.criticalPathMs,
         batch: p.result.batch, speedupOverCpuOnly: s.cpu ?? null, speedupOverGpuOnly: s.gpu ?? null,
         crossings: p.result.crossings, bytesMoved: p.result.bytesMoved, transferMs: p.result.transferMs, energyMj: p.result.energyMj,
         processors: p.result.processors, nodesPerProcessor: counts(p, report), notes: p.notes,
@@ -136,12 +148,12 @@ export function formatPlans(modelPath: string, profile: DeviceProfile, report: B
   const procs = Object.entries(profile.processors).map(([n, p]) => `${n} [${p.executionProvider}${p.threads ? `, ${p.threads} threads` : ""}]`).join(", ");
   lines.push(`${modelPath} on ${profile.name}: ${report.sim.nodes.length} nodes (${report.placeableNodes} placeable); processors ${procs}`);
   lines.push(provenanceText, "");
-  const shown = compare ? report.plans : report.plans.filter((p) => ["cpu-only", "gpu-only", "oracle"].includes(p.name));
-  const header = ["plan", "latency ms", ...(batch > 1 ? [`batch ${batch} ms`] : []), "vs CPU-only", "vs GPU-only", "crossings", "moved", "energy mJ", "nodes", "what"];
+  const shown = compare ? report.plans : report.plans.filter((p) => ["cpu-only", "gpu-only", "oracle", "sparoa"].includes(p.name));
+  const header = ["plan", "latency ms", "partitions", ...(batch > 1 ? [`batch ${batch} ms`] : []), "vs CPU-only", "vs GPU-only", "crossings", "moved", "energy mJ", "nodes", "what"];
   const rows = shown.map((p) => {
     const s = speedups(report, p);
     const c = counts(p, report);
-    return [p.name, fmtMs(p.result.makespanMs), ...(batch > 1 ? [fmtMs(p.result.batch.makespanMs)] : []), fmtX(s.cpu), fmtX(s.gpu), String(p.result.crossings), fmtBytes(p.result.bytesMoved),
+    return [p.name, fmtMs(p.latency.ms), String(p.latency.partitions), ...(batch > 1 ? [fmtMs(p.result.batch.makespanMs)] : []), fmtX(s.cpu), fmtX(s.gpu), String(p.result.crossings), fmtBytes(p.result.bytesMoved),
       p.result.energyMj.toFixed(2), Object.entries(c).map(([k, v]) => `${k}:${v}`).join(" "), p.label];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -150,6 +162,9 @@ export function formatPlans(modelPath: string, profile: DeviceProfile, report: B
   for (const m of report.missing) if (compare || m.name === "gpu-only") lines.push(`${m.name}: not available (${m.reason})`);
   const best = report.plans.find((p) => p.name === "oracle");
   if (best) lines.push("", `oracle: ${best.notes.join("; ")}`);
+  const sparoa = report.plans.find((p) => p.name === "sparoa");
+  if (sparoa) lines.push(`sparoa: ${sparoa.notes.join("; ")} (what optimize writes with the same analyses${"; optimize calibrates activation sparsity by default, plan only with --activations"})`);
+  lines.push("latency = simulated inference + one runtime call per partition after the first, for every plan");
   for (const p of report.plans) if (p.name === "codl" && compare) lines.push(`codl: ${p.notes.join("; ")}`);
   return lines.join("\n") + "\n";
 }

@@ -4,7 +4,7 @@ import { describeHardwareState, readHardwareState } from "../../devices/hardware
 import { loadProfile } from "../../devices/profile.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
-import { writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
@@ -36,6 +36,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       process.stdout.write(argv.json ? JSON.stringify(snapshot, null, 2) + "\n" : describeHardwareState(snapshot).join("\n") + "\n");
       return;
     }
+    prepareOutputPath(argv.output, "-o");
     if (argv.workers < 1 || !Number.isInteger(argv.workers)) throw new CliError(`--workers must be a positive integer (got ${argv.workers})`);
     if (argv.threads !== undefined && (argv.threads < 1 || !Number.isInteger(argv.threads))) throw new CliError(`--threads must be a positive integer (got ${argv.threads})`);
     let providers = argv.ep;
@@ -56,7 +57,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const started = Date.now();
     const r = await profileHost({
       quick: argv.quick, threads: argv.threads, workers: argv.workers, name, providers,
-      onPlan: (steps) => { bar = new Progress("profiling", steps, !argv.json && process.stderr.isTTY === true); },
+      onPlan: (steps) => { bar = new Progress("profiling", steps, !argv.json); },
       onStep: (label) => bar?.tick(1, label),
     });
     bar?.finish();

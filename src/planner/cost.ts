@@ -1,0 +1,126 @@
+// The one cost every plan is judged by (cpu-only, gpu-only, greedy, HEFT, CoDL-style, the oracle,
+// sparoa's own): the simulated inference plus one runtime call (the profile's runOverheadUs) per
+// partition after the first, with the partitions the partition pass will actually cut
+// (src/planner/partitions.ts: segments, then contraction). Without the call term a plan of
+// seventy one-node partitions could "win" by fractions of a millisecond the calls between
+// partitions more than eat up.
+//
+// Searches evaluate thousands of plans, so they use `searchCost`: the same simulation plus the
+// call charge for the exact partitions when the plan has few segments, else for the first,
+// linear step's segment count, an upper bound on the partitions (contraction only merges).
+// Final choices are always made with `latency`, the exact cost.
+import { constantNodes } from "../../ir/node-roles.ts";
+import { evaluate } from "../sim/simulator.ts";
+import type { SimGraph } from "../sim/sim-graph.ts";
+import { PlanEvaluator } from "../sim/fast-eval.ts";
+import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
+import { contractSegments, SegmentCounter } from "./partitions.ts";
+
+/** Plans with at most this many segments get their exact partition count in searches. */
+const EXACT_SEGMENTS = 24;
+
+export interface IncrementalCost {
+  sync(assign: Int32Array): void;
+  moveCost(assign: Int32Array, node: number): number;
+  commit(node: number, proc: number): void;
+}
+
+export interface PlanLatency {
+  /** Predicted latency of the plan: simulatedMs + callsMs. */
+  ms: number;
+  /** One simulated inference (includes one runtime call). */
+  simulatedMs: number;
+  /** Partitions the partition pass cuts from this plan. */
+  partitions: number;
+  /** The runtime calls after the first: (partitions - 1) x runOverheadUs. */
+  callsMs: number;
+}
+
+export class PlanCost {
+  /** Nodes the partitioner schedules (every node but constants, which partitions recompute). */
+  readonly scheduled: number[];
+  /** Per scheduled node, the positions of its scheduled producers in `scheduled`. */
+  readonly scheduledPreds: number[][];
+  /** Ms of one runtime call between partitions. */
+  readonly callMs: number;
+  readonly evaluator: MakespanEvaluator;
+  private readonly segments: SegmentCounter;
+  private readonly devices: Int32Array;
+  /** Calls of searchCost (each one simulation). */
+  evaluations = 0;
+
+  constructor(readonly sim: SimGraph, evaluator: MakespanEvaluator = makespanEvaluator(sim)) {
+    this.evaluator = evaluator;
+    const graph = sim.nodes[0]?.graph;
+    const constants = graph ? constantNodes(graph, sim.nodes) : new Set();
+    const n = sim.nodes.length;
+    const position = new Int32Array(n).fill(-1);
+    this.scheduled = [];
+    for (let i = 0; i < n; i++) if (!constants.has(sim.nodes[i]!)) { position[i] = this.scheduled.length; this.scheduled.push(i); }
+    this.scheduledPreds = this.scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
+    this.callMs = sim.profile.runOverheadUs / 1000;
+    this.segments = new SegmentCounter(this.scheduledPreds, sim.processors.length);
+    this.devices = new Int32Array(this.scheduled.length);
+  }
+
+  private scheduledDevices(assign: ArrayLike<number>): Int32Array {
+    for (let k = 0; k < this.scheduled.length; k++) this.devices[k] = assign[this.scheduled[k]!]!;
+    return this.devices;
+  }
+
+  /** Partitions the partition pass will cut from `assign` (exact: both steps). */
+  partitions(assign: ArrayLike<number>): number {
+    if (this.scheduled.length === 0) return 1;
+    const devices = this.scheduledDevices(assign);
+    const seg = this.segments.segments(devices);
+    const merged = contractSegments(seg, devices, this.scheduledPreds);
+    let last = 0;
+    for (const p of merged) last = Math.max(last, p);
+    return last + 1;
+  }
+
+  /** The exact cost of a plan. */
+  latency(assign: ArrayLike<number>): PlanLatency {
+    const simulatedMs = evaluate(this.sim, assign, false).makespanMs;
+    const partitions = this.partitions(assign);
+    const callsMs = Math.max(0, partitions - 1) * this.callMs;
+    return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
+  }
+
+  /**
+   * What searches minimise: the simulation plus the call charge, for the exact partition count
+   * when the plan has at most EXACT_SEGMENTS segments (contraction is cheap there), else for the
+   * segment count, an upper bound. Either way >= latency().ms, and equal to it for most plans.
+   */
+  searchCost(assign: ArrayLike<number>): number {
+    this.evaluations++;
+    return this.withCalls(this.evaluator.makespanMs(assign), assign);
+  }
+
+  /**
+   * Incremental single-node moves when the evaluator has them (PlanEvaluator): `sync` makes an
+   * assignment current, `moveCost(assign, node)` is searchCost(assign) for an `assign` that
+   * differs from the current one in `node` only (bit-equal, cheaper), `commit` makes it current.
+   */
+  incremental(): IncrementalCost | undefined {
+    const ev = this.evaluator;
+    if (!(ev instanceof PlanEvaluator)) return undefined;
+    return {
+      sync: (assign) => ev.setAssignment(assign),
+      moveCost: (assign, node) => { this.evaluations++; return this.withCalls(ev.moveCost(node, assign[node]!), assign); },
+      commit: (node, proc) => ev.move(node, proc),
+    };
+  }
+
+  private withCalls(ms: number, assign: ArrayLike<number>): number {
+    if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+    const devices = this.scheduledDevices(assign);
+    let parts = this.segments.count(devices);
+    if (parts > 2 && parts <= EXACT_SEGMENTS) {
+      let last = 0;
+      for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
+      parts = last + 1;
+    }
+    return ms + (parts - 1) * this.callMs;
+  }
+}
