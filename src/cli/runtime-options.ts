@@ -2,8 +2,12 @@
 // runtime errors as one-line CliErrors, and Ctrl-C closing every worker before exiting.
 import type { Argv } from "yargs";
 import { loadPackage, type Runtime } from "../runtime/runtime.ts";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { protectInput } from "../../ir/onnx/file-guard.ts";
 import { OrtEngine } from "../runtime/ort-engine.ts";
 import { CliError } from "./errors.ts";
+import { loadInputModel } from "./input-model.ts";
 
 export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace?: string; dim?: string[]; batch?: number; "input-shape"?: string[]; seed: number; engine?: "workers" | "ort"; "layer-settings"?: string }
 
@@ -13,7 +17,7 @@ export type Engine = Runtime | OrtEngine;
 export function withRuntimeFlags<T>(y: Argv<T>): Argv<T & RuntimeFlags> {
   return y
     .option("device-map", { type: "string", array: true, describe: "logical device -> provider: gpu=cuda | gpu=webgpu | gpu=cpu (default: a working GPU provider, else the CPU, said in the output)" })
-    .option("threads", { type: "string", describe: "intra-op threads: N for every device, or per device (cpu=1,gpu=1); default shares the cores between CPU devices" })
+    .option("threads", { type: "string", describe: "intra-op threads: N for every device, or per device (cpu=1,gpu=1); default shares the cores between CPU devices; at most 256" })
     .option("trace", { type: "string", describe: "write a Chrome/Perfetto trace (a track per device worker, transfers, queue) to this .json file" })
     .option("batch", { type: "number", describe: "leading (batch) dimension of generated inputs (default: the batch the package was planned for, else 1)" })
     .option("input-shape", { type: "string", array: true, describe: "shape of a generated input, NAME=8x3x224x224 (repeatable)" })
@@ -31,8 +35,28 @@ export function asCliError(e: unknown): unknown {
   return e;
 }
 
+/**
+ * Records the package's files (or the model file) as inputs no output may replace, and verifies
+ * a plain model as every command does before running it.
+ */
+function guardTarget(target: string): void {
+  let isFile = false;
+  try { isFile = statSync(target).isFile(); } catch { return; } // the runtime names a missing target
+  if (isFile) { loadInputModel(target, { spec: "refuse" }); return; }
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries.slice(0, 10_000)) {
+      if (e.isFile()) protectInput(join(dir, e.name));
+      else if (e.isDirectory() && depth < 3) walk(join(dir, e.name), depth + 1);
+    }
+  };
+  walk(target, 0);
+}
+
 /** Opens the runtime; Ctrl-C (and SIGTERM) close it, so no worker thread outlives the command. */
 export async function openRuntime(target: string, flags: RuntimeFlags, ort: { profile?: boolean } = {}): Promise<Engine> {
+  guardTarget(target);
   let runtime: Engine;
   if (flags.engine === "ort" && flags.trace !== undefined) throw new CliError("--trace: needs --engine workers (--engine ort is one onnxruntime session; 'sparoa run --engine ort' reports its profile instead)");
   if (flags.engine !== "ort" && flags["layer-settings"] !== undefined) throw new CliError("--layer-settings: only with --engine ort");
