@@ -1,6 +1,6 @@
 // `npm run build` (also run by `npm install`/`npm ci` through `prepare`): compiles ir/, passes/
 // and src/ to JavaScript in dist/ so `sparoa` starts without compiling TypeScript on every run,
-// and copies the files the code reads beside itself (worker .mjs, bundled device profiles).
+// and copies every other file the code reads beside itself (worker .mjs, bundled profiles and weights, schemas).
 // Without the compiler (an install with --omit=dev) it says so and leaves the launcher on tsx.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -23,10 +23,17 @@ if (r.status !== 0) {
   process.stderr.write("sparoa build: tsc failed (above); `sparoa` will run the TypeScript sources through tsx\n");
   process.exit(1);
 }
-// Files that are not TypeScript but are loaded relative to the module that uses them.
-for (const f of readdirSync(join(ROOT, "src", "runtime")).filter((n) => n.endsWith(".mjs"))) cpSync(join(ROOT, "src", "runtime", f), join(DIST, "src", "runtime", f));
-const profiles = join(ROOT, "src", "devices", "profiles");
-if (existsSync(profiles)) cpSync(profiles, join(DIST, "src", "devices", "profiles"), { recursive: true });
+// Files that are not TypeScript but are loaded relative to the module that uses them (worker
+// .mjs, bundled device profiles and predictor/scheduler weights, the Triton config schema): every
+// non-.ts file under the compiled folders, so a new asset cannot be forgotten here.
+const copyAssets = (dir) => {
+  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const rel = join(dir, entry.name);
+    if (entry.isDirectory()) copyAssets(rel);
+    else if (!entry.name.endsWith(".ts") && !entry.name.endsWith(".md")) cpSync(join(ROOT, rel), join(DIST, rel));
+  }
+};
+for (const dir of ["ir", "passes", "src"]) if (existsSync(join(ROOT, dir))) copyAssets(dir);
 mkdirSync(DIST, { recursive: true });
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 process.stderr.write(`sparoa build: compiled to ${DIST}\n`);

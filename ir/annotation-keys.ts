@@ -33,6 +33,8 @@ export const NodeKey = {
   pinned: "pinned",
   placementReason: "placement_reason", // one line: why the node is on its device
   transferMs: "transfer_ms",           // ms its inputs take to reach its device
+  // shape-inference pass
+  shapeError: "shape_error",        // a shape rule found the node's inputs inconsistent (the message)
 } as const;
 
 export const ValueKey = {

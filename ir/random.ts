@@ -2,7 +2,8 @@
 // inputs and benchmark inputs, so a seed means the same numbers everywhere.
 // Distribution of generated tensors (docs/sparsity.md): floats ~ normal(0, 1) (Box-Muller),
 // integers and bools uniform over {0, 1} (safe as indices and masks).
-import { DataType, dtypeName } from "./dtype.ts";
+import { freemem } from "node:os";
+import { DataType, dtypeBits, dtypeName } from "./dtype.ts";
 import { Tensor, type NumericArray } from "./tensor.ts";
 
 /** Mulberry32: small, fast, seedable; returns uniform numbers in [0, 1). */
@@ -18,8 +19,31 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** A tensor of `dims` drawn from `rand` with the documented distribution; throws for types it cannot make. */
-export function randomTensor(name: string, dtype: number, dims: readonly number[], rand: () => number): Tensor {
+/** Largest size of one dimension given on the command line (--input-shape, --dim): 2^31 - 1. */
+export const MAX_DIM = 2 ** 31 - 1;
+
+/** Largest generated tensor (calibration samples, --check and run inputs): 1 GiB, and at most half the free memory. */
+export const MAX_GENERATED_BYTES = 2 ** 30;
+
+/** An input sparoa cannot generate (over the size limit, or an element type it has no distribution for); the message names the input. */
+export class GeneratedInputError extends Error {}
+
+/** Element count of a tensor to generate, checked against the limits before anything is allocated. */
+export function checkGeneratedSize(name: string, dtype: number, dims: readonly number[]): number {
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new GeneratedInputError(`input '${name}': dimension ${d} is not a valid size`);
+  }
   const n = dims.reduce((a, b) => a * b, 1);
+  const bytes = n * Math.max(1, dtypeBits(dtype) / 8);
+  const limit = Math.min(MAX_GENERATED_BYTES, Math.floor(freemem() / 2));
+  if (bytes > limit) {
+    throw new GeneratedInputError(`input '${name}': shape ${dims.join("x")} (${dtypeName(dtype)}) is ${bytes} bytes, over the limit of ${limit} bytes for a generated input (bind smaller dims with --input-shape or --dim, or pass a file)`);
+  }
+  return n;
+}
+
+export function randomTensor(name: string, dtype: number, dims: readonly number[], rand: () => number): Tensor {
+  const n = checkGeneratedSize(name, dtype, dims);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const bit = () => (rand() < 0.5 ? 0 : 1);
   let data: NumericArray;
@@ -35,7 +59,7 @@ export function randomTensor(name: string, dtype: number, dims: readonly number[
     case DataType.UINT16: data = Uint16Array.from({ length: n }, bit); break;
     case DataType.INT8: data = Int8Array.from({ length: n }, bit); break;
     case DataType.UINT8: case DataType.BOOL: data = Uint8Array.from({ length: n }, bit); break;
-    default: throw new Error(`input '${name}' has element type ${dtypeName(dtype)}, which sparoa cannot generate; pass a file`);
+    default: throw new GeneratedInputError(`input '${name}' has element type ${dtypeName(dtype)}, which sparoa cannot generate; pass a file`);
   }
   return Tensor.fromArray(name, dtype, dims, data);
 }

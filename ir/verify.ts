@@ -83,9 +83,24 @@ function checkOrderAndScope(graph: Graph, at: string, problems: string[]): void 
 }
 
 function checkUseLists(graph: Graph, at: string, problems: string[]): void {
+  // Each value's use list indexed once: a weight read by 50,000 nodes must not be scanned per reader.
+  const listed = new Map<Value, Map<Node, Set<number>>>();
+  const usesOf = (v: Value) => {
+    let byNode = listed.get(v);
+    if (!byNode) {
+      byNode = new Map();
+      for (const u of v.uses) {
+        let set = byNode.get(u.node);
+        if (!set) byNode.set(u.node, (set = new Set()));
+        set.add(u.index);
+      }
+      listed.set(v, byNode);
+    }
+    return byNode;
+  };
   for (const node of graph.nodes) {
     node.inputs.forEach((v, i) => {
-      if (v && !v.uses.some((u) => u.node === node && u.index === i)) {
+      if (v && !usesOf(v).get(node)?.has(i)) {
         problems.push(`${at}: value '${v.name}' does not list its use by ${label(node)} (input ${i})`);
       }
     });

@@ -1,6 +1,7 @@
 // Instruments behind the CLI flags: --print-ir-after-all / --print-ir-after=PASS /
 // --print-ir-after-change, --dump-dir, --time-passes, --pass-statistics, --verify-each.
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { assertMayWrite, OutputGuardError } from "../ir/onnx/file-guard.ts";
 import { join } from "node:path";
 import type { Model } from "../ir/model.ts";
 import { modelBytes } from "../ir/onnx/file.ts";
@@ -49,7 +50,17 @@ export class DumpDir implements PassInstrument {
   private lastOnnx: string | undefined;
 
   constructor(private readonly dir: string, private readonly onnx = true) {
-    mkdirSync(dir, { recursive: true });
+    let isFolder = false;
+    try { isFolder = statSync(dir).isDirectory(); } catch { /* created below */ }
+    if (!isFolder) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === "EEXIST" || code === "ENOTDIR" ? "a file of that name is in the way" : code === "EACCES" ? "permission denied" : code ?? (e as Error).message;
+        throw new OutputGuardError(`--dump-dir ${dir}: cannot create the folder (${why})`);
+      }
+    }
   }
 
   beforePipeline(model: Model): void {
@@ -64,15 +75,25 @@ export class DumpDir implements PassInstrument {
     if (!this.lastOnnx) return undefined;
     if (!this.onnx) return this.lastOnnx;
     const file = join(this.dir, `${String(index).padStart(2, "0")}-${pass.name}.reproducer.onnx`);
+    assertMayWrite(file, "--dump-dir file");
     copyFileSync(this.lastOnnx, file);
     return file;
   }
 
   private write(stem: string, model: Model): void {
-    writeFileSync(join(this.dir, `${stem}.txt`), printModel(model));
-    if (!this.onnx && this.lastOnnx) return;
-    this.lastOnnx = join(this.dir, `${stem}.onnx`);
-    writeFileSync(this.lastOnnx, modelBytes(model, { annotationsAsMetadata: true }));
+    const text = join(this.dir, `${stem}.txt`);
+    const onnx = join(this.dir, `${stem}.onnx`);
+    const writeOnnx = this.onnx || !this.lastOnnx;
+    for (const f of writeOnnx ? [text, onnx] : [text]) assertMayWrite(f, "--dump-dir file");
+    try {
+      writeFileSync(text, printModel(model));
+      if (writeOnnx) writeFileSync(onnx, modelBytes(model, { annotationsAsMetadata: true }));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === undefined) throw e;
+      throw new OutputGuardError(`--dump-dir ${this.dir}: cannot write ${stem} (${code === "EISDIR" ? "a folder of that name is in the way" : code})`);
+    }
+    if (writeOnnx) this.lastOnnx = onnx;
   }
 }
 

@@ -82,7 +82,7 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   const result = new Map<Node, number>();
   scheduled.forEach((n, i) => result.set(n, merged[i]!));
 
-  const partitionCount = merged.length === 0 ? 0 : Math.max(...merged) + 1;
+  const partitionCount = merged.reduce((a, b) => Math.max(a, b), -1) + 1; // no spread: 200,000 arguments overflow the stack
   const devices = new Array<string>(partitionCount);
   merged.forEach((p, i) => { devices[p] = device[i]!; });
   // Constants, consumers first: each joins the earliest partition that reads it.

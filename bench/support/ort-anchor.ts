@@ -1,5 +1,6 @@
 // The anchor for `analyze`: plain onnxruntime loading the model from its path and running one
-// inference on a normal(0,1) input, so the bench can print ratios against it.
+// inference on a uniform [-1, 1) input (`analyze` itself runs 8 calibration samples), so the
+// bench can print ratios against it.
 import * as ort from "onnxruntime-node";
 
 const session = await ort.InferenceSession.create(process.argv[2]!, { logSeverityLevel: 3 });

@@ -1,6 +1,7 @@
 // Reading and writing .onnx files: external data stays inside the model's folder, writes go
 // to a temporary file that is renamed into place, and oversized models spill to a side file.
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { FileReadError, readRegularFile } from "../read-file.ts";
 import { basename, dirname, join, resolve } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import type { Model } from "../model.ts";
@@ -8,6 +9,8 @@ import type { Tensor } from "../tensor.ts";
 import { modelFromProto } from "./import.ts";
 import { modelToProto, type ExportOptions } from "./export.ts";
 import { chunksLength, encodeModelChunks } from "./chunked-encode.ts";
+import { assertMayWrite, protectInput } from "./file-guard.ts";
+import { InvalidModelError } from "./tensor-data.ts";
 import { StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeModel, rebuild, type TensorProto } from "./proto.ts";
 
 /** Protobuf cannot encode a message of 2 GiB or more. */
@@ -17,16 +20,8 @@ export class ModelFileError extends Error {}
 
 export function loadModel(path: string): Model {
   const full = resolve(path);
-  let bytes: Buffer;
-  try {
-    if (statSync(full).isDirectory()) throw new ModelFileError(`${path}: is a folder, not an .onnx file`);
-    bytes = readFileSync(full);
-  } catch (e) {
-    if (e instanceof ModelFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? (e as Error).message;
-    throw new ModelFileError(`${path}: cannot read (${why})`);
-  }
+  const bytes = readModelFile(path, full);
+  protectInput(full);
   let proto;
   try {
     proto = decodeModel(bytes);
@@ -37,6 +32,7 @@ export function loadModel(path: string): Model {
   try {
     return modelFromProto(proto, { path: full, baseDir: dirname(full) });
   } catch (e) {
+    if (e instanceof InvalidModelError) throw new InvalidModelError(`${path}: invalid model: ${e.message}`);
     throw new ModelFileError(`${path}: ${(e as Error).message}`);
   }
 }
@@ -52,6 +48,21 @@ export interface SaveOptions extends ExportOptions {
 
 export interface SaveResult { bytes: number; externalFile?: string; externalTensors: number }
 
+/** Reads the .onnx file: regular files only, sized by their stat (ir/read-file.ts). */
+function readModelFile(path: string, full: string): Buffer {
+  try {
+    const st = statSync(full, { throwIfNoEntry: false });
+    if (st?.isDirectory()) throw new ModelFileError(`${path}: is a folder, not an .onnx file`);
+    return readRegularFile(full, MAX_MODEL_FILE_BYTES, "");
+  } catch (e) {
+    if (e instanceof FileReadError) throw new ModelFileError(e.message.replace(full, path));
+    throw e;
+  }
+}
+
+/** An .onnx file is one protobuf message (< 2 GiB); anything larger is not a model. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31;
+
 /** Writes `model` to `path` atomically; returns what was written. */
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
   const full = resolve(path);
@@ -59,6 +70,9 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   if (dataName !== basename(dataName) || dataName === ".." || dataName === "." || dataName.includes("\\")) {
     throw new ModelFileError(`${path}: external data file '${dataName}' must be a plain file name (it is written beside the model)`);
   }
+  if (dataName === basename(full)) throw new ModelFileError(`${path}: external data file '${dataName}' is the model file itself; choose another name`);
+  assertMayWrite(path, "output model");
+  assertMayWrite(join(dirname(full), dataName), "external data file");
   const limit = options.sizeLimit ?? PROTOBUF_LIMIT;
   let threshold = options.externalDataThreshold;
   if (threshold === undefined && initializerBytes(model) > limit * 0.9) threshold = 1024;

@@ -1,13 +1,63 @@
 // TensorProto <-> packed little-endian bytes, and external data read under the model's folder only.
 import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { protectInput } from "./file-guard.ts";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { DataType, byteSize } from "../dtype.ts";
+import { DataType, byteSize, dtypeBits } from "../dtype.ts";
 import { SparseTensor, Tensor, type ExternalLocation } from "../tensor.ts";
 import type { SparseTensorProto, TensorProto } from "./proto.ts";
 
 const EXTERNAL = 1;
 
 export class ExternalDataError extends Error {}
+
+/** The file breaks a rule of the ONNX spec (a tensor whose data does not fit its dims...): exit code 2, like the verifier. */
+export class InvalidModelError extends Error {
+  readonly exitCode = 2;
+}
+
+/** How many elements each typed field holds per tensor element (raw_data is checked in bytes). */
+function typedCount(t: TensorProto): { count: number; perElement: number } | undefined {
+  switch (t.dataType) {
+    case DataType.FLOAT: return { count: t.floatData.length, perElement: 1 };
+    case DataType.COMPLEX64: return { count: t.floatData.length, perElement: 2 };
+    case DataType.DOUBLE: return { count: t.doubleData.length, perElement: 1 };
+    case DataType.COMPLEX128: return { count: t.doubleData.length, perElement: 2 };
+    case DataType.INT64: return { count: t.int64Data.length, perElement: 1 };
+    case DataType.UINT32: case DataType.UINT64: return { count: t.uint64Data.length, perElement: 1 };
+    case DataType.INT32: case DataType.INT16: case DataType.INT8: case DataType.UINT16: case DataType.UINT8:
+    case DataType.BOOL: case DataType.FLOAT16: case DataType.BFLOAT16: case DataType.FLOAT8E4M3FN:
+    case DataType.FLOAT8E4M3FNUZ: case DataType.FLOAT8E5M2: case DataType.FLOAT8E5M2FNUZ: case DataType.FLOAT8E8M0:
+      return { count: t.int32Data.length, perElement: 1 };
+    default: return undefined; // sub-byte types pack several elements per int32
+  }
+}
+
+/**
+ * Checks, before anything is allocated, that a tensor's dims are valid and that its data holds
+ * exactly what they say (the spec's rule; onnxruntime refuses such a tensor too).
+ */
+export function checkTensorData(t: TensorProto, ext: ExternalLocation | null): void {
+  const what = `tensor '${t.name}'`;
+  const bad = (why: string) => new InvalidModelError(`${what}: ${why}`);
+  for (const d of t.dims) if (d < 0n) throw bad(`dimension ${d} is negative`);
+  const elements = t.dims.reduce((a, d) => a * d, 1n);
+  const shape = `[${t.dims.join(",")}]`;
+  if (t.dataType === DataType.STRING) {
+    if (!ext && BigInt(t.stringData.length) !== elements) throw bad(`dims ${shape} hold ${elements} strings, its data has ${t.stringData.length}`);
+    return;
+  }
+  const bits = dtypeBits(t.dataType);
+  if (bits === 0) throw bad(`data type ${t.dataType} is not an ONNX tensor element type`);
+  const bytes = (elements * BigInt(bits) + 7n) / 8n;
+  const have = (n: number | bigint, unit: string, need: bigint) => {
+    if (BigInt(n) !== need) throw bad(`dims ${shape} need ${need} ${unit} of data, it has ${n}`);
+  };
+  if (ext) return have(ext.length, "bytes", bytes);
+  if (t.rawData.length > 0) return have(t.rawData.length, "bytes", bytes);
+  const typed = typedCount(t);
+  if (typed) return have(typed.count, "values", elements * BigInt(typed.perElement));
+  if (elements > 0n && t.int32Data.length === 0) have(0, "bytes", bytes);
+}
 
 /** Parses a tensor's external_data entries; `null` when the tensor is stored inline. */
 export function externalLocation(t: TensorProto): ExternalLocation | null {
@@ -38,6 +88,10 @@ export function resolveExternalPath(baseDir: string, tensorName: string, locatio
     throw refuse(`does not exist (looked for ${full})`);
   }
   if (escapes(real)) throw refuse("resolves (through a link) outside the model's folder");
+  const st = statSync(real);
+  if (st.isDirectory()) throw refuse("is a folder, not a data file");
+  if (!st.isFile()) throw refuse("is not a regular file; only files are read");
+  protectInput(real);
   return real;
 }
 
@@ -83,8 +137,9 @@ export function packedBytes(t: TensorProto): Uint8Array {
 
 /** IR tensor over a TensorProto; external data is checked now and read on first use. */
 export function tensorFromProto(t: TensorProto, baseDir: string | undefined): Tensor {
-  const dims = t.dims.map(Number);
   const ext = externalLocation(t);
+  checkTensorData(t, ext);
+  const dims = t.dims.map(Number);
   if (t.dataType === DataType.STRING) {
     return new Tensor({ name: t.name, dtype: t.dataType, dims, load: () => new Uint8Array(0), source: t, stringData: t.stringData });
   }

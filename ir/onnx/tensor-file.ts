@@ -1,5 +1,6 @@
 // Serialized TensorProto files (`input_0.pb`, `output_0.pb` of the ONNX test corpus).
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../read-file.ts";
+import { ModelFileError } from "./file.ts";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TensorProtoSchema } from "./proto.ts";
 import { tensorFromProto } from "./tensor-data.ts";
@@ -8,9 +9,9 @@ import type { Tensor } from "../tensor.ts";
 export function readTensorFile(path: string): Tensor {
   let proto;
   try {
-    proto = fromBinary(TensorProtoSchema, readFileSync(path));
+    proto = fromBinary(TensorProtoSchema, readRegularFile(path, 2 ** 31, "tensor file"));
   } catch (e) {
-    throw new Error(`${path}: not a serialized TensorProto (${(e as Error).message})`);
+    throw new ModelFileError(`${path}: not a serialized TensorProto (${(e as Error).message})`);
   }
   return tensorFromProto(proto, undefined);
 }

@@ -2,7 +2,7 @@
 // auto_pad (ONNX's formulas, including ceil_mode's "last window must start inside" rule).
 import { DataType } from "../../ir/dtype.ts";
 import type { Dim } from "../../ir/types.ts";
-import { info, type RuleContext, type RuleTable, type TensorInfo } from "./context.ts";
+import { info, ShapeError, type RuleContext, type RuleTable, type TensorInfo } from "./context.ts";
 
 interface Window {
   kernel: Dim[];
@@ -14,6 +14,12 @@ interface Window {
 }
 
 function windowOf(ctx: RuleContext, spatial: number, kernel: Dim[]): Window {
+  for (const name of ["strides", "dilations"]) {
+    const v = ctx.ints(name);
+    // A zero stride divides by zero (Infinity sizes downstream): the node is invalid, not huge.
+    if (v?.some((x) => !(x >= 1))) throw new ShapeError(`attribute '${name}' = [${v.join(",")}] must be >= 1`);
+  }
+  if (kernel.some((k) => typeof k === "number" && !(k >= 1))) throw new ShapeError(`kernel size [${kernel.join(",")}] must be >= 1`);
   return {
     kernel,
     strides: ctx.ints("strides") ?? new Array<number>(spatial).fill(1),

@@ -8,8 +8,8 @@ import type { Node } from "../../ir/node.ts";
 import { topologicalOrder } from "../../ir/topo.ts";
 import { formatShape, sameType, tensorType, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
-import { ValueKey } from "../../ir/annotation-keys.ts";
-import { RuleContext, type TensorInfo } from "./context.ts";
+import { NodeKey, ValueKey } from "../../ir/annotation-keys.ts";
+import { RuleContext, ShapeError, type TensorInfo } from "./context.ts";
 import { bindSymbols, refineShape } from "./dims.ts";
 import { tensorInfo } from "./generators.ts";
 import { resolveInputShapes, type InputShape } from "./input-shapes.ts";
@@ -84,7 +84,15 @@ class Inference {
       const opset = this.model.opset(node.domain) ?? this.model.opset("") ?? 1;
       try {
         results = rule(new RuleContext(node, opset, this.lookup, this.inferSubgraph));
+        // A size computed from data of the wrong type (Reshape to a float tensor's values) is no size.
+        for (const r of results ?? []) {
+          const bad = r?.shape?.find((d) => typeof d === "number" && !(Number.isSafeInteger(d) && d >= 0));
+          if (bad !== undefined) throw new ShapeError(`computed dimension ${bad} is not a size`);
+        }
+        node.annotations.delete(NodeKey.shapeError);
       } catch (e) {
+        // Kept on the node: optimize refuses a model whose shapes contradict each other (onnxruntime would).
+        if (e instanceof ShapeError) node.annotations.set(NodeKey.shapeError, e.message);
         this.options.warn?.(`shape-inference: node '${node.name || "(unnamed)"}' (${node.opType}): ${e instanceof Error ? e.message : String(e)}; outputs left unknown`);
       }
     }

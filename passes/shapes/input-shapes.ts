@@ -3,6 +3,7 @@
 // `NAME:DIMS` is accepted too when the name has no '='. A dim may be `?` to keep what the model
 // declares. Binding an input's symbolic dim binds that symbol everywhere (e.g. `batch` in
 // every input and value_info that uses it).
+import { MAX_DIM } from "../../ir/random.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { Graph } from "../../ir/graph.ts";
 import type { Model } from "../../ir/model.ts";
@@ -35,6 +36,7 @@ export function parseInputShapes(specs: string | readonly string[]): InputShape[
       const t = d.trim();
       if (t === "?") return null;
       if (!/^\d+$/.test(t)) throw new InputShapeError(`input shape '${entry}': dim '${t}' is not a non-negative integer or '?'`);
+      if (Number(t) > MAX_DIM) throw new InputShapeError(`input shape '${entry}': dim ${t} is over the limit of ${MAX_DIM} for one dimension`);
       return Number(t);
     });
     if (seen.has(name)) throw new InputShapeError(`input shape for '${name}' is given twice`);

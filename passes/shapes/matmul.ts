@@ -9,6 +9,9 @@ export function matmulShape(a: Dim[], b: Dim[]): Dim[] {
   if (a.length === 0 || b.length === 0) throw new ShapeError("MatMul operands must have rank >= 1");
   const a2 = a.length === 1 ? [1, a[0]!] : a;
   const b2 = b.length === 1 ? [b[0]!, 1] : b;
+  const ka = a2[a2.length - 1]!;
+  const kb = b2[b2.length - 2]!;
+  if (typeof ka === "number" && typeof kb === "number" && ka !== kb) throw new ShapeError(`MatMul inner dimensions ${ka} and ${kb} differ`);
   const batch = broadcastShapes([a2.slice(0, -2), b2.slice(0, -2)]);
   const out: Dim[] = [...batch];
   if (a.length > 1) out.push(a2[a2.length - 2]!);

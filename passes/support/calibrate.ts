@@ -236,7 +236,9 @@ function ortSizes(session: ort.InferenceSession, byName: ReadonlyMap<string, Val
 
 /** Runs of at most `budget` bytes in graph order; a size still unknown counts as the largest known one. */
 function chunkBySize(sizes: readonly ValueSize[], budget: number): string[][] {
-  const largest = Math.max(0, ...sizes.map((s) => s.bytes ?? 0));
+  // A loop, not Math.max(...sizes): spreading 100,000+ arguments overflows the stack.
+  let largest = 0;
+  for (const s of sizes) largest = Math.max(largest, s.bytes ?? 0);
   const chunks: string[][] = [];
   let current: string[] = [];
   let used = 0;

@@ -6,8 +6,12 @@ import { hideBin } from "yargs/helpers";
 import { COMMANDS, commandName } from "./commands.ts";
 import { CliError, reportAndExit } from "./errors.ts";
 import { explainParseFailure } from "./parse-messages.ts";
+import { armInputGuard } from "../../ir/onnx/file-guard.ts";
 
 const NO_COMMAND = "name a command (see the list above)";
+
+// Nothing a command writes may replace the files it read (ir/onnx/file-guard.ts).
+armInputGuard();
 
 // `sparoa inspect big.onnx | head`: a closed pipe ends the command quietly, as for any Unix tool.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });

@@ -7,6 +7,7 @@ import { readNpy } from "../io/npy.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { toOrtTensor } from "../runtime/ort-tensor.ts";
 import { CliError } from "./errors.ts";
+import { MAX_DIM } from "../../ir/random.ts";
 import { formatShape } from "../../ir/types.ts";
 import { parseInputShapes } from "../../passes/shapes/input-shapes.ts";
 import type { PackageManifest, TensorSpec } from "../package/manifest.ts";
@@ -40,6 +41,7 @@ export function parseDims(specs: readonly string[] | undefined): Record<string, 
   for (const spec of specs ?? []) {
     const m = /^([^=]+)=(\d+)$/.exec(spec);
     if (!m || Number(m[2]) < 1) throw new CliError(`--dim: '${spec}' is not SYMBOL=N with N >= 1 (example: --dim batch=8)`);
+    if (Number(m[2]) > MAX_DIM) throw new CliError(`--dim ${spec}: ${m[2]} is over the limit of ${MAX_DIM} for one dimension`);
     dims[m[1]!] = Number(m[2]);
   }
   return dims;

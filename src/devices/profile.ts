@@ -1,7 +1,8 @@
 // Device profiles: what a machine's processors can do and what moving data between them costs.
 // JSON with a versioned schema (`sparoa.device.v1`, documented in docs/devices.md). Bundled
 // profiles live in src/devices/profiles/<name>.json; `loadProfile` also reads a path.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { FileReadError, readRegularFile } from "../../ir/read-file.ts";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { didYouMean } from "../../ir/names.ts";
@@ -141,8 +142,9 @@ export function loadProfile(nameOrPath: string): DeviceProfile {
   else throw new ProfileError(`unknown device '${nameOrPath}'${didYouMean(nameOrPath, known)}; known devices: ${known.join(", ")} (or give a path to a profile .json)`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(readRegularFile(path, 16 * 2 ** 20, "device profile").toString("utf8"));
   } catch (e) {
+    if (e instanceof FileReadError) throw new ProfileError(e.message);
     throw new ProfileError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   return validateProfile(json, path);

@@ -1,5 +1,5 @@
 // NumPy .npy files (format versions 1-3), little-endian numeric dtypes, C order.
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../../ir/read-file.ts";
 import { DataType } from "../../ir/dtype.ts";
 import { Tensor } from "../../ir/tensor.ts";
 
@@ -32,7 +32,7 @@ export function parseNpy(bytes: Uint8Array, name: string, source = name): Tensor
 }
 
 export function readNpy(path: string, name: string): Tensor {
-  return parseNpy(readFileSync(path), name, path);
+  return parseNpy(readRegularFile(path, 2 ** 32, ".npy file"), name, path);
 }
 
 export function npyBytes(tensor: Tensor): Uint8Array {

@@ -1,11 +1,16 @@
-// The training worker: plain JS that registers tsx (the main thread's registration does not
-// reach workers) and runs trainPredictor, posting one message per epoch and the result.
+// The training worker: plain JS that runs trainPredictor, posting one message per epoch and the
+// result. Beside the compiled build (dist/) it imports the compiled modules; beside the
+// TypeScript sources it registers tsx first (the main thread's registration does not reach
+// workers).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
 
-register();
-const { trainPredictor } = await import("./train.ts");
-const { datasetFromJson } = await import("./dataset.ts");
+const compiled = existsSync(fileURLToPath(new URL("./train.js", import.meta.url)));
+if (!compiled) (await import("tsx/esm/api")).register();
+const ext = compiled ? "js" : "ts";
+const { trainPredictor } = await import(`./train.${ext}`);
+const { datasetFromJson } = await import(`./dataset.${ext}`);
 try {
   const samples = datasetFromJson(workerData.samples);
   const result = await trainPredictor(samples, workerData.options, (report) => parentPort.postMessage({ type: "epoch", report }));

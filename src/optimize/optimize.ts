@@ -21,6 +21,7 @@ import { parsePin, PinError, resolvePins } from "../planner/pins.ts";
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
 import { CliError } from "../cli/errors.ts";
+import { loadInputModel, refuseSpecProblems } from "../cli/input-model.ts";
 import { Progress } from "../cli/progress.ts";
 import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } from "../../passes/shape-inference.ts";
 import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
@@ -147,7 +148,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   let t = performance.now();
   const lap = (name: string) => { const now = performance.now(); timings[name] = now - t; t = now; };
   assertOutputDirUsable(options.out, options.model);
-  const analysed = loadModel(options.model);
+  const analysed = loadInputModel(options.model, { spec: "refuse" });
   lap("load");
 
   const profile = loadProfile(options.device);
@@ -181,6 +182,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   }
   const runs = await runPipeline(analysed, options.pipeline ?? {}, optimizePipeline(options, shapes));
   lap("passes");
+  refuseSpecProblems(options.model, analysed);
   const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
   const placement = placementAnalysis(runs);
   if (!placement) throw new Error("internal error: the placement pass left no result");

@@ -61,6 +61,8 @@ export interface OptimizeReport {
     smoothingMoves: number;
   };
   partitions: { id: number; device: string; nodes: number; inputs: number; outputs: number; predictedMs?: number; file: string }[];
+  /** onnxruntime's own layer assignment for model.annotated.onnx (as in the manifest). */
+  layerAssignment: { key: string; settings: string } | null;
   check: (Omit<CheckResult, "outputs"> & { outputs: CheckResult["outputs"]; rtol: number; atol: number; optimization: string }) | null;
   warnings: string[];
   timingsMs: Record<string, number>;
@@ -118,6 +120,7 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
       id: p.id, device: p.device, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
       ...(p.predictedMs !== undefined ? { predictedMs: p.predictedMs } : {}),
     })),
+    layerAssignment: r.package.manifest.layerAssignment ?? null,
     check: r.check && options.check ? { ...r.check, rtol: options.check.rtol, atol: options.check.atol, optimization: options.check.optimization } : null,
     warnings: r.warnings,
     timingsMs: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, round(v, 4)])),

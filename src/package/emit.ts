@@ -17,14 +17,15 @@ import type { Value } from "../../ir/value.ts";
 import { byteSize } from "../../ir/dtype.ts";
 import { modelToProto, typeToProto } from "../../ir/onnx/export.ts";
 import {
-  encodeModel, GraphProtoSchema, ModelProtoSchema, StringStringEntryProtoSchema, ValueInfoProtoSchema,
-  type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+  AttributeProtoSchema, encodeModel, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, rebuild, StringStringEntryProtoSchema, ValueInfoProtoSchema,
+  type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from "../../ir/onnx/proto.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { isInitializer } from "../../ir/node-roles.ts";
 import type { Partitioning } from "../../passes/partitioning.ts";
 import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
 import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
+import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "./layer-assignment.ts";
 
 /** Node metadata_props need IR 10; onnxruntime 1.30 loads IR 8-13 (field notes). */
 export const EMIT_IR_VERSION = 10;
@@ -68,7 +69,29 @@ export function annotatedModelProto(model: Model): ModelProto {
       proto.graph!.input = proto.graph!.input.filter((i) => !stored.has(i.name));
     }
   }
+  proto.graph = withLayerAnnotations(proto.graph!);
   return proto;
+}
+
+/**
+ * Every node that has a `sparoa.device` also gets onnxruntime's `layer_ann` (replacing one the
+ * original had), in subgraphs too. Rebuilt messages, never edits: export may share the
+ * original file's NodeProtos.
+ */
+function withLayerAnnotations(graph: GraphProto): GraphProto {
+  const node = graph.node.map((n) => {
+    const meta = new Map(n.metadataProps.map((e) => [e.key, e.value]));
+    const device = meta.get("sparoa.device");
+    const attribute = n.attribute.map((a) => (a.g || a.graphs.length > 0
+      ? rebuild(AttributeProtoSchema, a, { g: a.g ? withLayerAnnotations(a.g) : undefined, graphs: a.graphs.map(withLayerAnnotations) })
+      : a));
+    const metadataProps = device === undefined ? n.metadataProps : [
+      ...n.metadataProps.filter((e) => e.key !== LAYER_ANN_KEY),
+      create(StringStringEntryProtoSchema, { key: LAYER_ANN_KEY, value: layerAnnotation(device, meta.get("sparoa.partition")) }),
+    ];
+    return rebuild(NodeProtoSchema, n, { attribute, metadataProps });
+  });
+  return rebuild(GraphProtoSchema, graph, { node });
 }
 
 /** Model inputs that are data, not stored weights (IR < 4 models list weights as inputs too). */
@@ -189,6 +212,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
       inputShapes: Object.fromEntries(dataInputs(model).map((v) => [v.name, tensorSpec(v, plannedType(v)).shape])),
     },
     annotatedModel: ANNOTATED_MODEL_FILE,
+    layerAssignment: { key: LAYER_ANN_KEY, settings: layerAssignmentSettings([...new Set(specs.map((p) => p.device))]) },
   };
   files.set(ANNOTATED_MODEL_FILE, encodeModel(whole));
   if (weights.byteLength > 0) files.set(`partitions/${WEIGHTS_FILE}`, weights.chunks);

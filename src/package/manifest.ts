@@ -45,4 +45,10 @@ export interface PackageManifest {
   };
   /** Also written: the whole model with per-node sparoa.* metadata_props. */
   annotatedModel?: string;
+  /**
+   * onnxruntime's own layer assignment for the annotated model: every node's metadata_props
+   * `key` ("layer_ann") and the `session.layer_assignment_settings` string that maps it to
+   * devices (docs/deploy.md).
+   */
+  layerAssignment?: { key: string; settings: string };
 }

@@ -111,6 +111,10 @@ export function validateManifest(raw: Json, file = "manifest.json"): PackageMani
     boundaries,
     plan: { ...(plan as PackageManifest["plan"]), profile: c.string(plan.profile, "plan.profile") },
     annotatedModel: root.annotatedModel === undefined ? undefined : c.string(root.annotatedModel, "annotatedModel"),
+    layerAssignment: root.layerAssignment === undefined ? undefined : (() => {
+      const o = c.object(root.layerAssignment, "layerAssignment");
+      return { key: c.string(o.key, "layerAssignment.key"), settings: c.string(o.settings, "layerAssignment.settings") };
+    })(),
   };
   checkDataflow(manifest, c);
   return manifest;

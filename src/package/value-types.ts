@@ -13,6 +13,11 @@ import { encodeModel, ValueInfoProtoSchema } from "../../ir/onnx/proto.ts";
 import { dtypeOfOrt } from "../runtime/ort-tensor.ts";
 import { inferShapes } from "../../passes/shape-inference.ts";
 
+/** A boundary value without a type onnxruntime could give: the model is one onnxruntime refuses (exit 2, like an invalid model). */
+export class BoundaryTypeError extends Error {
+  readonly exitCode = 2;
+}
+
 /** A tensor type with a known element type; the only kind a partition boundary can carry here. */
 export function knownTensorType(v: Value): ValueType | undefined {
   const t = v.type;
@@ -42,13 +47,13 @@ export async function resolveValueTypes(model: Model, values: Iterable<Value>): 
   try {
     session = await ort.InferenceSession.create(encodeModel(proto), { logSeverityLevel: 3, graphOptimizationLevel: "disabled" });
   } catch (e) {
-    throw new Error(`cannot infer the types of ${missing.length} partition boundary value(s) (e.g. '${missing[0]!.name}') with onnxruntime: ${(e as Error).message.split("\n")[0]}`);
+    throw new BoundaryTypeError(`cannot infer the types of ${missing.length} partition boundary value(s) (e.g. '${missing[0]!.name}') (onnxruntime refuses the model: ${(e as Error).message.split("\n")[0]})`);
   }
   try {
     const meta = new Map(session.outputMetadata.map((m) => [m.name, m]));
     for (const v of missing) {
       const m = meta.get(v.name);
-      if (!m || !m.isTensor) throw new Error(`partition boundary value '${v.name}' is not a tensor (or has no inferable type); sparoa packages carry tensors only`);
+      if (!m || !m.isTensor) throw new BoundaryTypeError(`partition boundary value '${v.name}' is not a tensor (or has no inferable type); sparoa packages carry tensors only`);
       // outputMetadata reports an unknown rank as [] (indistinguishable from a scalar): leave the shape out then.
       const shape: Dim[] = m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : typeof d === "string" && d !== "" ? d : null));
       out.set(v, shape.length > 0 ? { kind: "tensor", elemType: dtypeOfOrt(m.type), shape } : { kind: "tensor", elemType: dtypeOfOrt(m.type) });

@@ -6,6 +6,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { CliError } from "../cli/errors.ts";
 import { MANIFEST_FILE } from "./emit.ts";
+import { assertFolderMayBeReplaced } from "../../ir/onnx/file-guard.ts";
 
 /** Refuses output folders that are, or contain, the input model, and folders that hold other things. */
 export function assertOutputDirUsable(outDir: string, inputModel: string): void {
@@ -16,6 +17,7 @@ export function assertOutputDirUsable(outDir: string, inputModel: string): void 
   if (rel !== "" && !rel.startsWith("..") && !rel.startsWith(sep)) {
     throw new CliError(`${outDir}: the input model ${inputModel} is inside the output folder; choose a folder that does not hold it`);
   }
+  assertFolderMayBeReplaced(outDir);
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new CliError(`${outDir}: exists and is not a folder; choose a new folder name`);
     const entries = readdirSync(out);
@@ -57,6 +59,7 @@ export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array | 
 export function commitFolder(stage: string, out: string): void {
   const full = resolve(out);
   const old = `${stage}-old`;
+  assertFolderMayBeReplaced(out);
   try {
     if (existsSync(full)) renameSync(full, old);
     renameSync(stage, full);

@@ -40,8 +40,9 @@ export function scatterSvg(points: readonly ScatterPoint[], o: ScatterOptions): 
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const xs = points.map((p) => p.x).filter((x) => x > 0);
-  let lo = Math.floor(Math.log10(Math.min(...xs, o.xThreshold ?? Infinity, 1)));
-  let hi = Math.ceil(Math.log10(Math.max(...xs, o.xThreshold ?? 0, 10)));
+  // Loops, not spreads: a 200,000-node model would overflow the stack.
+  let lo = Math.floor(Math.log10(xs.reduce((a, x) => Math.min(a, x), Math.min(o.xThreshold ?? Infinity, 1))));
+  let hi = Math.ceil(Math.log10(xs.reduce((a, x) => Math.max(a, x), Math.max(o.xThreshold ?? 0, 10))));
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [-1, 2];
   if (hi === lo) hi = lo + 1;
   const sx = (x: number) => M.left + ((Math.log10(x) - lo) / (hi - lo)) * pw;

@@ -3,7 +3,7 @@
 // the caller (default 1).
 import type * as ort from "onnxruntime-node";
 import { dtypeFromName } from "../../ir/dtype.ts";
-import { randomTensor, seededRandom } from "../../ir/random.ts";
+import { GeneratedInputError, randomTensor, seededRandom } from "../../ir/random.ts";
 import type { TensorSpec } from "../package/manifest.ts";
 import { toOrtTensor } from "./ort-tensor.ts";
 
@@ -12,8 +12,8 @@ export function generateFeeds(specs: readonly TensorSpec[], seed = 1, dims: Reco
   const feeds: Record<string, ort.Tensor> = {};
   specs.forEach((spec, i) => {
     const dtype = dtypeFromName(spec.dtype);
-    if (dtype === undefined) throw new Error(`input '${spec.name}': unknown dtype '${spec.dtype}'`);
-    if (!spec.shape) throw new Error(`input '${spec.name}': its shape is unknown; pass --input ${spec.name}=FILE`);
+    if (dtype === undefined) throw new GeneratedInputError(`input '${spec.name}': unknown dtype '${spec.dtype}'`);
+    if (!spec.shape) throw new GeneratedInputError(`input '${spec.name}': its shape is unknown; pass --input ${spec.name}=FILE`);
     const shape = spec.shape.map((d) => (typeof d === "number" ? d : dims[d ?? ""] ?? 1));
     feeds[spec.name] = toOrtTensor(randomTensor(spec.name, dtype, shape, seededRandom(seed * 7919 + i)));
   });

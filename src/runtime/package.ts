@@ -3,6 +3,7 @@
 // `sparoa.partition`; cut in memory with the partitioner and package emitter that
 // `sparoa optimize` uses), or a plain model (one partition on the CPU).
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { readRegularFile } from "../../ir/read-file.ts";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { loadModel, modelBytes, type Model, type Value } from "../../ir/index.ts";
 import { PACKAGE_SCHEMA, type PackageManifest } from "../package/manifest.ts";
@@ -57,7 +58,7 @@ function openFolder(dir: string): OpenedPackage {
   if (!existsSync(file)) throw new ManifestError(`${dir}: not a sparoa package (no manifest.json; make one with 'sparoa optimize')`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(readRegularFile(file, 64 * 2 ** 20, "manifest").toString("utf8"));
   } catch (e) {
     throw new ManifestError(`${file}: not valid JSON (${(e as Error).message})`);
   }

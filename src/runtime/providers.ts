@@ -44,14 +44,21 @@ export function parseDeviceMap(spec: string | readonly string[] | Record<string,
 }
 
 /** `cpu=1,gpu=2` or a number for every device. */
+/** Most intra-op threads one device may be given (far above any edge board's core count). */
+export const MAX_THREADS = 256;
+
 export function parseThreads(spec: string | number | Record<string, number> | undefined): number | Record<string, number> | undefined {
   if (spec === undefined || typeof spec === "number" || typeof spec === "object") return spec;
-  if (/^\d+$/.test(spec.trim())) return Number(spec);
+  const bounded = (n: number, text: string) => {
+    if (n > MAX_THREADS) throw new ProviderError(`--threads ${text}: at most ${MAX_THREADS} threads per device`);
+    return n;
+  };
+  if (/^\d+$/.test(spec.trim())) return bounded(Number(spec), spec.trim());
   const out: Record<string, number> = {};
   for (const part of spec.split(",")) {
     const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\d+)\s*$/.exec(part);
     if (!m || Number(m[2]) < 1) throw new ProviderError(`--threads: '${part}' is not DEVICE=N with N >= 1 (example: cpu=1,gpu=1)`);
-    out[m[1]!] = Number(m[2]);
+    out[m[1]!] = bounded(Number(m[2]), part.trim());
   }
   return out;
 }

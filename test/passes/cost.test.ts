@@ -9,7 +9,7 @@ import "../../passes/index.ts";
 import { PassManager, type PassRun } from "../../passes/manager.ts";
 import { PassContext, type PassResult } from "../../passes/pass.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
-import { lightModels, requireBackendTests } from "../support/corpus.ts";
+import { LIGHT_MODEL_NAMES, lightModelPath, lightModels, requireBackendTests, skipBecause } from "../support/corpus.ts";
 import { operand, singleOp, type Operand } from "./cost-graph.ts";
 
 const F16 = DataType.FLOAT16;
@@ -252,7 +252,8 @@ async function costedLightModel(path: string, inputSize?: number): Promise<{ mod
 describe("cost pass: model totals against published figures (light corpus, shape-inference,cost pipeline)", function () {
   before(function () { requireBackendTests(this); });
 
-  for (const path of lightModels()) {
+  for (const file of LIGHT_MODEL_NAMES) {
+    const path = lightModelPath(file);
     const name = basename(path, ".onnx").replace(/^light_/, "");
     const expected = PUBLISHED[name];
     it(`${name}: ${expected ? `within 3% of ${expected.gmacs.toFixed(3)} GMACs (${expected.source})` : "every node costed"}`, async function () {
@@ -273,7 +274,7 @@ describe("cost pass: model totals against published figures (light corpus, shape
   it("parameter counts match the architectures (VGG-19 143,667,240; ResNet-50 25,557,032 + BN statistics)", async function () {
     const vgg = lightModels().find((p) => p.includes("vgg19"));
     const resnet = lightModels().find((p) => p.includes("resnet50"));
-    if (!vgg || !resnet) this.skip();
+    if (!vgg || !resnet) skipBecause(this, "the light corpus has no VGG-19 or ResNet-50");
     const v = (await costedLightModel(vgg!)).model;
     expect(costTotals(v.graph).params).to.equal(143_667_240);
     const r = (await costedLightModel(resnet!)).model;

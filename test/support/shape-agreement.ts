@@ -4,6 +4,8 @@
 // - element types must be equal when both know them;
 // - a dim is compared when the oracle's is a number: ours must be the same number (a symbolic or
 //   unknown dim of ours against a number is a disagreement for symbols, "unknown" for null);
+// - "unknown" is not agreement: a value the oracle knows (rank, or a numeric dim) that we leave
+//   unknown is listed in `unknown`, and only values known and equal count as `agreed`;
 // - an oracle dim that is symbolic or unknown is not compared (ours may know more);
 // - onnxruntime's outputMetadata reports [] both for scalars and for values whose rank it does
 //   not know, so an oracle [] only counts against a rank-0 answer of ours (agreement) and is
@@ -15,14 +17,17 @@ import { dtypeName } from "../../ir/dtype.ts";
 export interface Known { dtype: number | undefined; shape: Dim[] | undefined }
 
 export interface Agreement {
+  /** Values whose rank both sides know. */
   compared: number;
+  /** Compared values with equal ranks and every numeric oracle dim equal in ours (and equal dtypes where both know them). */
+  agreed: number;
   disagreements: string[];
-  /** Numeric oracle dims where ours is null (we know less; not a disagreement). */
-  weaker: number;
+  /** Values the oracle knows (its rank, or a numeric dim) that ours leaves unknown: not agreement. */
+  unknown: string[];
 }
 
 export function compareShapes(ours: ReadonlyMap<string, Known>, oracle: ReadonlyMap<string, Known>, rankZeroMeansUnknown: boolean): Agreement {
-  const result: Agreement = { compared: 0, disagreements: [], weaker: 0 };
+  const result: Agreement = { compared: 0, agreed: 0, disagreements: [], unknown: [] };
   for (const [name, theirs] of oracle) {
     const mine = ours.get(name);
     if (!mine) continue;
@@ -30,12 +35,18 @@ export function compareShapes(ours: ReadonlyMap<string, Known>, oracle: Readonly
       result.disagreements.push(`${name}: dtype ${dtypeName(mine.dtype)} vs ${dtypeName(theirs.dtype)}`);
       continue;
     }
-    if (!mine.shape || !theirs.shape) continue;
-    if (rankZeroMeansUnknown && theirs.shape.length === 0 && mine.shape.length !== 0) continue;
+    if (!theirs.shape) continue;
+    const oracleRankUnknown = rankZeroMeansUnknown && theirs.shape.length === 0;
+    if (!mine.shape) {
+      if (!oracleRankUnknown) result.unknown.push(`${name}: ours unknown vs ${formatShape(theirs.shape)}`);
+      continue;
+    }
+    if (oracleRankUnknown && mine.shape.length !== 0) continue;
     result.compared++;
     const why = dimsDisagree(mine.shape, theirs.shape);
     if (why) result.disagreements.push(`${name}: ours ${formatShape(mine.shape)} vs ${formatShape(theirs.shape)} (${why})`);
-    else result.weaker += theirs.shape.filter((d, i) => typeof d === "number" && mine.shape![i] === null).length;
+    else if (theirs.shape.some((d, i) => typeof d === "number" && mine.shape![i] === null)) result.unknown.push(`${name}: ours ${formatShape(mine.shape)} vs ${formatShape(theirs.shape)}`);
+    else result.agreed++;
   }
   return result;
 }

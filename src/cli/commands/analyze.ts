@@ -2,7 +2,7 @@
 // table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadModel } from "../../../ir/onnx/file.ts";
+import { loadInputModel } from "../input-model.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
@@ -10,6 +10,7 @@ import { CalibrationInputError, parseCalibrationFile } from "../../../passes/sup
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
+import { MAX_SAMPLES } from "../input-model.ts";
 import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
@@ -39,7 +40,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
     .option("json", { type: "boolean", describe: "print the analysis as JSON instead of a table" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or TensorProto .pb; repeat for more samples)" })
-    .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers)" })
+    .option("samples", { type: "number", default: 8, describe: "generated calibration samples (normal(0,1) floats, {0,1} integers; at most 10,000)" })
     .option("seed", { type: "number", default: 0, describe: "seed of the generated calibration samples" })
     .option("eps", { type: "number", describe: "also count |x| < EPS as zero (near-zero sparsity)" })
     .option("sparsity-threshold", { type: "number", describe: "quadrant split for sparsity, 0..1 (default: median)" })
@@ -54,7 +55,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
     prepareOutputPath(argv.svg, "--svg");
-    const model = loadModel(argv.model);
+    const model = loadInputModel(argv.model, { spec: "refuse" });
     const notes: string[] = [];
     const files = new Map<string, string[]>();
     try {
@@ -62,7 +63,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         const [name, file] = parseCalibrationFile(text);
         files.set(name, [...(files.get(name) ?? []), file]);
       }
-      checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
+      checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SAMPLES, `a whole number >= 1 and at most ${MAX_SAMPLES}`);
       checkNumber("seed", argv.seed, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       checkNumber("eps", argv.eps, (n) => n >= 0, "a number >= 0");
       checkNumber("sparsity-threshold", argv["sparsity-threshold"], (n) => n >= 0 && n <= 1, "a fraction in 0..1");

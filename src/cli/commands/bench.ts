@@ -8,6 +8,7 @@ import type * as ort from "onnxruntime-node";
 import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/measure.ts";
 import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
+import { Runtime } from "../../runtime/runtime.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { CliError } from "../errors.ts";
 import { prepareOutputPath } from "../output.ts";
@@ -41,6 +42,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .example("$0 bench out/ --device-map gpu=cpu --threads cpu=1,gpu=1", "two devices of one thread each vs plain onnxruntime")
     .example("$0 bench model.onnx --batching --max-latency-ms 50 -c 64", "dynamic batching under a 50 ms bound")
     .example("$0 bench out/ -n 20 --trace bench.json", "record a Perfetto trace of the runs")
+    .example("$0 bench out/ --engine ort", "the annotated model as one onnxruntime session with its layer assignment")
     .example("$0 bench /moved/pkg --baseline model.onnx", "a package moved away from its original: name the model to compare against") as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
     for (const k of ["iterations", "rounds", "concurrency"] as const) if (!(argv[k] >= 1)) throw new CliError(`--${k}: must be at least 1`);
@@ -68,7 +70,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         }
       }
       const tuner = argv.batching ? new BatchTuner({ maxLatencyMs: argv["max-latency-ms"] ?? 100, limit: argv["max-batch"] }) : undefined;
-      const queue = tuner ? new BatchQueue(runtime, { tuner }) : undefined;
+      if (tuner && !(runtime instanceof Runtime)) throw new CliError("--batching: needs --engine workers");
+      const queue = tuner && runtime instanceof Runtime ? new BatchQueue(runtime, { tuner }) : undefined;
       const concurrency = argv.batching && argv.concurrency === 1 ? 2 * argv["max-batch"] : argv.concurrency;
       const sendRuntime = () => (queue ? queue.submit(feeds) : runtime.run(feeds));
       const sendPlain = () => plain!.run(feeds);
@@ -103,7 +106,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         } : undefined;
         if (argv.trace) runtime.trace!.write(argv.trace);
         const report = {
-          package: argv.package, origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
+          package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
           concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
         };
         if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }

@@ -2,7 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadModel, saveModel } from "../../../ir/onnx/file.ts";
+import { saveModel } from "../../../ir/onnx/file.ts";
+import { invalidModelError, loadInputModel } from "../input-model.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
 import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
 import { assertNotInput, prepareOutputPath } from "../output.ts";
@@ -39,16 +40,14 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
     prepareOutputPath(argv.output, "-o");
-    const model = loadModel(argv.model);
+    // Verified before any pass runs (a cycle must not reach them), and again after them.
+    const model = loadInputModel(argv.model, { spec: "warn", verify: argv.verify });
     // Converting keeps the model's interface unless asked: only the flags bind shapes here.
     if (argv["input-shape"] !== undefined || argv.batch !== undefined) printNotes(bindShapesFromFlags(model, argv));
     await runPipeline(model, argv);
     if (argv.verify) {
       const problems = verifyModel(model);
-      if (problems.length > 0) {
-        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
-        throw new CliError(`${argv.model}: invalid model, not written: ${problems[0]}${more}`, 2);
-      }
+      if (problems.length > 0) throw invalidModelError(argv.model, problems);
     }
     let threshold = argv["external-data-threshold"] !== undefined ? parseByteSize(argv["external-data-threshold"], "external-data-threshold") : undefined;
     if (argv["external-data"] && threshold === undefined) threshold = 1024;

@@ -1,7 +1,7 @@
 // `sparoa inspect MODEL`: read a model into the IR, optionally run passes, print it.
 import type { Argv, CommandModule } from "yargs";
 import type { Model } from "../../../ir/model.ts";
-import { loadModel } from "../../../ir/onnx/file.ts";
+import { invalidModelError, loadInputModel } from "../input-model.ts";
 import { printModel } from "../../../ir/print/text.ts";
 import { modelToJson } from "../../../ir/print/json.ts";
 import { graphDot } from "../../report/graph-dot.ts";
@@ -30,7 +30,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     .example("$0 inspect resnet.onnx --passes shape-inference,cost --batch 8", "FLOPs and bytes per node at batch 8") as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
     prepareOutputPath(argv.output, "-o");
-    const model = loadModel(argv.model);
+    // Without passes an invalid model is still printed (that is what one inspects); passes only run on a valid one.
+    const model = loadInputModel(argv.model, { spec: "warn", verify: argv.verify, deferStructural: (argv.passes ?? "").trim() === "" });
     printNotes(bindForInspect(model, argv));
     await runPipeline(model, argv);
     const text = argv.format === "json" ? JSON.stringify(modelToJson(model), null, 2) + "\n"
@@ -39,10 +40,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     // A broken model is still printed to stdout (that is what one inspects), but never written to -o.
     if (problems.length === 0 && argv.output) writeAtomic(argv.output, text);
     else if (!argv.output) process.stdout.write(text);
-    if (problems.length > 0) {
-      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems; --no-verify to print anyway)` : "";
-      throw new CliError(`${argv.model}: invalid model: ${problems[0]}${more}`, 2);
-    }
+    if (problems.length > 0) throw invalidModelError(argv.model, problems, "; --no-verify to print anyway");
   },
 };
 

@@ -7,6 +7,7 @@ import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
+import { MAX_SAMPLES } from "../input-model.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
@@ -75,7 +76,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("smoothing", { type: "boolean", default: true, describe: "transfer-aware smoothing after the quadrant rule (--no-smoothing to see the raw rule)" })
     .option("calibrate", { type: "boolean", default: true, describe: "measure activation sparsity with a calibration run (--no-calibrate: weight sparsity only, static)" })
     .option("calibration", { type: "string", array: true, describe: "calibration data for an input, NAME=FILE (.npy or .pb; repeat for more samples)" })
-    .option("samples", { type: "number", default: 8, describe: "generated calibration samples when no --calibration is given" })
+    .option("samples", { type: "number", default: 8, describe: "generated calibration samples when no --calibration is given (at most 10,000)" })
     .option("seed", { type: "number", default: 0, describe: "seed for generated calibration and --check inputs" })
     .option("eps", { type: "number", describe: "also count |x| < EPS as zero in activations" })
     .option("explain", { type: "boolean", describe: "print, per node, why it went where it went" })
@@ -104,7 +105,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       ["predictor-candidates", argv["predictor-candidates"], (n: number) => Number.isInteger(n) && n >= 1 && n <= 121, "a whole number 1..121"],
       ["search-seed", argv["search-seed"], (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["search-ms", argv["search-ms"], (n: number) => n > 0, "a positive number"],
-      ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1, "a whole number >= 1"],
+      ["samples", argv.samples, (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_SAMPLES, `a whole number >= 1 and at most ${MAX_SAMPLES}`],
       ["seed", argv.seed, (n: number) => Number.isInteger(n) && n >= 0, "a whole number >= 0"],
       ["rtol", argv.rtol, (n: number) => n >= 0, "a number >= 0"],
       ["atol", argv.atol, (n: number) => n >= 0, "a number >= 0"],

@@ -2,7 +2,7 @@
 // baselines, the oracle and sparoa's own plan for a model on a device profile, from the
 // simulator, every plan judged by the same cost (simulation + one runtime call per extra partition).
 import type { Argv, CommandModule } from "yargs";
-import { loadModel } from "../../../ir/onnx/file.ts";
+import { loadInputModel } from "../input-model.ts";
 import { NodeKey } from "../../../ir/annotation-keys.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
@@ -64,7 +64,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (!Number.isInteger(argv["search-seed"]) || argv["search-seed"] < 0) throw new CliError(`--search-seed ${argv["search-seed"]}: expected a whole number >= 0`);
     prepareOutputPath(argv.trace, "--trace");
     const profile = loadProfile(argv.device);
-    const model = loadModel(argv.model);
+    const model = loadInputModel(argv.model, { spec: "refuse" });
     // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.
     printNotes(bindShapesFromFlags(model, argv, 1));
 

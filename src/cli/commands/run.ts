@@ -8,6 +8,7 @@ import { npyBytes } from "../../io/npy.ts";
 import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { prepareOutputPath, writeAtomic } from "../output.ts";
+import { OrtEngine, type PlacementCheck } from "../../runtime/ort-engine.ts";
 import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
@@ -33,12 +34,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     .option("json", { type: "boolean", default: false, describe: "print devices, timings and outputs as JSON" })
     .example("$0 run out/ --input x=x.npy -o results/", "write results/<output>.npy")
     .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
-    .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run") as unknown as Argv<RunArgs>,
+    .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run")
+    .example("$0 run out/ --engine ort --json", "one onnxruntime session with layer_ann settings; its profile checked against the plan") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     prepareOutputPath(argv.output, "-o", true);
     prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
-    const runtime = await openRuntime(argv.package, argv);
+    const runtime = await openRuntime(argv.package, argv, { profile: true });
     try {
       const prepared = prepareFeeds(runtime.manifest, given, argv);
       const feeds = prepared.feeds;
@@ -50,6 +52,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         throw asCliError(e);
       }
       const ms = performance.now() - t0;
+      const placement = runtime instanceof OrtEngine ? runtime.placementCheck() : undefined;
       if (argv.output) {
         mkdirSync(argv.output, { recursive: true });
         for (const [name, t] of Object.entries(outputs)) writeAtomic(join(argv.output, `${safeFileName(name)}.npy`), npyBytes(fromOrtTensor(name, t)));
@@ -57,14 +60,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.trace) runtime.trace!.write(argv.trace);
       if (argv.json) {
         process.stdout.write(JSON.stringify({
-          package: argv.package, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, devices: runtime.describeDevices(), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
+          package: argv.package, engine: argv.engine ?? "workers", inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, devices: runtime.describeDevices(),
+          ...(runtime instanceof OrtEngine ? { layerAssignmentSettings: runtime.settings, placementCheck: placement ?? null } : {}), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
           outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
         }) + "\n");
         return;
       }
       for (const line of runtime.describeDevices()) process.stdout.write(`device ${line}\n`);
       process.stdout.write(`${prepared.line}\n`);
-      process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
+      if (runtime instanceof OrtEngine) process.stdout.write(`ran the annotated model as one onnxruntime session in ${ms.toFixed(2)} ms\n${describePlacementCheck(placement)}`);
+      else process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
       for (const [name, t] of Object.entries(outputs)) {
         const head = Array.from((t.data as ArrayLike<number>)).slice(0, 6).map((v) => (typeof v === "number" ? Number(v.toPrecision(5)) : String(v)));
         const where = argv.output ? ` -> ${join(argv.output, `${safeFileName(name)}.npy`)}` : "";
@@ -77,3 +82,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
+
+/** What onnxruntime's profile says about the plan, in a few lines. */
+function describePlacementCheck(c: PlacementCheck | undefined): string {
+  if (!c) return "placement: onnxruntime wrote no profile\n";
+  const lines = [`placement (onnxruntime profile): ${c.agree} of ${c.planned} nodes ran where planned, ${c.mismatches.length} elsewhere, ${c.notInProfile} folded or fused away${c.added.length ? `, ${c.added.length} node(s) onnxruntime added (${c.added.filter((a) => a.from).length} named after a planned node's output and checked as that node)` : ""}`];
+  for (const m of c.mismatches.slice(0, 10)) lines.push(`  mismatch: ${m.node} (${m.op}) planned ${m.device} -> ${m.expected}, ran on ${m.actual}`);
+  if (c.mismatches.length > 10) lines.push(`  ... ${c.mismatches.length - 10} more (--json lists all)`);
+  return lines.join("\n") + "\n";
+}
