@@ -40,8 +40,8 @@ export function invalidModelError(path: string, problems: readonly string[], hin
  * before definition) and, with `spec: "refuse"`, models the ONNX spec forbids. `deferStructural`:
  * the caller verifies later itself (inspect prints an invalid model before exiting 2).
  */
-export function loadInputModel(path: string, options: { spec: SpecPolicy; verify?: boolean; deferStructural?: boolean } = { spec: "refuse" }): Model {
-  const model = loadModel(path);
+export function loadInputModel(path: string, options: { spec: SpecPolicy; verify?: boolean; deferStructural?: boolean; load?: (path: string) => Model } = { spec: "refuse" }): Model {
+  const model = (options.load ?? loadModel)(path);
   if (options.verify === false) return model;
   if (!options.deferStructural) {
     const structural = verifyModel(model);

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { protectInput } from "../../ir/onnx/file-guard.ts";
 import { OrtEngine } from "../runtime/ort-engine.ts";
+import { loadAlone } from "../runtime/package.ts";
 import { CliError } from "./errors.ts";
 import { loadInputModel } from "./input-model.ts";
 
@@ -42,7 +43,7 @@ export function asCliError(e: unknown): unknown {
 function guardTarget(target: string): void {
   let isFile = false;
   try { isFile = statSync(target).isFile(); } catch { return; } // the runtime names a missing target
-  if (isFile) { loadInputModel(target, { spec: "refuse" }); return; }
+  if (isFile) { loadInputModel(target, { spec: "refuse", load: loadAlone }); return; }
   const walk = (dir: string, depth: number) => {
     let entries;
     try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }

@@ -41,7 +41,7 @@ export async function openPackage(target: string | Model): Promise<OpenedPackage
  * rather than carrying a second copy; copied out of its folder it cannot find them, and the
  * loader's own message would not say why.
  */
-function loadAlone(target: string): Model {
+export function loadAlone(target: string): Model {
   try {
     return loadModel(target);
   } catch (e) {
