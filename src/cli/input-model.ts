@@ -8,7 +8,7 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import { specProblems } from "../../ir/spec.ts";
 import { verifyModel } from "../../ir/verify.ts";
 import { CliError } from "./errors.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 
 /** Most generated calibration samples a command accepts (each is a full inference). */
 export const MAX_SAMPLES = 10_000;

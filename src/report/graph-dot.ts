@@ -5,7 +5,7 @@
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import { modelToDot } from "../../ir/print/dot.ts";
-import { constantNodes, isViewOnly, shapeComputingNodes } from "../../passes/node-roles.ts";
+import { constantNodes, isViewOnly, shapeComputingNodes } from "../../ir/node-roles.ts";
 
 export function graphDot(model: Model, allNodes: boolean): string {
   if (allNodes) return modelToDot(model, { clusters: true });

@@ -1,6 +1,6 @@
 // Facts about a generated model that zoo.json records, so users can filter without loading it.
 import { DataType, type Model } from "../../ir/index.ts";
-import { constantNodes, shapeComputingNodes } from "../../passes/node-roles.ts";
+import { constantNodes, shapeComputingNodes } from "../../ir/node-roles.ts";
 
 export interface ZooModelStats {
   nodes: number;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { loadModel, type Model, type Node } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
 import "../../passes/index.ts";
-import { constantNodes } from "../../passes/node-roles.ts";
+import { constantNodes } from "../../ir/node-roles.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { loadProfile, validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";

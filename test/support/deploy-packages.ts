@@ -5,7 +5,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel, type Value } from "../../ir/index.ts";
-import { NodeKey } from "../../passes/annotations.ts";
+import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { describePartitions } from "../../passes/partitioning.ts";
 import { buildPackage, dataInputs, MANIFEST_FILE } from "../../src/package/emit.ts";
