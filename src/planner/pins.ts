@@ -2,11 +2,12 @@
 // `re:^layer4.*=gpu` (node names matching a regular expression). A pin that matches nothing is
 // an error listing close names; two pins sending one node to different devices is an error
 // naming both.
+import { SparoaError } from "../../ir/errors.ts";
 import type { Graph } from "../../ir/graph.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { Node } from "../../ir/node.ts";
 
-export class PinError extends Error {
+export class PinError extends SparoaError {
   override name = "PinError";
 }
 

@@ -5,13 +5,15 @@ import { Builder, DataType, Graph, Model, Tensor, loadModel, tensorType, type No
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { parsePin, PinError, resolvePins } from "../../src/planner/pins.ts";
 import { place, QUADRANTS, Reason } from "../../src/planner/place.ts";
 import { placementProblem } from "../../src/planner/problem.ts";
 import { candidateThresholds, chooseThresholds, freeValues, thresholdSplit } from "../../src/planner/thresholds.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
 import { randomDag, seeded, toyProfile } from "../sim/graphs.ts";
+
+registerBuiltinPasses();
 
 /** ms per node name and processor. */
 type Table = Record<string, [cpu: number, gpu: number]>;

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -20,6 +20,8 @@ import { loadModel } from "../../ir/index.ts";
 import { PROJECT_ROOT, FIXTURES } from "../support/corpus.ts";
 import { randomDagModel } from "../support/random-dag.ts";
 import { analysedModel, geomean, planCorpus, planRow, PLAN_PROFILES, type PlanRow } from "../support/plan-corpus.ts";
+
+registerBuiltinPasses();
 
 const analyses = (model: ReturnType<typeof randomDagModel>) => new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
 

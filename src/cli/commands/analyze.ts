@@ -2,7 +2,7 @@
 // table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadInputModel } from "../input-model.ts";
+import { loadInputModel } from "../../io/input-model.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
@@ -10,9 +10,10 @@ import { CalibrationInputError, parseCalibrationFile } from "../../../passes/sup
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
-import { MAX_SAMPLES } from "../input-model.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { MAX_SAMPLES } from "../../io/input-model.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
 interface AnalyzeArgs extends PipelineFlags, ShapeFlags {

@@ -2,7 +2,7 @@
 // baselines, the oracle and sparoa's own plan for a model on a device profile, from the
 // simulator, every plan judged by the same cost (simulation + one runtime call per extra partition).
 import type { Argv, CommandModule } from "yargs";
-import { loadInputModel } from "../input-model.ts";
+import { loadInputModel } from "../../io/input-model.ts";
 import { NodeKey } from "../../../ir/annotation-keys.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
 import { lookupPass } from "../../../passes/registry.ts";
@@ -12,8 +12,9 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
 interface PlanArgs extends PipelineFlags {

@@ -4,8 +4,8 @@
 import { existsSync, statSync } from "node:fs";
 import { trainSchedulerInWorker } from "../../scheduler/worker.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 
 export interface TrainSchedulerArgs { zoo: string; output: string; seed: number; steps: number; hidden: number; "max-nodes": number; json: boolean }
 

@@ -10,8 +10,8 @@ import { predictorToJson } from "../../predictor/weights.ts";
 import { ZooError } from "../../zoo/index.ts";
 import { loadProfile, ProfileError, type DeviceProfile } from "../../devices/profile.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 import { SCHEDULER_TRAIN_DEFAULTS, trainSchedulerCommand } from "./train-scheduler.ts";
 
 export const DEFAULT_STEPS = 64;
