@@ -22,7 +22,7 @@ import { perturbProfile } from "../../src/predictor/profiles.ts";
 import { BUNDLED_PREDICTOR, loadPredictor, PredictorError } from "../../src/predictor/weights.ts";
 import { buildDataset } from "../../src/learn/dataset.ts";
 import { tfForward, tfReady } from "../../src/learn/tf-model.ts";
-import { trainInWorker } from "../../src/learn/worker.ts";
+import { trainInWorker } from "../../src/learn/predictor-in-worker.ts";
 import { writeZoo } from "../../src/zoo/index.ts";
 import { runSparoa } from "../support/sparoa-cli.ts";
 

@@ -2,7 +2,7 @@
 // zoo's train split under perturbed device profiles and hardware states, in a worker thread,
 // and write its weights (docs/scheduler.md).
 import { existsSync, statSync } from "node:fs";
-import { trainSchedulerInWorker } from "../../scheduler/worker.ts";
+import { trainSchedulerInWorker } from "../../learn/scheduler-in-worker.ts";
 import { CliError } from "../errors.ts";
 import { writeAtomic } from "../../io/output.ts";
 import { Progress } from "../../io/progress.ts";

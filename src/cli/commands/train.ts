@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
 import { buildDataset, datasetFromJson, datasetToJson, type Sample } from "../../learn/dataset.ts";
-import { trainInWorker } from "../../learn/worker.ts";
-import type { EpochReport } from "../../learn/train.ts";
+import { trainInWorker } from "../../learn/predictor-in-worker.ts";
+import type { EpochReport } from "../../learn/predictor-train.ts";
 import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
 import { ZooError } from "../../zoo/index.ts";
