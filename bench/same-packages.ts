@@ -8,7 +8,7 @@
 //
 // Exit 0 when every case is identical, 1 otherwise (each differing file is named).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,7 @@ function jsonDifferences(a: unknown, b: unknown, path = ""): string[] {
 }
 
 function optimize(checkout: string, model: string, flags: string[], out: string): void {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "optimize", join(checkout, "fixtures", model), ...flags, "-o", out], { cwd: checkout, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "optimize", model, ...flags, "-o", out], { cwd: checkout, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${checkout}: optimize ${model} ${flags.join(" ")} failed (${r.status}): ${r.stderr.trim().split("\n").pop()}`);
 }
 
@@ -64,8 +64,11 @@ let differing = 0;
 try {
   for (const [i, c] of CASES.entries()) {
     const a = join(work, `${i}-base`), b = join(work, `${i}-this`);
-    optimize(base, c.model, c.flags, a);
-    optimize(here, c.model, c.flags, b);
+    // One copy of the model both read: the manifest and report name it (relative and absolute).
+    const model = join(work, c.model);
+    if (!existsSync(model)) copyFileSync(join(here, "fixtures", c.model), model);
+    optimize(base, model, c.flags, a);
+    optimize(here, model, c.flags, b);
     const fa = files(a), fb = files(b);
     const problems: string[] = [];
     if (fa.join("\n") !== fb.join("\n")) problems.push(`file lists differ: [${fa.join(", ")}] vs [${fb.join(", ")}]`);

@@ -2,7 +2,7 @@
 // inputs and benchmark inputs, so a seed means the same numbers everywhere.
 // Distribution of generated tensors (docs/sparsity.md): floats ~ normal(0, 1) (Box-Muller),
 // integers and bools uniform over {0, 1} (safe as indices and masks).
-import { SparoaError } from "./errors.ts";
+import { SparoaError } from "./sparoa-error.ts";
 import { freemem } from "node:os";
 import { DataType, dtypeBits, dtypeName } from "./dtype.ts";
 import { Tensor, type NumericArray } from "./tensor.ts";

@@ -1,6 +1,6 @@
 // Reading a user-named file whole: regular files only (no /dev/zero, FIFOs, folders), sized by
 // its stat before anything is allocated, and under a limit the caller names.
-import { SparoaError } from "./errors.ts";
+import { SparoaError } from "./sparoa-error.ts";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 /** The file cannot be read as asked; the message names it and why. */

@@ -1,6 +1,6 @@
 // Topological order of a graph's nodes: Kahn's algorithm with a heap on the current position,
 // so an already sorted graph keeps its order. Iterative throughout: 100k-node chains are fine.
-import { SparoaError } from "./errors.ts";
+import { SparoaError } from "./sparoa-error.ts";
 import type { Graph } from "./graph.ts";
 import type { Node } from "./node.ts";
 import type { Value } from "./value.ts";

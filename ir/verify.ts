@@ -1,5 +1,5 @@
 // The verifier: structural rules every pass must keep. Each problem names the graph, node and value.
-import { SparoaError } from "./errors.ts";
+import { SparoaError } from "./sparoa-error.ts";
 import type { Graph } from "./graph.ts";
 import type { Model } from "./model.ts";
 import type { Node } from "./node.ts";

@@ -38,7 +38,7 @@ import type { Node } from "../ir/node.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
 import { NodeKey, stringAnnotation } from "../ir/annotation-keys.ts";
 import { constantNodes, topLevelReader } from "../ir/node-roles.ts";
-import { crossDeviceEdges, describePartitions, PartitionError } from "./partitioning.ts";
+import { crossDeviceEdges, describePartitions, PartitionError } from "./describe-partitions.ts";
 import { Role } from "../src/planner/problem.ts";
 import { contractSegments, deviceBatchedSegments } from "../src/planner/partitions.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";

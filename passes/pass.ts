@@ -1,6 +1,6 @@
 // What a pass is: a named transformation or analysis over the IR that says whether it changed
 // anything and reports named statistics, like MLIR's passes.
-import { SparoaError } from "../ir/errors.ts";
+import { SparoaError } from "../ir/sparoa-error.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 

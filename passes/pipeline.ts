@@ -1,6 +1,6 @@
 // Pipeline strings: `dce,topo-sort`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
 // the name of a registered pipeline, which expands in place.
-import { SparoaError } from "../ir/errors.ts";
+import { SparoaError } from "../ir/sparoa-error.ts";
 import { didYouMean } from "../ir/names.ts";
 import { listPasses, listPipelines, lookupPass, lookupPipeline } from "./registry.ts";
 import type { Pass } from "./pass.ts";

@@ -6,7 +6,7 @@
 // The registry is armed by the command line (a library caller may re-save a model in place on
 // purpose); `loadModel` records what it read, and every writer (saveModel, the CLI's atomic
 // writes, package folders, --dump-dir) asks `assertMayWrite` / `assertFolderMayBeReplaced`.
-import { SparoaError } from "../errors.ts";
+import { SparoaError } from "../sparoa-error.ts";
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve, isAbsolute, sep } from "node:path";
 

@@ -1,6 +1,6 @@
 // Reading and writing .onnx files: external data stays inside the model's folder, writes go
 // to a temporary file that is renamed into place, and oversized models spill to a side file.
-import { SparoaError } from "../errors.ts";
+import { SparoaError } from "../sparoa-error.ts";
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { FileReadError, readRegularFile } from "../read-file.ts";
 import { basename, dirname, join, resolve } from "node:path";

@@ -1,5 +1,5 @@
 // TensorProto <-> packed little-endian bytes, and external data read under the model's folder only.
-import { SparoaError } from "../errors.ts";
+import { SparoaError } from "../sparoa-error.ts";
 import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { protectInput } from "./file-guard.ts";
 import { isAbsolute, relative, resolve, sep } from "node:path";

@@ -1,7 +1,7 @@
 // What a cost formula sees and returns. Formulas compute the arithmetic (FLOPs, MACs) of one
 // node from static shapes and attributes; the pass adds the byte traffic, which follows one
 // rule for every op (each input read once, each output written once).
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Attribute } from "../../ir/attribute.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Value } from "../../ir/value.ts";

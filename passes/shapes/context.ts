@@ -2,7 +2,7 @@
 // shape, and for small tensors the known elements) and returns one TensorInfo per output, or
 // undefined where it cannot decide. Known elements let shape-computing subgraphs fold
 // (Shape -> Gather -> Concat -> Reshape) without running anything.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Attribute } from "../../ir/attribute.ts";
 import type { Graph } from "../../ir/graph.ts";
 import type { Node } from "../../ir/node.ts";

@@ -5,7 +5,7 @@
 // seededRandom(mix(S, k)), inputs in graph order; floats are normal(0, 1) (Box-Muller), integers
 // are uniform over {0, 1} (valid as token ids, segment ids and masks), bools uniform. Sample k is
 // the same whatever the sample count.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { DataType, dtypeName } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
 import { didYouMean } from "../../ir/names.ts";

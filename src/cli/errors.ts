@@ -1,7 +1,7 @@
 // User-facing failures: one line on stderr naming what is wrong, and a non-zero exit code.
 // Whether an error is meant for the user, and its exit code, are the error's own (SparoaError in
-// ir/errors.ts); this file only prints it.
-import { exitCodeOf, isUserFacing, SparoaError } from "../../ir/errors.ts";
+// ir/sparoa-error.ts); this file only prints it.
+import { exitCodeOf, isUserFacing, SparoaError } from "../../ir/sparoa-error.ts";
 
 /** A command-line mistake (a flag, a missing argument): the message is meant for the user as it is. */
 export class CliError extends SparoaError {

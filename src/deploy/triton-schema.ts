@@ -2,7 +2,7 @@
 // schema of the fields sparoa uses (triton-model-config.proto, Triton's names and numbers). It
 // rejects unknown fields, misspelt enum values, wrong value types and repeated scalars, which
 // Triton's own parser would reject too; the error names the file and the field.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
 import textformat from "protobufjs/ext/textformat.js";

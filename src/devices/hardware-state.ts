@@ -3,7 +3,7 @@
 // uses it to give a busy processor less of itself (adjustProfile) and the scheduler reads it as
 // part of its observation. Every source is optional: what cannot be read is listed in `absent`
 // with the reason, never filled in with a guess.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, loadavg } from "node:os";

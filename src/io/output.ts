@@ -2,7 +2,7 @@
 // Shared by the commands and the library (traces, reports, packages): nothing here knows the CLI.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { assertMayWrite } from "../../ir/onnx/file-guard.ts";
 
 /** An output path that cannot be written (or must not be: the input model), named in the message. */

@@ -12,7 +12,7 @@ import type { PipelineEntry } from "../../passes/pipeline.ts";
 import { placementAnalysis, type PlacementResult } from "../../passes/placement.ts";
 import type { IntensityAxis } from "../planner/problem.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import type { Partitioning } from "../../passes/partitioning.ts";
+import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { loadProfile } from "../devices/profile.ts";
@@ -20,7 +20,7 @@ import { parsePin, resolvePins } from "../planner/pins.ts";
 
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { loadInputModel, refuseSpecProblems } from "../io/input-model.ts";
 import { Progress } from "../io/progress.ts";
 import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } from "../../passes/shape-inference.ts";

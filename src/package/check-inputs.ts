@@ -10,7 +10,7 @@ import type { Value } from "../../ir/value.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { didYouMean } from "../../ir/names.ts";
 import { randomTensor, seededRandom } from "../../ir/random.ts";
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { dynamicInputsMessage } from "../../passes/shape-inference.ts";
 import { readNpy } from "../io/npy.ts";
 

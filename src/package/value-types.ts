@@ -3,7 +3,7 @@
 // runs first (no shape pass may have run: a model annotated elsewhere); what it cannot infer
 // comes from onnxruntime's own inference: the values are listed as extra model outputs and
 // the session's outputMetadata read back without running anything (field notes: shape oracle).
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import * as ort from "onnxruntime-node";
 import { create } from "@bufbuild/protobuf";
 import type { Model } from "../../ir/model.ts";

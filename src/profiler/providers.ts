@@ -3,7 +3,7 @@
 // a child process: a failing WebGPU/CUDA load prints native warnings we must not mix into output.
 // (The runtime probes in-process when it places devices, src/runtime/providers.ts; both create
 // the same one-node model.)
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -2,7 +2,7 @@
 // batch dimension (dim 0) are concatenated along it, run once, and the outputs split back.
 // A fixed policy or the online BatchTuner decides how many rows a batch takes and how long
 // the first request may wait for company.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import * as ort from "onnxruntime-node";
 import type { Runtime, Feeds } from "./runtime.ts";
 import { InputError, checkFeeds } from "./validate-inputs.ts";

@@ -4,7 +4,7 @@
 // threads, no partition models: this is how a user deploys a plan with plain onnxruntime.
 // With profiling on, onnxruntime's trace names the provider that ran each node, which is
 // compared with the plan (a node a provider has no kernel for falls back).
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";

@@ -1,7 +1,7 @@
 // Which onnxruntime execution provider runs each logical device. Asking onnxruntime-node for an
 // unavailable provider throws (no silent fallback), so availability is probed once and every
 // decision, including "gpu runs on the CPU here", is stated in words.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import * as ort from "onnxruntime-node";
 import { availableParallelism } from "node:os";
 import { existsSync, readdirSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Checks a request's tensors against the model's interface before anything runs, so a wrong
 // name, dtype or shape is a one-line error and no partition ever starts on bad data.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { dtypeName } from "../../ir/dtype.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { TensorSpec } from "../package/manifest.ts";

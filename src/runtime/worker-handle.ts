@@ -2,7 +2,7 @@
 // requests and passes back what the worker reports on each. When the worker dies its
 // in-flight requests fail with an error naming the device and partition, and a fresh worker
 // is started with the same sessions (the runtime reconnects its peer ports).
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { Worker, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { nowMs, type FromWorker, type IoMeta, type ToWorker, type WireTensor, type WorkerLoad } from "./messages.ts";

@@ -2,7 +2,7 @@
 // src/scheduler/weights/scheduler.json): the SAC networks as plain arrays plus what they were
 // trained on. Reading checks every field before anything is allocated from it; a bad file fails
 // with one line naming the file and the field.
-import { SparoaError } from "../../ir/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { readJsonFile } from "../io/json-file.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -64,7 +64,7 @@ describe("architecture: one-way layers", () => {
       { from: "src/planner/planner.ts", to: "passes/placement.ts" },
       { from: "src/predictor/predict.ts", to: "src/scheduler/sac.ts" },
       { from: "ir/graph.ts", to: "src/io/output.ts" },
-      { from: "src/sim/simulator.ts", to: "src/planner/cost.ts" },
+      { from: "src/sim/simulator.ts", to: "src/planner/plan-cost.ts" },
     ];
     expect(violations(planted, layers)).to.have.length(planted.length);
     expect(violations([{ from: "src/planner/planner.ts", to: "src/sim/simulator.ts" }, { from: "passes/placement.ts", to: "src/planner/planner.ts" }], layers)).to.deep.equal([]);

@@ -11,7 +11,7 @@ import { NodeKey } from "../../ir/annotation-keys.ts";
 import { constantNodes } from "../../ir/node-roles.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { deviceBatchedSegments } from "../../src/planner/partitions.ts";
-import { describePartitions, PartitionError, type Partitioning } from "../../passes/partitioning.ts";
+import { describePartitions, PartitionError, type Partitioning } from "../../passes/describe-partitions.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";

@@ -126,15 +126,15 @@ describe("placement", () => {
     expect(out.reason[0]).to.equal(Reason.Pinned);
   });
 
-  it("rejects pins naming no node (with close names), unknown devices and bad expressions", () => {
+  it("rejects pins naming no node (with close names), unknown processors and bad expressions", () => {
     const graph = quadrantModel().graph;
     const resolve = (p: string) => resolvePins(graph, [parsePin(p, ["cpu", "gpu"])]);
     expect(() => resolve("sll=cpu")).to.throw(PinError, /no node is named 'sll' \(did you mean 'sl'/);
     expect(() => resolve("op:Rel=gpu")).to.throw(PinError, /no node has op type 'Rel' \(did you mean 'Relu'/);
     expect(() => resolve("re:^conv=gpu")).to.throw(PinError, /matches no node name/);
     expect(() => resolve("re:([=gpu")).to.throw(PinError, /invalid regular expression/);
-    expect(() => resolve("dh=tpu")).to.throw(PinError, /unknown device 'tpu' \(this profile has cpu, gpu\)/);
-    expect(() => resolve("dh")).to.throw(PinError, /expected NAME=DEVICE/);
+    expect(() => resolve("dh=tpu")).to.throw(PinError, /unknown processor 'tpu' \(this profile has cpu, gpu\)/);
+    expect(() => resolve("dh")).to.throw(PinError, /expected NAME=PROCESSOR/);
   });
 
   it("grid search returns the best plan of its grid, no worse than the median thresholds", () => {

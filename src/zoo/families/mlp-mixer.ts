@@ -4,7 +4,7 @@
 import { intAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, type Rng } from "../rng.ts";
-import type { MlpMixerParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { MlpMixerParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { mlp } from "./attention.ts";
 
 const SIZES: Record<SizeClass, { resolutions: number[]; patches: number[]; dims: number[]; depth: [number, number] }> = {

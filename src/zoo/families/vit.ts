@@ -4,7 +4,7 @@
 import { DataType, Tensor, intAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, type Rng } from "../rng.ts";
-import type { SizeClass, VitParams, ZooSpecOf } from "../spec.ts";
+import type { SizeClass, VitParams, ZooSpecOf } from "../zoo-spec.ts";
 import { attention, mlp } from "./attention.ts";
 
 const SIZES: Record<SizeClass, { resolutions: number[]; patches: number[]; dims: number[]; depth: [number, number] }> = {

@@ -6,7 +6,7 @@
 import { intAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, type Rng } from "../rng.ts";
-import type { SizeClass, WindowedAttentionParams, ZooSpecOf } from "../spec.ts";
+import type { SizeClass, WindowedAttentionParams, ZooSpecOf } from "../zoo-spec.ts";
 import { attention, mlp } from "./attention.ts";
 
 const SIZES: Record<SizeClass, { patches: number[]; windows: number[]; stages: [number, number]; dims: number[]; depth: [number, number]; lastWindows: number[] }> = {
