@@ -36,6 +36,7 @@ const HARD_RULES: readonly [string, (from: string, to: string) => boolean][] = [
   ["ir/ imports nothing of ours", (from, to) => from === "ir" && to !== "ir"],
   ["nothing outside src/cli imports src/cli", (from, to) => to === "src/cli" && from !== "src/cli"],
   ["src/planner, src/sim and src/devices never import passes/", (from, to) => ["src/planner", "src/sim", "src/devices"].includes(from) && to === "passes"],
+  ["passes/ reaches no higher than the planning engines", (from, to) => from === "passes" && ["src/package", "src/runtime", "src/profiler", "src/learn", "src/optimize", "src/deploy", "src/cli"].includes(to)],
 ];
 
 /** Every import the table (and the hard rules) forbid, as `from -> to (why)`. */
