@@ -4,6 +4,7 @@
 // without the session.run overhead and without layout conversions at the model's edges.
 import { Builder, DataType, Graph, Model, Tensor, floatAttr, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
+import type { ProfileMode } from "../devices/host-machine.ts";
 import type { OpFamily } from "../devices/op-family.ts";
 
 export interface GridCase {
@@ -149,8 +150,16 @@ function transpose(c: number, h: number, quick: boolean): GridCase {
   };
 }
 
-/** The grid: `quick` keeps about a third of the cases, enough to fit every family. */
-export function profileGrid(quick: boolean): GridCase[] {
+/**
+ * The ids of the `smoke` grid: one or two small kernels per family, enough for the fit to run
+ * (a compute rate from 10+ MFLOP kernels, a bandwidth from 1+ MB ones) in a few seconds. Its
+ * figures are rough: it exists so that tests can exercise the whole live-profile path.
+ */
+const SMOKE = new Set(["conv c32 h56 k3", "conv c32 h16 k1", "conv c32 h28 k3 dw", "matmul m64 k1024", "matmul m1 k256", "add n250000", "relu n250000", "maxpool c64 h56", "batchnorm c64 h56", "softmax m64 n1024", "transpose c64 h56"]);
+
+/** The grid: `quick` keeps about a third of the cases, enough to fit every family; `smoke` a few. */
+export function profileGrid(mode: ProfileMode | boolean): GridCase[] {
+  const m: ProfileMode = mode === true ? "quick" : mode === false ? "full" : mode;
   const all: GridCase[] = [
     conv(8, 16, 3, 1, true), conv(16, 32, 3, 1, false), conv(32, 16, 1, 1, true),
     conv(16, 112, 3, 1, false), conv(32, 56, 3, 1, true), conv(64, 56, 3, 1, true), conv(64, 56, 1, 1, false),
@@ -167,7 +176,8 @@ export function profileGrid(quick: boolean): GridCase[] {
     softmax(1, 1000, false), softmax(64, 1024, true),
     transpose(64, 56, true), transpose(256, 14, false),
   ];
-  return quick ? all.filter((c) => c.quick) : all;
+  if (m === "smoke") return all.filter((c) => SMOKE.has(c.id));
+  return m === "quick" ? all.filter((c) => c.quick) : all;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface TimingOptions {
 
 export const FULL_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 60, minRuns: 10, maxRuns: 200, warmup: 2 };
 export const QUICK_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 10, minRuns: 5, maxRuns: 40, warmup: 1 };
+/** The test suite's profiling: a handful of runs, figures good to tens of percent. */
+export const SMOKE_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 2, minRuns: 4, maxRuns: 10, warmup: 1 };
 
 export function sessionOptions(o: Pick<TimingOptions, "threads" | "executionProvider">): ort.InferenceSession.SessionOptions {
   // No spinning: idle pool threads of one session would steal the cores from the next one timed.

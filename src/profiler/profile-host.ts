@@ -1,6 +1,6 @@
 // `sparoa profile`'s engine: measures this machine through onnxruntime for every execution
 // provider that works here, fits the latency model's parameters, and returns a device profile.
-import { cpus, availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
@@ -10,14 +10,19 @@ import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
+import { currentMachine, type ProfileMode } from "../devices/host-machine.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
 import { fitProcessor, round3, type Sample } from "./fit.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
-import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
+import { finishLoadReport, probeLoadBefore } from "./load.ts";
+import { FULL_TIMING, QUICK_TIMING, SMOKE_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
 import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
 
 export interface ProfileHostOptions {
+  /** How much to measure: full (default), quick, or smoke (seconds; for tests). */
+  mode?: ProfileMode;
+  /** Same as mode "quick" (kept for callers written before modes). */
   quick?: boolean;
   /** Intra-op threads per session (default: all cores). */
   threads?: number;
@@ -45,18 +50,23 @@ const HEAVY_MFLOP = 150;
 export const SPARSITY_EVIDENCE = 1.3;
 
 export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfileResult> {
-  const quick = o.quick ?? false;
+  const mode: ProfileMode = o.mode ?? (o.quick ? "quick" : "full");
+  const quick = mode === "quick";
   const threads = o.threads ?? availableParallelism();
   const workers = o.workers ?? 1;
-  const requested = o.providers ?? ["cpu", "webgpu", "cuda", "tensorrt", "xnnpack"];
+  // The smoke mode exercises the path in seconds: probing every provider's child process is most of that.
+  const requested = o.providers ?? (mode === "smoke" ? ["cpu"] : ["cpu", "webgpu", "cuda", "tensorrt", "xnnpack"]);
   const providers = probeProviders(requested);
   const usable = requested.filter((ep) => providers[ep]?.available);
   if (usable.length === 0) {
     throw new UnavailableProviderError(`no requested execution provider works on this machine: ${requested.map((ep) => `${ep}: ${providers[ep]?.reason}`).join("; ")}`);
   }
-  const grid = profileGrid(quick);
+  const grid = profileGrid(mode);
   o.onPlan?.(usable.length * (grid.length * 2 + 2) + (workers > 1 ? 2 : 0));
-  const timing = quick ? QUICK_TIMING : FULL_TIMING;
+  const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
+  // Long enough windows for a difference of two small times; the smoke mode only checks the path.
+  const longMs = mode === "smoke" ? 20 : 200;
+  const loadBefore = await probeLoadBefore();
 
   const processors: Record<string, ProcessorSpec> = {};
   const table: MeasuredEntry[] = [];
@@ -70,7 +80,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     o.onStep?.(`${ep}: dispatch overhead`);
     // Per-kernel overhead: the slope of session time over chains of 1 and 64 tiny Adds (long runs:
     // the difference of two small times needs many samples).
-    const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
+    const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], { ...t, minMs: Math.max(t.minMs, longMs) }) as [number, number];
     const dispatchUs = round3(Math.max(0.1, ((many - one) / 63) * 1000));
     runOverheadUs = Math.max(runOverheadUs, round3(Math.max(0, one * 1000 - dispatchUs)));
     // onnxruntime's profiler itself adds a few microseconds to every kernel it times: a 16-element
@@ -106,14 +116,16 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     o.onStep?.("partition hand-off cost");
     // Bytes moving between CPU workers cost what the slower of a plain copy and a session
     // boundary's layout round trip costs.
-    const bandwidth = Math.min(memcpyGBs(), await handoffGBs({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs));
+    const bandwidth = Math.min(memcpyGBs(), await handoffGBs({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs, longMs));
     for (let i = 0; i < names.length; i++) {
       for (let j = i + 1; j < names.length; j++) {
         links.push({ between: [names[i]!, names[j]!], memory: "unified", bandwidthGBs: bandwidth, latencyUs: hop, copyEngine: false, zeroCopy: true });
       }
     }
   }
-  const cpuModel = cpus()[0]?.model ?? "unknown CPU";
+  const machine = currentMachine(threads);
+  const cpuModel = machine.cpuModel;
+  const load = finishLoadReport(loadBefore);
   const profile: DeviceProfile = {
     schema: PROFILE_SCHEMA,
     name: o.name ?? "host",
@@ -131,7 +143,10 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       quick,
       providers: Object.fromEntries(Object.entries(providers).map(([k, s]) => [k, s.available ? "measured" : `unavailable: ${s.reason}`])),
       fitErrorPct,
-      notes: `Load average when measured: ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${availableParallelism()} cores. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
+      machine,
+      mode,
+      load,
+      notes: `${load.loaded ? `Measured on a loaded machine (${load.reason}): figures are slower than this machine is when quiet` : `Measured on a quiet machine (${load.reason})`}. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
@@ -252,9 +267,9 @@ async function workerHopUs(idleMs = 5): Promise<number> {
  * Effective GB/s of handing an activation across a session boundary: two one-conv sessions in
  * sequence against the same two convs in one session, less one run call (charged separately).
  */
-async function handoffGBs(t: TimingOptions, runOverheadUs: number): Promise<number> {
+async function handoffGBs(t: TimingOptions, runOverheadUs: number, minMs: number): Promise<number> {
   const { whole, half, bytes } = handoffModels();
-  const [wholeMs, halfMs] = await timeModels([{ model: whole }, { model: half }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
+  const [wholeMs, halfMs] = await timeModels([{ model: whole }, { model: half }], { ...t, minMs: Math.max(t.minMs, minMs) }) as [number, number];
   const extraMs = Math.max(1e-3, 2 * halfMs - wholeMs - runOverheadUs / 1000);
   return round3(Math.min(100, bytes / extraMs / 1e6));
 }

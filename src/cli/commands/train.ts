@@ -8,7 +8,8 @@ import type { EpochReport } from "../../learn/train.ts";
 import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
 import { ZooError } from "../../zoo/index.ts";
-import { loadProfile, ProfileError, type DeviceProfile } from "../../devices/profile.ts";
+import { ProfileError, type DeviceProfile } from "../../devices/profile.ts";
+import { resolveDeviceProfile } from "../../profiler/live-host.ts";
 import { CliError } from "../errors.ts";
 import { writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
@@ -67,7 +68,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
     let baseProfiles: DeviceProfile[] | undefined;
     try {
-      baseProfiles = argv.profile?.flatMap((p) => p.split(",")).filter((p) => p !== "").map((p) => loadProfile(p));
+      baseProfiles = [];
+      for (const p of argv.profile?.flatMap((x) => x.split(",")).filter((x) => x !== "") ?? []) baseProfiles.push(await resolveDeviceProfile(p));
+      if (!argv.profile) baseProfiles = undefined;
     } catch (e) {
       if (e instanceof ProfileError) throw new CliError(e.message);
       throw e;

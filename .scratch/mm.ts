@@ -1,0 +1,10 @@
+import { profileGrid } from "/work/wt-profile/src/profiler/grid.ts";
+import { modelBytes } from "/work/wt-profile/ir/onnx/file.ts";
+import * as ort from "onnxruntime-node";
+import { sessionOptions, randomFeeds } from "/work/wt-profile/src/profiler/measure.ts";
+const c = profileGrid(false).find((x) => x.id === "matmul m1 k4096")!;
+let t = performance.now(); const lap = (l: string) => { const n = performance.now(); console.log(l, (n - t).toFixed(0)); t = n; };
+const m = c.build(4); lap("build");
+const b = modelBytes(m); lap("bytes " + b.length);
+const s = await ort.InferenceSession.create(b, sessionOptions({ threads: 2, executionProvider: "cpu" })); lap("session");
+const f = randomFeeds(m); for (let i = 0; i < 10; i++) await s.run(f); lap("10 runs");

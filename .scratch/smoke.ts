@@ -1,0 +1,10 @@
+import { liveHostProfile } from "../src/profiler/live-host.ts";
+process.env.SPAROA_CACHE_DIR = "/tmp/sparoa-cache-smoke";
+let t = performance.now();
+const a = await liveHostProfile({ mode: "smoke" });
+console.log("first", (performance.now() - t).toFixed(0), a.measuredBecause, a.path);
+t = performance.now();
+const b = await liveHostProfile({ mode: "smoke" });
+console.log("second", (performance.now() - t).toFixed(0), b.measuredBecause);
+console.log(JSON.stringify(a.profile.measured, null, 1).slice(0, 3000));
+console.log(a.profile.processors.cpu.peakGflops, a.profile.processors.cpu.memoryBandwidthGBs);
