@@ -1,0 +1,10 @@
+import { profileHost } from "../src/profiler/profile-host.ts";
+const mode = (process.argv[2] ?? "full") as "full";
+let t = performance.now();
+const steps: [string, number][] = []; let last = t;
+const r = await profileHost({ mode, providers: ["cpu"], onStep: (l) => { const n = performance.now(); steps.push([l, n - last]); last = n; } });
+console.log("seconds", ((performance.now() - t) / 1000).toFixed(1));
+steps.sort((a, b) => b[1] - a[1]); for (const [l, ms] of steps.slice(0, 12)) console.log(ms.toFixed(0).padStart(6), l);
+const sp = r.profile.measured!.spread!;
+for (const [k, v] of Object.entries(sp)) console.log(k.padEnd(50), JSON.stringify(v));
+console.log(JSON.stringify(r.profile.measured!.load));
