@@ -10,6 +10,8 @@ import { currentMachine, hostProfileCachePath } from "../../src/devices/host-mac
 import { loadProfile, otherMachineNote, ProfileError, type DeviceProfile } from "../../src/devices/profile.ts";
 import { isHostProfile } from "../../src/scheduler/state-option.ts";
 import { liveHostProfile } from "../../src/profiler/live-host.ts";
+import { finishLoadReport } from "../../src/profiler/load.ts";
+import { profileHost } from "../../src/profiler/profile-host.ts";
 import { FIXTURES, PROJECT_ROOT } from "../support/corpus.ts";
 
 describe("live host profile (--device host)", function () {
@@ -78,6 +80,33 @@ describe("live host profile (--device host)", function () {
     expect((await liveHostProfile({ report: false, threads })).measuredBecause).to.equal(undefined);
   });
 
+  it("repeats the grid and reports every fitted figure with its spread over the repetitions", async () => {
+    const r = await profileHost({ mode: "smoke", repetitions: 2, threads: 1 });
+    const m = r.profile.measured!;
+    expect(m.repetitions).to.equal(2);
+    const cpu = r.profile.processors.cpu!;
+    const spread = m.spread!;
+    for (const path of ["runOverheadUs", "processors.cpu.peakGflops.f32", "processors.cpu.memoryBandwidthGBs", "processors.cpu.dispatchUs", "processors.cpu.efficiency.conv.compute", "processors.cpu.efficiency.elementwise.memory"]) {
+      const sp = spread[path]!;
+      expect(sp, path).to.not.equal(undefined);
+      expect(sp.min, path).to.be.at.most(sp.median);
+      expect(sp.median, path).to.be.at.most(sp.max);
+      expect(sp.rangePct, path).to.be.closeTo(sp.median === 0 ? sp.rangePct : ((sp.max - sp.min) / sp.median) * 100, 0.5 + sp.rangePct * 0.01);
+    }
+    // The profile's own figures come from the per-kernel medians: within the repetitions' range of dispatch times.
+    expect(cpu.dispatchUs).to.be.within(spread["processors.cpu.dispatchUs"]!.min * 0.99, spread["processors.cpu.dispatchUs"]!.max * 1.01);
+    for (const c of r.cases) expect(c.samples, c.id).to.be.above(0);
+  });
+
+  it("says when the machine is loaded, and why", () => {
+    const busy = finishLoadReport({ load1: 10, cores: 2, busy: 0.9 });
+    expect(busy).to.include({ loaded: true, load1Before: 10, cores: 2, busyBefore: 0.9 });
+    expect(busy.reason).to.equal("load average 10.0 on 2 cores before measuring; 90% of the cores busy with other work before measuring");
+    const quiet = finishLoadReport({ load1: 0.2, cores: 4, busy: 0.05 });
+    expect(quiet.loaded).to.equal(false);
+    expect(quiet.reason).to.equal("quiet: load average 0.2 on 4 cores, 5% busy");
+  });
+
   it("from the command line: a progress line on first use (also piped), silence after; a foreign profile gets a note", () => {
     const fresh = mkdtempSync(join(tmpdir(), "sparoa-cache-cli-"));
     try {
@@ -92,6 +121,15 @@ describe("live host profile (--device host)", function () {
       const second = plan();
       expect(second.status, second.stderr).to.equal(0);
       expect(second.stderr).to.not.match(/measuring|profiling/);
+      // --refresh measures again although the cache is valid, and says how loaded the machine was.
+      const refresh = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/sparoa.js"), "profile", "--refresh"], { encoding: "utf8", cwd: PROJECT_ROOT, env });
+      expect(refresh.status, refresh.stderr).to.equal(0);
+      expect(refresh.stderr).to.match(/^sparoa: measuring this machine for the host profile \(--refresh; smoke mode\)/m);
+      expect(refresh.stdout).to.match(/^Machine load: (LOADED|quiet) \(.+\)$/m);
+      expect(refresh.stdout).to.match(/^wrote the live host profile cache \S+host-\w+-\d+t-smoke\.json \(\d+ ops measured in/m);
+      const wrong = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/sparoa.js"), "profile", "--refresh", "--quick"], { encoding: "utf8", cwd: PROJECT_ROOT, env });
+      expect(wrong.status).to.equal(1);
+      expect(wrong.stderr).to.match(/^sparoa: error: --refresh re-measures the live host profile/);
 
       const foreign = JSON.parse(readFileSync(join(FIXTURES, "profiles", "host-2026-11-26.json"), "utf8")) as DeviceProfile;
       foreign.measured!.machine = { ...currentMachine(), cpuModel: "Some Other CPU", cores: 96 };

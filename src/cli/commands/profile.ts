@@ -87,17 +87,23 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     const lines: string[] = [];
     lines.push("Execution providers:");
     for (const [ep, s] of Object.entries(r.providers)) lines.push(`  ${ep.padEnd(9)} ${s.available ? "measured" : `unavailable: ${s.reason}`}`);
+    const spread = r.profile.measured?.spread ?? {};
+    const reps = r.profile.measured?.repetitions ?? 1;
+    // A figure with the range of its repetitions' fits: "125 [93-132]".
+    const withRange = (value: number, path: string) => {
+      const sp = spread[path];
+      return sp && reps > 1 ? `${value} [${sp.min}-${sp.max}]` : String(value);
+    };
+    const pct = (path: string) => { const sp = spread[path]; return sp && reps > 1 ? `${sp.rangePct.toFixed(0)}%` : ""; };
     for (const [pname, p] of Object.entries(r.profile.processors)) {
-      lines.push("", `Processor ${pname} (${p.executionProvider}, ${p.threads} thread(s)): peak ${p.peakGflops.f32} GFLOP/s, memory ${p.memoryBandwidthGBs} GB/s, dispatch ${p.dispatchUs} us/kernel, run overhead ${r.profile.runOverheadUs} us`);
-      lines.push("  family        compute  memory  half-MFLOP  fit error");
-      for (const [family, e] of Object.entries(p.efficiency)) {
-        const err = r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.${family}`];
-        lines.push(`  ${family.padEnd(12)}  ${String(e.compute).padStart(7)}  ${String(e.memory).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${err === undefined ? "" : `${err}%`}`);
-      }
-      for (const [op, e] of Object.entries(p.opEfficiency ?? {})) {
-        const err = r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.op:${op}`];
-        lines.push(`  ${op.padEnd(12)}  ${String(e.compute).padStart(7)}  ${String(e.memory).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${err === undefined ? "" : `${err}%`}`);
-      }
+      const at = (f: string) => `processors.${pname}.${f}`;
+      lines.push("", `Processor ${pname} (${p.executionProvider}, ${p.threads} thread(s))${reps > 1 ? `, medians of ${reps} repetitions [range of the repetitions' fits]` : ""}:`);
+      lines.push(`  peak ${withRange(p.peakGflops.f32, at("peakGflops.f32"))} GFLOP/s, memory ${withRange(p.memoryBandwidthGBs, at("memoryBandwidthGBs"))} GB/s, dispatch ${withRange(p.dispatchUs, at("dispatchUs"))} us/kernel, run overhead ${withRange(r.profile.runOverheadUs, "runOverheadUs")} us`);
+      lines.push("  family        compute   range  memory   range  half-MFLOP   range  fit error   (range: (max - min) / median of the repetitions' fits)");
+      const row = (label: string, e: { compute: number; memory: number; computeHalfMflop?: number }, path: string, err: number | undefined) =>
+        `  ${label.padEnd(12)}  ${String(e.compute).padStart(7)}  ${pct(`${path}.compute`).padStart(6)}  ${String(e.memory).padStart(6)}  ${pct(`${path}.memory`).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${pct(`${path}.computeHalfMflop`).padStart(6)}  ${err === undefined ? "" : `${err}%`}`;
+      for (const [family, e] of Object.entries(p.efficiency)) lines.push(row(family, e, at(`efficiency.${family}`), r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.${family}`]));
+      for (const [op, e] of Object.entries(p.opEfficiency ?? {})) lines.push(row(op, e, at(`opEfficiency.${op}`), r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.op:${op}`]));
       if (pname !== Object.keys(r.profile.processors)[0]) break;
     }
     if (r.sparsity.length > 0) {
