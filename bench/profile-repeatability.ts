@@ -85,6 +85,24 @@ const rows = paths.map((path) => {
   return { path, values: xs, acrossPct: xs.some(Number.isNaN) ? Infinity : disagreement(xs), withinPct: within.length ? median(within) : undefined };
 });
 
+// The latency model only ever uses a family's peak x compute efficiency and bandwidth x memory
+// efficiency: the products are what measurements identify, the factors can trade against each other.
+const effective = (p: DeviceProfile) => {
+  const out = new Map<string, number>();
+  for (const [name, proc] of Object.entries(p.processors)) {
+    const effs: [string, Efficiency][] = [...Object.entries(proc.efficiency).map(([f, e]) => [`efficiency.${f}`, e!] as [string, Efficiency]), ...Object.entries(proc.opEfficiency ?? {}).map(([op, e]) => [`opEfficiency.${op}`, e] as [string, Efficiency])];
+    for (const [path, e] of effs) {
+      out.set(`processors.${name}.${path}: GFLOP/s (peak x compute)`, proc.peakGflops.f32! * e.compute);
+      out.set(`processors.${name}.${path}: GB/s (bandwidth x memory)`, proc.memoryBandwidthGBs * e.memory);
+    }
+  }
+  return out;
+};
+const effectiveRows = [...effective(results[0]!.profile).keys()].map((path) => {
+  const xs = results.map((r) => effective(r.profile).get(path) ?? NaN);
+  return { path, values: xs.map((x) => Number(x.toPrecision(3))), acrossPct: xs.some(Number.isNaN) ? Infinity : disagreement(xs) };
+});
+
 // What the figures are for: a kernel's time, measured, and as the fitted model predicts it.
 const kernelClassOf = (id: string) => (id.startsWith("lrn") ? "LRN" : id.includes(" dw") ? "Conv:grouped" : undefined);
 const ids = results[0]!.cases.map((c) => c.id);
@@ -114,11 +132,14 @@ results.forEach((r, i) => {
 });
 lines.push("", `| figure | ${results.map((_, i) => `run ${i + 1}`).join(" | ")} | across runs | within a run (median of the runs' repetition ranges) |`, `| --- |${results.map(() => " --- |").join("")} --- | --- |`);
 for (const r of rows) lines.push(`| ${r.path} | ${r.values.map((x) => String(x)).join(" | ")} | ${fmt(r.acrossPct)}%${r.acrossPct <= LIMIT_PCT ? "" : " **over**"} | ${r.withinPct === undefined ? "-" : `${fmt(r.withinPct)}%`} |`);
+lines.push("", `| effective rate | ${results.map((_, i) => `run ${i + 1}`).join(" | ")} | across runs |`, `| --- |${results.map(() => " --- |").join("")} --- |`);
+for (const r of effectiveRows) lines.push(`| ${r.path} | ${r.values.join(" | ")} | ${fmt(r.acrossPct)}%${r.acrossPct <= LIMIT_PCT ? "" : " **over**"} |`);
 lines.push("");
 lines.push(`Fitted figures within ${LIMIT_PCT}% across the runs: ${agreeing.length} of ${rows.length} (median disagreement ${fmt(median(rows.map((r) => r.acrossPct)))}%, worst ${fmt(Math.max(...rows.map((r) => r.acrossPct)))}% for ${rows.reduce((a, b) => (b.acrossPct > a.acrossPct ? b : a)).path}).`);
+lines.push(`Effective rates (peak x compute, bandwidth x memory per family) within ${LIMIT_PCT}%: ${effectiveRows.filter((r) => r.acrossPct <= LIMIT_PCT).length} of ${effectiveRows.length} (median disagreement ${fmt(median(effectiveRows.map((r) => r.acrossPct)))}%).`);
 lines.push(`Grid kernels' measured times (${measuredAgreement.length}): disagreement median ${fmt(median(measuredAgreement))}%, 90th percentile ${fmt(quantile(measuredAgreement, 0.9))}%.`);
 lines.push(`Grid kernels' times as each run's fitted model predicts them: median ${fmt(median(predictedAgreement))}%, 90th percentile ${fmt(quantile(predictedAgreement, 0.9))}%.`);
 lines.push(`Verdict: ${agreeing.length === rows.length ? `every fitted figure agrees within ${LIMIT_PCT}%` : `${rows.length - agreeing.length} figure(s) disagree by more than ${LIMIT_PCT}%`}${results.some((r) => r.profile.measured?.load?.loaded) ? " (the machine was loaded during at least one run: rerun when it is quiet)" : ""}.`);
 process.stdout.write(lines.join("\n") + "\n");
 const outFile = flag("--out");
-if (outFile) writeFileSync(outFile, JSON.stringify({ runs: results.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, loadBefore: r.loadBefore, loadAfter: r.loadAfter, load: r.profile.measured?.load, measured: r.profile.measured })), figures: rows, measuredAgreement, predictedAgreement }, null, 2) + "\n");
+if (outFile) writeFileSync(outFile, JSON.stringify({ runs: results.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, loadBefore: r.loadBefore, loadAfter: r.loadAfter, load: r.profile.measured?.load, measured: r.profile.measured })), figures: rows, effectiveRates: effectiveRows, measuredAgreement, predictedAgreement }, null, 2) + "\n");
