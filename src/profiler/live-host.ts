@@ -51,7 +51,7 @@ export async function liveHostProfile(o: LiveHostOptions = {}): Promise<LiveHost
       because = `the cached profile is unreadable (${e.message})`;
     }
   }
-  if (report) process.stderr.write(`sparoa: measuring this machine for the host profile (${because}; ${mode === "full" ? "about a minute" : `${mode} mode`}); cached in ${path}\n`);
+  if (report) process.stderr.write(`sparoa: measuring this machine for the host profile (${because}; ${mode === "full" ? "a full profile: up to a minute" : `${mode} mode`}); caching it in ${path}\n`);
   const started = Date.now();
   // Loaded only when measuring: onnxruntime's native library is not needed to read the cache.
   const { profileHost } = await import("./profile-host.ts");
@@ -62,7 +62,12 @@ export async function liveHostProfile(o: LiveHostOptions = {}): Promise<LiveHost
     onStep: (label) => bar?.tick(1, label),
   });
   bar?.finish();
-  writeAtomic(path, JSON.stringify(result.profile, null, 2) + "\n");
+  try {
+    writeAtomic(path, JSON.stringify(result.profile, null, 2) + "\n");
+  } catch (e) {
+    // The measurement still stands for this command; only the next one will have to measure again.
+    if (report) process.stderr.write(`sparoa: warning: cannot cache the host profile (${(e as Error).message}); set SPAROA_CACHE_DIR to a writable folder\n`);
+  }
   const seconds = (Date.now() - started) / 1000;
   const load = result.profile.measured?.load;
   if (report) process.stderr.write(`sparoa: host profile measured in ${seconds.toFixed(1)} s${load?.loaded ? ` on a loaded machine (${load.reason}): its times are slower than this machine when quiet` : ""}\n`);

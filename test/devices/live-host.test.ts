@@ -114,7 +114,7 @@ describe("live host profile (--device host)", function () {
       const plan = () => spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/sparoa.js"), "plan", join(FIXTURES, "tiny-cnn.onnx"), "--device", "host", "--json"], { encoding: "utf8", cwd: PROJECT_ROOT, env });
       const first = plan();
       expect(first.status, first.stderr).to.equal(0);
-      expect(first.stderr).to.match(/^sparoa: measuring this machine for the host profile \(first use on this machine; smoke mode\); cached in /m);
+      expect(first.stderr).to.match(/^sparoa: measuring this machine for the host profile \(first use on this machine; smoke mode\); caching it in /m);
       expect(first.stderr).to.match(/^sparoa: profiling this machine: \d+\/\d+ after/m);
       expect(first.stderr).to.match(/^sparoa: host profile measured in [\d.]+ s/m);
       expect(JSON.parse(first.stdout).device).to.equal("host");
