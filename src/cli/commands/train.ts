@@ -68,9 +68,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
     let baseProfiles: DeviceProfile[] | undefined;
     try {
-      baseProfiles = [];
-      for (const p of argv.profile?.flatMap((x) => x.split(",")).filter((x) => x !== "") ?? []) baseProfiles.push(await resolveDeviceProfile(p));
-      if (!argv.profile) baseProfiles = undefined;
+      const names = argv.profile?.flatMap((x) => x.split(",")).filter((x) => x !== "");
+      // One at a time: `host` may measure this machine, which must not compete with itself.
+      if (names) {
+        baseProfiles = [];
+        for (const name of names) baseProfiles.push(await resolveDeviceProfile(name));
+      }
     } catch (e) {
       if (e instanceof ProfileError) throw new CliError(e.message);
       throw e;
