@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { currentMachine, hostProfileCachePath, hostProfileMode, machineDifferences, type ProfileMode } from "../devices/host-machine.ts";
 import { HOST_PROFILE, loadProfile, otherMachineNote, ProfileError, type DeviceProfile } from "../devices/profile.ts";
-import { writeAtomic } from "../cli/output.ts";
-import { Progress } from "../cli/progress.ts";
+import { writeAtomic } from "../io/output.ts";
+import { Progress } from "../io/progress.ts";
 import type { HostProfileResult } from "./profile-host.ts";
 
 export interface LiveHostOptions {

@@ -5,8 +5,8 @@ import { HOST_PROFILE, loadProfile } from "../../devices/profile.ts";
 import { liveHostProfile } from "../../profiler/live-host.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 import { CliError } from "../errors.ts";
 
 interface ProfileArgs { output?: string; refresh: boolean; quick: boolean; threads?: number; workers: number; name: string; ep?: string[]; device?: string; json: boolean; state: boolean; stateOutput?: string }
