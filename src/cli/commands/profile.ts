@@ -79,7 +79,7 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
     if (output) writeAtomic(output, JSON.stringify(r.profile, null, 2) + "\n");
     const seconds = (Date.now() - started) / 1000;
     const load = r.profile.measured?.load;
-    if (load?.loaded && !argv.json) process.stderr.write(`sparoa: warning: the machine was loaded while measuring (${load.reason}): the figures are slower than this machine when quiet; rerun when it is quiet\n`);
+    if (load?.loaded && !argv.json && !argv.refresh) process.stderr.write(`sparoa: warning: the machine was loaded while measuring (${load.reason}): the figures are slower than this machine when quiet; rerun when it is quiet\n`);
     if (argv.json) {
       process.stdout.write(JSON.stringify({ output: output ?? null, cachedAt: cachedAt ?? null, seconds, providers: r.providers, cases: r.cases, sparsity: r.sparsity, profile: r.profile }, null, 2) + "\n");
       return;
