@@ -1,10 +1,10 @@
 // Wall and CPU time of sparoa's planning of one large model, stage by stage: the threshold
 // choice + baselines (planPlacement with --no-refine), then the whole planning with the local
 // search refinement and with the SAC scheduler (src/scheduler/refine.ts), under the default
-// budget (defaultSearchEvaluations). The model is the zoo's vit-large preset (1,457 placeable
+// budget (defaultSearchEvaluations) or --evaluations N. The model is the zoo's vit-large preset (1,457 placeable
 // nodes) unless a path is given. CPU time is this process's (user + system), which the machine's
 // load does not inflate the way it does wall time.
-//   node --import tsx bench/refine-time.ts [--device orin-nano] [--runs 3] [model.onnx]
+//   node --import tsx bench/refine-time.ts [--device orin-nano] [--runs 3] [--evaluations N] [model.onnx]
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { loadModel, type Model } from "../ir/index.ts";
@@ -21,8 +21,11 @@ import { analysedModel } from "../test/support/plan-corpus.ts";
 const { values: args, positionals } = parseArgs({ allowPositionals: true, options: {
   device: { type: "string", default: "orin-nano" },
   runs: { type: "string", default: "3" },
+  evaluations: { type: "string" },
 } });
 const runs = Number(args.runs);
+/** A budget other than the default (e.g. 10x it, the long oracle's), to time the refinement's own rate. */
+const search = args.evaluations ? { maxEvaluations: Number(args.evaluations) } : undefined;
 const path = positionals[0];
 const model: Model = await analysedModel({ name: path ?? "zoo-vit-large", load: () => (path ? loadModel(path) : generateZooModel(ZOO_PRESETS["vit-large"](0))) });
 await schedulerBackend();
@@ -40,7 +43,7 @@ function timed(options: PlannerOptions): Timing {
 }
 
 console.log(`refine-time: ${new Date().toISOString()}, ${model.graph.name}, ${args.device}, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-const cases: [string, PlannerOptions][] = [["thresholds + baselines only", { refine: false }], ["local search", {}], ["sac scheduler", { refiner }]];
+const cases: [string, PlannerOptions][] = [["thresholds + baselines only", { refine: false }], ["local search", { search }], ["sac scheduler", { refiner, search }]];
 for (const [label, options] of cases) {
   const t: Timing[] = [];
   for (let r = 0; r < runs; r++) t.push(timed(options));
