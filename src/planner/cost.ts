@@ -22,6 +22,8 @@ const EXACT_SEGMENTS = 24;
 export interface IncrementalCost {
   sync(assign: Int32Array): void;
   moveCost(assign: Int32Array, node: number): number;
+  /** searchCost(assign) for an `assign` that differs from the current plan in `nodes` only. */
+  movesCost(assign: Int32Array, nodes: ArrayLike<number>): number;
   commit(node: number, proc: number): void;
 }
 
@@ -112,6 +114,9 @@ export class PlanCost {
     // after a commit, as the evaluator's schedule is); a move's count replays only what it changes.
     const current = new Int32Array(this.scheduled.length);
     let stale = true;
+    const positions = new Int32Array(this.scheduled.length);
+    const procs = new Int32Array(this.sim.nodes.length);
+    const saved = new Int32Array(this.scheduled.length);
     return {
       sync: (assign) => { ev.setAssignment(assign); this.scheduledDevices(assign); current.set(this.devices); stale = true; },
       moveCost: (assign, node) => {
@@ -127,6 +132,26 @@ export class PlanCost {
           return this.withCalls(ms, current, this.segments.moveCount(current, k));
         } finally {
           current[k] = was;
+        }
+      },
+      movesCost: (assign, nodes) => {
+        this.evaluations++;
+        for (let j = 0; j < nodes.length; j++) procs[j] = assign[nodes[j]!]!;
+        const ms = ev.movesCost(nodes, procs, nodes.length);
+        if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+        if (stale) { this.segments.setBaseline(current); stale = false; }
+        let count = 0;
+        for (let j = 0; j < nodes.length; j++) {
+          const k = this.position[nodes[j]!]!;
+          if (k < 0) continue;
+          positions[count] = k;
+          saved[count++] = current[k]!;
+          current[k] = assign[nodes[j]!]!;
+        }
+        try {
+          return this.withCalls(ms, current, this.segments.movesCount(current, positions, count));
+        } finally {
+          for (let j = count - 1; j >= 0; j--) current[positions[j]!] = saved[j]!;
         }
       },
       commit: (node, proc) => {

@@ -163,6 +163,9 @@ export class SegmentCounter {
   /** Ready queue contents per checkpoint and device: cpQueue[cpQueueStart[c * P + d] ..]. */
   private cpQueueStart: number[] = [];
   private cpQueue: number[] = [];
+  /** Scratch: the moved nodes of a trial. */
+  private readonly moved: Int32Array;
+  private readonly one = new Int32Array(1);
   /** Trials run, and steps they replayed (for the bench). */
   readonly stats = { trials: 0, steps: 0 };
 
@@ -188,6 +191,7 @@ export class SegmentCounter {
     this.pendingStamp = new Int32Array(n);
     this.baseDevice = new Int32Array(n);
     this.pushStep = new Int32Array(n);
+    this.moved = new Int32Array(n);
   }
 
   /** Segment index per node (same as deviceBatchedSegments). */
@@ -216,13 +220,26 @@ export class SegmentCounter {
 
   /** count(device) for a `device` that differs from the baseline's in node `node` only. */
   moveCount(device: ArrayLike<number>, node: number): number {
+    this.one[0] = node;
+    return this.movesCount(device, this.one, 1);
+  }
+
+  /** count(device) for a `device` that differs from the baseline's in nodes[0..count) only. */
+  movesCount(device: ArrayLike<number>, nodes: ArrayLike<number>, count = nodes.length): number {
     if (!this.hasBaseline) throw new Error("SegmentCounter: moveCount without a baseline");
-    if (device[node] === this.baseDevice[node]) return this.baseTotal;
+    // The order is the baseline's until the first moved node enters a ready queue.
+    let first = this.n;
+    let moved = 0;
+    for (let j = 0; j < count; j++) {
+      const i = nodes[j]!;
+      if (device[i] === this.baseDevice[i]) continue;
+      first = Math.min(first, this.pushStep[i]!);
+      this.moved[moved++] = i;
+    }
+    if (moved === 0) return this.baseTotal;
     this.stats.trials++;
-    const t = this.pushStep[node]!;
-    if (t < 0) return this.replay(device, node, 0, true);
-    const c = Math.floor(t / SEGMENT_CHECKPOINT_EVERY);
-    return this.replay(device, node, c, false);
+    if (first < 0) return this.replay(device, moved, 0, true);
+    return this.replay(device, moved, Math.floor(first / SEGMENT_CHECKPOINT_EVERY), false);
   }
 
   private newEpoch(): void {
@@ -298,8 +315,8 @@ export class SegmentCounter {
     }
   }
 
-  /** The trial of moveCount from checkpoint c (or from the start), back on the baseline once it can be. */
-  private replay(device: ArrayLike<number>, node: number, c: number, fromStart: boolean): number {
+  /** The trial of movesCount (moved nodes in this.moved[0..moved)) from checkpoint c (or from the start), back on the baseline once it can be. */
+  private replay(device: ArrayLike<number>, moved: number, c: number, fromStart: boolean): number {
     const n = this.n;
     const P = this.processors;
     const K = SEGMENT_CHECKPOINT_EVERY;
@@ -330,7 +347,7 @@ export class SegmentCounter {
     }
     const checkpoints = this.cpCurrent.length;
     for (; step < n; step++) {
-      if (step % K === 0 && ((this.placed[node >> 5]! >>> (node & 31)) & 1) === 1) {
+      if (step % K === 0 && this.allPlaced(moved)) {
         const b = step / K;
         if (b < checkpoints && this.sameState(b)) return this.seg - this.cpSeg[b]! + this.baseTotal;
       }
@@ -339,6 +356,11 @@ export class SegmentCounter {
       this.place(device, i, step, false);
     }
     return this.seg + 1;
+  }
+
+  private allPlaced(moved: number): boolean {
+    for (let j = 0; j < moved; j++) { const i = this.moved[j]!; if (((this.placed[i >> 5]! >>> (i & 31)) & 1) === 0) return false; }
+    return true;
   }
 
   private sameState(c: number): boolean {

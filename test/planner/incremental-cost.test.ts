@@ -24,7 +24,7 @@ function randomPreds(rand: () => number, n: number): number[][] {
 }
 
 describe("incremental plan cost", () => {
-  it("counts segments of single-node moves as a fresh count does, on 200 random DAGs (2 and 3 devices)", () => {
+  it("counts segments of single-node and group moves as a fresh count does, on 200 random DAGs (2 and 3 devices)", () => {
     const rand = seededRandom(7);
     let trials = 0;
     for (let g = 0; g < 200; g++) {
@@ -45,13 +45,22 @@ describe("incremental plan cost", () => {
         trials++;
         if (rand() < 0.3) expect(counter.setBaseline(device)).to.equal(want); // commit
         else device[node] = was;
+        // A group: a run of consecutive nodes or a random set, some left where they are.
+        const size = Math.min(n, 2 + Math.floor(rand() * 10));
+        const start = Math.floor(rand() * (n - size + 1));
+        const nodes = rand() < 0.5 ? Array.from({ length: size }, (_, k) => start + k) : [...new Set(Array.from({ length: size }, () => Math.floor(rand() * n)))];
+        const before = nodes.map((i) => device[i]!);
+        for (const i of nodes) if (rand() < 0.8) device[i] = Math.floor(rand() * P);
+        expect(counter.movesCount(device, nodes), `graph ${g}, group ${m}`).to.equal(fresh.count(device));
+        nodes.forEach((i, k) => { device[i] = before[k]!; });
+        trials++;
       }
     }
-    expect(trials).to.equal(200 * 40);
+    expect(trials).to.equal(200 * 40 * 2);
   });
 
   for (const [label, make] of [["mobilenet-like", () => mobileNetLike(0.5, 64)], ["vit-like, 2 blocks x 4 heads", () => vitLike({ depth: 2, heads: 4 })]] as const) {
-    it(`equals searchCost for random move sequences on ${label} under orin-nano and h100-pcie`, async () => {
+    it(`equals searchCost for random move and run-move sequences on ${label} under orin-nano and h100-pcie`, async () => {
       const model = make();
       await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity"))).run(model);
       for (const device of ["orin-nano", "h100-pcie"]) {
@@ -73,6 +82,17 @@ describe("incremental plan cost", () => {
             expect(got, `${device}, bias ${bias}, move ${m} (node ${i})`).to.equal(full.searchCost(assign));
             if (rand() < 0.3) inc.commit(i, assign[i]!);
             else assign[i] = was;
+            if (m % 5 === 0) {
+              // A run of consecutive free nodes onto one processor (the local search's run move).
+              const size = 2 + Math.floor(rand() * 15);
+              const at = Math.floor(rand() * Math.max(1, free.length - size));
+              const nodes = free.slice(at, at + size);
+              const p = rand() < 0.5 ? 0 : 1;
+              const saved = nodes.map((x) => assign[x]!);
+              for (const x of nodes) assign[x] = p;
+              expect(inc.movesCost(assign, nodes), `${device}, bias ${bias}, run at ${at}`).to.equal(full.searchCost(assign));
+              nodes.forEach((x, k) => { assign[x] = saved[k]!; });
+            }
           }
         }
       }
