@@ -114,6 +114,14 @@ export class PlanCost {
     // after a commit, as the evaluator's schedule is); a move's count replays only what it changes.
     const current = new Int32Array(this.scheduled.length);
     let stale = true;
+    let generation = -1;
+    // The counter is shared by every session of this cost: re-record when another replaced it.
+    const ensureBaseline = () => {
+      if (!stale && generation === this.segments.generation) return;
+      this.segments.setBaseline(current);
+      generation = this.segments.generation;
+      stale = false;
+    };
     const positions = new Int32Array(this.scheduled.length);
     const procs = new Int32Array(this.sim.nodes.length);
     const saved = new Int32Array(this.scheduled.length);
@@ -123,7 +131,7 @@ export class PlanCost {
         this.evaluations++;
         const ms = ev.moveCost(node, assign[node]!);
         if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-        if (stale) { this.segments.setBaseline(current); stale = false; }
+        ensureBaseline();
         const k = this.position[node]!;
         if (k < 0) return this.withCalls(ms, current, this.segments.baselineCount());
         const was = current[k]!;
@@ -139,7 +147,7 @@ export class PlanCost {
         for (let j = 0; j < nodes.length; j++) procs[j] = assign[nodes[j]!]!;
         const ms = ev.movesCost(nodes, procs, nodes.length);
         if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-        if (stale) { this.segments.setBaseline(current); stale = false; }
+        ensureBaseline();
         let count = 0;
         for (let j = 0; j < nodes.length; j++) {
           const k = this.position[nodes[j]!]!;

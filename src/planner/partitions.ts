@@ -205,8 +205,12 @@ export class SegmentCounter {
     return this.run(device, false, false);
   }
 
+  /** Bumped by every setBaseline: a holder of an older baseline knows it was replaced. */
+  generation = 0;
+
   /** count(device), recording what moveCount needs; later trials are against this device array. */
   setBaseline(device: ArrayLike<number>): number {
+    this.generation++;
     this.baseDevice.set(device as ArrayLike<number>);
     this.baseTotal = this.run(device, false, true);
     this.hasBaseline = true;
