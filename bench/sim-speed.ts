@@ -8,7 +8,7 @@
 //               processor, from a recorded baseline (what local search and the RL scheduler run)
 //   commit      PlanEvaluator.move + currentMakespanMs: a move made, its schedule recorded
 //   plan move   PlanCost.incremental().moveCost: the move's makespan plus the call charge for its
-//               partitions (src/planner/cost.ts; the segment count replayed incrementally), which
+//               partitions (src/planner/plan-cost.ts; the segment count replayed incrementally), which
 //               is what the refinement's single-node moves cost
 // Starting plans: HEFT's, and a random placement (seeded). Each figure is the median of several
 // timed runs; rates are given per wall-clock second and per CPU second of this process (the CPU
@@ -20,18 +20,20 @@ import { loadavg, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import type { Model } from "../ir/index.ts";
 import { seededRandom } from "../ir/random.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { heftAssignment } from "../src/planner/baselines/heft.ts";
 import { loadProfile } from "../src/devices/profile.ts";
-import { PlanCost } from "../src/planner/cost.ts";
+import { PlanCost } from "../src/planner/plan-cost.ts";
 import { PlanEvaluator } from "../src/sim/fast-eval.ts";
 import { compileSim, type SimGraph } from "../src/sim/sim-graph.ts";
 import { evaluate } from "../src/sim/simulator.ts";
 import { median } from "../src/runtime/stats.ts";
 import { ZOO_PRESETS, generateZooModel } from "../src/zoo/index.ts";
 import { mobileNetLike, vitLike } from "./support/models.ts";
+
+registerBuiltinPasses();
 
 const { values: args } = parseArgs({ options: {
   device: { type: "string", default: "orin-nano" },

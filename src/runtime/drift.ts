@@ -1,6 +1,6 @@
 // The runtime's drift check: per device, the plan's predicted partition time against what the
 // runtime measured, flagged when one is more than a set ratio times the other. A drifted device
-// is the trigger for a re-plan (src/scheduler/replan.ts replanPackage, or `sparoa optimize
+// is the trigger for a re-plan (src/optimize/replan.ts replanPackage, or `sparoa optimize
 // --state live`); `sparoa run` and `sparoa bench` report it, and switching plans mid-run is left
 // for later. Kept apart from the re-planner so the runtime's commands load without the optimizer.
 import type { PackageManifest } from "../package/manifest.ts";

@@ -1,18 +1,20 @@
-// The plan cost's incremental path (src/planner/cost.ts incremental(), src/planner/partitions.ts
+// The plan cost's incremental path (src/planner/plan-cost.ts incremental(), src/planner/partitions.ts
 // SegmentCounter.setBaseline/moveCount) against the full computation: on random DAGs with two and
 // three devices, every single-node move's segment count equals a fresh count (and
 // deviceBatchedSegments'), through sequences of moves, some committed; on generated models under
 // the bundled profiles, every incremental plan-cost move equals searchCost of the moved plan.
 import { expect } from "chai";
 import { seededRandom } from "../../ir/random.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
-import { PlanCost } from "../../src/planner/cost.ts";
+import { PlanCost } from "../../src/planner/plan-cost.ts";
 import { deviceBatchedSegments, SegmentCounter } from "../../src/planner/partitions.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { mobileNetLike, vitLike } from "../../bench/support/models.ts";
+
+registerBuiltinPasses();
 
 function randomPreds(rand: () => number, n: number): number[][] {
   const fanIn = 1 + Math.floor(rand() * 3);
