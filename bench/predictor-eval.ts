@@ -9,7 +9,10 @@
 // 144), the portfolio alone (no model), and the model's median thresholds (quantiles 0.5, 0.5).
 // Regret = method ms / grid ms. Also the grid's distinct simulated plans per pair.
 //   node --import tsx bench/predictor-eval.ts --zoo ZOO --seq seq.json --mlp mlp.json [--no-corpus] [--perturbed-refine] [--json out.json]
-import { writeFileSync } from "node:fs";
+// In parallel: --shard K/N evaluates every N-th held-out model from the K-th (add --no-corpus to
+// all shards but one) and --json writes its rows; --summarize a.json,b.json prints the summary
+// of the shards' rows together.
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Model } from "../ir/model.ts";
 import { analyseForPlacement } from "../src/learn/analyse.ts";
@@ -30,6 +33,7 @@ import { analysedModel, planCorpus } from "../test/support/plan-corpus.ts";
 const { values: args } = parseArgs({ options: {
   zoo: { type: "string" }, seq: { type: "string" }, mlp: { type: "string" }, "no-corpus": { type: "boolean" },
   "perturbed-refine": { type: "boolean" }, candidates: { type: "string" }, json: { type: "string" }, "max-models": { type: "string" },
+  shard: { type: "string" }, summarize: { type: "string" },
 } });
 
 const methods: { name: string; thresholds: (p: PlacementProblem) => Thresholds }[] = [];
@@ -61,8 +65,8 @@ function portfolioThresholds(p: Predictor, problem: PlacementProblem): Threshold
   return best!.t;
 }
 
-interface Row { group: string; model: string; profile: string; kind: string; gridMs: number; gridPlans: number; gridRefinedMs?: number; regret: Record<string, number>; refinedRegret: Record<string, number> }
-const rows: Row[] = [];
+export interface Row { group: string; model: string; profile: string; kind: string; gridMs: number; gridPlans: number; gridRefinedMs?: number; regret: Record<string, number>; refinedRegret: Record<string, number> }
+const rows: Row[] = args.summarize ? args.summarize.split(",").flatMap((f) => (JSON.parse(readFileSync(f, "utf8")) as { rows: Row[] }).rows) : [];
 
 function evaluate(group: string, name: string, model: Model, profile: DeviceProfile, kind: string, refine: boolean): void {
   const problem = placementProblem(model, profile);
@@ -70,26 +74,32 @@ function evaluate(group: string, name: string, model: Model, profile: DeviceProf
   const gridMs = problem.cost.latency(grid.outcome.assign).ms;
   const gridPlan = refine ? planPlacement(problem, { sparsity: grid.sparsity, intensity: grid.intensity }) : undefined;
   const row: Row = { group, model: name, profile: profile.name, kind, gridMs, gridPlans: grid.distinctPlans, gridRefinedMs: gridPlan?.latency.ms, regret: {}, refinedRegret: {} };
+  // Methods often agree on the thresholds: refine each distinct pair once (the planner is deterministic).
+  const refined = new Map<string, number>();
   for (const m of methods) {
     const t = m.thresholds(problem);
     row.regret[m.name] = problem.cost.latency(place(problem, t).assign).ms / gridMs;
-    if (gridPlan) row.refinedRegret[m.name] = planPlacement(problem, { ...t, baselines: gridPlan.baselines }).latency.ms / gridPlan.latency.ms;
+    if (!gridPlan) continue;
+    const key = `${t.sparsity},${t.intensity}`;
+    if (!refined.has(key)) refined.set(key, planPlacement(problem, { ...t, baselines: gridPlan.baselines }).latency.ms);
+    row.refinedRegret[m.name] = refined.get(key)! / gridPlan.latency.ms;
   }
   rows.push(row);
   console.error(`${group} ${name} ${profile.name}: grid ${gridMs.toFixed(3)} ms; ${methods.map((m) => `${m.name} ${row.regret[m.name]!.toFixed(3)}${gridPlan ? `/${row.refinedRegret[m.name]!.toFixed(3)}` : ""}`).join(", ")}`);
 }
 
 const bundled = ["orin-nano", "agx-orin", "h100-pcie"].map((n) => loadProfile(n));
-if (args.zoo) {
+const [shard, shards] = (args.shard ?? "0/1").split("/").map(Number) as [number, number];
+if (args.zoo && !args.summarize) {
   const { models } = readZoo(args.zoo);
-  const test = models.map((m, index) => ({ m, index })).filter(({ m }) => m.entry.split === "test").slice(0, Number(args["max-models"] ?? 1e9));
+  const test = models.map((m, index) => ({ m, index })).filter(({ m }) => m.entry.split === "test").filter((_, k) => k % shards === shard).slice(0, Number(args["max-models"] ?? 1e9));
   for (const { m, index } of test) {
     const model = await analyseForPlacement(m.path);
     const profiles = profilesFor(index, { seed: 1, perturbed: 5 });
     for (const p of profiles) evaluate("held-out zoo", m.entry.file, model, p, p.name.includes("~") ? "perturbed" : p.name, !p.name.includes("~") || args["perturbed-refine"] === true);
   }
 }
-if (!args["no-corpus"]) {
+if (!args["no-corpus"] && !args.summarize) {
   for (const c of planCorpus()) {
     let model: Model;
     try { model = await analysedModel(c); } catch (e) { console.error(`skip ${c.name}: ${(e as Error).message.split("\n")[0]}`); continue; }
@@ -103,7 +113,8 @@ const groups = [...new Set(rows.map((r) => `${r.group}|${r.kind}`))];
 for (const g of groups) {
   const [group, kind] = g.split("|");
   const rs = rows.filter((r) => r.group === group && r.kind === kind);
-  for (const m of methods) {
+  for (const name of Object.keys(rs[0]!.regret)) {
+    const m = { name };
     const u = rs.map((r) => r.regret[m.name]!);
     const f = rs.filter((r) => r.refinedRegret[m.name] !== undefined).map((r) => r.refinedRegret[m.name]!);
     const entry = { group, profile: kind, method: m.name, n: u.length, median: quantile(u, 0.5), p90: quantile(u, 0.9), worst: Math.max(...u), refinedN: f.length, refinedMedian: f.length ? quantile(f, 0.5) : null, refinedP90: f.length ? quantile(f, 0.9) : null };

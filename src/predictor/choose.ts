@@ -23,7 +23,7 @@ export interface ThresholdComparison {
 export interface ThresholdDecision {
   source: "given" | "grid search" | "predictor";
   thresholds?: Thresholds;
-  predictor?: { file: string; kind: string; quantiles: QuantileThresholds; ms: number; outOfRange: string[]; checked: number };
+  predictor?: { file: string; kind: string; quantiles: QuantileThresholds; ms: number; outOfRange: string[]; checked: number; simulated: number };
   comparison?: ThresholdComparison;
   warnings: string[];
 }
@@ -48,7 +48,7 @@ export function decideThresholds(problem: PlacementProblem, given: Partial<Thres
   const p: Prediction = predictThresholds(predictor, problem, candidates === undefined ? {} : { candidates });
   return {
     source: "predictor", thresholds: p.thresholds, warnings: p.warnings,
-    predictor: { file: predictor.file, kind: predictor.config.kind, quantiles: p.quantiles, ms: p.ms, outOfRange: p.outOfRange, checked: p.checked },
+    predictor: { file: predictor.file, kind: predictor.config.kind, quantiles: p.quantiles, ms: p.ms, outOfRange: p.outOfRange, checked: p.checked, simulated: p.simulated },
   };
 }
 

@@ -25,6 +25,8 @@ export interface Prediction {
   quantiles: QuantileThresholds;
   /** Bins placed and judged (1: none judged, the most likely taken). */
   checked: number;
+  /** Distinct plans among them simulated (0 when one bin is taken unjudged). */
+  simulated: number;
   thresholds: Thresholds;
   /** Device features outside the training range, with value and range. */
   outOfRange: string[];
@@ -69,13 +71,18 @@ export function predictThresholds(p: Predictor, problem: PlacementProblem, optio
   const k = p.config.output === "bins" ? Math.max(1, Math.min(options.candidates ?? defaultCandidates(p), p.config.bins * p.config.bins)) : 1;
   if (k === 1) {
     const quantiles = predictQuantiles(p, input.sequence, input.context);
-    return { quantiles, checked: 1, thresholds: thresholdsFromQuantiles(problem, quantiles), outOfRange, warnings, ms: performance.now() - start };
+    return { quantiles, checked: 1, simulated: 0, thresholds: thresholdsFromQuantiles(problem, quantiles), outOfRange, warnings, ms: performance.now() - start };
   }
   let best: { quantiles: QuantileThresholds; thresholds: ReturnType<typeof thresholdsFromQuantiles>; cost: number } | undefined;
+  // Bins often give the same plan (as in the grid search): simulate each distinct plan once.
+  const judged = new Map<string, number>();
   for (const quantiles of candidateBins(p, input.sequence, input.context, k)) {
     const thresholds = thresholdsFromQuantiles(problem, quantiles);
-    const cost = problem.cost.searchCost(place(problem, thresholds).assign);
+    const assign = place(problem, thresholds).assign;
+    const key = assign.join(",");
+    let cost = judged.get(key);
+    if (cost === undefined) judged.set(key, (cost = problem.cost.searchCost(assign)));
     if (!best || cost < best.cost - 1e-12) best = { quantiles, thresholds, cost };
   }
-  return { quantiles: best!.quantiles, checked: k, thresholds: best!.thresholds, outOfRange, warnings, ms: performance.now() - start };
+  return { quantiles: best!.quantiles, checked: k, simulated: judged.size, thresholds: best!.thresholds, outOfRange, warnings, ms: performance.now() - start };
 }
