@@ -43,7 +43,8 @@ const predictMs = median(Array.from({ length: runs }, () => time("predict", () =
 const hybridMs = median(Array.from({ length: runs }, () => time("hybrid", () => predictThresholds(predictor, problem))));
 const gridMs = median(Array.from({ length: runs }, () => time("grid", () => chooseThresholds(problem))));
 const grid = chooseThresholds(problem);
+const simulated = predictThresholds(predictor, problem).simulated;
 console.log(`vit-large: ${problem.sim.nodes.length} nodes, ${freeNodes(problem).length} free (placeable) on ${problem.profile.name}; predictor ${predictor.config.kind} (${predictor.config.output}), ${(predictor.bytes / 1024).toFixed(0)} KiB of parameters`);
 const w = (name: string) => median(wall[name] ?? [NaN]).toFixed(1);
-console.log(`CPU ms (median of ${runs}): load ${loadMs.toFixed(1)}; predict ${predictMs.toFixed(1)}; hybrid (K=${K}: predicted bin + portfolio simulated) ${hybridMs.toFixed(1)}; grid search (${grid.evaluated} pairs, ${grid.distinctPlans} plans simulated) ${gridMs.toFixed(1)}; grid / predict = ${(gridMs / predictMs).toFixed(1)}x, grid / hybrid = ${(gridMs / hybridMs).toFixed(1)}x`);
+console.log(`CPU ms (median of ${runs}): load ${loadMs.toFixed(1)}; predict ${predictMs.toFixed(1)}; hybrid (K=${K} bins: predicted + portfolio, ${simulated} distinct plans simulated) ${hybridMs.toFixed(1)}; grid search (${grid.evaluated} pairs, ${grid.distinctPlans} plans simulated) ${gridMs.toFixed(1)}; grid / predict = ${(gridMs / predictMs).toFixed(1)}x, grid / hybrid = ${(gridMs / hybridMs).toFixed(1)}x`);
 console.log(`wall ms (median of ${runs}): load ${w("load")}; predict ${w("predict")}; hybrid ${w("hybrid")}; grid search ${w("grid")}`);
