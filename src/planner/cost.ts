@@ -13,6 +13,7 @@ import { constantNodes } from "../../ir/node-roles.ts";
 import { evaluate } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { PlanEvaluator } from "../sim/fast-eval.ts";
+import { PlanCharges } from "../sim/plan-charges.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
 
@@ -26,7 +27,7 @@ export interface IncrementalCost {
 }
 
 export interface PlanLatency {
-  /** Predicted latency of the plan: simulatedMs + callsMs. */
+  /** Predicted latency of the plan: simulatedMs + callsMs + cutsMs + contentionMs. */
   ms: number;
   /** One simulated inference (includes one runtime call). */
   simulatedMs: number;
@@ -34,6 +35,10 @@ export interface PlanLatency {
   partitions: number;
   /** The runtime calls after the first: (partitions - 1) x runOverheadUs. */
   callsMs: number;
+  /** Layout reorders and hand-offs at the cuts between processors (profile `cutCosts`; 0 without). */
+  cutsMs: number;
+  /** Slowdown of processors that share cores or bandwidth while busy at once (profile `contention`; 0 without). */
+  contentionMs: number;
 }
 
 export class PlanCost {
@@ -44,6 +49,8 @@ export class PlanCost {
   /** Ms of one runtime call between partitions. */
   readonly callMs: number;
   readonly evaluator: MakespanEvaluator;
+  /** Cut and contention charges (src/sim/plan-charges.ts). */
+  readonly charges: PlanCharges;
   private readonly segments: SegmentCounter;
   private readonly devices: Int32Array;
   /** Calls of searchCost (each one simulation). */
@@ -51,6 +58,7 @@ export class PlanCost {
 
   constructor(readonly sim: SimGraph, evaluator: MakespanEvaluator = makespanEvaluator(sim)) {
     this.evaluator = evaluator;
+    this.charges = new PlanCharges(sim);
     const graph = sim.nodes[0]?.graph;
     const constants = graph ? constantNodes(graph, sim.nodes) : new Set();
     const n = sim.nodes.length;
@@ -81,10 +89,15 @@ export class PlanCost {
 
   /** The exact cost of a plan. */
   latency(assign: ArrayLike<number>): PlanLatency {
-    const simulatedMs = evaluate(this.sim, assign, false).makespanMs;
+    // Contention is charged for the simulated schedule's overlap, which needs the schedule.
+    const contends = this.charges.contends(assign);
+    const simulated = evaluate(this.sim, assign, contends);
+    const simulatedMs = simulated.makespanMs;
     const partitions = this.partitions(assign);
     const callsMs = Math.max(0, partitions - 1) * this.callMs;
-    return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
+    const cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0;
+    const contentionMs = contends ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
+    return { ms: simulatedMs + callsMs + cutsMs + contentionMs, simulatedMs, partitions, callsMs, cutsMs, contentionMs };
   }
 
   /**
@@ -113,6 +126,7 @@ export class PlanCost {
   }
 
   private withCalls(ms: number, assign: ArrayLike<number>): number {
+    if (this.charges.active) ms += this.charges.searchChargeMs(assign);
     if (this.scheduled.length === 0 || this.callMs === 0) return ms;
     const devices = this.scheduledDevices(assign);
     let parts = this.segments.count(devices);

@@ -12,7 +12,11 @@ import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
-import { fitProcessor, round3, type Sample } from "./fit.ts";
+import { measureContention } from "./contention.ts";
+import { measureCutCosts } from "./cut-cost.ts";
+import { fitProcessor, round3, type FittedProcessor, type Sample } from "./fit.ts";
+import { perOpTruth, truthSamples } from "./per-op.ts";
+import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../zoo/index.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
 import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
 import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
@@ -24,6 +28,11 @@ export interface ProfileHostOptions {
   /** Model this many CPU workers (cpu0, cpu1, ...) of `threads` each instead of one `cpu`. */
   workers?: number;
   name?: string;
+  /**
+   * Also fit the efficiency curves on the kernels of whole generated models (src/zoo presets,
+   * profiled by onnxruntime: src/profiler/per-op.ts), beside the single-op grid. Default true.
+   */
+  calibrate?: boolean;
   /** Execution providers to measure (default: every one onnxruntime-node knows). */
   providers?: readonly string[];
   onStep?: (label: string) => void;
@@ -41,6 +50,10 @@ export interface HostProfileResult {
 }
 
 const HEAVY_MFLOP = 150;
+/** What onnxruntime's CPU provider fuses at graph optimisation level "all". */
+const ORT_FUSIONS = ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"];
+const CONTENTION_STEPS = 4;
+const CUT_STEPS = 10;
 /** Speedup the sparsest variant must show before a sparsity effect is recorded. */
 export const SPARSITY_EVIDENCE = 1.3;
 
@@ -55,7 +68,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     throw new UnavailableProviderError(`no requested execution provider works on this machine: ${requested.map((ep) => `${ep}: ${providers[ep]?.reason}`).join("; ")}`);
   }
   const grid = profileGrid(quick);
-  o.onPlan?.(usable.length * (grid.length * 2 + 2) + (workers > 1 ? 2 : 0));
+  o.onPlan?.(usable.length * (grid.length * 2 + 2 + ((o.calibrate ?? true) ? CALIBRATION_PRESETS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS : 0));
   const timing = quick ? QUICK_TIMING : FULL_TIMING;
 
   const processors: Record<string, ProcessorSpec> = {};
@@ -79,14 +92,18 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     o.onStep?.(`${ep}: dispatch overhead`);
 
     const measured = await measureGrid(grid, t, profilerOverheadMs, (label) => o.onStep?.(`${ep}: ${label}`));
-    const fit = fitProcessor(measured.samples, dispatchUs);
+    let fit = fitProcessor(measured.samples, dispatchUs);
+    if (o.calibrate ?? true) {
+      const extra = await calibrationSamples(fit, dispatchUs, t, profilerOverheadMs, (label) => o.onStep?.(`${ep}: ${label}`));
+      fit = fitProcessor([...measured.samples, ...extra], dispatchUs);
+    }
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
     const spec: ProcessorSpec = {
       kind, executionProvider: ep as ExecutionProvider, threads,
       peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs,
       efficiency: fit.efficiency, opEfficiency: Object.keys(fit.opEfficiency).length ? fit.opEfficiency : undefined, sparsity: sparsityEffects(measured.speedups, grid),
       powerW: assumedPower(threads),
-      fusion: ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"],
+      fusion: ORT_FUSIONS,
     };
     if (Object.keys(spec.sparsity!).length === 0) delete spec.sparsity;
     const names = workers > 1 && kind === "cpu" ? Array.from({ length: workers }, (_, i) => `cpu${i}`) : [kind];
@@ -113,6 +130,15 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       }
     }
   }
+  // CPU workers of one chip slow each other and pay onnxruntime's layout reorders at every cut.
+  const cpuWorkers = names.filter((n) => processors[n]!.kind === "cpu" && processors[n]!.executionProvider === "cpu");
+  let contention: DeviceProfile["contention"];
+  let cutCosts: DeviceProfile["cutCosts"];
+  if (cpuWorkers.length > 1) {
+    const c = await measureContention({ threads, maxWorkers: Math.max(cpuWorkers.length, 3), onStep: o.onStep });
+    contention = [{ processors: cpuWorkers, computeSlowdown: c.computeSlowdown, memorySlowdown: c.memorySlowdown }];
+    cutCosts = (await measureCutCosts({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs, o.onStep)).costs;
+  }
   const cpuModel = cpus()[0]?.model ?? "unknown CPU";
   const profile: DeviceProfile = {
     schema: PROFILE_SCHEMA,
@@ -123,6 +149,8 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     processors,
     links,
     measuredTable: table,
+    ...(contention ? { contention } : {}),
+    ...(cutCosts ? { cutCosts } : {}),
     measured: {
       date: new Date().toISOString().slice(0, 10),
       host: `${cpuModel} x${availableParallelism()}, ${process.platform}-${process.arch}, node ${process.version}`,
@@ -135,6 +163,24 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
+}
+
+/** Generated models whose kernels calibrate the fit: a residual CNN, a depthwise CNN, an MLP-mixer (none of them is in bench/sim-vs-real.ts's test set). */
+export const CALIBRATION_PRESETS = ["resnet-medium", "mobilenet-medium", "mixer-medium"] as const satisfies readonly ZooPreset[];
+
+/** Per-node samples of the calibration models' kernels in onnxruntime's profile (src/profiler/per-op.ts). */
+async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void): Promise<Sample[]> {
+  const spec: ProcessorSpec = { kind: "cpu", executionProvider: "cpu", peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs, efficiency: fit.efficiency, opEfficiency: fit.opEfficiency, powerW: { busy: 0, idle: 0 }, fusion: ORT_FUSIONS };
+  const profile: DeviceProfile = { schema: PROFILE_SCHEMA, name: "calibration", description: "", host: "cpu", runOverheadUs: 0, processors: { cpu: spec }, links: [] };
+  const out: Sample[] = [];
+  for (const preset of CALIBRATION_PRESETS) {
+    step(`calibration model ${preset}`);
+    const model = generateZooModel(ZOO_PRESETS[preset](1));
+    await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
+    const truth = await perOpTruth(model, model, profile, "cpu", { ...t, minMs: Math.max(t.minMs, 300) }, profilerOverheadMs);
+    out.push(...truthSamples(truth));
+  }
+  return out;
 }
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */

@@ -31,7 +31,7 @@ describe("sparoa plan / profile CLI", () => {
       expect(byName.sparoa.latencyMs, name).to.be.at.most(byName[name].latencyMs + 1e-9);
     }
     // One cost for every plan: the simulation plus one runtime call per extra partition.
-    for (const p of j.plans) expect(p.latencyMs, p.name).to.be.closeTo(p.simulatedMs + p.callsMs, 1e-9);
+    for (const p of j.plans) expect(p.latencyMs, p.name).to.be.closeTo(p.simulatedMs + p.callsMs + p.cutsMs + p.contentionMs, 1e-9);
     expect(byName.oracle.batch.size).to.equal(4);
     expect(byName["cpu-only"].speedupOverCpuOnly).to.equal(1);
     const events = JSON.parse(readFileSync(trace, "utf8")).traceEvents as { ph: string; name: string; args?: { name?: string } }[];

@@ -127,7 +127,7 @@ export function planJson(modelPath: string, profile: DeviceProfile, report: Base
     plans: report.plans.map((p) => {
       const s = speedups(report, p);
       return {
-        name: p.name, label: p.label, latencyMs: p.latency.ms, simulatedMs: p.latency.simulatedMs, partitions: p.latency.partitions, callsMs: p.latency.callsMs, criticalPathMs: p.result.criticalPathMs,
+        name: p.name, label: p.label, latencyMs: p.latency.ms, simulatedMs: p.latency.simulatedMs, partitions: p.latency.partitions, callsMs: p.latency.callsMs, cutsMs: p.latency.cutsMs, contentionMs: p.latency.contentionMs, criticalPathMs: p.result.criticalPathMs,
         batch: p.result.batch, speedupOverCpuOnly: s.cpu ?? null, speedupOverGpuOnly: s.gpu ?? null,
         crossings: p.result.crossings, bytesMoved: p.result.bytesMoved, transferMs: p.result.transferMs, energyMj: p.result.energyMj,
         processors: p.result.processors, nodesPerProcessor: counts(p, report), notes: p.notes,
