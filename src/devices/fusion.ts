@@ -2,6 +2,7 @@
 // into a preceding Conv and runs Relu/Clip inside the Conv or Gemm kernel; TensorRT does the same
 // and more. A fused consumer costs no extra kernel, so the latency model must not charge it.
 import type { Node } from "../../ir/node.ts";
+import type { Value } from "../../ir/value.ts";
 import type { ProcessorSpec } from "./profile.ts";
 
 export interface FusionLink {
@@ -24,9 +25,22 @@ export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Ma
   return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
 }
 
+/**
+ * A value computed from stored data alone (an initializer, a Constant, or an Unsqueeze/Reshape
+ * of one, as exporters write BatchNorm-like scales): onnxruntime folds it at load, so a node that
+ * reads it still fuses. Depth-limited: such chains are short.
+ */
+function isConstantValue(v: Value, depth = 0): boolean {
+  if (v.initializer !== undefined) return true;
+  const p = v.producer;
+  if (!p || depth > 8) return false;
+  if (p.opType === "Constant") return true;
+  return p.inputs.length > 0 && p.inputs.every((x) => x === null || isConstantValue(x, depth + 1));
+}
+
 /** The single producer whose only-used output is this node's only non-constant input. */
 function structuralParent(node: Node): Node | undefined {
-  const activations = node.inputs.filter((v) => v !== null && v.initializer === undefined && v.producer?.opType !== "Constant");
+  const activations = node.inputs.filter((v) => v !== null && !isConstantValue(v));
   if (activations.length !== 1) return undefined;
   const input = activations[0]!;
   const parent = input.producer;

@@ -58,8 +58,11 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
   const match = (kernel: string): number | undefined => {
     const direct = byName.get(kernel) ?? byValue.get(kernel);
     if (direct !== undefined) return direct;
+    // `<value>_nchwc`, and `<value>_bn_nchwc` / `<value>_mul_nchwc` where the NCHWc pass turned a
+    // BatchNormalization or a channel Mul/Add into a convolution.
     const stripped = kernel.replace(/_nchwc$/, "");
-    return byValue.get(stripped) ?? byName.get(stripped);
+    const base = stripped.replace(/_[a-z]+$/, "");
+    return byValue.get(stripped) ?? byName.get(stripped) ?? byValue.get(base) ?? byName.get(base);
   };
 
   const kernels = await profiledKernels(source, randomFeeds(model), t);
