@@ -19,10 +19,34 @@ export interface FusionLink {
  */
 export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Map<Node, string>()): FusionLink | undefined {
   const pairs = processor.fusion ?? [];
+  if (pairs.length === 0) return undefined;
   const parent = structuralParent(node);
-  if (!parent || pairs.length === 0) return undefined;
-  const parentOp = effectiveOp(parent, pairs, memo);
-  return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
+  if (parent) {
+    const parentOp = effectiveOp(parent, pairs, memo);
+    return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
+  }
+  // A residual Add of two activations fuses into the convolution that produces one of them
+  // (onnxruntime's Conv "Sum" input; TensorRT's residual fusion); an activation after it then
+  // fuses too, through the memo (callers go in topological order, as compileSim does).
+  if (node.opType !== "Add") return undefined;
+  for (const candidate of residualParents(node)) {
+    const parentOp = effectiveOp(candidate, pairs, memo);
+    if (pairs.includes(`${parentOp}+Add`)) {
+      memo.set(node, parentOp);
+      return { parent: candidate, parentMustBeFused: parentOp !== candidate.opType };
+    }
+  }
+  return undefined;
+}
+
+/** Producers of an Add's two activation inputs that could take it as a fused sum (only use, same graph). */
+function residualParents(node: Node): Node[] {
+  const activations = node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
+  if (activations.length !== 2 || activations[0] === activations[1]) return [];
+  return activations.flatMap((v) => {
+    const p = v.producer;
+    return p && p.graph === node.graph && v.uses.length === 1 && !v.isGraphOutput && p.outputs.length === 1 ? [p] : [];
+  });
 }
 
 /**
