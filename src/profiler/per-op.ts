@@ -9,7 +9,7 @@
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import { kernelClass } from "../devices/latency.ts";
+import { kernelClass, nodeLatency } from "../devices/latency.ts";
 import { opFamily, type OpFamily } from "../devices/op-family.ts";
 import type { DeviceProfile } from "../devices/profile.ts";
 import { compileSim } from "../sim/sim-graph.ts";
@@ -35,6 +35,8 @@ export interface PerOpTruth {
   unmatched: Record<string, number>;
   /** Predicted ms of nodes no kernel was charged to (onnxruntime removed or folded them). */
   predictedUnmatchedMs: number;
+  /** The per-kernel dispatch included in the predicted times (outside onnxruntime's kernel times). */
+  predictedDispatchMs: number;
 }
 
 /**
@@ -85,8 +87,10 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
   }
   const nodes: NodeTruth[] = [];
   let predictedUnmatchedMs = 0;
+  let predictedDispatchMs = 0;
   sim.nodes.forEach((node, i) => {
     if (fused[i]) return;
+    if (durations[i]! > 0) predictedDispatchMs += nodeLatency(node, processor, profile).dispatchMs;
     if (!charged[i]) { predictedUnmatchedMs += durations[i]!; return; }
     // The chain's predicted time: the root's, its fused members cost 0.
     nodes.push({ node, family: opFamily(node.opType), predictedMs: durations[i]!, measuredMs: measured[i]! });
@@ -101,7 +105,7 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
   }
   const unmatchedMs = Object.values(unmatched).reduce((a, b) => a + b, 0);
   if (unmatchedMs > 0 || predictedUnmatchedMs > 0) families.set("unmatched", { family: "unmatched", nodes: 0, predictedMs: predictedUnmatchedMs, measuredMs: unmatchedMs });
-  return { nodes, families: [...families.values()], unmatched, predictedUnmatchedMs };
+  return { nodes, families: [...families.values()], unmatched, predictedUnmatchedMs, predictedDispatchMs };
 }
 
 /**
