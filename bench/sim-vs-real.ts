@@ -11,7 +11,7 @@
 //     runtime) against their prediction under the one plan cost (with contention and cut
 //     charges, and without them for comparison), signed.
 //
-//   node --import tsx bench/sim-vs-real.ts [--quick] [--json OUT.json] [--profile P.json] [--profile-2x1 P.json]
+//   node --import tsx bench/sim-vs-real.ts [--quick] [--json OUT.json] [--save-profiles DIR] [--profile P.json] [--profile-2x1 P.json]
 //
 // Timing statistic: the 10th percentile of many runs (the machine is shared: see
 // src/profiler/measure.ts lowPercentile); medians are printed too. The machine's load (uptime)
@@ -148,6 +148,8 @@ async function main(): Promise<void> {
   const full: DeviceProfile = flag("--profile") ? loadProfile(flag("--profile")!) : (await profileHost({ quick, threads, onStep })).profile;
   const pair: DeviceProfile = flag("--profile-2x1") ? loadProfile(flag("--profile-2x1")!) : (await profileHost({ quick, threads: 1, workers: 2, name: "host-2x1", onStep })).profile;
   const profileS = (performance.now() - t0) / 1000;
+  const saveTo = flag("--save-profiles");
+  if (saveTo) for (const p of [full, pair]) writeFileSync(join(saveTo, `${p.name}.json`), JSON.stringify(p, null, 1));
   console.log(`profiles ready in ${profileS.toFixed(0)} s: '${full.name}' ${threads}-thread cpu; '${pair.name}' two 1-thread workers`);
   console.log(`  contention (two workers at once / one alone): compute-bound x${pair.contention?.[0]?.computeSlowdown.join(", x") ?? "-"}, memory-bound x${pair.contention?.[0]?.memorySlowdown.join(", x") ?? "-"} (for 2, 3 workers)`);
   console.log(`  cut costs per side (GB/s): ${Object.entries(pair.cutCosts ?? {}).map(([k, v]) => `${k} ${v.bandwidthGBs}`).join(", ")}\n`);
