@@ -109,6 +109,12 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
 }
 
 /**
+ * Elementwise ops that compute a transcendental per element (GELU's erf, exp, ...): several times
+ * slower per byte than Add or Relu, they get their own factors rather than dragging the family's.
+ */
+const TRANSCENDENTAL = new Set(["Gelu", "FastGelu", "Erf", "Exp", "Log", "Tanh", "Softplus", "Mish", "Pow", "Sqrt", "Sin", "Cos"]);
+
+/**
  * Fit samples from matched nodes: each node's own FLOPs and bytes (cost pass) and its measured
  * kernel time. A fused chain counts as its root (its members cost nothing in the model either);
  * nodes without a cost count and view ops (no kernel of their own) are left out.
@@ -121,7 +127,7 @@ export function truthSamples(truth: PerOpTruth): Sample[] {
     if (flops === undefined || t.family === "view" || t.measuredMs <= 0) continue;
     const bytes = (numberAnnotation(n, NodeKey.bytesRead) ?? 0) + (numberAnnotation(n, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(n, NodeKey.bytesWritten) ?? 0);
     const kernel = kernelClass(n);
-    const ownOp = kernel === "Conv:grouped" || n.opType === "LRN" ? kernel : undefined;
+    const ownOp = kernel === "Conv:grouped" || n.opType === "LRN" || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
     out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp });
   }
   return out;
