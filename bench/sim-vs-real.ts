@@ -21,7 +21,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel, saveModel, type Model, type Node } from "../ir/index.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { runBaselines, type Plan } from "../src/planner/baselines/index.ts";
@@ -37,6 +37,8 @@ import { generateZooModel, ZOO_PRESETS } from "../src/zoo/index.ts";
 import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
 import { multiBranchCnn, transformerLike } from "./support/models.ts";
 import { materialize } from "./support/materialize.ts";
+
+registerBuiltinPasses();
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };

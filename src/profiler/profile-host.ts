@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { lookupPass } from "../../passes/registry.ts";
@@ -173,6 +173,7 @@ async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: T
   const spec: ProcessorSpec = { kind: "cpu", executionProvider: "cpu", peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs, efficiency: fit.efficiency, opEfficiency: fit.opEfficiency, powerW: { busy: 0, idle: 0 }, fusion: ORT_FUSIONS };
   const profile: DeviceProfile = { schema: PROFILE_SCHEMA, name: "calibration", description: "", host: "cpu", runOverheadUs: 0, processors: { cpu: spec }, links: [] };
   const out: Sample[] = [];
+  registerBuiltinPasses();
   for (const preset of CALIBRATION_PRESETS) {
     step(`calibration model ${preset}`);
     const model = generateZooModel(ZOO_PRESETS[preset](1));
@@ -185,6 +186,7 @@ async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: T
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */
 async function costOf(model: Model): Promise<{ flops: number; bytes: number } | undefined> {
+  registerBuiltinPasses();
   if (!lookupPass("cost")) return undefined;
   await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
   const node = model.graph.nodes[0]!;

@@ -10,7 +10,7 @@
 //   over: half of a measured F|F cut is charged for the producer's family and half for the
 //   consumer's, per destination processor. Model inputs and outputs are no cuts.
 //
-// Both are added to the plan cost (src/planner/cost.ts) rather than woven into the list
+// Both are added to the plan cost (src/planner/plan-cost.ts) rather than woven into the list
 // schedule, so the full simulator and the incremental evaluator (fast-eval.ts) stay one
 // schedule. Searches charge contention for the busy-time overlap bound (the j-th largest busy
 // time, an upper bound of the time j workers overlap for two workers); the exact cost charges

@@ -2,13 +2,15 @@
 // node (or fusion root) it runs, through onnxruntime's NCHWc renames; only layout reorders are
 // left without a node, and no node the simulator times is left without a kernel.
 import { expect } from "chai";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
 import { perOpTruth, truthSamples } from "../../src/profiler/per-op.ts";
 import { QUICK_TIMING } from "../../src/profiler/measure.ts";
 import { generateZooModel, ZOO_PRESETS } from "../../src/zoo/index.ts";
+
+registerBuiltinPasses();
 
 describe("per-op truth against onnxruntime's per-node profile", () => {
   it("matches every kernel of a residual CNN to its node, bar layout reorders", async function () {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { Builder, DataType, Graph, Model, tensorType, type Value } from "../../ir/index.ts";
 import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { ProfileError, validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";
-import { PlanCost } from "../../src/planner/cost.ts";
+import { PlanCost } from "../../src/planner/plan-cost.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { annotate } from "./graphs.ts";
 
@@ -112,7 +112,7 @@ describe("planner under contention and cut charges", () => {
     const { randomDagModel } = await import("../support/random-dag.ts");
     const { PassManager } = await import("../../passes/manager.ts");
     const { instantiate, parsePipeline } = await import("../../passes/pipeline.ts");
-    await import("../../passes/index.ts");
+    (await import("../../passes/builtin-passes.ts")).registerBuiltinPasses();
     const { placementProblem } = await import("../../src/planner/problem.ts");
     const { planPlacement } = await import("../../src/planner/planner.ts");
     let charged = 0;
