@@ -127,7 +127,7 @@ export function truthSamples(truth: PerOpTruth): Sample[] {
     if (flops === undefined || t.family === "view" || t.measuredMs <= 0) continue;
     const bytes = (numberAnnotation(n, NodeKey.bytesRead) ?? 0) + (numberAnnotation(n, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(n, NodeKey.bytesWritten) ?? 0);
     const kernel = kernelClass(n);
-    const ownOp = kernel === "Conv:grouped" || n.opType === "LRN" || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
+    const ownOp = kernel.startsWith("Conv:") || n.opType === "LRN" || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
     out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp });
   }
   return out;
