@@ -36,7 +36,8 @@ export interface CutCosts {
   measurements: CutMeasurement[];
 }
 
-export async function measureCutCosts(t: TimingOptions, runOverheadUs: number, onStep?: (label: string) => void): Promise<CutCosts> {
+/** `windowMs`: how long each pair is timed at least (a difference of two small times needs long windows). */
+export async function measureCutCosts(t: TimingOptions, runOverheadUs: number, onStep?: (label: string) => void, windowMs = 150): Promise<CutCosts> {
   const grid = new Map(profileGrid(false).map((c) => [c.id, c]));
   const measurements: CutMeasurement[] = [];
   const costs: CutCosts["costs"] = { default: { latencyUs: 0, bandwidthGBs: FREE_GBS } };
@@ -44,7 +45,7 @@ export async function measureCutCosts(t: TimingOptions, runOverheadUs: number, o
     for (const id of ids) {
       onStep?.(`cut cost: ${id}`);
       const c = grid.get(id)!;
-      const [one, two] = await timeModels([{ model: c.build(1) }, { model: c.build(2) }], { ...t, minMs: Math.max(t.minMs, 150) }) as [number, number];
+      const [one, two] = await timeModels([{ model: c.build(1) }, { model: c.build(2) }], { ...t, minMs: Math.max(t.minMs, windowMs) }) as [number, number];
       measurements.push({ family, id, bytes: c.bytesWritten, extraMs: round3(2 * one - two - runOverheadUs / 1000) });
     }
     const own = measurements.filter((m) => m.family === family);
