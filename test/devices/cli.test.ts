@@ -51,7 +51,7 @@ describe("sparoa plan / profile CLI", () => {
     const trace = join(dir, "never.json");
     let r = sparoa("plan", join(FIXTURES, "tiny-cnn.onnx"), "--device", "jetson", "--trace", trace);
     expect(r.code).to.equal(1);
-    expect(r.err).to.match(/^sparoa: error: unknown device 'jetson'.*known devices: agx-orin, h100-pcie, host, orin-nano/);
+    expect(r.err).to.match(/^sparoa: error: unknown device 'jetson'.*known devices: agx-orin, h100-pcie, host, host-2x1, orin-nano/);
     expect(r.err.trim().split("\n")).to.have.length(1);
     expect(existsSync(trace)).to.equal(false);
     const bad = JSON.parse(readFileSync(join(PROJECT_ROOT, "src/devices/profiles/agx-orin.json"), "utf8"));
