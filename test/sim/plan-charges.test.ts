@@ -89,6 +89,9 @@ describe("plan charges: contention and cuts", () => {
     const moved = Int32Array.from(start);
     moved[at("b1")] = 1;
     expect(inc.moveCost(moved, at("b1"))).to.equal(full);
+    // A group move (both nodes of branch b at once) from the one-worker plan: the same cost.
+    inc.sync(new Int32Array(sim.nodes.length));
+    expect(inc.movesCost(split, [at("b0"), at("b1")])).to.equal(full);
   });
 
   it("costs nothing extra on a profile without the fields", () => {
