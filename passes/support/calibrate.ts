@@ -144,6 +144,11 @@ export async function createCalibrationSession(model: Model, values: Iterable<Va
   return openCalibrationSession(encodeModel(proto), externalData, extend !== undefined);
 }
 
+/** The ONNX element type of an onnxruntime tensor. */
+export function elemTypeOf(t: ort.Tensor): number {
+  return dtypeOfOrt(t.type);
+}
+
 /** The samples a calibration will feed: user files, or generated ones. */
 export function calibrationSamples(model: Model, options: Pick<CalibrationOptions, "files" | "samples" | "seed" | "inputShapes">): { specs: InputSpec[]; count: number; sample: (k: number) => Sample } {
   const specs = withInputShapes(feedInputs(model), options.inputShapes ?? new Map());
@@ -178,10 +183,11 @@ export async function calibrate(model: Model, options: CalibrationOptions, obser
   const runs = await runSegments(proto, segments, {
     samples: count,
     feeds: (k) => sampleFeeds(specs, sample(k), k, observe),
+    elemType: elemTypeOf,
     open: (bytes) => openCalibrationSession(bytes, externalData, false),
     onOutput: (name, t, k) => {
       if (!ArrayBuffer.isView(t.data)) return; // string tensors carry no zeros to count
-      observe({ value: byName.get(name)!, sample: k, dtype: dtypeOfOrt(t.type), dims: t.dims.map(Number), data: t.data as NumericArray });
+      observe({ value: byName.get(name)!, sample: k, dtype: elemTypeOf(t), dims: t.dims.map(Number), data: t.data as NumericArray });
     },
     onProgress: options.onProgress,
   });

@@ -16,7 +16,6 @@ import {
   GraphProtoSchema, TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema, rebuild, ModelProtoSchema, encodeModel,
   type GraphProto, type ModelProto, type NodeProto,
 } from "../../ir/onnx/proto.ts";
-import { dtypeOfOrt } from "../../src/runtime/ort-tensor.ts";
 
 export interface SegmentLimits {
   /** Most nodes (helpers not counted) per segment. */
@@ -132,7 +131,7 @@ export function planSegments(graph: GraphProto, fetch: ReadonlySet<string>, limi
  * The sub-model of one segment. Boundary inputs get the element type of the tensor onnxruntime
  * made for them (`boundary`), with no shape, so any sample's sizes fit.
  */
-export function segmentModel(model: ModelProto, segment: Segment, boundary: ReadonlyMap<string, ort.Tensor>): Uint8Array {
+export function segmentModel(model: ModelProto, segment: Segment, boundary: ReadonlyMap<string, ort.Tensor>, elemType: (t: ort.Tensor) => number): Uint8Array {
   const graph = model.graph!;
   const nodes = graph.node.slice(segment.start, segment.end);
   const used = new Set(segment.inputs);
@@ -144,7 +143,7 @@ export function segmentModel(model: ModelProto, segment: Segment, boundary: Read
     if (original) return original;
     const tensor = boundary.get(name);
     if (!tensor) throw new Error(`calibration segment: no value for '${name}'`);
-    const type = create(TypeProtoSchema, { value: { case: "tensorType", value: create(TypeProto_TensorSchema, { elemType: dtypeOfOrt(tensor.type) }) } });
+    const type = create(TypeProtoSchema, { value: { case: "tensorType", value: create(TypeProto_TensorSchema, { elemType: elemType(tensor) }) } });
     return create(ValueInfoProtoSchema, { name, type });
   });
   // IR < 4 lists weights among the graph inputs too: keep those entries for the weights used.
@@ -165,6 +164,8 @@ export interface SegmentedRun {
   samples: number;
   /** The graph inputs of sample k. */
   feeds: (k: number) => Record<string, ort.Tensor>;
+  /** The ONNX element type of an onnxruntime tensor (the boundary inputs' declared types). */
+  elemType: (t: ort.Tensor) => number;
   /** Opens a session on a sub-model's bytes. */
   open: (bytes: Uint8Array) => Promise<ort.InferenceSession>;
   /** Each wanted output of each sample; the tensor is disposed after the call. */
@@ -189,7 +190,7 @@ export async function runSegments(model: ModelProto, segments: readonly Segment[
         const outputs = [...new Set([...segment.fetch, ...segment.keep])];
         if (outputs.length > 0) {
           // Opened when sample 0 first reaches it: its boundary inputs' types are known then.
-          const session = sessions[s] ??= await run.open(segmentModel(model, segment, boundary));
+          const session = sessions[s] ??= await run.open(segmentModel(model, segment, boundary, run.elemType));
           const feeds: Record<string, ort.Tensor> = {};
           for (const name of segment.inputs) feeds[name] = fed[name] ?? boundary.get(name)!;
           const out = await session.run(feeds, outputs);

@@ -11,12 +11,11 @@
 import { create } from "@bufbuild/protobuf";
 import type * as ort from "onnxruntime-node";
 import { DataType } from "../../ir/dtype.ts";
-import { dtypeOfOrt } from "../../src/runtime/ort-tensor.ts";
 import type { NumericArray } from "../../ir/tensor.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Value } from "../../ir/value.ts";
 import { AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type GraphProto, type NodeProto } from "../../ir/onnx/proto.ts";
-import { calibrationSamples, crossable, exportForCalibration, openCalibrationSession, sampleFeeds, SEGMENT_NODES, type CalibrationOptions, type Observation } from "./calibrate.ts";
+import { calibrationSamples, crossable, elemTypeOf, exportForCalibration, openCalibrationSession, sampleFeeds, SEGMENT_NODES, type CalibrationOptions, type Observation } from "./calibrate.ts";
 import { planSegments, runSegments } from "./segments.ts";
 
 export interface Counts { zeros: number; near: number; total: number; dtype?: number }
@@ -158,6 +157,7 @@ export async function countZerosInGraph(model: Model, options: CalibrationOption
   const runs = await runSegments(proto, segments, {
     samples: count,
     feeds: (k) => sampleFeeds(specs, sample(k), k, onInput),
+    elemType: elemTypeOf,
     // The arena saves an allocation per node, but each open session keeps its peak: one segment only.
     open: (bytes) => openCalibrationSession(bytes, externalData, segments.length === 1),
     onOutput: (name, t) => {
@@ -165,7 +165,7 @@ export async function countZerosInGraph(model: Model, options: CalibrationOption
       const sum = sums[c.value]!;
       if (c.field === "whole") {
         const whole = { zeros: 0, near: 0, total: 0 };
-        countZeros(dtypeOfOrt(t.type), t.data as NumericArray, eps, whole);
+        countZeros(elemTypeOf(t), t.data as NumericArray, eps, whole);
         sum.nonzero += whole.total - whole.zeros;
         sum.total += whole.total;
         sum.near += whole.near;
