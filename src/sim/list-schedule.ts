@@ -7,7 +7,8 @@
 // scheduler state every few rounds, when each task entered a ready queue, started and completed,
 // and which task each pop chose over which. A trial (the same assignment with a few nodes changed)
 // then starts from the last checkpoint before anything it changed could matter (the publish of the
-// moved node's inputs, a changed node's start, a pop whose choice its new priorities reverse),
+// moved node's inputs, a changed node's start; priorities are upward ranks fixed per graph, so a
+// move never reorders a recorded pop),
 // and stops as soon as its state equals a baseline checkpoint shifted by a constant time: from
 // there on, the trial is the baseline shifted, because every time sits on the simulator's grid
 // (sim-graph.ts TIME_GRID_MS) where sums are exact and comparisons keep their outcome under a
@@ -103,8 +104,7 @@ export class ListScheduler {
   private readonly P: number;
   private readonly m: number;
   private readonly words: number;
-  /** Bottom levels of the current run's assignment; -level is the ready queues' key. */
-  private readonly level: Float64Array;
+  /** -upward rank of each timed node (-Infinity for output copies, which go first): the ready queues' key. */
   private readonly negPriority: Float64Array;
   private readonly readyAt: Float64Array;
   private readonly endAt: Float64Array;
@@ -132,17 +132,6 @@ export class ListScheduler {
   private readonly baseAssign: Int32Array;
   private readonly startRound: Int32Array;
   private readonly completeRound: Int32Array;
-  /** Per task: index (in its processor's pop sequence) of the first pop it was ready for, and of its own pop. */
-  private readonly firstPop: Int32Array;
-  private readonly ownPop: Int32Array;
-  private readonly popCount: Int32Array;
-  private readonly pops: Grow<Int32Array>[];
-  private readonly popRounds: Grow<Int32Array>[];
-  /** Per pop: the tasks left in the ready queue (the ones the popped task beat), popRest[popRestStart[i]..]. */
-  private readonly popRestStart: Grow<Int32Array>[];
-  private readonly popRest: Grow<Int32Array>[];
-  /** Per processor: sparse table of the baseline keys of its pops' winners (maxWinnerKey). */
-  private readonly winnerKeyTable: Float64Array[];
 
   /** Per value: consumers not yet started (the value is live while > 0 after its publish). */
   private readonly consumersLeft: Int32Array;
@@ -160,11 +149,6 @@ export class ListScheduler {
   /** Checkpoints by done count: cpByDone[d] = first checkpoint with done count d, or -1. */
   private readonly cpByDone: Int32Array;
 
-  // Trial scratch.
-  private readonly levelLog: Int32Array;
-  private readonly levelOld: Float64Array;
-  private levelLogCount = 0;
-  private readonly dirty: Int32Array;
   private readonly watch: Uint8Array;
   private watchLeft = 0;
 
@@ -176,8 +160,8 @@ export class ListScheduler {
     const m = (this.m = g.m);
     const tasks = m + g.values;
     this.words = (tasks + 31) >> 5;
-    this.level = new Float64Array(m);
     this.negPriority = new Float64Array(tasks).fill(-Infinity);
+    for (let k = 0; k < m; k++) this.negPriority[k] = -g.rank[k]!;
     this.readyAt = new Float64Array(tasks);
     this.endAt = new Float64Array(tasks);
     this.arrival = new Float64Array(g.values * P);
@@ -194,36 +178,23 @@ export class ListScheduler {
     this.baseAssign = new Int32Array(m);
     this.startRound = new Int32Array(tasks);
     this.completeRound = new Int32Array(tasks);
-    this.firstPop = new Int32Array(tasks);
-    this.ownPop = new Int32Array(tasks);
-    this.popCount = new Int32Array(P);
-    this.pops = Array.from({ length: P }, () => new Grow(int32));
-    this.popRounds = Array.from({ length: P }, () => new Grow(int32));
-    this.popRestStart = Array.from({ length: P }, () => new Grow(int32));
-    this.popRest = Array.from({ length: P }, () => new Grow(int32));
-    this.winnerKeyTable = Array.from({ length: P }, () => new Float64Array(0));
 
     this.consumersLeft = new Int32Array(g.values);
     this.livePos = new Int32Array(g.values).fill(-1);
     this.liveList = new Int32Array(g.values);
     this.roundContribution = new Grow(float64);
     this.cpByDone = new Int32Array(m + 1).fill(-1);
-    this.levelLog = new Int32Array(m);
-    this.levelOld = new Float64Array(m);
-    this.dirty = new Int32Array((m + 31) >> 5);
     this.watch = new Uint8Array(m);
   }
 
   /** One inference's makespan (ms, with the run overhead) of a timed assignment and node times. */
   makespanMs(assign: Int32Array, dur: Float64Array): number {
     this.hasBaseline = false;
-    this.bottomLevels(assign, dur);
     return this.runFromStart(assign, dur, false);
   }
 
   /** makespanMs, recording what trials against this assignment need. */
   setBaseline(assign: Int32Array, dur: Float64Array): number {
-    this.bottomLevels(assign, dur);
     this.baseAssign.set(assign);
     const ms = this.runFromStart(assign, dur, true);
     this.hasBaseline = true;
@@ -234,26 +205,22 @@ export class ListScheduler {
   /** The makespan of the baseline with `change` applied (assign and dur already hold the trial's). */
   trialMs(assign: Int32Array, dur: Float64Array, change: TrialChange): number {
     if (!this.hasBaseline) throw new Error("ListScheduler: trial without a baseline");
-    const g = this.g;
     this.stats.trials++;
     // The earliest round whose start the trial may differ from: what it changed is first used then.
     let from = NEVER;
     this.watchLeft = 0;
     for (let j = 0; j < change.movedCount; j++) from = Math.min(from, this.firstUseOfMove(assign, change.moved[j]!));
     for (let j = 0; j < change.retimedCount; j++) from = Math.min(from, this.startRound[change.retimed[j]!]!);
-    from = this.updateLevels(assign, dur, change, from);
-    if (from === NEVER) { this.restoreLevels(); return this.baselineMs; }
+    if (from === NEVER) return this.baselineMs;
     try {
       this.restore(assign, from);
-      // The trial may rejoin the baseline only once every changed node (time, processor or
-      // priority) is done: from then on the tasks left are the baseline's, with its priorities.
+      // The trial may rejoin the baseline only once every changed node (time or processor) is
+      // done: from then on the tasks left are the baseline's.
       this.watchLeft = 0;
       for (let j = 0; j < change.movedCount; j++) this.watchNode(change.moved[j]!);
       for (let j = 0; j < change.retimedCount; j++) this.watchNode(change.retimed[j]!);
-      for (let j = 0; j < this.levelLogCount; j++) this.watchNode(this.levelLog[j]!);
       return this.loop(assign, dur, false, true);
     } finally {
-      this.restoreLevels();
       if (this.watchLeft > 0) this.watch.fill(0);
       this.watchLeft = 0;
     }
@@ -296,147 +263,6 @@ export class ListScheduler {
 
   private watchNode(k: number): void {
     if (!this.watch[k] && !this.isDone(k)) { this.watch[k] = 1; this.watchLeft++; }
-  }
-
-  /** Bottom levels (node time plus the longest path with transfers to the end), as evaluate()'s. */
-  private bottomLevels(assign: Int32Array, dur: Float64Array): void {
-    for (let k = this.m - 1; k >= 0; k--) {
-      const l = this.levelOf(assign, dur, k);
-      this.level[k] = l;
-      this.negPriority[k] = -l;
-    }
-  }
-
-  private levelOf(assign: Int32Array, dur: Float64Array, k: number): number {
-    const g = this.g;
-    const P = this.P;
-    const host = g.host;
-    const level = this.level;
-    const src = assign[k]!;
-    let tail = 0;
-    for (let o = g.outStart[k]!, oe = g.outStart[k + 1]!; o < oe; o++) {
-      const v = g.outList[o]!;
-      const row = (v * P + src) * P;
-      for (let c = g.consStart[v]!, ce = g.consStart[v + 1]!; c < ce; c++) {
-        const consumer = g.consList[c]!;
-        const d = assign[consumer]!;
-        tail = Math.max(tail, (d === src ? 0 : g.transferMs[row + d]!) + level[consumer]!);
-      }
-      if (g.isOutput[v]) tail = Math.max(tail, src === host ? 0 : g.transferMs[row + host]!);
-    }
-    return dur[k]! + tail;
-  }
-
-  /**
-   * New bottom levels after a change, only where they differ (logged for restoreLevels). Returns
-   * the first round whose start a changed priority may reverse a recorded pop from, if before `from`.
-   */
-  private updateLevels(assign: Int32Array, dur: Float64Array, change: TrialChange, from: number): number {
-    const g = this.g;
-    const dirty = this.dirty;
-    this.levelLogCount = 0;
-    let top = -1;
-    for (let j = 0; j < change.movedCount; j++) {
-      const k = change.moved[j]!;
-      dirty[k >> 5]! |= 1 << (k & 31);
-      top = Math.max(top, k);
-      // Its producers' edges to it changed.
-      for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
-    }
-    for (let j = 0; j < change.retimedCount; j++) { const k = change.retimed[j]!; dirty[k >> 5]! |= 1 << (k & 31); top = Math.max(top, k); }
-    for (let w = top >> 5; w >= 0; w--) {
-      while (dirty[w] !== 0) {
-        const b = 31 - Math.clz32(dirty[w]!);
-        dirty[w]! &= ~(1 << b);
-        const k = (w << 5) | b;
-        const l = this.levelOf(assign, dur, k);
-        if (l === this.level[k]) continue;
-        this.levelLog[this.levelLogCount] = k;
-        this.levelOld[this.levelLogCount++] = this.level[k]!;
-        this.level[k] = l;
-        this.negPriority[k] = -l;
-        for (let i = g.inStart[k]!, ie = g.inStart[k + 1]!; i < ie; i++) { const p = g.producer[g.inList[i]!]!; if (p >= 0) dirty[p >> 5]! |= 1 << (p & 31); }
-      }
-    }
-    // A moved node joins another queue: its release decides (firstUseOfMove), not its old pops.
-    for (let j = 0; j < this.levelLogCount; j++) {
-      const k = this.levelLog[j]!;
-      if (assign[k] === this.baseAssign[k]) from = this.firstReversedPop(k, this.level[k]! - this.levelOld[j]!, from);
-    }
-    return from;
-  }
-
-  /**
-   * The round of the first recorded pop before round `before` whose choice the new priority of task
-   * x (whose level rose or fell by `rise`) reverses, else `before`. A pop of t over y can only
-   * reverse when t's level rose less than y's: if y's rose, y's lost pops are checked; if not, t's
-   * fell, and t's own pop is. Pops from `before` on are simulated again anyway.
-   */
-  private firstReversedPop(x: number, rise: number, before: number): number {
-    const p = this.baseAssign[x]!;
-    const rounds = this.popRounds[p]!.data;
-    const key = this.negPriority;
-    const kx = key[x]!;
-    if (rise > 0) {
-      // Pops x was ready for but lost: the winner must still come first. Winners whose level
-      // fell are checked from their side; the others' keys are at most their old ones, so when the
-      // largest old winner key stays below x's new key, nothing reverses.
-      const a = this.firstPop[x]!;
-      const b = this.ownPop[x]!;
-      if (a >= b || this.maxWinnerKey(p, a, b) < kx) return before;
-      const seq = this.pops[p]!.data;
-      for (let i = this.firstPop[x]!, e = this.ownPop[x]!; i < e && rounds[i]! < before; i++) {
-        const t = seq[i]!;
-        const kt = key[t]!;
-        if (!(kt < kx || (kt === kx && t < x))) return rounds[i]!;
-      }
-      return before;
-    }
-    // Its own pop: it must still come before every task that was ready then.
-    const own = this.ownPop[x]!;
-    if (rounds[own]! >= before) return before;
-    const rest = this.popRest[p]!.data;
-    const starts = this.popRestStart[p]!;
-    const end = own + 1 < starts.length ? starts.data[own + 1]! : this.popRest[p]!.length;
-    for (let j = starts.data[own]!; j < end; j++) {
-      const y = rest[j]!;
-      const ky = key[y]!;
-      if (!(kx < ky || (kx === ky && x < y))) return rounds[own]!;
-    }
-    return before;
-  }
-
-  /** Largest baseline key among the winners of pops a..b-1 of processor p (a sparse table). */
-  private maxWinnerKey(p: number, a: number, b: number): number {
-    const table = this.winnerKeyTable[p]!;
-    const n = this.pops[p]!.length;
-    const j = 31 - Math.clz32(b - a);
-    return Math.max(table[j * n + a]!, table[j * n + b - (1 << j)]!);
-  }
-
-  /** After a baseline run: the sparse tables of its pops' winner keys. */
-  private buildWinnerTables(): void {
-    for (let p = 0; p < this.P; p++) {
-      const n = this.pops[p]!.length;
-      const levels = n > 0 ? 32 - Math.clz32(n) : 1;
-      let table = this.winnerKeyTable[p]!;
-      if (table.length < levels * n) table = this.winnerKeyTable[p] = new Float64Array(levels * n * 2);
-      const seq = this.pops[p]!.data;
-      for (let i = 0; i < n; i++) table[i] = this.negPriority[seq[i]!]!;
-      for (let j = 1; j < levels; j++) {
-        const half = 1 << (j - 1);
-        for (let i = 0; i + (1 << j) <= n; i++) table[j * n + i] = Math.max(table[(j - 1) * n + i]!, table[(j - 1) * n + i + half]!);
-      }
-    }
-  }
-
-  private restoreLevels(): void {
-    for (let j = this.levelLogCount - 1; j >= 0; j--) {
-      const k = this.levelLog[j]!;
-      this.level[k] = this.levelOld[j]!;
-      this.negPriority[k] = -this.levelOld[j]!;
-    }
-    this.levelLogCount = 0;
   }
 
   // ---- The simulation proper ----
@@ -558,10 +384,8 @@ export class ListScheduler {
     this.readyAt[task] = at;
     this.pendingStamp[task] = this.epoch;
     // Ready now: it joins the ready queue before the next pop either way.
-    if (at <= this.now) {
-      this.ready[p]!.push(task);
-      if (record) this.firstPop[task] = this.popCount[p]!;
-    } else this.waiting[p]!.push(task);
+    if (at <= this.now) this.ready[p]!.push(task);
+    else this.waiting[p]!.push(task);
   }
 
   private releaseNode(assign: Int32Array, k: number, record: boolean): void {
@@ -600,11 +424,6 @@ export class ListScheduler {
 
   private startRecording(): void {
     this.stats.baselineRounds = 0;
-    this.popCount.fill(0);
-    for (const s of this.pops) s.length = 0;
-    for (const s of this.popRounds) s.length = 0;
-    for (const s of this.popRestStart) s.length = 0;
-    for (const s of this.popRest) s.length = 0;
     this.liveCount = 0;
     this.livePos.fill(-1);
     this.roundContribution.length = 0;
@@ -721,24 +540,11 @@ export class ListScheduler {
       for (let p = 0; p < P; p++) {
         const wait = this.waiting[p]!;
         const ready = this.ready[p]!;
-        while (wait.size > 0 && this.readyAt[wait.peek()]! <= this.now) {
-          const t = wait.pop();
-          ready.push(t);
-          if (record) this.firstPop[t] = this.popCount[p]!;
-        }
+        while (wait.size > 0 && this.readyAt[wait.peek()]! <= this.now) ready.push(wait.pop());
         if (runTask[p]! >= 0 || ready.size === 0) continue;
         const t = ready.pop();
         this.pendingStamp[t] = 0;
-        if (record) {
-          const i = this.popCount[p]!++;
-          this.pops[p]!.push(t);
-          this.popRounds[p]!.push(this.round);
-          const rest = this.popRest[p]!;
-          this.popRestStart[p]!.push(rest.length);
-          for (let j = 0; j < ready.size; j++) rest.push(ready.items[j]!);
-          this.ownPop[t] = i;
-          this.startRound[t] = this.round;
-        }
+        if (record) this.startRound[t] = this.round;
         let cursor = this.now;
         if (t < m) {
           for (let i = g.inStart[t]!, ie = g.inStart[t + 1]!; i < ie; i++) {
@@ -817,6 +623,5 @@ export class ListScheduler {
     for (let r = rc.length - 1; r >= 0; r--) after[r] = Math.max(after[r + 1]!, rc.data[r]!);
     for (let c = 0; c < this.cpCount; c++) cp.finishAfter.push(after[cp.round.data[c]!]!);
     this.baselineFinish = this.finish;
-    this.buildWinnerTables();
   }
 }

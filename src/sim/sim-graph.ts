@@ -12,6 +12,7 @@ import { fusionParent } from "../devices/fusion.ts";
 import { nodeLatencyMs } from "../devices/latency.ts";
 import { constantNodes, shapeComputingNodes } from "../../ir/node-roles.ts";
 import { linkBetween, transferMs, type DeviceProfile } from "../devices/profile.ts";
+import { upwardRanks } from "./upward-rank.ts";
 
 /** Overrides the latency model (tests, measured times): ms of `node` on `processor`, unfused. */
 export type LatencyFn = (node: Node, processor: string, batch: number) => number;
@@ -51,6 +52,11 @@ export interface SimGraph {
   hostOnly: Uint8Array;
   /** Values whose size was unknown (counted as 0 bytes). */
   unknownSizes: number;
+  /**
+   * HEFT's upward rank of each node (upward-rank.ts): the simulator's list-scheduling priority,
+   * fixed per compiled graph so that it does not depend on the placement being evaluated.
+   */
+  upwardRank: Float64Array;
 }
 
 export interface CompileOptions {
@@ -118,7 +124,8 @@ export function compileSim(model: Model, profile: DeviceProfile, options: Compil
   const copyEngine = processors.map((a) => processors.map((b) => a === b || (linkBetween(profile, a, b)?.copyEngine ?? false)));
   const transfer = (a: number, b: number, bytes: number) => onTimeGrid(transferMs(profile, processors[a]!, processors[b]!, bytes));
   const hostOnly = Uint8Array.from(nodes, (n) => (constant.has(n) || shapeNodes.has(n) || isPinnedToHost(n, profile) ? 1 : 0));
-  return { profile, batch, nodes, index, processors, host, duration, fuseParent, fuseNeedsParentFused, values, inputsOf, outputsOf, transfer, copyEngine, hostOnly, unknownSizes };
+  const graph = { profile, batch, nodes, index, processors, host, duration, fuseParent, fuseNeedsParentFused, values, inputsOf, outputsOf, transfer, copyEngine, hostOnly, unknownSizes };
+  return { ...graph, upwardRank: upwardRanks(graph) };
 }
 
 /**

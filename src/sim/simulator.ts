@@ -1,6 +1,7 @@
 // The simulator: how long one inference (and a batch) takes for a placement, with the processors
 // running concurrently. Event-driven list scheduling over the DAG: each processor runs one node at
-// a time and, when free, starts the ready node with the longest remaining path (bottom level).
+// a time and, when free, starts the ready node of highest HEFT upward rank (upward-rank.ts: mean
+// time plus the heaviest mean-cost path to the end), a priority fixed per compiled graph.
 // A value read on another processor pays the link: with a copy engine the transfer runs on the
 // link while both processors compute; without one the consumer's processor does the copy.
 // Model inputs arrive on the profile's host processor and outputs must end there.
@@ -9,6 +10,7 @@ import type { Node } from "../../ir/node.ts";
 import type { DeviceProfile } from "../devices/profile.ts";
 import { Heap } from "../../ir/heap.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "./sim-graph.ts";
+import { isUntimed } from "./timed-graph.ts";
 
 export interface SimOptions {
   /** Also simulate a batch of this many samples (activations and FLOPs scale, weights do not). */
@@ -120,7 +122,7 @@ export function evaluate(sim: SimGraph, assign: ArrayLike<number>, detail = fals
   const dur = durationsOf(sim, assign, fused);
   const srcOf = (vi: number) => { const p = sim.values[vi]!.producer; return p < 0 ? host : assign[p]!; };
   const criticalPathMs = criticalPath(sim, assign, dur, srcOf);
-  const priority = bottomLevels(sim, assign, dur, srcOf);
+  const priority = sim.upwardRank;
 
   const arrival = new Float64Array(sim.values.length * P).fill(Infinity);
   const linkFree = new Float64Array(P * P);
@@ -191,11 +193,18 @@ export function evaluate(sim: SimGraph, assign: ArrayLike<number>, detail = fals
   };
 
   const runOverheadMs = sim.profile.runOverheadUs / 1000;
+  let done = 0;
   for (let vi = 0; vi < sim.values.length; vi++) if (sim.values[vi]!.producer < 0) publish(vi, 0);
-  for (let i = 0; i < n; i++) if (depsLeft[i] === 0) releaseNode(i);
+  for (let i = 0; i < n; i++) {
+    if (depsLeft[i] !== 0) continue;
+    if (!isUntimed(sim, i)) { releaseNode(i); continue; }
+    // A constant folded at load: no time, no value to move; it takes no turn on its processor.
+    done++;
+    procNodes[assign[i]!]!++;
+    if (detail) schedule.push({ node: sim.nodes[i]!, processor: sim.processors[assign[i]!]!, startMs: 0, endMs: 0, fused: fused[i] === 1 });
+  }
 
   let now = 0;
-  let done = 0;
   const total = n;
   while (done < total || running.size > 0 || waitHeaps.some((h) => h.size > 0) || readyHeaps.some((h) => h.size > 0)) {
     for (let p = 0; p < P; p++) {
@@ -280,20 +289,4 @@ function criticalPath(sim: SimGraph, assign: ArrayLike<number>, dur: Float64Arra
   }
   sim.values.forEach((v, vi) => { if (v.isGraphOutput) longest = Math.max(longest, valueReady(vi) + edgeMs(sim, vi, srcOf(vi), sim.host)); });
   return longest;
-}
-
-/** Bottom level: a node's time plus the longest path (with transfers) to the end. */
-function bottomLevels(sim: SimGraph, assign: ArrayLike<number>, dur: Float64Array, srcOf: (vi: number) => number): Float64Array {
-  const n = sim.nodes.length;
-  const level = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let tail = 0;
-    for (const vi of sim.outputsOf[i]!) {
-      const v = sim.values[vi]!;
-      for (const c of v.consumers) tail = Math.max(tail, edgeMs(sim, vi, srcOf(vi), assign[c]!) + level[c]!);
-      if (v.isGraphOutput) tail = Math.max(tail, edgeMs(sim, vi, srcOf(vi), sim.host));
-    }
-    level[i] = dur[i]! + tail;
-  }
-  return level;
 }

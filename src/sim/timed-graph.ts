@@ -1,7 +1,7 @@
 // The part of a SimGraph that takes time, flattened into typed arrays for the plan evaluator
 // (fast-eval.ts). Constant nodes are dropped: they read no value the simulator tracks, write none
-// (their outputs are resident like weights) and cost 0 ms, so in evaluate() they only ever run as
-// zero-length tasks that change no time. Every other node stays, in the same topological order,
+// (their outputs are resident like weights) and cost 0 ms; evaluate() completes them at time 0
+// without giving them a turn on a processor (isUntimed). Every other node stays, in the same topological order,
 // so task order (ties are broken by node index) is the same as evaluate()'s.
 import type { SimGraph } from "./sim-graph.ts";
 
@@ -43,6 +43,8 @@ export interface TimedGraph {
   fuseChildStart: Int32Array;
   fuseChildList: Int32Array;
   runOverheadMs: number;
+  /** Upward rank of timed node k (SimGraph's upwardRank): the ready queues' priority. */
+  rank: Float64Array;
 }
 
 /** True for SimGraph nodes that never take time nor move data: constants folded at load. */
@@ -101,5 +103,6 @@ export function compileTimed(sim: SimGraph): TimedGraph {
     inStart: ins.start, inList: ins.list, outStart: outs.start, outList: outs.list, consStart: cons.start, consList: cons.list,
     producer, isOutput, transferMs, copyEngine, dependencies, duration, fuseParent, fuseNeedsParentFused,
     fuseChildStart: fuseChildren.start, fuseChildList: fuseChildren.list, runOverheadMs: sim.profile.runOverheadUs / 1000,
+    rank: Float64Array.from(kept, (i) => sim.upwardRank[i]!),
   };
 }

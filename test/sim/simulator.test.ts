@@ -5,6 +5,7 @@ import { Builder, DataType, Graph, Model, tensorType, type Node } from "../../ir
 import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { transferMs } from "../../src/devices/profile.ts";
 import { simulate } from "../../src/sim/simulator.ts";
+import { compileSim, onTimeGrid } from "../../src/sim/sim-graph.ts";
 import { annotate, chainModel, randomDag, seeded, toyProfile } from "./graphs.ts";
 
 const close = (a: number, b: number) => expect(a).to.be.closeTo(b, 1e-9 * Math.max(1, Math.abs(b)));
@@ -106,5 +107,40 @@ describe("simulator", () => {
     const model = chainModel([1, 2]);
     expect(() => simulate(model, new Map([[model.graph.nodes[0]!, "cpu"]]), profile)).to.throw(/no processor for node 'n1'/);
     expect(() => simulate(model, new Map(model.graph.nodes.map((n) => [n, "npu"])), profile)).to.throw(/'npu'.*processors: cpu, gpu/);
+  });
+
+  it("orders ready nodes by HEFT upward rank, fixed per compiled graph: the branch with the longer mean path starts first", () => {
+    const profile = toyProfile();
+    // A chain: rank = own mean time + mean transfer of its output + the next node's rank.
+    const chain = chainModel([1e6, 5e7, 2e5]);
+    const sim = compileSim(chain, profile);
+    const mean = (n: Node) => (onTimeGrid(nodeLatencyMs(n, "cpu", profile)) + onTimeGrid(nodeLatencyMs(n, "gpu", profile))) / 2;
+    const edge = (onTimeGrid(transferMs(profile, "cpu", "gpu", 4096)) + onTimeGrid(transferMs(profile, "gpu", "cpu", 4096))) / 2;
+    const [a, b, c] = sim.nodes as [Node, Node, Node];
+    const rank = [mean(a) + edge + mean(b) + edge + mean(c), mean(b) + edge + mean(c), mean(c)];
+    rank.forEach((r, i) => close(sim.upwardRank[i]!, r));
+    // A fork on one processor: x feeds a light branch (listed first) and a heavy one; the heavy
+    // branch's head runs first on the CPU, wherever its tail is placed.
+    const g = new Graph("fork");
+    const builder = new Builder(g);
+    const x = builder.input("x", tensorType(DataType.FLOAT, [1, 1024]));
+    const branch = (name: string, flops: number[]) => {
+      let v = x;
+      for (const [i, f] of flops.entries()) {
+        const node = builder.op("MatMul", [v], { name: `${name}${i}` });
+        v = node.outputs[0]!;
+        v.type = tensorType(DataType.FLOAT, [1, 1024]);
+        annotate(node, f, 4096, 4096);
+      }
+      return v;
+    };
+    builder.output(branch("light", [1e5, 1e5]));
+    builder.output(branch("heavy", [1e5, 1e9]));
+    const model = new Model(g);
+    for (const tail of ["cpu", "gpu"]) {
+      const placement = new Map<Node, string>(model.graph.nodes.map((n) => [n, n.name === "heavy1" ? tail : "cpu"]));
+      const first = simulate(model, placement, profile).schedule.find((s) => s.processor === "cpu")!;
+      expect(first.node.name, `heavy tail on ${tail}`).to.equal("heavy0");
+    }
   });
 });

@@ -1,5 +1,6 @@
 // HEFT (Topcuoglu, Hariri, Wu, IEEE TPDS 2002): rank nodes by upward rank (mean time over the
-// processors plus the mean transfer cost of the heaviest path to the end), then in that order
+// processors plus the mean transfer cost of the heaviest path to the end; src/sim/upward-rank.ts,
+// also the simulator's priority), then in that order
 // put each node on the processor that finishes it earliest, filling idle gaps (insertion policy).
 import type { SimGraph } from "../../sim/sim-graph.ts";
 import type { Assignment } from "./plan.ts";
@@ -8,27 +9,7 @@ export function heftAssignment(sim: SimGraph): Assignment {
   const n = sim.nodes.length;
   const P = sim.processors.length;
   const allowed = (i: number, p: number) => !sim.hostOnly[i] || p === sim.host;
-  const meanTime = Float64Array.from(sim.nodes, (_, i) => {
-    let s = 0, k = 0;
-    for (let p = 0; p < P; p++) if (allowed(i, p)) { s += sim.duration[p]![i]!; k++; }
-    return s / k;
-  });
-  const meanTransfer = (bytes: number) => {
-    if (P < 2) return 0;
-    let s = 0, k = 0;
-    for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) if (a !== b) { s += sim.transfer(a, b, bytes); k++; }
-    return s / k;
-  };
-  const rank = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let tail = 0;
-    for (const vi of sim.outputsOf[i]!) {
-      const v = sim.values[vi]!;
-      const c = meanTransfer(v.bytes);
-      for (const s of v.consumers) tail = Math.max(tail, c + rank[s]!);
-    }
-    rank[i] = meanTime[i]! + tail;
-  }
+  const rank = sim.upwardRank;
   // Decreasing rank; ties by topological index keep producers first (ranks can tie at zero cost).
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => rank[b]! - rank[a]! || a - b);
 
