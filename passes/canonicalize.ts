@@ -2,13 +2,14 @@
 // existing order wherever it is already valid, so sorted models are left untouched.
 import type { Model } from "../ir/model.ts";
 import { topologicalOrder } from "../ir/topo.ts";
-import type { Pass, PassResult } from "./pass.ts";
+import { definePass, type PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 
-export function canonicalizePass(): Pass {
-  return {
-    name: "canonicalize",
-    description: "sort every graph's nodes topologically (stable), naming any cycle",
+export const canonicalizePass = definePass({
+  name: "canonicalize",
+  description: "sort every graph's nodes topologically (stable), naming any cycle",
+  options: {},
+  build: () => ({
     preserves: "all",
     run(model: Model): PassResult {
       let moved = 0;
@@ -20,7 +21,7 @@ export function canonicalizePass(): Pass {
       }
       return { changed: moved > 0, statistics: { "nodes-moved": moved } };
     },
-  };
-}
+  }),
+});
 
 registerPass(canonicalizePass);

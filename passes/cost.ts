@@ -12,7 +12,7 @@ import { CostUnknown, type Arithmetic } from "./cost/common.ts";
 import { costFormula } from "./cost/formulas.ts";
 import { shapeOf } from "./cost/common.ts";
 import { METADATA_ONLY } from "./cost/movement.ts";
-import type { Pass, PassContext, PassResult } from "./pass.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 
 export interface NodeCost extends Arithmetic {
@@ -96,12 +96,14 @@ export function costTotals(graph: Graph): CostTotals {
   return t;
 }
 
-export function costPass(): Pass {
-  return {
-    name: "cost",
-    description: "annotate each node with FLOPs, MACs, bytes read/written, arithmetic intensity and parameter count",
+export const costPass = definePass({
+  name: "cost",
+  description: "annotate each node with FLOPs, MACs, bytes read/written, arithmetic intensity and parameter count",
+  options: {},
+  build: () => ({
     requires: ["shape-inference"],
     preserves: "all",
+    annotates: { nodes: COST_KEYS },
     run(model: Model, ctx: PassContext): PassResult {
       const constants = new ConstantOracle();
       // Unknown nodes are reported once per op type, not once per node.
@@ -133,7 +135,7 @@ export function costPass(): Pass {
         },
       };
     },
-  };
-}
+  }),
+});
 
 registerPass(costPass);

@@ -1,7 +1,10 @@
 // The pass manager: runs a pipeline over a model, schedules required analyses that are not
-// valid, invalidates what a changing pass does not preserve, and lets instruments watch.
+// valid, keeps the analyses' results (a cache keyed by pass) while they stay valid, invalidates
+// what a changing pass does not preserve (results and the annotations those analyses wrote), and
+// lets instruments watch.
+import type { Annotated } from "../ir/annotated.ts";
 import type { Model } from "../ir/model.ts";
-import { PassContext, PassError, type Pass, type PassResult, type ProgressHook } from "./pass.ts";
+import { createPass, PassContext, PassError, type AnalysisKey, type Annotates, type Pass, type PassResult, type ProgressHook } from "./pass.ts";
 import { lookupPass } from "./registry.ts";
 
 /** Hooks around each pass (printing, dumping, timing, verifying), as in MLIR's PassInstrumentation. */
@@ -24,11 +27,19 @@ export interface PassRun {
   messages: readonly string[];
 }
 
+/** The analysis result of the last run of `pass` among `runs` (what a pipeline's caller reads). */
+export function analysisOf<R>(runs: readonly PassRun[], pass: AnalysisKey<R>): R | undefined {
+  for (let k = runs.length - 1; k >= 0; k--) if (runs[k]!.pass.name === pass.definition.name) return runs[k]!.result.analysis as R | undefined;
+  return undefined;
+}
+
 export class PassManager {
   private readonly instruments: PassInstrument[] = [];
   private progress: ProgressHook = () => {};
   /** `analysis` results of the passes still valid, by pass name. */
   private readonly analyses = new Map<string, unknown>();
+  /** What each valid pass annotates, so invalidating it removes its annotations. */
+  private readonly annotations = new Map<string, Annotates>();
 
   constructor(private readonly pipeline: readonly Pass[]) {}
 
@@ -51,6 +62,7 @@ export class PassManager {
     const runs: PassRun[] = [];
     const valid = new Set<string>();
     this.analyses.clear();
+    this.annotations.clear();
     for (const inst of this.instruments) inst.beforePipeline?.(model);
     for (const pass of this.pipeline) {
       for (const dep of this.missingRequirements(pass, valid)) await this.runOne(dep, model, runs, valid, true);
@@ -65,9 +77,9 @@ export class PassManager {
     for (const name of pass.requires ?? []) {
       if (valid.has(name) || seen.has(name)) continue;
       seen.add(name);
-      const factory = lookupPass(name);
-      if (!factory) throw new Error(`pass '${pass.name}' requires unknown pass '${name}'`);
-      const dep = factory({});
+      const definition = lookupPass(name);
+      if (!definition) throw new Error(`pass '${pass.name}' requires unknown pass '${name}'`);
+      const dep = createPass(definition, {});
       out.push(...this.missingRequirements(dep, valid, seen), dep);
     }
     return out;
@@ -76,11 +88,13 @@ export class PassManager {
   private async runOne(pass: Pass, model: Model, runs: PassRun[], valid: Set<string>, scheduled: boolean): Promise<void> {
     const index = runs.length + 1;
     for (const inst of this.instruments) inst.beforePass?.(pass, model, index);
-    const context = new PassContext({}, this.progress, (name) => (valid.has(name) ? this.analyses.get(name) : undefined));
+    const context = new PassContext(this.progress, (name) => (valid.has(name) ? this.analyses.get(name) : undefined));
+    const before = pass.annotates ? snapshot(model, pass.annotates) : undefined;
     const start = performance.now();
     let result: PassResult;
     try {
       result = await pass.run(model, context);
+      if (!result.changed && before && !sameAnnotations(before, snapshot(model, pass.annotates!))) result = { ...result, changed: true };
     } catch (error) {
       let reproducer: string | undefined;
       for (const inst of this.instruments) reproducer = inst.onFailure?.(pass, model, index, error) ?? reproducer;
@@ -91,11 +105,42 @@ export class PassManager {
     runs.push(run);
     if (result.changed && pass.preserves !== "all") {
       const kept = new Set(pass.preserves ?? []);
-      for (const name of [...valid]) if (!kept.has(name)) { valid.delete(name); this.analyses.delete(name); }
+      for (const name of [...valid]) if (!kept.has(name) && name !== pass.name) { valid.delete(name); this.invalidate(name, model); }
     }
     valid.add(pass.name);
+    if (pass.annotates) this.annotations.set(pass.name, pass.annotates);
     if (result.analysis !== undefined) this.analyses.set(pass.name, result.analysis);
     else this.analyses.delete(pass.name);
     for (const inst of this.instruments) inst.afterPass?.(pass, model, run);
   }
+
+  /** Drops `name`'s result and the annotations it wrote (stale now: flops after a shape change). */
+  private invalidate(name: string, model: Model): void {
+    this.analyses.delete(name);
+    const keys = this.annotations.get(name);
+    this.annotations.delete(name);
+    if (keys) forEachAnnotated(model, keys, (target, key) => { if (target.hasAnnotations) target.annotations.delete(key); });
+  }
+}
+
+/** Calls `visit` for each node (and value) of every graph with each of `keys`' node (value) keys. */
+function forEachAnnotated(model: Model, keys: Annotates, visit: (target: Annotated, key: string) => void): void {
+  const nodeKeys = keys.nodes ?? [];
+  const valueKeys = keys.values ?? [];
+  for (const node of model.graph.allNodes()) {
+    for (const key of nodeKeys) visit(node, key);
+    if (valueKeys.length > 0) for (const v of node.outputs) for (const key of valueKeys) visit(v, key);
+  }
+  if (valueKeys.length > 0) for (const g of model.graph.allGraphs()) for (const v of g.inputs) for (const key of valueKeys) visit(v, key);
+}
+
+/** The values of an analysis's annotation keys everywhere, in a fixed order. */
+function snapshot(model: Model, keys: Annotates): unknown[] {
+  const out: unknown[] = [];
+  forEachAnnotated(model, keys, (target, key) => { out.push(target.hasAnnotations ? target.annotations.get(key) : undefined); });
+  return out;
+}
+
+function sameAnnotations(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (typeof x === "object" && JSON.stringify(x) === JSON.stringify(b[i])));
 }

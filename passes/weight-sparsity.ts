@@ -9,7 +9,7 @@ import type { Value } from "../ir/value.ts";
 import { DataType } from "../ir/dtype.ts";
 import { NodeKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle, isWeightType } from "../ir/constants.ts";
-import type { Pass, PassContext, PassResult } from "./pass.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { registerPass } from "./registry.ts";
 import { canScan } from "./weight-sparsity/elements.ts";
 import { mainWeight } from "./weight-sparsity/layout.ts";
@@ -80,11 +80,13 @@ export function nodeWeightSparsity(node: Node, constants: ConstantOracle): NodeW
   return any || result.unavailable.length > 0 ? result : null;
 }
 
-export function weightSparsityPass(): Pass {
-  return {
-    name: "weight-sparsity",
-    description: "annotate each node with the zero fraction of its constant weights and their all-zero channels and 1x4 blocks",
+export const weightSparsityPass = definePass({
+  name: "weight-sparsity",
+  description: "annotate each node with the zero fraction of its constant weights and their all-zero channels and 1x4 blocks",
+  options: {},
+  build: () => ({
     preserves: "all",
+    annotates: { nodes: KEYS },
     run(model: Model, ctx: PassContext): PassResult {
       const constants = new ConstantOracle();
       const stats = { "nodes-with-weights": 0, "weight-elements": 0, "zero-elements": 0, "zero-channels": 0, "nodes-unavailable": 0 };
@@ -117,7 +119,7 @@ export function weightSparsityPass(): Pass {
       }
       return { changed: false, statistics: stats };
     },
-  };
-}
+  }),
+});
 
 registerPass(weightSparsityPass);
