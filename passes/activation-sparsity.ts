@@ -60,7 +60,7 @@ function halfValue(h: number, dtype: number): number {
 
 export const activationSparsityPass = definePass({
   name: "activation-sparsity",
-  description: "zero fraction of each node's activations over calibration runs on onnxruntime (samples=, seed=, inputs=, eps=)",
+  description: "zero fraction of each node's activations over calibration runs on onnxruntime",
   options: {
     samples: numberOption("generated calibration samples", { integer: true, min: 1 }, String(DEFAULT_SAMPLES)),
     seed: numberOption("seed of the generated samples", { integer: true, min: 0 }, "0"),
@@ -70,14 +70,14 @@ export const activationSparsityPass = definePass({
     "chunk-mb": numberOption("most MiB of intermediates fetched per onnxruntime run", { above: 0 }, "max(32, weight MiB / 2)"),
     "if-unrunnable": choiceOption("what to do when onnxruntime cannot run the model: fail, or skip with a warning", ["fail", "warn"], "fail"),
   },
+  annotates: {
+    nodes: [NodeKey.inputSparsity, NodeKey.outputSparsity, NodeKey.inputNearZero, NodeKey.outputNearZero, NodeKey.sparsity],
+    values: [ValueKey.zeroFraction, ValueKey.nearZeroFraction],
+  },
   build: (options) => ({
     // Weight sparsity first, so the combined sparsity sees both operands.
     requires: lookupPass("weight-sparsity") ? ["weight-sparsity"] : [],
     preserves: "all",
-    annotates: {
-      nodes: [NodeKey.inputSparsity, NodeKey.outputSparsity, NodeKey.inputNearZero, NodeKey.outputNearZero, NodeKey.sparsity],
-      values: [ValueKey.zeroFraction, ValueKey.nearZeroFraction],
-    },
     async run(model: Model, ctx: PassContext): Promise<PassResult> {
       const samples = options.samples ?? DEFAULT_SAMPLES;
       const seed = options.seed ?? 0;

@@ -100,10 +100,10 @@ export const costPass = definePass({
   name: "cost",
   description: "annotate each node with FLOPs, MACs, bytes read/written, arithmetic intensity and parameter count",
   options: {},
+  annotates: { nodes: COST_KEYS },
   build: () => ({
     requires: ["shape-inference"],
     preserves: "all",
-    annotates: { nodes: COST_KEYS },
     run(model: Model, ctx: PassContext): PassResult {
       const constants = new ConstantOracle();
       // Unknown nodes are reported once per op type, not once per node.

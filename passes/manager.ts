@@ -5,7 +5,7 @@
 import type { Annotated } from "../ir/annotated.ts";
 import type { Model } from "../ir/model.ts";
 import { createPass, PassContext, PassError, type AnalysisKey, type Annotates, type Pass, type PassResult, type ProgressHook } from "./pass.ts";
-import { lookupPass } from "./registry.ts";
+import { lookupPass, registeredPasses } from "./registry.ts";
 
 /** Hooks around each pass (printing, dumping, timing, verifying), as in MLIR's PassInstrumentation. */
 export interface PassInstrument {
@@ -38,8 +38,6 @@ export class PassManager {
   private progress: ProgressHook = () => {};
   /** `analysis` results of the passes still valid, by pass name. */
   private readonly analyses = new Map<string, unknown>();
-  /** What each valid pass annotates, so invalidating it removes its annotations. */
-  private readonly annotations = new Map<string, Annotates>();
 
   constructor(private readonly pipeline: readonly Pass[]) {}
 
@@ -62,7 +60,6 @@ export class PassManager {
     const runs: PassRun[] = [];
     const valid = new Set<string>();
     this.analyses.clear();
-    this.annotations.clear();
     for (const inst of this.instruments) inst.beforePipeline?.(model);
     for (const pass of this.pipeline) {
       for (const dep of this.missingRequirements(pass, valid)) await this.runOne(dep, model, runs, valid, true);
@@ -105,22 +102,31 @@ export class PassManager {
     runs.push(run);
     if (result.changed && pass.preserves !== "all") {
       const kept = new Set(pass.preserves ?? []);
-      for (const name of [...valid]) if (!kept.has(name) && name !== pass.name) { valid.delete(name); this.invalidate(name, model); }
+      for (const name of [...valid]) if (!kept.has(name) && name !== pass.name) { valid.delete(name); this.analyses.delete(name); }
+      removeStaleAnnotations(model, pass.name, kept);
     }
     valid.add(pass.name);
-    if (pass.annotates) this.annotations.set(pass.name, pass.annotates);
     if (result.analysis !== undefined) this.analyses.set(pass.name, result.analysis);
     else this.analyses.delete(pass.name);
     for (const inst of this.instruments) inst.afterPass?.(pass, model, run);
   }
 
-  /** Drops `name`'s result and the annotations it wrote (stale now: flops after a shape change). */
-  private invalidate(name: string, model: Model): void {
-    this.analyses.delete(name);
-    const keys = this.annotations.get(name);
-    this.annotations.delete(name);
-    if (keys) forEachAnnotated(model, keys, (target, key) => { if (target.hasAnnotations) target.annotations.delete(key); });
+}
+
+/**
+ * After `changer` changed the IR: the annotations of every analysis it does not preserve are
+ * stale (flops after a shape change), whichever pipeline wrote them, so they go.
+ */
+function removeStaleAnnotations(model: Model, changer: string, kept: ReadonlySet<string>): void {
+  const nodes = new Set<string>();
+  const values = new Set<string>();
+  for (const definition of registeredPasses()) {
+    if (definition.name === changer || kept.has(definition.name) || !definition.annotates) continue;
+    for (const key of definition.annotates.nodes ?? []) nodes.add(key);
+    for (const key of definition.annotates.values ?? []) values.add(key);
   }
+  if (nodes.size + values.size === 0) return;
+  forEachAnnotated(model, { nodes: [...nodes], values: [...values] }, (target, key) => { if (target.hasAnnotations) target.annotations.delete(key); });
 }
 
 /** Calls `visit` for each node (and value) of every graph with each of `keys`' node (value) keys. */

@@ -120,9 +120,9 @@ export const partitionPass = definePass({
   name: "partition",
   description: "cut the device-placed graph into maximal single-device partitions with an acyclic partition graph",
   options: { default: stringOption("device of nodes placement left without one (absent: such a node is an error)", "DEVICE") },
+  annotates: { nodes: [NodeKey.partition, NodeKey.device] },
   build: (options) => ({
     preserves: "all",
-    annotates: { nodes: [NodeKey.partition, NodeKey.device] },
     run(model: Model, ctx: PassContext): PassResult {
       const graph = model.graph;
       const assignment = assignPartitions(graph, { defaultDevice: options.default });

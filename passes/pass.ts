@@ -45,8 +45,10 @@ export interface PassDefinition<S extends OptionSchema = OptionSchema, R = unkno
   /** One line for `--help` and `sparoa passes`. */
   readonly description: string;
   readonly options: S;
+  /** The annotations it writes; stale ones go when a pass that does not preserve it changes the IR. */
+  readonly annotates?: Annotates;
   /** Makes the pass from validated option values. */
-  build(options: OptionValues<S>): Omit<Pass<R>, "name" | "description">;
+  build(options: OptionValues<S>): Omit<Pass<R>, "name" | "description" | "annotates">;
 }
 
 /** A pass factory as the key of its analysis result, typed by what its run returns. */
@@ -67,7 +69,7 @@ export function definePass<S extends OptionSchema, R = unknown>(definition: Pass
 /** The pass `definition` makes from `options`, after the one validation of option values (checkOptions). */
 export function createPass<S extends OptionSchema, R>(definition: PassDefinition<S, R>, options: AnyOptionValues): Pass<R> {
   const body = definition.build(checkOptions(definition.name, definition.options, options));
-  return { name: definition.name, description: definition.description, ...body };
+  return { name: definition.name, description: definition.description, annotates: definition.annotates, ...body };
 }
 
 /**

@@ -57,7 +57,7 @@ function stateProblem(state: HardwareState): string | undefined {
 
 export const placementPass = definePass({
   name: "placement",
-  description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline (profile=, sparsity=, intensity=, pin=, intensity-axis=, evaluations=)",
+  description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline",
   options: {
     profile: stringOption("device profile, a name or a JSON file", "NAME|FILE", "orin-nano"),
     sparsity: numberOption("the quadrant rule's sparsity threshold (absent: chosen)", { min: 0 }),
@@ -77,6 +77,7 @@ export const placementPass = definePass({
     scheduler: stringOption("the SAC scheduler's weights", "FILE", "bundled"),
     state: customOption<HardwareState>("FILE|{json}", "the hardware state the profile is adjusted for (a file or an inline snapshot)", parseStateOption, stateProblem),
   },
+  annotates: { nodes: [NodeKey.device, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
   build: (options) => {
     const sparsity = options.sparsity;
     const intensity = options.intensity;
@@ -90,7 +91,6 @@ export const placementPass = definePass({
     return {
       requires: ["cost", "weight-sparsity"],
       preserves: "all",
-      annotates: { nodes: [NodeKey.device, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
       run(model: Model, ctx: PassContext): PassResult<PlacementResult> {
         const profile = scheduling.adjust(loadProfile(options.profile ?? "orin-nano"));
         const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));

@@ -19,6 +19,10 @@ export function lookupPass(name: string): PassDefinition | undefined {
   return passes.get(name);
 }
 
+export function registeredPasses(): PassDefinition[] {
+  return [...passes.values()];
+}
+
 export function lookupPipeline(name: string): string | undefined {
   return pipelines.get(name)?.pipeline;
 }

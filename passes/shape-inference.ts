@@ -22,13 +22,14 @@ export { coveredOps } from "./shapes/rules.ts";
 
 export const shapeInferencePass = definePass({
   name: "shape-inference",
-  description: "infer element types and shapes of every value (input-shape=NAME=1x3x224x224;... binds inputs; observe=true fills unknowns from one onnxruntime run on seed= or inputs=NAME=FILE;...); statistic coverage is the % of values with a fully known shape",
+  description: "infer element types and shapes of every value; statistic coverage is the % of values with a fully known shape",
   options: {
     "input-shape": inputShapesOption,
     observe: booleanOption("fill what static inference leaves unknown from one onnxruntime run", false),
     seed: numberOption("seed of the observe run's generated inputs", { integer: true, min: 0 }, "0"),
     inputs: calibrationFilesOption,
   },
+  annotates: { values: [ValueKey.shapeSource], nodes: [NodeKey.shapeError] },
   build: (options) => {
     const inputShapes = [...(options["input-shape"] ?? [])];
     const observe = options.observe ?? false;
@@ -37,7 +38,6 @@ export const shapeInferencePass = definePass({
     return {
       // Types that change make every shape-derived analysis stale; weight data stays what it was.
       preserves: ["weight-sparsity"],
-      annotates: { values: [ValueKey.shapeSource], nodes: [NodeKey.shapeError] },
       async run(model: Model, ctx: PassContext): Promise<PassResult> {
         const declared = observe ? snapshotTypes(model) : undefined;
         const report = inferShapes(model, { inputShapes, onNode: (n) => ctx.at(n), warn: (m) => ctx.warn(m) });

@@ -84,9 +84,10 @@ export const weightSparsityPass = definePass({
   name: "weight-sparsity",
   description: "annotate each node with the zero fraction of its constant weights and their all-zero channels and 1x4 blocks",
   options: {},
+  // The combined sparsity is derived from this one too.
+  annotates: { nodes: [...KEYS, NodeKey.sparsity] },
   build: () => ({
     preserves: "all",
-    annotates: { nodes: KEYS },
     run(model: Model, ctx: PassContext): PassResult {
       const constants = new ConstantOracle();
       const stats = { "nodes-with-weights": 0, "weight-elements": 0, "zero-elements": 0, "zero-channels": 0, "nodes-unavailable": 0 };

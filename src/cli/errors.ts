@@ -8,7 +8,7 @@ export class CliError extends Error {
 }
 
 /** Known error types whose message already names the file/node/field. */
-const USER_FACING = new Set(["CliError", "ProfileError", "UnavailableProviderError", "HardwareStateError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError", "InputShapeError", "CalibrationInputError", "OutputGuardError", "InvalidModelError", "FileReadError", "BoundaryTypeError", "GeneratedInputError"]);
+const USER_FACING = new Set(["CliError", "ProfileError", "UnavailableProviderError", "HardwareStateError", "ModelFileError", "PipelineError", "PassError", "VerifyError", "ExternalDataError", "CycleError", "InputShapeError", "CalibrationInputError", "OutputGuardError", "InvalidModelError", "FileReadError", "BoundaryTypeError", "GeneratedInputError", "PassOptionError", "AnalysisMismatchError"]);
 
 /** `--verbose` anywhere on the command line (or SPAROA_DEBUG=1) adds the stack trace. */
 function verbose(): boolean {
