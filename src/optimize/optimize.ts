@@ -183,7 +183,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs;
+  const planMs = placement.problem.cost.priced(plan.makespanMs, partitions).ms;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,

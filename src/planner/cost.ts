@@ -81,8 +81,11 @@ export class PlanCost {
 
   /** The exact cost of a plan. */
   latency(assign: ArrayLike<number>): PlanLatency {
-    const simulatedMs = evaluate(this.sim, assign, false).makespanMs;
-    const partitions = this.partitions(assign);
+    return this.priced(evaluate(this.sim, assign, false).makespanMs, this.partitions(assign));
+  }
+
+  /** The one plan-latency formula: a simulated inference plus one runtime call per partition after the first. */
+  priced(simulatedMs: number, partitions: number): PlanLatency {
     const callsMs = Math.max(0, partitions - 1) * this.callMs;
     return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
   }
