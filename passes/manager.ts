@@ -24,6 +24,8 @@ export interface PassRun {
   milliseconds: number;
   /** True when the manager added this pass to satisfy another pass's `requires`. */
   scheduled: boolean;
+  /** The pass changed its annotations and nothing else (`result.changed` is then true too). */
+  annotationsOnly: boolean;
   messages: readonly string[];
 }
 
@@ -89,16 +91,18 @@ export class PassManager {
     const before = pass.annotates ? snapshot(model, pass.annotates) : undefined;
     const start = performance.now();
     let result: PassResult;
+    let annotationsOnly = false;
     try {
       result = await pass.run(model, context);
-      if (!result.changed && before && !sameAnnotations(before, snapshot(model, pass.annotates!))) result = { ...result, changed: true };
+      annotationsOnly = !result.changed && before !== undefined && !sameAnnotations(before, snapshot(model, pass.annotates!));
+      if (annotationsOnly) result = { ...result, changed: true };
     } catch (error) {
       let reproducer: string | undefined;
       for (const inst of this.instruments) reproducer = inst.onFailure?.(pass, model, index, error) ?? reproducer;
       if (error instanceof PassError) throw error;
       throw new PassError(pass.name, context.currentNode, error, reproducer);
     }
-    const run: PassRun = { index, pass, result, milliseconds: performance.now() - start, scheduled, messages: context.messages };
+    const run: PassRun = { index, pass, result, milliseconds: performance.now() - start, scheduled, annotationsOnly, messages: context.messages };
     runs.push(run);
     if (result.changed && pass.preserves !== "all") {
       const kept = new Set(pass.preserves ?? []);
