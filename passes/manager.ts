@@ -4,6 +4,7 @@
 // lets instruments watch.
 import type { Annotated } from "../ir/annotated.ts";
 import type { Model } from "../ir/model.ts";
+import { Node } from "../ir/node.ts";
 import { createPass, PassContext, PassError, type AnalysisKey, type Annotates, type Pass, type PassResult, type ProgressHook } from "./pass.ts";
 import { lookupPass, registeredPasses } from "./registry.ts";
 
@@ -94,7 +95,7 @@ export class PassManager {
     let annotationsOnly = false;
     try {
       result = await pass.run(model, context);
-      annotationsOnly = !result.changed && before !== undefined && !sameAnnotations(before, snapshot(model, pass.annotates!));
+      annotationsOnly = !result.changed && before !== undefined && !sameAnnotations(model, pass.annotates!, before);
       if (annotationsOnly) result = { ...result, changed: true };
     } catch (error) {
       let reproducer: string | undefined;
@@ -130,27 +131,47 @@ function removeStaleAnnotations(model: Model, changer: string, kept: ReadonlySet
     for (const key of definition.annotates.values ?? []) values.add(key);
   }
   if (nodes.size + values.size === 0) return;
-  forEachAnnotated(model, { nodes: [...nodes], values: [...values] }, (target, key) => { if (target.hasAnnotations) target.annotations.delete(key); });
+  const keys = { nodes: [...nodes], values: [...values] };
+  for (const target of annotatable(model, keys)) if (target.hasAnnotations) for (const key of keysOf(target, keys)) target.annotations.delete(key);
 }
 
-/** Calls `visit` for each node (and value) of every graph with each of `keys`' node (value) keys. */
-function forEachAnnotated(model: Model, keys: Annotates, visit: (target: Annotated, key: string) => void): void {
-  const nodeKeys = keys.nodes ?? [];
-  const valueKeys = keys.values ?? [];
-  for (const node of model.graph.allNodes()) {
-    for (const key of nodeKeys) visit(node, key);
-    if (valueKeys.length > 0) for (const v of node.outputs) for (const key of valueKeys) visit(v, key);
-  }
-  if (valueKeys.length > 0) for (const g of model.graph.allGraphs()) for (const v of g.inputs) for (const key of valueKeys) visit(v, key);
+/** Stands for every key of a node or value without annotations (most, before an analysis runs). */
+const NONE = Symbol("no annotations");
+
+/** The nodes (when `keys` has node keys) and values (when it has value keys) of every graph, in a fixed order. */
+function* annotatable(model: Model, keys: Annotates): Iterable<Annotated> {
+  if ((keys.nodes?.length ?? 0) > 0) yield* model.graph.allNodes();
+  if ((keys.values?.length ?? 0) === 0) return;
+  for (const node of model.graph.allNodes()) yield* node.outputs;
+  for (const g of model.graph.allGraphs()) yield* g.inputs;
 }
 
-/** The values of an analysis's annotation keys everywhere, in a fixed order. */
+function keysOf(target: Annotated, keys: Annotates): readonly string[] {
+  return (target instanceof Node ? keys.nodes : keys.values) ?? [];
+}
+
+/** The values of an analysis's annotation keys everywhere, in a fixed order; one NONE for an element without annotations. */
 function snapshot(model: Model, keys: Annotates): unknown[] {
   const out: unknown[] = [];
-  forEachAnnotated(model, keys, (target, key) => { out.push(target.hasAnnotations ? target.annotations.get(key) : undefined); });
+  for (const target of annotatable(model, keys)) {
+    if (!target.hasAnnotations) { out.push(NONE); continue; }
+    for (const key of keysOf(target, keys)) out.push(target.annotations.get(key));
+  }
   return out;
 }
 
-function sameAnnotations(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (typeof x === "object" && JSON.stringify(x) === JSON.stringify(b[i])));
+/** Whether the annotations are what `before` recorded; stops at the first difference. */
+function sameAnnotations(model: Model, keys: Annotates, before: readonly unknown[]): boolean {
+  let i = 0;
+  const same = (x: unknown, y: unknown) => Object.is(x, y) || (typeof x === "object" && x !== null && JSON.stringify(x) === JSON.stringify(y));
+  for (const target of annotatable(model, keys)) {
+    if (before[i] === NONE) {
+      i++;
+      if (target.hasAnnotations && keysOf(target, keys).some((key) => target.annotations.has(key))) return false;
+      continue;
+    }
+    if (!target.hasAnnotations) return false;
+    for (const key of keysOf(target, keys)) if (!same(before[i++], target.annotations.get(key))) return false;
+  }
+  return i === before.length;
 }
