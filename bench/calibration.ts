@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadModel, modelBytes, type Model } from "../ir/index.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, passEntry } from "../passes/pipeline.ts";
 import { activationSparsityPass } from "../passes/activation-sparsity.ts";
@@ -20,6 +20,8 @@ import { toOrtTensor } from "../src/runtime/ort-tensor.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
 import { torchvisionVit } from "../fixtures/vit.ts";
+
+registerBuiltinPasses();
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

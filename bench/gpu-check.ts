@@ -12,7 +12,7 @@ import { availableParallelism, hostname, loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpy } from "../src/io/npy.ts";
-import { writeAtomic } from "../src/cli/output.ts";
+import { writeAtomic } from "../src/io/output.ts";
 import { compareTensors } from "../src/runtime/ort-tensor.ts";
 import { hostShowsGpu, providerProblem, type Provider } from "../src/runtime/providers.ts";
 import { NPM_BINDINGS } from "../test/support/npm-bindings.ts";

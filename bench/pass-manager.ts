@@ -5,7 +5,7 @@
 // Medians of several runs; the ratio is the manager's cost.
 //   node --import tsx bench/pass-manager.ts [nodes=100000] [runs=5]
 import { cpus, loadavg } from "node:os";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { costPass } from "../passes/cost.ts";
 import { PassManager } from "../passes/manager.ts";
 import { PassContext } from "../passes/pass.ts";
@@ -13,6 +13,7 @@ import { shapeInferencePass } from "../passes/shape-inference.ts";
 import { weightSparsityPass } from "../passes/weight-sparsity.ts";
 import { chainModel } from "../test/support/chain-model.ts";
 
+registerBuiltinPasses();
 const nodes = Number(process.argv[2] ?? 100_000);
 const runs = Number(process.argv[3] ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -15,7 +15,7 @@ import { ConstantOracle } from "../ir/constants.ts";
 import { isViewOnly } from "../ir/node-roles.ts";
 import { choiceOption, numberOption } from "./options.ts";
 import { definePass, type PassContext, type PassResult } from "./pass.ts";
-import { lookupPass, registerPass } from "./registry.ts";
+import { lookupPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES, type Observation } from "./support/calibrate.ts";
 import { countableInGraph, countZerosInGraph } from "./support/zero-counts.ts";
 import { CalibrationInputError, calibrationFilesOption } from "./support/calibration-inputs.ts";
@@ -169,5 +169,3 @@ export const activationSparsityPass = definePass({
     },
   }),
 });
-
-registerPass(activationSparsityPass);

@@ -13,7 +13,6 @@ import { costFormula } from "./cost/formulas.ts";
 import { shapeOf } from "./cost/common.ts";
 import { METADATA_ONLY } from "./cost/movement.ts";
 import { definePass, type PassContext, type PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 
 export interface NodeCost extends Arithmetic {
   bytesRead: number;
@@ -137,5 +136,3 @@ export const costPass = definePass({
     },
   }),
 });
-
-registerPass(costPass);

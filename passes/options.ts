@@ -3,9 +3,10 @@
 // calls hand values of the declared types (passEntry), and both go through one validation
 // (checkOptions) before the pass is made. `sparoa passes` lists every schema.
 import { didYouMean } from "../ir/names.ts";
+import { SparoaError } from "../ir/sparoa-error.ts";
 
 /** A bad pass option (unknown name, malformed text, value out of range): one line naming the pass and the option. */
-export class PassOptionError extends Error {
+export class PassOptionError extends SparoaError {
   override name = "PassOptionError";
 }
 

@@ -1,6 +1,7 @@
-// Pipeline strings: `dce,canonicalize`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
+// Pipeline strings: `dce,topo-sort`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
 // the name of a registered pipeline, which expands in place. Option text is parsed here, once,
 // by each pass's schema (passes/options.ts); entries built in code carry typed values.
+import { SparoaError } from "../ir/sparoa-error.ts";
 import { didYouMean } from "../ir/names.ts";
 import { listPasses, listPipelines, lookupPass, lookupPipeline } from "./registry.ts";
 import { parseOptionText, type AnyOptionValues, type OptionSchema, type OptionValues } from "./options.ts";
@@ -14,7 +15,7 @@ export function passEntry<S extends OptionSchema, R>(pass: PassFactory<S, R>, op
   return { name: pass.definition.name, options };
 }
 
-export class PipelineError extends Error {}
+export class PipelineError extends SparoaError {}
 
 export function parsePipeline(text: string, depth = 0): PipelineEntry[] {
   if (depth > 8) throw new PipelineError(`pipeline '${text}' expands into itself`);

@@ -26,7 +26,6 @@ import { NodeKey } from "../ir/annotation-keys.ts";
 import { analysisOf, type PassRun } from "./manager.ts";
 import { booleanOption, choiceOption, customOption, listOption, numberOption, stringOption } from "./options.ts";
 import { definePass, type PassContext, type PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 import { parseStateOption, REFINERS, schedulingOptions } from "../src/scheduler/pass-options.ts";
 import { HardwareStateError, validateHardwareState, type HardwareState } from "../src/devices/hardware-state.ts";
@@ -136,5 +135,3 @@ function annotate(problem: PlacementProblem, explanations: readonly NodeExplanat
   });
   ctx.currentNode = null;
 }
-
-registerPass(placementPass);

@@ -7,7 +7,6 @@ import { ValueKey } from "../ir/annotation-keys.ts";
 import { NodeKey } from "../ir/annotation-keys.ts";
 import { booleanOption, numberOption } from "./options.ts";
 import { definePass, type PassContext, type PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 import { inferShapes } from "./shapes/infer.ts";
 import { inputShapesOption } from "./shapes/input-shapes.ts";
 import { observeUnknownShapes, snapshotTypes } from "./shapes/observe.ts";
@@ -87,5 +86,3 @@ function countValues(model: Model): { values: number; static: number; observed: 
   }
   return counts;
 }
-
-registerPass(shapeInferencePass);

@@ -3,6 +3,7 @@
 // uses it to give a busy processor less of itself (adjustProfile) and the scheduler reads it as
 // part of its observation. Every source is optional: what cannot be read is listed in `absent`
 // with the reason, never filled in with a guess.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, loadavg } from "node:os";
@@ -75,7 +76,7 @@ export interface StateSources {
 }
 
 /** A state file or snapshot that does not follow the schema; the message names the field. */
-export class HardwareStateError extends Error {
+export class HardwareStateError extends SparoaError {
   override name = "HardwareStateError";
 }
 

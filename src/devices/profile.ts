@@ -1,6 +1,7 @@
 // Device profiles: what a machine's processors can do and what moving data between them costs.
 // JSON with a versioned schema (`sparoa.device.v1`, documented in docs/devices.md). Bundled
 // profiles live in src/devices/profiles/<name>.json; `loadProfile` also reads a path.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { existsSync, readdirSync } from "node:fs";
 import { FileReadError, readRegularFile } from "../../ir/read-file.ts";
 import { basename, dirname, join } from "node:path";
@@ -119,7 +120,7 @@ export interface DeviceProfile {
 }
 
 /** A profile that does not follow the schema; the message names the file and the field. */
-export class ProfileError extends Error {
+export class ProfileError extends SparoaError {
   override name = "ProfileError";
 }
 

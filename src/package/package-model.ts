@@ -5,14 +5,16 @@
 // Bound shapes could otherwise make onnxruntime reject a partition whose untaken If branch only
 // type-checks with dynamic sizes (Silero VAD does this).
 import type { Graph } from "../../ir/graph.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Value } from "../../ir/value.ts";
-import { describePartitions, type Partitioning } from "../../passes/partitioning.ts";
+import { describePartitions, type Partitioning } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs, type PackageFiles, type PlanSummary } from "./emit.ts";
 import { resolveValueTypes } from "./value-types.ts";
 
-export class AnalysisMismatchError extends Error {}
+/** Passes before placement changed the graph in a way the file's own model cannot follow (a node added or rewired). */
+export class AnalysisMismatchError extends SparoaError {}
 
 /**
  * Makes `file` (the model file loaded afresh) the graph `analysed` was analysed as: nodes matched

@@ -3,6 +3,7 @@
 // runs first (no shape pass may have run: a model annotated elsewhere); what it cannot infer
 // comes from onnxruntime's own inference: the values are listed as extra model outputs and
 // the session's outputMetadata read back without running anything (field notes: shape oracle).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import * as ort from "onnxruntime-node";
 import { create } from "@bufbuild/protobuf";
 import type { Model } from "../../ir/model.ts";
@@ -14,8 +15,8 @@ import { dtypeOfOrt } from "../runtime/ort-tensor.ts";
 import { inferShapes } from "../../passes/shape-inference.ts";
 
 /** A boundary value without a type onnxruntime could give: the model is one onnxruntime refuses (exit 2, like an invalid model). */
-export class BoundaryTypeError extends Error {
-  readonly exitCode = 2;
+export class BoundaryTypeError extends SparoaError {
+  override readonly exitCode = 2;
 }
 
 /** A tensor type with a known element type; the only kind a partition boundary can carry here. */

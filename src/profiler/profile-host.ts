@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { lookupPass } from "../../passes/registry.ts";
@@ -139,6 +139,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */
 async function costOf(model: Model): Promise<{ flops: number; bytes: number } | undefined> {
+  registerBuiltinPasses();
   if (!lookupPass("cost")) return undefined;
   await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
   const node = model.graph.nodes[0]!;

@@ -3,6 +3,7 @@
 // a child process: a failing WebGPU/CUDA load prints native warnings we must not mix into output.
 // (The runtime probes in-process when it places devices, src/runtime/providers.ts; both create
 // the same one-node model.)
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +65,6 @@ export function assertProfileRunnable(profile: DeviceProfile, statuses = probePr
   }
 }
 
-export class UnavailableProviderError extends Error {
+export class UnavailableProviderError extends SparoaError {
   override name = "UnavailableProviderError";
 }

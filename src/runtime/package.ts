@@ -14,7 +14,7 @@ import type { PartitionModel } from "./messages.ts";
 import { resolveValueTypes } from "../package/value-types.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { describePartitions, PartitionError } from "../../passes/partitioning.ts";
+import { describePartitions, PartitionError } from "../../passes/describe-partitions.ts";
 
 export const DEVICE_KEY = "sparoa.device";
 export const PARTITION_KEY = "sparoa.partition";

@@ -1,6 +1,7 @@
 // Which onnxruntime execution provider runs each logical device. Asking onnxruntime-node for an
 // unavailable provider throws (no silent fallback), so availability is probed once and every
 // decision, including "gpu runs on the CPU here", is stated in words.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import * as ort from "onnxruntime-node";
 import { availableParallelism } from "node:os";
 import { existsSync, readdirSync } from "node:fs";
@@ -10,7 +11,7 @@ export const PROVIDERS = ["cpu", "cuda", "webgpu", "tensorrt"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** Why a provider cannot be used on this host, in one line with what to do instead. */
-export class ProviderError extends Error {
+export class ProviderError extends SparoaError {
   override name = "ProviderError";
 }
 

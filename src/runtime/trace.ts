@@ -1,7 +1,7 @@
 // A Chrome trace (chrome://tracing, ui.perfetto.dev): one track per device worker with its
 // partition runs, and async tracks for transfers, the batching queue and whole requests
 // (those overlap one another, so they are async events rather than complete events).
-import { writeAtomic } from "../cli/output.ts";
+import { writeAtomic } from "../io/output.ts";
 
 interface TraceEvent {
   name: string; cat: string; ph: "X" | "b" | "e" | "M" | "i"; ts: number; pid: number; tid: number;

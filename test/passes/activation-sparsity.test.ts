@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Builder, DataType, Graph, Model, Tensor, loadModel, modelBytes, tensorType, type Value } from "../../ir/index.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { NodeKey, ValueKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -18,6 +18,8 @@ import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
 import { FIXTURES, BACKEND_TESTS, requireBackendTests } from "../support/corpus.ts";
 import { exposeAllValues, QUIET } from "../support/ort-oracle.ts";
 import { materialize } from "../support/materialize.ts";
+
+registerBuiltinPasses();
 
 async function runPipelineText(model: Model, text: string): Promise<void> {
   await new PassManager(instantiate(parsePipeline(text))).run(model);

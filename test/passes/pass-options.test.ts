@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { loadModel, saveModel } from "../../ir/index.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { costPass } from "../../passes/cost.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { PassOptionError } from "../../passes/options.ts";
@@ -21,6 +21,7 @@ import { deadNodeModel } from "../support/dead-node-model.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
+registerBuiltinPasses();
 const RESNET_N = join(FIXTURES, "tiny-resnet-n.onnx");
 
 // Changes the IR (the graph's name) and preserves no analysis.

@@ -2,10 +2,11 @@
 // baselines, the oracle and sparoa's own plan for a model on a device profile, from the
 // simulator, every plan judged by the same cost (simulation + one runtime call per extra partition).
 import type { Argv, CommandModule } from "yargs";
-import { loadInputModel } from "../input-model.ts";
+import { loadInputModel } from "../../io/input-model.ts";
 import { NodeKey } from "../../../ir/annotation-keys.ts";
 import { passEntry, type PipelineEntry } from "../../../passes/pipeline.ts";
 import { activationSparsityPass } from "../../../passes/activation-sparsity.ts";
+import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
 import { comparePlans } from "../../planner/compare.ts";
@@ -13,8 +14,9 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
 interface PlanArgs extends PipelineFlags {
@@ -58,6 +60,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     .example("$0 plan model.onnx --device orin-nano --compare --search-evaluations 40000", "a longer (still repeatable) oracle and refinement")
     .example("$0 plan model.onnx --device h100-pcie --json --trace plan.json", "JSON, and the oracle's timeline for Perfetto") as unknown as Argv<PlanArgs>,
   handler: async (argv) => {
+    registerBuiltinPasses(); // it looks the analyses up by name before running them
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (argv["search-ms"] !== undefined && !(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);

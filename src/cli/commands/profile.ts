@@ -4,8 +4,8 @@ import { describeHardwareState, readHardwareState } from "../../devices/hardware
 import { loadProfile } from "../../devices/profile.ts";
 import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 import { CliError } from "../errors.ts";
 
 interface ProfileArgs { output: string; quick: boolean; threads?: number; workers: number; name: string; ep?: string[]; device?: string; json: boolean; state: boolean; stateOutput?: string }

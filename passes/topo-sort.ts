@@ -1,12 +1,12 @@
-// Canonical topological order: every graph's nodes sorted producer-first, keeping the
-// existing order wherever it is already valid, so sorted models are left untouched.
+// Stable topological sort: every graph's nodes sorted producer-first, keeping the existing
+// order wherever it is already valid, so sorted models are left untouched. Registered as
+// `topo-sort`; `canonicalize`, its old name, still works in pipelines (passes/builtin-passes.ts).
 import type { Model } from "../ir/model.ts";
 import { topologicalOrder } from "../ir/topo.ts";
 import { definePass, type PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 
-export const canonicalizePass = definePass({
-  name: "canonicalize",
+export const topoSortPass = definePass({
+  name: "topo-sort",
   description: "sort every graph's nodes topologically (stable), naming any cycle",
   options: {},
   build: () => ({
@@ -23,5 +23,3 @@ export const canonicalizePass = definePass({
     },
   }),
 });
-
-registerPass(canonicalizePass);
