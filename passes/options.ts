@@ -58,7 +58,7 @@ function specOf(pass: string, schema: OptionSchema, key: string): OptionSpec<unk
   const spec = Object.hasOwn(schema, key) ? schema[key] : undefined;
   if (spec) return spec;
   const names = Object.keys(schema);
-  throw new PassOptionError(`${pass} has no option '${key}'${didYouMean(key, names)} (${names.length > 0 ? `options: ${names.join(", ")}` : "it takes no options"})`);
+  throw new PassOptionError(`${pass} has no option '${key}'${didYouMean(key, names)}; ${names.length > 0 ? `options: ${names.join(", ")}` : "it takes no options"}`);
 }
 
 function display(value: unknown): string {
