@@ -128,6 +128,12 @@ function cpuTimes(statText: string): Map<number, { busy: number; total: number; 
   return out;
 }
 
+/** All cores' (busy, total, steal) jiffies since boot from /proc/stat, undefined where it is unreadable. */
+export function readCpuJiffies(root = "/"): { busy: number; total: number; steal: number } | undefined {
+  const text = readText(join(root, "proc/stat"));
+  return text === undefined ? undefined : cpuTimes(text).get(-1);
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads the machine's state now: two /proc/stat samples `sampleMs` apart, then everything else once. */

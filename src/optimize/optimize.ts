@@ -19,7 +19,7 @@ import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { shapeInferencePass, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
-import { loadProfile } from "../devices/profile.ts";
+import { resolveDeviceProfile } from "../profiler/live-host.ts";
 import { parsePin, resolvePins } from "../planner/pins.ts";
 
 /** One simulated inference (no batch figures). */
@@ -74,7 +74,7 @@ export interface OptimizeOptions {
   /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
   thresholds?: ThresholdMode;
   predictorFile?: string;
-  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  /** Bins the predictor's choice is judged among (default: the predicted bin and the predictor's portfolio). */
   predictorCandidates?: number;
   /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
   compareThresholds?: boolean;
@@ -142,7 +142,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const analysed = loadInputModel(options.model, { spec: "refuse" });
   lap("load");
 
-  const profile = loadProfile(options.device);
+  // `host` is measured here on first use; the placement pass then reads the same cached profile.
+  const profile = await resolveDeviceProfile(options.device);
   if (!options.stateSnapshot) {
     options = { ...options, stateSnapshot: (await resolveStateOption(options.state, profile)).state };
   }

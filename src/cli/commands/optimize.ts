@@ -2,7 +2,7 @@
 // device profile by sparsity and intensity, partition, and write a deployable package plus a
 // device-annotated model and a report that says why.
 import type { Argv, CommandModule } from "yargs";
-import { bundledProfileNames } from "../../devices/profile.ts";
+import { deviceNames } from "../../devices/profile.ts";
 import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFiles, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
@@ -12,7 +12,7 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags } from "../pipeline-options.ts";
 import type { PipelineFlags } from "../../optimize/run-pipeline.ts";
-import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
 import { REFINERS, type RefinerName } from "../../scheduler/pass-options.ts";
 import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
@@ -56,14 +56,14 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report",
   builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "size a leading symbolic (batch) dimension is planned for (default 1); the package keeps it symbolic")
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${bundledProfileNames().join(", ")}, or a profile JSON path` })
+    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${deviceNames().join(", ")} (this machine, measured on first use and cached), or a profile JSON path` })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("thresholds", { type: "string", default: "predictor", describe: "where thresholds come from: predictor (the trained threshold predictor, docs/predictor.md), grid (grid search: up to 144 simulated placements), or S,I (fixed sparsity and intensity)" })
     .option("predictor", { type: "string", describe: "threshold predictor file from 'sparoa train predictor' (default: the bundled one)" })
-    .option("predictor-candidates", { type: "number", describe: `place the predictor's K most likely threshold bins and keep the cheapest (default ${DEFAULT_CANDIDATES}; the grid search places up to 144)` })
+    .option("predictor-candidates", { type: "number", describe: "threshold bins the predictor judges by simulation, keeping the cheapest: its most likely bin, then its portfolio of bins chosen on the training labels (default: the predicted bin and the whole portfolio, 10 bins with the bundled weights; 1: the prediction alone; the grid search places up to 144)" })
     .option("scheduler", { type: "string", choices: [...REFINERS], default: "local", describe: "refinement stage: local (deterministic local search) or sac (the pretrained SAC policy + a short fine-tune + local search in the same budget, docs/scheduler.md)" })
     .option("scheduler-weights", { type: "string", describe: "SAC weights from 'sparoa train scheduler' (default: the bundled ones)" })
     .option("search-budget", { type: "string", describe: "refinement budget: N simulations, or Ns seconds of wall time (e.g. 3000 or 10s); same as --search-evaluations / --search-ms" })

@@ -11,7 +11,8 @@ import { lookupPass } from "../../../passes/registry.ts";
 import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
 import { comparePlans } from "../../planner/compare.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
-import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
+import type { DeviceProfile } from "../../devices/profile.ts";
+import { resolveDeviceProfile } from "../../profiler/live-host.ts";
 import { toChromeTrace } from "../../sim/trace.ts";
 import { CliError } from "../errors.ts";
 import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
@@ -43,7 +44,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style, the oracle and sparoa's own plan",
   builder: (y) => withPipelineFlags(y as Argv<object>)
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host, or a profile .json" })
+    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host (this machine: measured on first use, then cached), or a profile .json" })
     .option("compare", { type: "boolean", default: false, describe: "print every baseline in one table (default: the best plan against CPU-only and GPU-only)" })
     .option("json", { type: "boolean", default: false, describe: "machine-readable output" })
     .option("trace", { type: "string", describe: "write the chosen plan's timeline as a Chrome trace JSON (open in ui.perfetto.dev)" })
@@ -67,7 +68,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (argv["search-evaluations"] !== undefined && (!Number.isInteger(argv["search-evaluations"]) || argv["search-evaluations"] < 1)) throw new CliError(`--search-evaluations ${argv["search-evaluations"]}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["search-seed"]) || argv["search-seed"] < 0) throw new CliError(`--search-seed ${argv["search-seed"]}: expected a whole number >= 0`);
     prepareOutputPath(argv.trace, "--trace");
-    const profile = loadProfile(argv.device);
+    const profile = await resolveDeviceProfile(argv.device);
     const model = loadInputModel(argv.model, { spec: "refuse" });
     // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.
     printNotes(bindShapesFromFlags(model, argv, 1));

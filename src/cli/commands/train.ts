@@ -7,7 +7,8 @@ import { trainInWorker } from "../../learn/predictor-in-worker.ts";
 import type { EpochReport } from "../../learn/predictor-train.ts";
 import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
-import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
+import type { DeviceProfile } from "../../devices/profile.ts";
+import { resolveDeviceProfile } from "../../profiler/live-host.ts";
 import { CliError } from "../errors.ts";
 import { writeAtomic } from "../../io/output.ts";
 import { Progress } from "../../io/progress.ts";
@@ -64,7 +65,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!(argv["learning-rate"] > 0 && argv["learning-rate"] < 1)) throw new CliError(`--learning-rate must be in (0, 1) (got ${argv["learning-rate"]})`);
     if (!Number.isInteger(argv.perturbed) || argv.perturbed < 0) throw new CliError(`--perturbed must be a whole number >= 0 (got ${argv.perturbed})`);
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
-    const baseProfiles: DeviceProfile[] | undefined = argv.profile?.flatMap((p) => p.split(",")).filter((p) => p !== "").map((p) => loadProfile(p));
+    let baseProfiles: DeviceProfile[] | undefined;
+    const names = argv.profile?.flatMap((x) => x.split(",")).filter((x) => x !== "");
+    // One at a time: `host` may measure this machine, which must not compete with itself.
+    if (names) {
+      baseProfiles = [];
+      for (const name of names) baseProfiles.push(await resolveDeviceProfile(name));
+    }
     const tty = process.stderr.isTTY === true;
     const started = Date.now();
     let samples: Sample[];
