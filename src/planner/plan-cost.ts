@@ -90,8 +90,13 @@ export class PlanCost {
 
   /** The one plan-latency formula: a simulated inference plus one runtime call per partition after the first. */
   priced(simulatedMs: number, partitions: number): PlanLatency {
-    const callsMs = Math.max(0, partitions - 1) * this.callMs;
+    const callsMs = this.callsMs(partitions);
     return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
+  }
+
+  /** The runtime calls between `partitions` partitions: one per partition after the first. */
+  private callsMs(partitions: number): number {
+    return Math.max(0, partitions - 1) * this.callMs;
   }
 
   /**
@@ -183,6 +188,6 @@ export class PlanCost {
       for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
       parts = last + 1;
     }
-    return ms + (parts - 1) * this.callMs;
+    return ms + this.callsMs(parts);
   }
 }
