@@ -169,7 +169,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = placement.problem.cost.priced(plan.makespanMs, partitions).ms;
+  const planMs = placement.problem.cost.priced(placement.outcome.assign, plan, partitions).ms;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
