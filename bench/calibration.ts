@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { loadModel, modelBytes, type Model } from "../ir/index.ts";
 import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
-import { instantiate } from "../passes/pipeline.ts";
+import { instantiate, passEntry } from "../passes/pipeline.ts";
+import { activationSparsityPass } from "../passes/activation-sparsity.ts";
 import { calibrationSamples } from "../passes/support/calibrate.ts";
 import { bindLeadingBatch } from "../passes/shapes/input-shapes.ts";
 import { toOrtTensor } from "../src/runtime/ort-tensor.ts";
@@ -58,7 +59,7 @@ async function anchorMs(model: Model): Promise<Cost> {
 }
 
 async function passMs(model: Model): Promise<Cost> {
-  const pm = new PassManager(instantiate([{ name: "activation-sparsity", options: { samples: String(samples), seed: "0" } }]));
+  const pm = new PassManager(instantiate([passEntry(activationSparsityPass, { samples, seed: 0 })]));
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   await pm.run(model);

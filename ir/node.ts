@@ -16,6 +16,13 @@ export class Node extends Annotated {
   graph: Graph | null = null;
   /** The NodeProto it came from; export keeps fields the IR does not model (device configurations). */
   source: unknown;
+  /**
+   * Where the node came from in its file: the ordinal of its NodeProto over the whole model
+   * (main graph first, then subgraphs as import meets them). Every load of the same file gives
+   * each node the same origin, whatever passes removed or reordered since, so results computed
+   * on one load can be matched to the nodes of another. Undefined for nodes a pass created.
+   */
+  origin: number | undefined;
   // Sized exactly at construction: a pushed-to empty array reserves 16 slots (~150 bytes).
   private inputList: (Value | null)[];
   private readonly outputList: Value[];

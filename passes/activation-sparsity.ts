@@ -12,46 +12,43 @@ import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle } from "../ir/constants.ts";
 import { isViewOnly } from "../ir/node-roles.ts";
-import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
+import { choiceOption, numberOption } from "./options.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { lookupPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES, type Observation } from "./support/calibrate.ts";
 import { countableInGraph, countZeros, countZerosInGraph, type Counts } from "./support/zero-counts.ts";
-import { CalibrationInputError, parseCalibrationFile } from "./support/calibration-inputs.ts";
-import { concreteInputShapes, parseInputShapes } from "./shapes/input-shapes.ts";
+import { CalibrationInputError, calibrationFilesOption } from "./support/calibration-inputs.ts";
+import { concreteInputShapes, inputShapesOption } from "./shapes/input-shapes.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 
-function listOption(text: string | undefined): string[] {
-  return (text ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
-}
-
-function numberOption(options: PassOptions, key: string, fallback: number, check: (n: number) => boolean, what: string): number {
-  const text = options[key];
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`option ${key}=${text}: expected ${what}`);
-  return n;
-}
-
-export function activationSparsityPass(options: PassOptions): Pass {
-  return {
-    name: "activation-sparsity",
-    description: "zero fraction of each node's activations over calibration runs on onnxruntime (samples=, seed=, inputs=, eps=)",
+export const activationSparsityPass = definePass({
+  name: "activation-sparsity",
+  description: "zero fraction of each node's activations over calibration runs on onnxruntime",
+  options: {
+    samples: numberOption("generated calibration samples", { integer: true, min: 1 }, String(DEFAULT_SAMPLES)),
+    seed: numberOption("seed of the generated samples", { integer: true, min: 0 }, "0"),
+    inputs: calibrationFilesOption,
+    "input-shape": inputShapesOption,
+    eps: numberOption("also count |x| < eps (near-zero fractions)", { min: 0 }, "0"),
+    "chunk-mb": numberOption("most MiB of intermediates fetched per onnxruntime run", { above: 0 }, "max(32, weight MiB / 2)"),
+    "if-unrunnable": choiceOption("what to do when onnxruntime cannot run the model: fail, or skip with a warning", ["fail", "warn"], "fail"),
+  },
+  annotates: {
+    nodes: [NodeKey.inputSparsity, NodeKey.outputSparsity, NodeKey.inputNearZero, NodeKey.outputNearZero, NodeKey.sparsity],
+    values: [ValueKey.zeroFraction, ValueKey.nearZeroFraction],
+  },
+  build: (options) => ({
     // Weight sparsity first, so the combined sparsity sees both operands.
     requires: lookupPass("weight-sparsity") ? ["weight-sparsity"] : [],
     preserves: "all",
     async run(model: Model, ctx: PassContext): Promise<PassResult> {
-      const samples = numberOption(options, "samples", DEFAULT_SAMPLES, (n) => Number.isInteger(n) && n >= 1, "a whole number of samples >= 1");
-      const seed = numberOption(options, "seed", 0, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
-      const eps = numberOption(options, "eps", 0, (n) => n >= 0, "a number >= 0");
-      const chunkMb = options["chunk-mb"] === undefined ? undefined : numberOption(options, "chunk-mb", 0, (n) => n > 0, "a size in MiB > 0");
+      const samples = options.samples ?? DEFAULT_SAMPLES;
+      const seed = options.seed ?? 0;
+      const eps = options.eps ?? 0;
+      const chunkMb = options["chunk-mb"];
       const onUnrunnable = options["if-unrunnable"] ?? "fail";
-      if (onUnrunnable !== "fail" && onUnrunnable !== "warn") throw new Error(`option if-unrunnable=${onUnrunnable}: expected fail or warn`);
-      const files = new Map<string, string[]>();
-      for (const item of listOption(options.inputs)) {
-        const [name, file] = parseCalibrationFile(item);
-        files.set(name, [...(files.get(name) ?? []), file]);
-      }
-      const inputShapes = concreteInputShapes(parseInputShapes(listOption(options["input-shape"])));
+      const files = options.inputs ?? new Map<string, string[]>();
+      const inputShapes = concreteInputShapes([...(options["input-shape"] ?? [])]);
 
       const graph = model.graph;
       // The same line between weights and activations as the cost and weight-sparsity passes.
@@ -133,5 +130,5 @@ export function activationSparsityPass(options: PassOptions): Pass {
         statistics: { samples: summary.samples, "values-observed": counts.size, "nodes-annotated": annotated, "onnxruntime-runs": summary.runs },
       };
     },
-  };
-}
+  }),
+});

@@ -12,7 +12,7 @@ import { CostUnknown, type Arithmetic } from "./cost/common.ts";
 import { costFormula } from "./cost/formulas.ts";
 import { shapeOf } from "./cost/common.ts";
 import { METADATA_ONLY } from "./cost/movement.ts";
-import type { Pass, PassContext, PassResult } from "./pass.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 
 export interface NodeCost extends Arithmetic {
   bytesRead: number;
@@ -95,10 +95,12 @@ export function costTotals(graph: Graph): CostTotals {
   return t;
 }
 
-export function costPass(): Pass {
-  return {
-    name: "cost",
-    description: "annotate each node with FLOPs, MACs, bytes read/written, arithmetic intensity and parameter count",
+export const costPass = definePass({
+  name: "cost",
+  description: "annotate each node with FLOPs, MACs, bytes read/written, arithmetic intensity and parameter count",
+  options: {},
+  annotates: { nodes: COST_KEYS },
+  build: () => ({
     requires: ["shape-inference"],
     preserves: "all",
     run(model: Model, ctx: PassContext): PassResult {
@@ -132,5 +134,5 @@ export function costPass(): Pass {
         },
       };
     },
-  };
-}
+  }),
+});

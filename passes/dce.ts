@@ -4,7 +4,7 @@ import type { Graph } from "../ir/graph.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { effectiveInputs } from "../ir/topo.ts";
-import type { Pass, PassResult } from "./pass.ts";
+import { definePass, type PassResult } from "./pass.ts";
 
 /** Removes unreachable nodes and initializers nothing reads; returns counts. */
 export function eliminateDeadCode(graph: Graph): { nodes: number; initializers: number } {
@@ -28,10 +28,15 @@ export function eliminateDeadCode(graph: Graph): { nodes: number; initializers: 
   return { nodes: dead.length, initializers };
 }
 
-export function dcePass(): Pass {
-  return {
-    name: "dce",
-    description: "remove nodes and initializers that no graph output depends on",
+/** The analyses of each node and value that stay true when other nodes go: a removed node takes its annotations with it. */
+export const PER_NODE_ANALYSES = ["shape-inference", "cost", "weight-sparsity", "activation-sparsity"];
+
+export const dcePass = definePass({
+  name: "dce",
+  description: "remove nodes and initializers that no graph output depends on",
+  options: {},
+  build: () => ({
+    preserves: PER_NODE_ANALYSES,
     run(model: Model): PassResult {
       let nodes = 0;
       let initializers = 0;
@@ -44,5 +49,5 @@ export function dcePass(): Pass {
       }
       return { changed: nodes + initializers > 0, statistics: { "nodes-removed": nodes, "initializers-removed": initializers } };
     },
-  };
-}
+  }),
+});

@@ -13,10 +13,10 @@ import type { PassInstrument, PassRun } from "./manager.ts";
 export type Sink = (text: string) => void;
 
 /**
- * A pass reports `changed` for the graph only; an analysis that adds annotations leaves the graph
- * as it was but the printed IR (annotations after `#`) does change. So the IR text before each
- * pass is kept and compared: such a pass is printed, marked "(annotations only)", never
- * "(no change)".
+ * An analysis that writes annotations leaves the graph as it was but the printed IR (annotations
+ * after `#`) does change: the manager marks its run `annotationsOnly`, and for passes that do not
+ * declare what they annotate the IR text before each pass is kept and compared. Such a pass is
+ * printed, marked "(annotations only)", never "(no change)".
  */
 export class PrintIR implements PassInstrument {
   private before = "";
@@ -34,7 +34,7 @@ export class PrintIR implements PassInstrument {
     const changed = run.result.changed || printed;
     const wanted = this.when === "all" || (this.when === "change" ? changed : this.when.has(pass.name));
     if (!wanted) return;
-    const note = run.result.changed ? "" : printed ? " (annotations only)" : " (no change)";
+    const note = run.annotationsOnly || (!run.result.changed && printed) ? " (annotations only)" : run.result.changed ? "" : " (no change)";
     this.sink(`// -----// IR Dump After ${pass.name}${note} //----- //\n${text}`);
   }
 }

@@ -41,7 +41,8 @@ import { constantNodes, topLevelReader } from "../ir/node-roles.ts";
 import { crossDeviceEdges, describePartitions, PartitionError } from "./describe-partitions.ts";
 import { Role } from "../src/planner/problem.ts";
 import { contractSegments, deviceBatchedSegments } from "../src/planner/partitions.ts";
-import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
+import { stringOption } from "./options.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { placementAnalysis, type PlacementResult } from "./placement.ts";
 
 export interface PartitionOptions {
@@ -114,14 +115,16 @@ export function applyPartitions(graph: Graph, assignment: PartitionAssignment): 
   }
 }
 
-export function partitionPass(options: PassOptions = {}): Pass {
-  return {
-    name: "partition",
-    description: "cut the device-placed graph into maximal single-device partitions with an acyclic partition graph",
+export const partitionPass = definePass({
+  name: "partition",
+  description: "cut the device-placed graph into maximal single-device partitions with an acyclic partition graph",
+  options: { default: stringOption("device of nodes placement left without one (absent: such a node is an error)", "DEVICE") },
+  annotates: { nodes: [NodeKey.partition, NodeKey.device] },
+  build: (options) => ({
     preserves: "all",
     run(model: Model, ctx: PassContext): PassResult {
       const graph = model.graph;
-      const assignment = assignPartitions(graph, { defaultDevice: options["default"] });
+      const assignment = assignPartitions(graph, { defaultDevice: options.default });
       applyPartitions(graph, assignment);
       const placement = placementAnalysis(ctx);
       if (placement) reportConstantsWhereRecomputed(placement, assignment);
@@ -130,8 +133,8 @@ export function partitionPass(options: PassOptions = {}): Pass {
       for (const part of p.partitions) statistics[`partitions-${part.device}`] = (statistics[`partitions-${part.device}`] ?? 0) + 1;
       return { changed: true, statistics };
     },
-  };
-}
+  }),
+});
 
 /**
  * A constant node is recomputed inside the partition that reads it first, so it runs on that

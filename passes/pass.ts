@@ -3,20 +3,31 @@
 import { SparoaError } from "../ir/sparoa-error.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
+import { checkOptions, type AnyOptionValues, type OptionSchema, type OptionValues } from "./options.ts";
 
-export interface PassResult {
+export interface PassResult<R = unknown> {
+  /**
+   * The IR or the annotations the pass writes (`annotates`) differ from before. The manager also
+   * compares those annotations itself, so a pass that rewrites them with new values is changed.
+   */
   changed: boolean;
   /** Named counters shown by --pass-statistics, e.g. `{ "nodes-removed": 3 }`. */
   statistics?: Record<string, number>;
   /**
    * A result for later passes and the caller, beyond the annotations (placement's plan and
    * reasons). The manager keeps it while the pass stays valid; later passes read it with
-   * `context.analysis(name)`, callers from the PassRun.
+   * `context.analysis(pass)`, callers with `analysisOf(runs, pass)`.
    */
-  analysis?: unknown;
+  analysis?: R;
 }
 
-export interface Pass {
+/** The annotation keys an analysis owns: removed by the manager when its result is invalidated. */
+export interface Annotates {
+  readonly nodes?: readonly string[];
+  readonly values?: readonly string[];
+}
+
+export interface Pass<R = unknown> {
   readonly name: string;
   /** One line for `--help` and `sparoa passes`. */
   readonly description: string;
@@ -24,13 +35,43 @@ export interface Pass {
   readonly requires?: readonly string[];
   /** Analyses still valid after this pass changes the IR ("all" for analyses that only annotate). */
   readonly preserves?: readonly string[] | "all";
-  run(model: Model, context: PassContext): PassResult | Promise<PassResult>;
+  /** The annotations it writes; stale ones go when a pass that does not preserve it changes the IR. */
+  readonly annotates?: Annotates;
+  run(model: Model, context: PassContext): PassResult<R> | Promise<PassResult<R>>;
 }
 
-/** Options a pass accepts in a pipeline string: `cost{dtype=f16}`. */
-export type PassOptions = Readonly<Record<string, string>>;
+/** A pass as registered: its name, description and option schema, and how to make it from option values. */
+export interface PassDefinition<S extends OptionSchema = OptionSchema, R = unknown> {
+  readonly name: string;
+  /** One line for `--help` and `sparoa passes`. */
+  readonly description: string;
+  readonly options: S;
+  /** The annotations it writes; stale ones go when a pass that does not preserve it changes the IR. */
+  readonly annotates?: Annotates;
+  /** Makes the pass from validated option values. */
+  build(options: OptionValues<S>): Omit<Pass<R>, "name" | "description" | "annotates">;
+}
 
-export type PassFactory = (options: PassOptions) => Pass;
+/** A pass factory as the key of its analysis result, typed by what its run returns. */
+export interface AnalysisKey<R> {
+  readonly definition: { readonly name: string; build(options: never): { run(model: Model, context: PassContext): PassResult<R> | Promise<PassResult<R>> } };
+}
+
+/** Makes a pass: `dcePass()`, `placementPass({ profile: "agx-orin", pin: ["conv1=gpu"] })`. */
+export interface PassFactory<S extends OptionSchema = OptionSchema, R = unknown> {
+  (options?: OptionValues<S>): Pass<R>;
+  readonly definition: PassDefinition<S, R>;
+}
+
+export function definePass<S extends OptionSchema, R = unknown>(definition: PassDefinition<S, R>): PassFactory<S, R> {
+  return Object.assign((options: OptionValues<S> = {}) => createPass(definition, options), { definition });
+}
+
+/** The pass `definition` makes from `options`, after the one validation of option values (checkOptions). */
+export function createPass<S extends OptionSchema, R>(definition: PassDefinition<S, R>, options: AnyOptionValues): Pass<R> {
+  const body = definition.build(checkOptions(definition.name, definition.options, options));
+  return { name: definition.name, description: definition.description, annotates: definition.annotates, ...body };
+}
 
 /**
  * Reports progress of long work inside a pass (`done` of `total` steps under `label`); the CLI
@@ -38,17 +79,17 @@ export type PassFactory = (options: PassOptions) => Pass;
  */
 export type ProgressHook = (label: string, done: number, total: number) => void;
 
-/** Handed to a running pass: its options, a log, and where it is (for error reports). */
+/** Handed to a running pass: progress reporting, earlier analyses' results, a log, and where it is (for error reports). */
 export class PassContext {
   /** The node the pass is working on; set through `at()` so failures can name it. */
   currentNode: Node | null = null;
   readonly messages: string[] = [];
 
-  constructor(readonly options: PassOptions = {}, readonly progress: ProgressHook = () => {}, private readonly analyses: (pass: string) => unknown = () => undefined) {}
+  constructor(readonly progress: ProgressHook = () => {}, private readonly analyses: (pass: string) => unknown = () => undefined) {}
 
-  /** The `analysis` result of pass `name` when it ran earlier and is still valid. */
-  analysis(name: string): unknown {
-    return this.analyses(name);
+  /** The `analysis` result of `pass` when it ran earlier and is still valid (the manager's cache). */
+  analysis<R>(pass: AnalysisKey<R>): R | undefined {
+    return this.analyses(pass.definition.name) as R | undefined;
   }
 
   at(node: Node): void {

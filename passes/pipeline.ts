@@ -1,11 +1,19 @@
 // Pipeline strings: `dce,topo-sort`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
-// the name of a registered pipeline, which expands in place.
+// the name of a registered pipeline, which expands in place. Option text is parsed here, once,
+// by each pass's schema (passes/options.ts); entries built in code carry typed values.
 import { SparoaError } from "../ir/sparoa-error.ts";
 import { didYouMean } from "../ir/names.ts";
 import { listPasses, listPipelines, lookupPass, lookupPipeline } from "./registry.ts";
-import type { Pass } from "./pass.ts";
+import { parseOptionText, type AnyOptionValues, type OptionSchema, type OptionValues } from "./options.ts";
+import { createPass, type Pass, type PassFactory } from "./pass.ts";
 
-export interface PipelineEntry { name: string; options: Record<string, string> }
+/** One pass of a pipeline and its option values (parsed from text, or given in code with passEntry). */
+export interface PipelineEntry { name: string; options: AnyOptionValues }
+
+/** A pipeline entry from typed values: `passEntry(placementPass, { profile: "agx-orin" })`. */
+export function passEntry<S extends OptionSchema, R>(pass: PassFactory<S, R>, options: OptionValues<S> = {}): PipelineEntry {
+  return { name: pass.definition.name, options };
+}
 
 export class PipelineError extends SparoaError {}
 
@@ -16,28 +24,33 @@ export function parsePipeline(text: string, depth = 0): PipelineEntry[] {
     const m = /^([A-Za-z0-9_.-]+)(?:\{(.*)\})?$/s.exec(item.trim());
     if (!m) throw new PipelineError(`cannot read pipeline element '${item.trim()}' (expected name or name{key=value,...})`);
     const [, name, body] = m as unknown as [string, string, string | undefined];
-    const options: Record<string, string> = {};
+    const optionText: Record<string, string> = {};
     for (const kv of body ? splitTopLevel(body) : []) {
       const eq = kv.indexOf("=");
       if (eq < 0) throw new PipelineError(`option '${kv}' of pass '${name}' needs the form key=value`);
-      options[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+      optionText[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
     }
     const named = lookupPipeline(name);
     if (named !== undefined && !lookupPass(name)) {
       entries.push(...parsePipeline(named, depth + 1));
       continue;
     }
-    if (!lookupPass(name)) {
+    const pass = lookupPass(name);
+    if (!pass) {
       const known = [...listPasses().map((p) => p.name), ...listPipelines().map((p) => p.name)];
       throw new PipelineError(`unknown pass '${name}'${didYouMean(name, known)}; 'sparoa passes' lists them`);
     }
-    entries.push({ name, options });
+    entries.push({ name, options: parseOptionText(name, pass.options, optionText) });
   }
   return entries;
 }
 
 export function instantiate(entries: readonly PipelineEntry[]): Pass[] {
-  return entries.map((e) => lookupPass(e.name)!(e.options));
+  return entries.map((e) => {
+    const pass = lookupPass(e.name);
+    if (!pass) throw new PipelineError(`unknown pass '${e.name}'; 'sparoa passes' lists them`);
+    return createPass(pass, e.options);
+  });
 }
 
 /** Splits on commas that are not inside braces. */

@@ -6,7 +6,7 @@
 // the partition pass and optimize read from the pass manager (placementAnalysis).
 //
 // Options: profile=orin-nano (name or path), sparsity=S, intensity=I (absent: searched),
-// pin=PIN (several separated by newlines, or by ';' when there is no newline), smoothing=false,
+// pin=PIN (a list in code; in text several separated by newlines, or by ';' when there is no newline), smoothing=false,
 // intensity-axis=flops|flop-per-byte, refine=false, evaluations=N (refinement budget in
 // simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
 // thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
@@ -23,10 +23,12 @@ import { parsePin } from "../src/planner/pins.ts";
 import { planPlacement, type PlannerResult } from "../src/planner/planner.ts";
 import { INTENSITY_AXES, placementProblem, type IntensityAxis, type PlacementProblem } from "../src/planner/problem.ts";
 import { NodeKey } from "../ir/annotation-keys.ts";
-import type { PassRun } from "./manager.ts";
-import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
+import { analysisOf, type PassRun } from "./manager.ts";
+import { booleanOption, choiceOption, customOption, listOption, numberOption, stringOption } from "./options.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
-import { schedulingOptions } from "../src/scheduler/pass-options.ts";
+import { parseStateOption, REFINERS, schedulingOptions } from "../src/scheduler/pass-options.ts";
+import { HardwareStateError, validateHardwareState, type HardwareState } from "../src/devices/hardware-state.ts";
 import { compareWithGrid, decideThresholds, THRESHOLD_MODES, type ThresholdDecision, type ThresholdMode } from "../src/predictor/choose.ts";
 
 export interface PlacementResult extends PlannerResult {
@@ -38,73 +40,83 @@ export interface PlacementResult extends PlannerResult {
 
 /** The placement result from a pass context (a later pass) or from a pipeline's runs (the caller). */
 export function placementAnalysis(source: PassContext | readonly PassRun[]): PlacementResult | undefined {
-  if (Array.isArray(source)) {
-    const runs = source as readonly PassRun[];
-    for (let k = runs.length - 1; k >= 0; k--) if (runs[k]!.pass.name === "placement") return runs[k]!.result.analysis as PlacementResult | undefined;
+  return Array.isArray(source) ? analysisOf(source as readonly PassRun[], placementPass) : (source as PassContext).analysis(placementPass);
+}
+
+/** A hardware state given in code: valid when validateHardwareState accepts it. */
+function stateProblem(state: HardwareState): string | undefined {
+  try {
+    validateHardwareState(state, "placement option state");
     return undefined;
+  } catch (e) {
+    if (e instanceof HardwareStateError) return `a valid hardware state (${e.message})`;
+    throw e;
   }
-  return (source as PassContext).analysis("placement") as PlacementResult | undefined;
 }
 
-const KNOWN = new Set(["profile", "sparsity", "intensity", "pin", "smoothing", "intensity-axis", "refine", "evaluations", "seed", "search-ms", "thresholds", "predictor", "compare-thresholds", "predictor-candidates", "refiner", "scheduler", "state"]);
-
-function numberOption(options: PassOptions, key: string, integer = false): number | undefined {
-  const text = options[key];
-  if (text === undefined || text === "") return undefined;
-  const x = Number(text);
-  if (!Number.isFinite(x) || x < 0 || (integer && !Number.isInteger(x))) throw new Error(`placement option ${key}=${text}: expected ${integer ? "a whole number" : "a number"} >= 0`);
-  return x;
-}
-
-export function placementPass(options: PassOptions = {}): Pass {
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new Error(`placement has no option '${key}' (options: ${[...KNOWN].join(", ")})`);
-  const sparsity = numberOption(options, "sparsity");
-  const intensity = numberOption(options, "intensity");
-  const evaluations = numberOption(options, "evaluations", true);
-  const seed = numberOption(options, "seed", true);
-  const searchMs = numberOption(options, "search-ms");
-  const axis = options["intensity-axis"];
-  if (axis !== undefined && !INTENSITY_AXES.includes(axis as IntensityAxis)) throw new Error(`placement option intensity-axis=${axis}: expected ${INTENSITY_AXES.join(" or ")}`);
-  const pinText = options["pin"] ?? "";
-  const pinTexts = pinText.split(pinText.includes("\n") ? "\n" : ";").map((s) => s.trim()).filter((s) => s !== "");
-  const smoothing = options["smoothing"] !== "false";
-  const refine = options["refine"] !== "false";
-  const thresholdMode = (options["thresholds"] ?? "grid") as ThresholdMode;
-  if (!THRESHOLD_MODES.includes(thresholdMode)) throw new Error(`placement option thresholds=${thresholdMode}: expected ${THRESHOLD_MODES.join(" or ")}`);
-  const compareThresholds = options["compare-thresholds"] === "true";
-  const candidates = numberOption(options, "predictor-candidates", true);
-  const scheduling = schedulingOptions(options);
-  return {
-    name: "placement",
-    description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline (profile=, sparsity=, intensity=, pin=, intensity-axis=, evaluations=)",
-    requires: ["cost", "weight-sparsity"],
-    preserves: "all",
-    run(model: Model, ctx: PassContext): PassResult {
-      const profile = scheduling.adjust(loadProfile(options["profile"] ?? "orin-nano"));
-      const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
-      for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
-      const problem = placementProblem(model, profile, { pins, intensity: axis as IntensityAxis | undefined });
-      const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options["predictor"], candidates);
-      for (const w of decision.warnings) ctx.warn(w);
-      const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: evaluations, seed, timeLimitMs: searchMs }, refiner: scheduling.refiner };
-      const plan = planPlacement(problem, plannerOptions);
-      if (compareThresholds && decision.source === "predictor") decision.comparison = compareWithGrid(problem, decision.thresholds!, plannerOptions, refine ? plan.latency.ms : undefined);
-      const explanations = explainPlacement(problem, plan.outcome);
-      annotate(problem, explanations, ctx);
-      const counts: Record<string, number> = {};
-      for (const e of explanations) counts[`nodes-${e.device}`] = (counts[`nodes-${e.device}`] ?? 0) + 1;
-      const result: PlacementResult = { ...plan, problem, explanations, thresholdDecision: decision };
-      return {
-        changed: true,
-        analysis: result,
-        statistics: {
-          ...counts, "smoothing-moves": plan.thresholdPlan.moves, "refinement-moves": plan.outcome.movedNodes ?? 0,
-          ...(plan.search ? { "thresholds-evaluated": plan.search.evaluated } : {}), ...(plan.refinement ? { "refinement-simulations": plan.refinement.evaluations } : {}),
-        },
-      };
-    },
-  };
-}
+export const placementPass = definePass({
+  name: "placement",
+  description: "place nodes on CPU/GPU: SparOA's sparsity/intensity quadrants and smoothing, then refinement; never slower than a baseline",
+  options: {
+    profile: stringOption("device profile, a name or a JSON file", "NAME|FILE", "orin-nano"),
+    sparsity: numberOption("the quadrant rule's sparsity threshold (absent: chosen)", { min: 0 }),
+    intensity: numberOption("the quadrant rule's intensity threshold (absent: chosen)", { min: 0 }),
+    pin: listOption("pins, NAME=DEVICE, op:OPTYPE=DEVICE or re:REGEX=DEVICE (in text: separated by ';', or by newlines when there is one)", "PIN;..."),
+    smoothing: booleanOption("SparOA's smoothing of isolated placements", true),
+    "intensity-axis": choiceOption("what the intensity threshold measures", INTENSITY_AXES),
+    refine: booleanOption("refine the threshold plan (false: the raw quadrant plan, no guarantee)", true),
+    evaluations: numberOption("refinement budget in simulations", { integer: true, min: 0 }),
+    seed: numberOption("seed of the refinement", { integer: true, min: 0 }),
+    "search-ms": numberOption("wall-time cap of the refinement in ms", { min: 0 }),
+    thresholds: choiceOption("thresholds not given: grid search, or the trained predictor", THRESHOLD_MODES, "grid"),
+    predictor: stringOption("the threshold predictor's weights", "FILE", "bundled"),
+    "compare-thresholds": booleanOption("also run the grid search and report it beside the prediction", false),
+    "predictor-candidates": numberOption("judge the K most likely threshold bins, keep the cheapest", { integer: true, min: 0 }),
+    refiner: choiceOption("the refinement stage: local search or the SAC scheduler", REFINERS, "local"),
+    scheduler: stringOption("the SAC scheduler's weights", "FILE", "bundled"),
+    state: customOption<HardwareState>("FILE|{json}", "the hardware state the profile is adjusted for (a file or an inline snapshot)", parseStateOption, stateProblem),
+  },
+  annotates: { nodes: [NodeKey.device, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
+  build: (options) => {
+    const sparsity = options.sparsity;
+    const intensity = options.intensity;
+    const axis = options["intensity-axis"];
+    const pinTexts = options.pin ?? [];
+    const smoothing = options.smoothing ?? true;
+    const refine = options.refine ?? true;
+    const thresholdMode = options.thresholds ?? "grid";
+    const candidates = options["predictor-candidates"];
+    const scheduling = schedulingOptions({ refiner: options.refiner, scheduler: options.scheduler, state: options.state });
+    return {
+      requires: ["cost", "weight-sparsity"],
+      preserves: "all",
+      run(model: Model, ctx: PassContext): PassResult<PlacementResult> {
+        const profile = scheduling.adjust(loadProfile(options.profile ?? "orin-nano"));
+        const pins = pinTexts.map((t) => parsePin(t, Object.keys(profile.processors)));
+        for (const node of model.graph.nodes) if (!node.annotations.has(NodeKey.sparsity)) updateCombinedSparsity(node);
+        const problem = placementProblem(model, profile, { pins, intensity: axis });
+        const decision = decideThresholds(problem, { sparsity, intensity }, thresholdMode, options.predictor, candidates);
+        for (const w of decision.warnings) ctx.warn(w);
+        const plannerOptions = { sparsity, intensity, ...decision.thresholds, smoothing, refine, search: { maxEvaluations: options.evaluations, seed: options.seed, timeLimitMs: options["search-ms"] }, refiner: scheduling.refiner };
+        const plan = planPlacement(problem, plannerOptions);
+        if (options["compare-thresholds"] && decision.source === "predictor") decision.comparison = compareWithGrid(problem, decision.thresholds!, plannerOptions, refine ? plan.latency.ms : undefined);
+        const explanations = explainPlacement(problem, plan.outcome);
+        annotate(problem, explanations, ctx);
+        const counts: Record<string, number> = {};
+        for (const e of explanations) counts[`nodes-${e.device}`] = (counts[`nodes-${e.device}`] ?? 0) + 1;
+        const result: PlacementResult = { ...plan, problem, explanations, thresholdDecision: decision };
+        return {
+          changed: true,
+          analysis: result,
+          statistics: {
+            ...counts, "smoothing-moves": plan.thresholdPlan.moves, "refinement-moves": plan.outcome.movedNodes ?? 0,
+            ...(plan.search ? { "thresholds-evaluated": plan.search.evaluated } : {}), ...(plan.refinement ? { "refinement-simulations": plan.refinement.evaluations } : {}),
+          },
+        };
+      },
+    };
+  },
+});
 
 function annotate(problem: PlacementProblem, explanations: readonly NodeExplanation[], ctx: PassContext): void {
   const cpu = problem.sim.processors[problem.cpu]!;

@@ -1,18 +1,16 @@
 // Every pass and named pipeline, by name. The built-in passes are registered by one explicit
 // call, registerBuiltinPasses() (passes/builtin-passes.ts), never by importing a file; the CLI
 // and pipeline strings look passes up by name. An alias keeps an old pass name working.
-import type { PassFactory } from "./pass.ts";
+import type { OptionSchema } from "./options.ts";
+import type { PassDefinition, PassFactory } from "./pass.ts";
 
-interface Registered { factory: PassFactory; description: string }
-
-const passes = new Map<string, Registered>();
+const passes = new Map<string, PassDefinition>();
 const aliases = new Map<string, string>();
 const pipelines = new Map<string, { pipeline: string; description: string }>();
 
-/** Registers a pass under the name and description its default instance reports. */
-export function registerPass(factory: PassFactory): void {
-  const sample = factory({});
-  passes.set(sample.name, { factory, description: sample.description });
+/** Registers a pass (made with definePass) under its definition's name. */
+export function registerPass<S extends OptionSchema, R>(factory: PassFactory<S, R>): void {
+  passes.set(factory.definition.name, factory.definition as PassDefinition<S, R> as unknown as PassDefinition);
 }
 
 /** `old` names the pass `name` in pipelines (a renamed pass keeps its old name working). */
@@ -29,16 +27,26 @@ export function currentPassName(name: string): string {
   return aliases.get(name) ?? name;
 }
 
-export function lookupPass(name: string): PassFactory | undefined {
-  return passes.get(currentPassName(name))?.factory;
+export function lookupPass(name: string): PassDefinition | undefined {
+  return passes.get(currentPassName(name));
+}
+
+export function registeredPasses(): PassDefinition[] {
+  return [...passes.values()];
 }
 
 export function lookupPipeline(name: string): string | undefined {
   return pipelines.get(name)?.pipeline;
 }
 
-export function listPasses(): { name: string; description: string }[] {
-  return [...passes].map(([name, r]) => ({ name, description: r.description })).sort((a, b) => a.name.localeCompare(b.name));
+/** One option as `sparoa passes` lists it. */
+export interface OptionListing { name: string; type: string; description: string; default?: string }
+
+export function listPasses(): { name: string; description: string; options: OptionListing[] }[] {
+  return [...passes.values()].map((d) => ({
+    name: d.name, description: d.description,
+    options: Object.entries(d.options).map(([name, o]) => ({ name, type: o.type, description: o.description, ...(o.default !== undefined ? { default: o.default } : {}) })),
+  })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Old pass names that still work, and the pass each names. */

@@ -3,12 +3,13 @@
 // `topo-sort`; `canonicalize`, its old name, still works in pipelines (passes/builtin-passes.ts).
 import type { Model } from "../ir/model.ts";
 import { topologicalOrder } from "../ir/topo.ts";
-import type { Pass, PassResult } from "./pass.ts";
+import { definePass, type PassResult } from "./pass.ts";
 
-export function topoSortPass(): Pass {
-  return {
-    name: "topo-sort",
-    description: "sort every graph's nodes topologically (stable), naming any cycle",
+export const topoSortPass = definePass({
+  name: "topo-sort",
+  description: "sort every graph's nodes topologically (stable), naming any cycle",
+  options: {},
+  build: () => ({
     preserves: "all",
     run(model: Model): PassResult {
       let moved = 0;
@@ -20,5 +21,5 @@ export function topoSortPass(): Pass {
       }
       return { changed: moved > 0, statistics: { "nodes-moved": moved } };
     },
-  };
-}
+  }),
+});

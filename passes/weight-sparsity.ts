@@ -9,7 +9,7 @@ import type { Value } from "../ir/value.ts";
 import { DataType } from "../ir/dtype.ts";
 import { NodeKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle, isWeightType } from "../ir/constants.ts";
-import type { Pass, PassContext, PassResult } from "./pass.ts";
+import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { canScan } from "./weight-sparsity/elements.ts";
 import { mainWeight } from "./weight-sparsity/layout.ts";
 import { countZeros, scanWeight, type WeightScan } from "./weight-sparsity/scan.ts";
@@ -79,10 +79,13 @@ export function nodeWeightSparsity(node: Node, constants: ConstantOracle): NodeW
   return any || result.unavailable.length > 0 ? result : null;
 }
 
-export function weightSparsityPass(): Pass {
-  return {
-    name: "weight-sparsity",
-    description: "annotate each node with the zero fraction of its constant weights and their all-zero channels and 1x4 blocks",
+export const weightSparsityPass = definePass({
+  name: "weight-sparsity",
+  description: "annotate each node with the zero fraction of its constant weights and their all-zero channels and 1x4 blocks",
+  options: {},
+  // The combined sparsity is derived from this one too.
+  annotates: { nodes: [...KEYS, NodeKey.sparsity] },
+  build: () => ({
     preserves: "all",
     run(model: Model, ctx: PassContext): PassResult {
       const constants = new ConstantOracle();
@@ -116,5 +119,5 @@ export function weightSparsityPass(): Pass {
       }
       return { changed: false, statistics: stats };
     },
-  };
-}
+  }),
+});

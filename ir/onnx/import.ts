@@ -28,10 +28,11 @@ class Scope {
   }
 }
 
-interface ImportContext { baseDir: string | undefined }
+/** `nextOrigin`: the next Node.origin, counted over the whole model. */
+interface ImportContext { baseDir: string | undefined; nextOrigin: number }
 
 export function modelFromProto(proto: ModelProto, options: { path?: string; baseDir?: string } = {}): Model {
-  const ctx: ImportContext = { baseDir: options.baseDir };
+  const ctx: ImportContext = { baseDir: options.baseDir, nextOrigin: 0 };
   const graph = proto.graph ? importGraph(proto.graph, null, ctx) : new Graph("");
   const model = new Model(graph, { irVersion: Number(proto.irVersion), opsets: {} });
   for (const op of proto.opsetImport) model.opsetImports.set(op.domain, Number(op.version));
@@ -78,6 +79,7 @@ function applyValueInfo(v: Value, info: ValueInfoProto): void {
 function importNodes(protos: NodeProto[], graph: Graph, scope: Scope, ctx: ImportContext): void {
   const pairs: [Node, NodeProto][] = protos.map((np) => {
     const node = new Node(np.opType, [], np.output.map((name) => new Value(name)), { domain: np.domain, name: np.name });
+    node.origin = ctx.nextOrigin++;
     graph.appendNode(node);
     node.outputs.forEach((v) => scope.define(v));
     return [node, np];

@@ -10,10 +10,16 @@ import type { Graph } from "../../ir/graph.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Value } from "../../ir/value.ts";
 import { formatShape, type Dim } from "../../ir/types.ts";
+import { customOption } from "../options.ts";
 
 export class InputShapeError extends SparoaError {}
 
 export interface InputShape { name: string; dims: (number | null)[] }
+
+/** The `input-shape=NAME=1x3x224x224;...` option of every pass that binds inputs. */
+export const inputShapesOption = customOption<readonly InputShape[]>("NAME=DxD...;...", "bind inputs' shapes (and every symbol they carry)",
+  (text) => parseInputShapes(text),
+  (shapes) => (Array.isArray(shapes) && shapes.every((s) => typeof s?.name === "string" && Array.isArray(s.dims)) ? undefined : "input shapes ({ name, dims })"));
 
 /** Parses one or more specs (each may hold several entries separated by ';', or ',' outside pipeline strings). */
 export function parseInputShapes(specs: string | readonly string[]): InputShape[] {

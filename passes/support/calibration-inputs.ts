@@ -15,6 +15,7 @@ import { formatShape, type Dim } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { readNpy } from "../../src/io/npy.ts";
 import { randomTensor, seededRandom } from "../../ir/random.ts";
+import { customOption } from "../options.ts";
 
 /** A model input that must be fed: its element type and its declared (possibly symbolic) shape. */
 export interface InputSpec { name: string; value: Value; dtype: number; declared: readonly Dim[] | undefined }
@@ -32,12 +33,25 @@ export function feedInputs(model: Model): InputSpec[] {
   });
 }
 
-/** `NAME=FILE` -> [name, file]. */
-export function parseCalibrationFile(text: string): [string, string] {
-  const eq = text.indexOf("=");
-  if (eq <= 0 || eq === text.length - 1) throw new CalibrationInputError(`calibration input '${text}': expected NAME=FILE (.npy or TensorProto .pb)`);
-  return [text.slice(0, eq), text.slice(eq + 1)];
+/** Calibration files by input name, one sample per file, in the order given. */
+export type CalibrationFiles = ReadonlyMap<string, readonly string[]>;
+
+/** `NAME=FILE` items (the --calibration flags, a pass's inputs= option) -> files by input name. */
+export function parseCalibrationFiles(items: readonly string[]): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const text of items) {
+    const eq = text.indexOf("=");
+    if (eq <= 0 || eq === text.length - 1) throw new CalibrationInputError(`calibration input '${text}': expected NAME=FILE (.npy or TensorProto .pb)`);
+    const name = text.slice(0, eq);
+    files.set(name, [...(files.get(name) ?? []), text.slice(eq + 1)]);
+  }
+  return files;
 }
+
+/** The `inputs=NAME=FILE;NAME=FILE` option of the passes that run the model (shape-inference's observe, activation-sparsity). */
+export const calibrationFilesOption = customOption<CalibrationFiles>("NAME=FILE;...", "calibration data, one sample per file (.npy or TensorProto .pb)",
+  (text) => parseCalibrationFiles(text.split(";").map((s) => s.trim()).filter((s) => s !== "")),
+  (files) => (files instanceof Map && [...files.values()].every((l) => Array.isArray(l)) ? undefined : "files by input name"));
 
 function unknownInput(name: string, specs: readonly InputSpec[], what: string): CalibrationInputError {
   const names = specs.map((s) => s.name);

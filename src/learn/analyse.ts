@@ -5,7 +5,8 @@ import { loadModel } from "../../ir/onnx/file.ts";
 import type { Model } from "../../ir/model.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
-import { instantiate, type PipelineEntry } from "../../passes/pipeline.ts";
+import { instantiate, passEntry, type PipelineEntry } from "../../passes/pipeline.ts";
+import { activationSparsityPass } from "../../passes/activation-sparsity.ts";
 
 export interface AnalyseOptions { samples?: number; seed?: number; calibrate?: boolean }
 
@@ -16,7 +17,7 @@ export async function analyseForPlacement(path: string, options: AnalyseOptions 
     { name: "shape-inference", options: {} },
     { name: "cost", options: {} },
     { name: "weight-sparsity", options: {} },
-    ...(options.calibrate === false ? [] : [{ name: "activation-sparsity", options: { samples: String(options.samples ?? 2), seed: String(options.seed ?? 0), "if-unrunnable": "warn" } }]),
+    ...(options.calibrate === false ? [] : [passEntry(activationSparsityPass, { samples: options.samples ?? 2, seed: options.seed ?? 0, "if-unrunnable": "warn" })]),
   ];
   await new PassManager(instantiate(entries)).run(model);
   return model;

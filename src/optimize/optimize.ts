@@ -8,12 +8,16 @@ import { join } from "node:path";
 import { loadModel } from "../../ir/onnx/file.ts";
 import type { Model } from "../../ir/model.ts";
 import type { PassRun } from "../../passes/manager.ts";
-import type { PipelineEntry } from "../../passes/pipeline.ts";
-import { placementAnalysis, type PlacementResult } from "../../passes/placement.ts";
+import { passEntry, type PipelineEntry } from "../../passes/pipeline.ts";
+import { placementAnalysis, placementPass, type PlacementResult } from "../../passes/placement.ts";
+import { activationSparsityPass } from "../../passes/activation-sparsity.ts";
+import { costPass } from "../../passes/cost.ts";
+import { partitionPass } from "../../passes/partition.ts";
+import { weightSparsityPass } from "../../passes/weight-sparsity.ts";
 import type { IntensityAxis } from "../planner/problem.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import type { Partitioning } from "../../passes/describe-partitions.ts";
-import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
+import { shapeInferencePass, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { resolveDeviceProfile } from "../profiler/live-host.ts";
 import { parsePin, resolvePins } from "../planner/pins.ts";
@@ -31,6 +35,7 @@ import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts
 import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
+import type { CalibrationFiles } from "../../passes/support/calibration-inputs.ts";
 import type { ThresholdMode } from "../predictor/choose.ts";
 import type { HardwareState } from "../devices/hardware-state.ts";
 import type { RefinerName } from "../scheduler/pass-options.ts";
@@ -40,7 +45,7 @@ import { loadSchedulerWeights } from "../scheduler/weights.ts";
 
 export interface CalibrationOptions {
   /** NAME -> files (.npy / .pb), one sample per file. */
-  files: Map<string, string[]>;
+  files: CalibrationFiles;
   samples: number;
   seed: number;
   eps?: number;
@@ -106,40 +111,26 @@ export interface OptimizeResult {
   timings: Record<string, number>;
 }
 
-/** The passes optimize runs, in order (the manager adds required analyses first). */
+/** The passes optimize runs, in order (the manager adds required analyses first), with typed option values. */
 export function optimizePipeline(options: OptimizeOptions, shapes: readonly InputShape[]): PipelineEntry[] {
-  const shapeText = formatInputShapes(shapes);
-  const entries: PipelineEntry[] = [
-    { name: "shape-inference", options: shapeText ? { "input-shape": shapeText } : {} },
-    { name: "cost", options: {} },
-    { name: "weight-sparsity", options: {} },
-  ];
+  const bound = shapes.length > 0 ? { "input-shape": shapes } : {};
+  const entries: PipelineEntry[] = [passEntry(shapeInferencePass, bound), passEntry(costPass), passEntry(weightSparsityPass)];
   const c = options.calibration;
   if (c) {
-    const activation: Record<string, string> = { samples: String(c.samples), seed: String(c.seed), "if-unrunnable": "warn" };
-    if (shapeText) activation["input-shape"] = shapeText;
-    if (c.files.size > 0) activation.inputs = [...c.files].flatMap(([name, list]) => list.map((f) => `${name}=${f}`)).join(";");
-    if (c.eps !== undefined) activation.eps = String(c.eps);
-    entries.push({ name: "activation-sparsity", options: activation });
+    entries.push(passEntry(activationSparsityPass, {
+      samples: c.samples, seed: c.seed, "if-unrunnable": "warn", ...bound,
+      ...(c.files.size > 0 ? { inputs: c.files } : {}), ...(c.eps !== undefined ? { eps: c.eps } : {}),
+    }));
   }
-  const placement: Record<string, string> = { profile: options.device };
-  if (options.sparsityThreshold !== undefined) placement.sparsity = String(options.sparsityThreshold);
-  if (options.intensityThreshold !== undefined) placement.intensity = String(options.intensityThreshold);
-  if (options.pins?.length) placement.pin = options.pins.join("\n");
-  if (options.smoothing === false) placement.smoothing = "false";
-  if (options.intensityAxis) placement["intensity-axis"] = options.intensityAxis;
-  if (options.refine === false) placement.refine = "false";
-  if (options.searchEvaluations !== undefined) placement.evaluations = String(options.searchEvaluations);
-  if (options.searchSeed !== undefined) placement.seed = String(options.searchSeed);
-  if (options.searchMs !== undefined) placement["search-ms"] = String(options.searchMs);
-  if (options.scheduler) placement.refiner = options.scheduler;
-  if (options.schedulerWeights !== undefined) placement.scheduler = options.schedulerWeights;
-  if (options.stateSnapshot) placement.state = JSON.stringify(options.stateSnapshot);
-  placement.thresholds = options.thresholds ?? "predictor";
-  if (options.predictorFile !== undefined) placement.predictor = options.predictorFile;
-  if (options.predictorCandidates !== undefined) placement["predictor-candidates"] = String(options.predictorCandidates);
-  if (options.compareThresholds) placement["compare-thresholds"] = "true";
-  entries.push({ name: "placement", options: placement }, { name: "partition", options: {} });
+  entries.push(passEntry(placementPass, {
+    profile: options.device, sparsity: options.sparsityThreshold, intensity: options.intensityThreshold,
+    pin: options.pins?.length ? options.pins : undefined, smoothing: options.smoothing === false ? false : undefined,
+    "intensity-axis": options.intensityAxis, refine: options.refine === false ? false : undefined,
+    evaluations: options.searchEvaluations, seed: options.searchSeed, "search-ms": options.searchMs,
+    refiner: options.scheduler, scheduler: options.schedulerWeights, state: options.stateSnapshot,
+    thresholds: options.thresholds ?? "predictor", predictor: options.predictorFile,
+    "predictor-candidates": options.predictorCandidates, "compare-thresholds": options.compareThresholds ? true : undefined,
+  }), passEntry(partitionPass));
   return entries;
 }
 
@@ -178,11 +169,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  // The plan cost's charges beyond the schedule (cuts, contention: src/sim/plan-charges.ts), as the planner counted them.
-  const { charges } = placement.problem.cost;
-  const assign = placement.outcome.assign;
-  const chargedMs = (partitions > 1 ? charges.cutsMs(assign) : 0) + (charges.contends(assign) ? charges.contentionMs(assign, undefined, plan.schedule) : 0);
-  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs + chargedMs;
+  const planMs = placement.problem.cost.priced(placement.outcome.assign, plan, partitions).ms;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,

@@ -10,7 +10,7 @@
 // linear step's segment count, an upper bound on the partitions (contraction only merges).
 // Final choices are always made with `latency`, the exact cost.
 import { constantNodes } from "../../ir/node-roles.ts";
-import { evaluate } from "../sim/simulator.ts";
+import { evaluate, type SimResult } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { PlanEvaluator } from "../sim/fast-eval.ts";
 import { PlanCharges } from "../sim/plan-charges.ts";
@@ -94,14 +94,25 @@ export class PlanCost {
   /** The exact cost of a plan. */
   latency(assign: ArrayLike<number>): PlanLatency {
     // Contention is charged for the simulated schedule's overlap, which needs the schedule.
-    const contends = this.charges.contends(assign);
-    const simulated = evaluate(this.sim, assign, contends);
+    return this.priced(assign, evaluate(this.sim, assign, this.charges.contends(assign)), this.partitions(assign));
+  }
+
+  /**
+   * The one plan-latency formula: a simulated inference (`simulated`, with its schedule when the
+   * plan contends), one runtime call per partition after the first, the cuts' and the
+   * contention's charges (src/sim/plan-charges.ts).
+   */
+  priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number): PlanLatency {
     const simulatedMs = simulated.makespanMs;
-    const partitions = this.partitions(assign);
-    const callsMs = Math.max(0, partitions - 1) * this.callMs;
+    const callsMs = this.callsMs(partitions);
     const cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0;
-    const contentionMs = contends ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
+    const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
     return { ms: simulatedMs + callsMs + cutsMs + contentionMs, simulatedMs, partitions, callsMs, cutsMs, contentionMs };
+  }
+
+  /** The runtime calls between `partitions` partitions: one per partition after the first. */
+  private callsMs(partitions: number): number {
+    return Math.max(0, partitions - 1) * this.callMs;
   }
 
   /**
@@ -198,6 +209,6 @@ export class PlanCost {
       for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
       parts = last + 1;
     }
-    return ms + (parts - 1) * this.callMs;
+    return ms + this.callsMs(parts);
   }
 }

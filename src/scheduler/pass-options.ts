@@ -1,4 +1,4 @@
-// The placement pass's scheduling options (refiner=, scheduler=, state=), read in one place so
+// The placement pass's scheduling options (refiner=, scheduler=, state=), applied in one place so
 // the pass itself only gains a hook: the profile adjusted for the hardware state, and the
 // refiner to plug into the planner's refinement slot.
 import { HardwareStateError, loadHardwareState, validateHardwareState, type HardwareState } from "../devices/hardware-state.ts";
@@ -29,10 +29,9 @@ export function parseStateOption(text: string): HardwareState {
   return validateHardwareState(json, "placement option state");
 }
 
-export function schedulingOptions(options: Readonly<Record<string, string | undefined>>): SchedulingOptions {
-  const name = options["refiner"] ?? "local";
-  if (!REFINERS.includes(name as RefinerName)) throw new Error(`placement option refiner=${name}: expected ${REFINERS.join(" or ")}`);
-  const state = options["state"] ? parseStateOption(options["state"]) : undefined;
-  const refiner = name === "sac" ? sacRefiner({ weights: loadSchedulerWeights(options["scheduler"] || undefined), state }) : undefined;
+/** The placement pass's refiner=, scheduler= (weights file) and state= option values. */
+export function schedulingOptions(options: { refiner?: RefinerName; scheduler?: string; state?: HardwareState }): SchedulingOptions {
+  const state = options.state;
+  const refiner = options.refiner === "sac" ? sacRefiner({ weights: loadSchedulerWeights(options.scheduler || undefined), state }) : undefined;
   return { state, refiner, adjust: (profile) => (state ? adjustProfile(profile, state).profile : profile) };
 }

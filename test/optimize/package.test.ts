@@ -15,7 +15,7 @@ import { dynamicInputs, inferShapes, parseInputShapes } from "../../passes/shape
 import { checkPackage, type CheckOptions } from "../../src/package/check.ts";
 import { checkInputs } from "../../src/package/check-inputs.ts";
 import { dataInputs, EMIT_IR_VERSION } from "../../src/package/emit.ts";
-import { copyAnnotations, packageModel } from "../../src/package/package-model.ts";
+import { packageModel } from "../../src/package/package-model.ts";
 import { PACKAGE_SCHEMA, type PackageManifest } from "../../src/package/manifest.ts";
 import { writeFolderAtomic } from "../../src/package/write.ts";
 import { capturingIfModel, randomDagModel } from "../support/random-dag.ts";
@@ -41,7 +41,11 @@ async function emit(file: string, name: string, label: (m: Model) => void, shape
   return { dir, manifest: files.manifest, analysed };
 }
 
-const keepLabels = (labelled: Model) => (m: Model) => copyAnnotations(labelled, m);
+/** Copies the labels of the model built in memory onto its load, node by node (built and saved: same order). */
+const keepLabels = (labelled: Model) => (m: Model) => {
+  const source = [...labelled.graph.allNodes()];
+  [...m.graph.allNodes()].forEach((n, i) => { for (const [k, a] of source[i]!.annotations) n.annotations.set(k, a); });
+};
 
 function labelRandomly(model: Model, seed: number): void {
   const rand = seededRandom(seed);

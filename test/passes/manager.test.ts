@@ -17,7 +17,8 @@ import { PipelineError, instantiate, parsePipeline } from "../../passes/pipeline
 import { registerPass, registerPipeline } from "../../passes/registry.ts";
 import { runPipeline } from "../../src/optimize/run-pipeline.ts";
 import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
-import { PassError, type Pass, type PassOptions } from "../../passes/pass.ts";
+import { definePass, PassError } from "../../passes/pass.ts";
+import { PassOptionError, stringOption } from "../../passes/options.ts";
 import { FIXTURES } from "../support/corpus.ts";
 
 registerBuiltinPasses();
@@ -26,45 +27,44 @@ const TINY = join(FIXTURES, "tiny-cnn.onnx");
 const log: string[] = [];
 
 // An analysis: annotates every node, changes nothing it would invalidate.
-registerPass((): Pass => ({
-  name: "test-count", description: "test: annotate each node with its index", preserves: "all",
+registerPass(definePass({ name: "test-count", description: "test: annotate each node with its index", options: {}, build: () => ({
+  preserves: "all",
   run(model) {
     log.push("test-count");
     model.graph.nodes.forEach((n, i) => n.annotations.set("index", i));
     return { changed: true, statistics: { "nodes-seen": model.graph.nodes.length } };
   },
-}));
+}) }));
 // A transformation that needs the analysis.
-registerPass((): Pass => ({
-  name: "test-use-count", description: "test: requires test-count", requires: ["test-count"], preserves: ["test-count"],
+registerPass(definePass({ name: "test-use-count", description: "test: requires test-count", options: {}, build: () => ({
+  requires: ["test-count"], preserves: ["test-count"],
   run(model) {
     log.push("test-use-count");
     const missing = model.graph.nodes.filter((n) => !n.annotations.has("index"));
     if (missing.length > 0) throw new Error("test-count did not run first");
     return { changed: false };
   },
-}));
+}) }));
 // Changes the IR and preserves nothing (or what `keep` names).
-registerPass((options: PassOptions): Pass => ({
-  name: "test-mutate", description: "test: rename the graph", preserves: options.keep ? [options.keep] : [],
+registerPass(definePass({ name: "test-mutate", description: "test: rename the graph",
+  options: { keep: stringOption("the analysis it preserves"), change: stringOption("'no': reports no change") }, build: (options) => ({
+  preserves: options.keep ? [options.keep] : [],
   run(model) {
     log.push("test-mutate");
     model.graph.name += "_m";
     return { changed: options.change !== "no" };
   },
-}));
+}) }));
 // Leaves a node reading a value nothing defines.
-registerPass((): Pass => ({
-  name: "test-break", description: "test: make the IR invalid",
+registerPass(definePass({ name: "test-break", description: "test: make the IR invalid", options: {}, build: () => ({
   run(model) {
     const relu = model.graph.nodes.find((n) => n.opType === "Relu")!;
     relu.setInput(0, new Value("nowhere"));
     return { changed: true };
   },
-}));
+}) }));
 // Throws on the third node, after damaging the IR (the reproducer must not show the damage).
-registerPass((): Pass => ({
-  name: "test-throw", description: "test: fail while on a node",
+registerPass(definePass({ name: "test-throw", description: "test: fail while on a node", options: {}, build: () => ({
   run(model, ctx) {
     model.graph.nodes.forEach((n, i) => {
       ctx.at(n);
@@ -73,7 +73,7 @@ registerPass((): Pass => ({
     });
     return { changed: true };
   },
-}));
+}) }));
 registerPipeline("test-pipeline", "test-count,cleanup", "test: a named pipeline that nests another");
 
 async function run(model: Model, pipeline: string, ...instruments: PassInstrument[]): Promise<PassRun[]> {

@@ -6,7 +6,10 @@
 import { loadModel, type Model } from "../../ir/index.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
-import { instantiate } from "../../passes/pipeline.ts";
+import { instantiate, passEntry } from "../../passes/pipeline.ts";
+import { costPass } from "../../passes/cost.ts";
+import { parseInputShapes, shapeInferencePass } from "../../passes/shape-inference.ts";
+import { weightSparsityPass } from "../../passes/weight-sparsity.ts";
 import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../../src/zoo/index.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
 import { oraclePlan, searchSpace } from "../../src/planner/baselines/index.ts";
@@ -37,8 +40,8 @@ export function planCorpus(options: { large?: boolean } = {}): CorpusModel[] {
 /** The static analyses optimize runs before placement. */
 export async function analysedModel(m: CorpusModel): Promise<Model> {
   const model = m.load();
-  const shapes: Record<string, string> = m.shapes ? { "input-shape": m.shapes } : {};
-  await new PassManager(instantiate([{ name: "shape-inference", options: shapes }, { name: "cost", options: {} }, { name: "weight-sparsity", options: {} }])).run(model);
+  const shapes = m.shapes ? { "input-shape": parseInputShapes(m.shapes) } : {};
+  await new PassManager(instantiate([passEntry(shapeInferencePass, shapes), passEntry(costPass), passEntry(weightSparsityPass)])).run(model);
   return model;
 }
 

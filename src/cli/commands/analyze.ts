@@ -3,11 +3,12 @@
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { loadInputModel } from "../../io/input-model.ts";
-import type { PipelineEntry } from "../../../passes/pipeline.ts";
+import { passEntry, type PipelineEntry } from "../../../passes/pipeline.ts";
+import { activationSparsityPass } from "../../../passes/activation-sparsity.ts";
 import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
-import { CalibrationInputError, parseCalibrationFile } from "../../../passes/support/calibration-inputs.ts";
+import { CalibrationInputError, parseCalibrationFiles } from "../../../passes/support/calibration-inputs.ts";
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
@@ -60,12 +61,9 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     prepareOutputPath(argv.svg, "--svg");
     const model = loadInputModel(argv.model, { spec: "refuse" });
     const notes: string[] = [];
-    const files = new Map<string, string[]>();
+    let files = new Map<string, string[]>();
     try {
-      for (const text of argv.calibration ?? []) {
-        const [name, file] = parseCalibrationFile(text);
-        files.set(name, [...(files.get(name) ?? []), file]);
-      }
+      files = parseCalibrationFiles(argv.calibration ?? []);
       checkNumber("samples", argv.samples, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SAMPLES, `a whole number >= 1 and at most ${MAX_SAMPLES}`);
       checkNumber("seed", argv.seed, (n) => Number.isInteger(n) && n >= 0, "a whole number >= 0");
       checkNumber("eps", argv.eps, (n) => n >= 0, "a number >= 0");
@@ -81,13 +79,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       throw e;
     }
 
-    const activation: Record<string, string> = { samples: String(argv.samples), seed: String(argv.seed), "if-unrunnable": "warn" };
-    if (files.size > 0) activation.inputs = [...files].flatMap(([name, list]) => list.map((f) => `${name}=${f}`)).join(";");
-    if (argv.eps !== undefined) activation.eps = String(argv.eps);
-    if (argv["chunk-mb"] !== undefined) activation["chunk-mb"] = String(argv["chunk-mb"]);
     const entries: PipelineEntry[] = [
       ...STATIC_ANALYSES.filter((name) => lookupPass(name)).map((name) => ({ name, options: {} })),
-      { name: "activation-sparsity", options: activation },
+      passEntry(activationSparsityPass, {
+        samples: argv.samples, seed: argv.seed, "if-unrunnable": "warn",
+        ...(files.size > 0 ? { inputs: files } : {}), eps: argv.eps, "chunk-mb": argv["chunk-mb"],
+      }),
     ];
     const runs = await runPipeline(model, argv, entries);
     const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];

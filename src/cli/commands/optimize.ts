@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { deviceNames } from "../../devices/profile.ts";
 import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
-import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
+import { parseCalibrationFiles, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
 import { MAX_SAMPLES } from "../../io/input-model.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
@@ -116,12 +116,9 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     const budget = parseSearchBudget(argv["search-budget"], argv["search-evaluations"], argv["search-ms"]);
     const thresholds = parseThresholdsFlag(argv.thresholds);
     if (thresholds.fixed && (argv["sparsity-threshold"] !== undefined || argv["intensity-threshold"] !== undefined)) throw new CliError("--thresholds S,I and --sparsity-threshold/--intensity-threshold both fix thresholds; give one");
-    const files = new Map<string, string[]>();
+    let files: Map<string, string[]>;
     try {
-      for (const text of argv.calibration ?? []) {
-        const [name, file] = parseCalibrationFile(text);
-        files.set(name, [...(files.get(name) ?? []), file]);
-      }
+      files = parseCalibrationFiles(argv.calibration ?? []);
     } catch (e) {
       if (e instanceof CalibrationInputError) throw new CliError(e.message);
       throw e;

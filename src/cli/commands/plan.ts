@@ -4,7 +4,8 @@
 import type { Argv, CommandModule } from "yargs";
 import { loadInputModel } from "../../io/input-model.ts";
 import { NodeKey } from "../../../ir/annotation-keys.ts";
-import type { PipelineEntry } from "../../../passes/pipeline.ts";
+import { passEntry, type PipelineEntry } from "../../../passes/pipeline.ts";
+import { activationSparsityPass } from "../../../passes/activation-sparsity.ts";
 import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
@@ -75,7 +76,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     const missingPasses = ANALYSES.filter((name) => !lookupPass(name));
     if (missingPasses.includes("cost")) throw new CliError("the cost pass is not available in this build: sparoa plan needs per-node FLOPs and bytes");
     const entries: PipelineEntry[] = ANALYSES.filter((name) => lookupPass(name)).map((name) => ({ name, options: {} }));
-    if (argv.activations) entries.push({ name: "activation-sparsity", options: { "if-unrunnable": "warn" } });
+    if (argv.activations) entries.push(passEntry(activationSparsityPass, { "if-unrunnable": "warn" }));
     const runs = await runPipeline(model, argv, entries);
     const warnings = [...new Set(runs.flatMap((r) => r.messages.map((m) => `${r.pass.name}: ${m}`)))];
     if (missingPasses.length > 0) warnings.push(`pass(es) ${missingPasses.join(", ")} not available in this build`);
