@@ -15,7 +15,7 @@ import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
 import { calibrationSamples } from "../passes/support/calibrate.ts";
 import { bindLeadingBatch } from "../passes/shapes/input-shapes.ts";
-import { toOrtTensor } from "../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../ort/tensor.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
 import { torchvisionVit } from "../fixtures/vit.ts";

@@ -2,7 +2,6 @@
 // provider that works here, fits the latency model's parameters, and returns a device profile.
 import { cpus, availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import "../../passes/index.ts";
@@ -11,11 +10,14 @@ import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
-import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
+import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
+import type { ExecutionProvider } from "../../ort/provider-names.ts";
 import { fitProcessor, round3, type Sample } from "./fit.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
 import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
-import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
+import { UnavailableProviderError } from "./providers.ts";
+import { probeProviders, type ProviderStatus } from "../../ort/providers.ts";
+import { onnxruntimeVersion } from "../../ort/session.mjs";
 
 export interface ProfileHostOptions {
   quick?: boolean;
@@ -117,7 +119,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const profile: DeviceProfile = {
     schema: PROFILE_SCHEMA,
     name: o.name ?? "host",
-    description: `This machine as measured by sparoa profile: ${cpuModel}, ${availableParallelism()} cores; onnxruntime-node ${ort.env.versions.common} (${usable.join(", ")}), ${threads} intra-op thread(s)${workers > 1 ? ` per worker, ${workers} workers` : ""}`,
+    description: `This machine as measured by sparoa profile: ${cpuModel}, ${availableParallelism()} cores; onnxruntime-node ${onnxruntimeVersion()} (${usable.join(", ")}), ${threads} intra-op thread(s)${workers > 1 ? ` per worker, ${workers} workers` : ""}`,
     host: names.includes("cpu") ? "cpu" : names[0]!,
     runOverheadUs,
     processors,
@@ -126,7 +128,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     measured: {
       date: new Date().toISOString().slice(0, 10),
       host: `${cpuModel} x${availableParallelism()}, ${process.platform}-${process.arch}, node ${process.version}`,
-      onnxruntime: ort.env.versions.common,
+      onnxruntime: onnxruntimeVersion(),
       threads,
       quick,
       providers: Object.fromEntries(Object.entries(providers).map(([k, s]) => [k, s.available ? "measured" : `unavailable: ${s.reason}`])),

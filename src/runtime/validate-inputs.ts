@@ -3,7 +3,7 @@
 import { dtypeName } from "../../ir/dtype.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { TensorSpec } from "../package/manifest.ts";
-import { dtypeOfOrt } from "./ort-tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor.ts";
 
 export class InputError extends Error {
   override name = "InputError";

@@ -14,7 +14,7 @@ import { ConstantOracle } from "../../ir/constants.ts";
 import { calibrate, calibrationSamples } from "../../passes/support/calibrate.ts";
 import { CalibrationInputError } from "../../passes/support/calibration-inputs.ts";
 import { npyBytes } from "../../src/io/npy.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor.ts";
 import { FIXTURES, BACKEND_TESTS, requireBackendTests } from "../support/corpus.ts";
 import { exposeAllValues, QUIET } from "../support/ort-oracle.ts";
 import { materialize } from "../support/materialize.ts";

@@ -2,7 +2,8 @@
 import type { Argv, CommandModule } from "yargs";
 import { describeHardwareState, readHardwareState } from "../../devices/hardware-state.ts";
 import { loadProfile } from "../../devices/profile.ts";
-import { assertProfileRunnable, probeProviders } from "../../profiler/providers.ts";
+import { assertProfileRunnable } from "../../profiler/providers.ts";
+import { probeProviders } from "../../../ort/providers.ts";
 import { profileHost, SPARSITY_EVIDENCE } from "../../profiler/profile-host.ts";
 import { prepareOutputPath, writeAtomic } from "../output.ts";
 import { Progress } from "../progress.ts";
