@@ -21,7 +21,7 @@ import { FULL_TIMING, lowPercentile, median, profiledKernels, randomFeeds } from
 import { profileHost, profilerOverhead } from "../src/profiler/profile-host.ts";
 import { simulate } from "../src/sim/simulator.ts";
 import { Runtime } from "../src/runtime/runtime.ts";
-import { DEVICE_KEY } from "../src/runtime/package.ts";
+import { DEVICE_KEY } from "../src/package/manifest.ts";
 import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
 

@@ -11,9 +11,11 @@ import type * as ort from "onnxruntime-node";
 import { openSession } from "../../ort/session.mjs";
 import { loadModel, modelBytes, type Model } from "../../ir/index.ts";
 import { decodeModel } from "../../ir/onnx/proto.ts";
-import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
+import { LAYER_ANN_KEY, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
 import type { PackageManifest } from "../package/manifest.ts";
-import { ManifestError, openPackage, type OpenedPackage, DEVICE_KEY, PARTITION_KEY } from "./package.ts";
+import { ManifestError, openPackage, type OpenedPackage } from "./package.ts";
+import { DEVICE_KEY } from "../package/manifest.ts";
+import { addLayerAnnotations } from "../package/from-model.ts";
 import { firstCause } from "../../ort/providers.ts";
 import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./providers.ts";
 import type { DeviceStats, Feeds, LoadOptions } from "./runtime.ts";
@@ -246,8 +248,7 @@ function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; so
   const model = loadModel(file);
   const nodes = model.graph.nodes;
   if (nodes.every((n) => n.metadata.has(LAYER_ANN_KEY))) return { model, source: { path: resolve(file) } };
-  for (const n of nodes) n.metadata.set(LAYER_ANN_KEY, layerAnnotation(n.metadata.get(DEVICE_KEY) ?? "cpu", n.metadata.get(PARTITION_KEY)));
-  if (model.irVersion < 10) model.irVersion = 10; // node metadata_props need IR 10
+  addLayerAnnotations(model);
   return { model, source: { bytes: modelBytes(model), externalData: externalDataFiles(file) } };
 }
 
