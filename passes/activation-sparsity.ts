@@ -8,7 +8,7 @@
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
 import type { Model } from "../ir/model.ts";
-import type { NumericArray } from "../ir/tensor.ts";
+import { bfloat16Value, float16Value, type NumericArray } from "../ir/tensor.ts";
 import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle } from "../ir/constants.ts";
@@ -33,7 +33,7 @@ export function countZeros(dtype: number, data: NumericArray, eps: number, count
     for (let i = 0; i < n; i++) {
       const h = bits[i]! & 0x7fff;
       if (h === 0) zeros++;
-      else if (eps > 0 && Math.abs(halfValue(h, dtype)) < eps) near++;
+      else if (eps > 0 && Math.abs(dtype === DataType.BFLOAT16 ? bfloat16Value(h) : float16Value(h)) < eps) near++;
     }
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) if (data[i] === 0n) zeros++;
@@ -48,13 +48,6 @@ export function countZeros(dtype: number, data: NumericArray, eps: number, count
   counts.zeros += zeros;
   counts.near += zeros + near;
   counts.total += n;
-}
-
-function halfValue(h: number, dtype: number): number {
-  if (dtype === DataType.BFLOAT16) return new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
-  const exp = h >> 10;
-  const frac = h & 0x3ff;
-  return exp === 0 ? 2 ** -14 * (frac / 1024) : exp === 31 ? Infinity : 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 function listOption(text: string | undefined): string[] {
