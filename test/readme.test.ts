@@ -98,7 +98,7 @@ describe("README: every example runs from a fresh clone", function () {
     const annotated = join(root, "two-device.onnx");
     saveModel(annotatedTwoBranch(), annotated);
     const compiled = spawnSync(process.execPath, [join(clone, "bin", "sparoa.js"), "run", annotated, "--json"], { cwd: root, encoding: "utf8" });
-    const sources = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "src", "cli", "main.ts"), "run", annotated, "--json"], { cwd: root, encoding: "utf8" });
+    const sources = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "src", "cli", "main.ts"), "run", annotated, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     expect(compiled.status, compiled.stderr).to.equal(0);
     expect(sources.status, sources.stderr).to.equal(0);
     type RunJson = { partitions: number; routes: { crossings: unknown[] }; outputs: Record<string, { data: number[] }> };
