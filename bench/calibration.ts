@@ -10,15 +10,17 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadModel, modelBytes, type Model } from "../ir/index.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
 import { calibrationSamples } from "../passes/support/calibrate.ts";
 import { bindLeadingBatch } from "../passes/shapes/input-shapes.ts";
-import { toOrtTensor } from "../ort/tensor.ts";
+import { toOrtTensor } from "../ort/tensor-bridge.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
 import { torchvisionVit } from "../fixtures/vit.ts";
+
+registerBuiltinPasses();
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

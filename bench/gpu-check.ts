@@ -12,9 +12,9 @@ import { availableParallelism, hostname, loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpy } from "../src/io/npy.ts";
-import { writeAtomic } from "../src/cli/output.ts";
-import { compareTensors } from "../ort/tensor.ts";
-import { type Provider } from "../src/runtime/providers.ts";
+import { writeAtomic } from "../src/io/output.ts";
+import { compareTensors } from "../ort/tensor-bridge.ts";
+import { type Provider } from "../src/runtime/device-placement.ts";
 import { hostShowsGpu, providerProblem } from "../ort/providers.ts";
 import { NPM_BINDINGS } from "../test/support/npm-bindings.ts";
 
@@ -184,10 +184,14 @@ export async function gpuCheck(o: GpuCheckOptions): Promise<GpuCheckReport> {
   }
 }
 
-/** Dry mode's CPU run of the same pipeline on one fixture: optimize for the bundled host profile, then run --check on the CPU. */
+/**
+ * Dry mode's CPU run of the same pipeline on one fixture: optimize for a measured CPU profile
+ * (the fixture: the live host profile would measure this machine first, a minute the rehearsal
+ * does not need), then run --check on the CPU.
+ */
 function rehearsal(work: string): GpuCheckStep {
   const pkg = join(work, "rehearsal");
-  const args = ["optimize", join(ROOT, "fixtures", "two-branch.onnx"), "--device", "host", "--input-shape", "x=1x256", "-o", pkg, "--check", "--no-calibrate", "--json"];
+  const args = ["optimize", join(ROOT, "fixtures", "two-branch.onnx"), "--device", join(ROOT, "fixtures", "profiles", "host-2026-11-26.json"), "--input-shape", "x=1x256", "-o", pkg, "--check", "--no-calibrate", "--json"];
   const r = sparoa(args);
   if (!r.ok) return { name: "rehearsal on the CPU (dry mode)", status: "failed", reason: r.stderr, commands: [line(args)], seconds: r.seconds };
   const check = (JSON.parse(r.stdout) as { check: { ok: boolean } | null }).check;

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel } from "../ir/index.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
 import { placementAnalysis } from "../passes/placement.ts";
@@ -18,6 +18,8 @@ import { packageModel } from "../src/package/package-model.ts";
 import { writeFolderAtomic } from "../src/package/write.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
+
+registerBuiltinPasses();
 
 const path = process.argv[2] || materialize(join(BACKEND_TESTS, "light", "light_resnet50.onnx"));
 const runs = Number(process.argv[3] ?? 5);

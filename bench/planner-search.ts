@@ -6,7 +6,7 @@
 //   node --import tsx bench/planner-search.ts
 import { vitLike } from "./support/models.ts";
 import { loadProfile } from "../src/devices/profile.ts";
-import { PlanCost } from "../src/planner/cost.ts";
+import { PlanCost } from "../src/planner/plan-cost.ts";
 import { fullSimulation, makespanEvaluator } from "../src/planner/evaluator.ts";
 import { planPlacement } from "../src/planner/planner.ts";
 import { placementProblem } from "../src/planner/problem.ts";

@@ -5,7 +5,7 @@
 //   node --import tsx bench/predictor-time.ts [--predictor FILE] [--profile orin-nano] [--runs 7]
 import { parseArgs } from "node:util";
 import { loadProfile } from "../src/devices/profile.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate } from "../passes/pipeline.ts";
 import { placementProblem } from "../src/planner/problem.ts";
@@ -14,6 +14,8 @@ import { freeNodes } from "../src/predictor/features.ts";
 import { predictThresholds } from "../src/predictor/predict.ts";
 import { BUNDLED_PREDICTOR, loadPredictor } from "../src/predictor/weights.ts";
 import { generateZooModel, ZOO_PRESETS } from "../src/zoo/index.ts";
+
+registerBuiltinPasses();
 
 const { values: args } = parseArgs({ options: { predictor: { type: "string" }, profile: { type: "string" }, runs: { type: "string" } } });
 const runs = Number(args.runs ?? 7);

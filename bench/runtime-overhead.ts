@@ -13,7 +13,7 @@ import { openSession } from "../ort/session.mjs";
 import { loadModel } from "../ir/index.ts";
 import { loadPackage } from "../src/runtime/runtime.ts";
 import { generateFeeds } from "../src/runtime/generate-inputs.ts";
-import { closedLoop, plainSession } from "../src/runtime/measure.ts";
+import { closedLoop, plainSession } from "../src/runtime/closed-loop.ts";
 import { median } from "../src/runtime/stats.ts";
 import { narrowCuts, slices, writeHandPackage } from "../test/support/hand-package.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";

@@ -16,7 +16,7 @@ import { loadavg, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import type { Model } from "../ir/index.ts";
 import { seededRandom } from "../ir/random.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { heftAssignment } from "../src/planner/baselines/heft.ts";
@@ -27,6 +27,8 @@ import { evaluate } from "../src/sim/simulator.ts";
 import { median } from "../src/runtime/stats.ts";
 import { ZOO_PRESETS, generateZooModel } from "../src/zoo/index.ts";
 import { mobileNetLike, vitLike } from "./support/models.ts";
+
+registerBuiltinPasses();
 
 const { values: args } = parseArgs({ options: {
   device: { type: "string", default: "orin-nano" },

@@ -11,7 +11,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { loadModel, type Model, type Node } from "../ir/index.ts";
-import "../passes/index.ts";
+import { registerBuiltinPasses } from "../passes/builtin-passes.ts";
 import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { runBaselines } from "../src/planner/baselines/index.ts";
@@ -24,6 +24,8 @@ import { Runtime } from "../src/runtime/runtime.ts";
 import { DEVICE_KEY } from "../src/package/manifest.ts";
 import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
+
+registerBuiltinPasses();
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };

@@ -2,6 +2,7 @@
 // inputs and benchmark inputs, so a seed means the same numbers everywhere.
 // Distribution of generated tensors (docs/sparsity.md): floats ~ normal(0, 1) (Box-Muller),
 // integers and bools uniform over {0, 1} (safe as indices and masks).
+import { SparoaError } from "./sparoa-error.ts";
 import { freemem } from "node:os";
 import { DataType, dtypeBits, dtypeName } from "./dtype.ts";
 import { Tensor, type NumericArray } from "./tensor.ts";
@@ -26,7 +27,7 @@ export const MAX_DIM = 2 ** 31 - 1;
 export const MAX_GENERATED_BYTES = 2 ** 30;
 
 /** An input sparoa cannot generate (over the size limit, or an element type it has no distribution for); the message names the input. */
-export class GeneratedInputError extends Error {}
+export class GeneratedInputError extends SparoaError {}
 
 /** Element count of a tensor to generate, checked against the limits before anything is allocated. */
 export function checkGeneratedSize(name: string, dtype: number, dims: readonly number[]): number {

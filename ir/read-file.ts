@@ -1,9 +1,10 @@
 // Reading a user-named file whole: regular files only (no /dev/zero, FIFOs, folders), sized by
 // its stat before anything is allocated, and under a limit the caller names.
+import { SparoaError } from "./sparoa-error.ts";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 /** The file cannot be read as asked; the message names it and why. */
-export class FileReadError extends Error {}
+export class FileReadError extends SparoaError {}
 
 /** Reads `path` (a regular file of at most `maxBytes`); `what` names it in errors ("device profile"; "" for none). */
 export function readRegularFile(path: string, maxBytes: number, what = "file"): Buffer {

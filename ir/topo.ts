@@ -1,11 +1,12 @@
 // Topological order of a graph's nodes: Kahn's algorithm with a heap on the current position,
 // so an already sorted graph keeps its order. Iterative throughout: 100k-node chains are fine.
+import { SparoaError } from "./sparoa-error.ts";
 import type { Graph } from "./graph.ts";
 import type { Node } from "./node.ts";
 import type { Value } from "./value.ts";
 import { Heap } from "./heap.ts";
 
-export class CycleError extends Error {
+export class CycleError extends SparoaError {
   constructor(readonly graphName: string, readonly cycle: Node[]) {
     super(`graph '${graphName}' has a cycle: ${cycle.map((n) => n.name || n.opType).join(" -> ")}`);
   }

@@ -1,11 +1,12 @@
 // The verifier: structural rules every pass must keep. Each problem names the graph, node and value.
+import { SparoaError } from "./sparoa-error.ts";
 import type { Graph } from "./graph.ts";
 import type { Model } from "./model.ts";
 import type { Node } from "./node.ts";
 import type { Value } from "./value.ts";
 import { CycleError, topologicalOrder } from "./topo.ts";
 
-export class VerifyError extends Error {
+export class VerifyError extends SparoaError {
   constructor(readonly problems: string[]) {
     super(problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more problems)`);
   }

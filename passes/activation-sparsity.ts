@@ -14,7 +14,7 @@ import { NodeKey, ValueKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle } from "../ir/constants.ts";
 import { isViewOnly } from "../ir/node-roles.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
-import { lookupPass, registerPass } from "./registry.ts";
+import { lookupPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES, type Observation } from "./support/calibrate.ts";
 import { countableInGraph, countZerosInGraph } from "./support/zero-counts.ts";
 import { CalibrationInputError, parseCalibrationFile } from "./support/calibration-inputs.ts";
@@ -165,5 +165,3 @@ export function activationSparsityPass(options: PassOptions): Pass {
     },
   };
 }
-
-registerPass(activationSparsityPass);

@@ -13,7 +13,6 @@ import { costFormula } from "./cost/formulas.ts";
 import { shapeOf } from "./cost/common.ts";
 import { METADATA_ONLY } from "./cost/movement.ts";
 import type { Pass, PassContext, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 
 export interface NodeCost extends Arithmetic {
   bytesRead: number;
@@ -135,5 +134,3 @@ export function costPass(): Pass {
     },
   };
 }
-
-registerPass(costPass);

@@ -5,7 +5,6 @@ import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 import { effectiveInputs } from "../ir/topo.ts";
 import type { Pass, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 
 /** Removes unreachable nodes and initializers nothing reads; returns counts. */
 export function eliminateDeadCode(graph: Graph): { nodes: number; initializers: number } {
@@ -47,5 +46,3 @@ export function dcePass(): Pass {
     },
   };
 }
-
-registerPass(dcePass);

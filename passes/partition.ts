@@ -38,12 +38,11 @@ import type { Node } from "../ir/node.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
 import { NodeKey, stringAnnotation } from "../ir/annotation-keys.ts";
 import { constantNodes, topLevelReader } from "../ir/node-roles.ts";
-import { crossDeviceEdges, describePartitions, PartitionError } from "./partitioning.ts";
+import { crossDeviceEdges, describePartitions, PartitionError } from "./describe-partitions.ts";
 import { Role } from "../src/planner/problem.ts";
 import { contractSegments, deviceBatchedSegments } from "../src/planner/partitions.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { placementAnalysis, type PlacementResult } from "./placement.ts";
-import { registerPass } from "./registry.ts";
 
 export interface PartitionOptions {
   /** Device for nodes without NodeKey.device; undefined: such a node is an error. */
@@ -151,5 +150,3 @@ function reportConstantsWhereRecomputed(placement: PlacementResult, assignment: 
     node.annotations.set(NodeKey.placementReason, reason);
   });
 }
-
-registerPass(partitionPass);

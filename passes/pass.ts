@@ -1,5 +1,6 @@
 // What a pass is: a named transformation or analysis over the IR that says whether it changed
 // anything and reports named statistics, like MLIR's passes.
+import { SparoaError } from "../ir/sparoa-error.ts";
 import type { Model } from "../ir/model.ts";
 import type { Node } from "../ir/node.ts";
 
@@ -60,7 +61,7 @@ export class PassContext {
 }
 
 /** A pass failed: names the pass and the node it was on. */
-export class PassError extends Error {
+export class PassError extends SparoaError {
   constructor(readonly passName: string, readonly node: Node | null, override readonly cause: unknown, readonly reproducer?: string) {
     const where = node ? ` on node '${node.name || "(unnamed)"}' (${node.opType})` : "";
     const why = cause instanceof Error ? cause.message : String(cause);

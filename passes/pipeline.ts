@@ -1,12 +1,13 @@
-// Pipeline strings: `dce,canonicalize`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
+// Pipeline strings: `dce,topo-sort`, `shape-inference{input-shape=x:1x3x224x224},cost`, or
 // the name of a registered pipeline, which expands in place.
+import { SparoaError } from "../ir/sparoa-error.ts";
 import { didYouMean } from "../ir/names.ts";
 import { listPasses, listPipelines, lookupPass, lookupPipeline } from "./registry.ts";
 import type { Pass } from "./pass.ts";
 
 export interface PipelineEntry { name: string; options: Record<string, string> }
 
-export class PipelineError extends Error {}
+export class PipelineError extends SparoaError {}
 
 export function parsePipeline(text: string, depth = 0): PipelineEntry[] {
   if (depth > 8) throw new PipelineError(`pipeline '${text}' expands into itself`);

@@ -25,7 +25,6 @@ import { INTENSITY_AXES, placementProblem, type IntensityAxis, type PlacementPro
 import { NodeKey } from "../ir/annotation-keys.ts";
 import type { PassRun } from "./manager.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
 import { schedulingOptions } from "../src/scheduler/pass-options.ts";
 import { compareWithGrid, decideThresholds, THRESHOLD_MODES, type ThresholdDecision, type ThresholdMode } from "../src/predictor/choose.ts";
@@ -124,5 +123,3 @@ function annotate(problem: PlacementProblem, explanations: readonly NodeExplanat
   });
   ctx.currentNode = null;
 }
-
-registerPass(placementPass);

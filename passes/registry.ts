@@ -1,10 +1,12 @@
-// Every pass and named pipeline, by name. A pass file registers itself here; the CLI and
-// pipeline strings look passes up by name.
+// Every pass and named pipeline, by name. The built-in passes are registered by one explicit
+// call, registerBuiltinPasses() (passes/builtin-passes.ts), never by importing a file; the CLI
+// and pipeline strings look passes up by name. An alias keeps an old pass name working.
 import type { PassFactory } from "./pass.ts";
 
 interface Registered { factory: PassFactory; description: string }
 
 const passes = new Map<string, Registered>();
+const aliases = new Map<string, string>();
 const pipelines = new Map<string, { pipeline: string; description: string }>();
 
 /** Registers a pass under the name and description its default instance reports. */
@@ -13,12 +15,17 @@ export function registerPass(factory: PassFactory): void {
   passes.set(sample.name, { factory, description: sample.description });
 }
 
+/** `old` names the pass `name` in pipelines (a renamed pass keeps its old name working). */
+export function registerPassAlias(old: string, name: string): void {
+  aliases.set(old, name);
+}
+
 export function registerPipeline(name: string, pipeline: string, description: string): void {
   pipelines.set(name, { pipeline, description });
 }
 
 export function lookupPass(name: string): PassFactory | undefined {
-  return passes.get(name)?.factory;
+  return passes.get(aliases.get(name) ?? name)?.factory;
 }
 
 export function lookupPipeline(name: string): string | undefined {
@@ -27,6 +34,11 @@ export function lookupPipeline(name: string): string | undefined {
 
 export function listPasses(): { name: string; description: string }[] {
   return [...passes].map(([name, r]) => ({ name, description: r.description })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Old pass names that still work, and the pass each names. */
+export function listPassAliases(): { alias: string; pass: string }[] {
+  return [...aliases].map(([alias, pass]) => ({ alias, pass }));
 }
 
 export function listPipelines(): { name: string; pipeline: string; description: string }[] {

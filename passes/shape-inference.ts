@@ -5,7 +5,6 @@
 import type { Model } from "../ir/model.ts";
 import { ValueKey } from "../ir/annotation-keys.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 import { inferShapes } from "./shapes/infer.ts";
 import { parseInputShapes } from "./shapes/input-shapes.ts";
 import { observeUnknownShapes, snapshotTypes } from "./shapes/observe.ts";
@@ -93,5 +92,3 @@ function countValues(model: Model): { values: number; static: number; observed: 
   }
   return counts;
 }
-
-registerPass(shapeInferencePass);

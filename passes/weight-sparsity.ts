@@ -10,7 +10,6 @@ import { DataType } from "../ir/dtype.ts";
 import { NodeKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle, isWeightType } from "../ir/constants.ts";
 import type { Pass, PassContext, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 import { canScan } from "./weight-sparsity/elements.ts";
 import { mainWeight } from "./weight-sparsity/layout.ts";
 import { countZeros, scanWeight, type WeightScan } from "./weight-sparsity/scan.ts";
@@ -119,5 +118,3 @@ export function weightSparsityPass(): Pass {
     },
   };
 }
-
-registerPass(weightSparsityPass);

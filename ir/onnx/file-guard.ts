@@ -6,11 +6,12 @@
 // The registry is armed by the command line (a library caller may re-save a model in place on
 // purpose); `loadModel` records what it read, and every writer (saveModel, the CLI's atomic
 // writes, package folders, --dump-dir) asks `assertMayWrite` / `assertFolderMayBeReplaced`.
+import { SparoaError } from "../sparoa-error.ts";
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve, isAbsolute, sep } from "node:path";
 
 /** A write that would replace or alias an input; the message names both paths. */
-export class OutputGuardError extends Error {}
+export class OutputGuardError extends SparoaError {}
 
 interface Guarded { path: string; real: string; dev: number; ino: number }
 

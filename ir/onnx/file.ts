@@ -1,5 +1,6 @@
 // Reading and writing .onnx files: external data stays inside the model's folder, writes go
 // to a temporary file that is renamed into place, and oversized models spill to a side file.
+import { SparoaError } from "../sparoa-error.ts";
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { FileReadError, readRegularFile } from "../read-file.ts";
 import { basename, dirname, join, resolve } from "node:path";
@@ -16,7 +17,7 @@ import { StringStringEntryProtoSchema, TensorProtoSchema, decodeModel, encodeMod
 /** Protobuf cannot encode a message of 2 GiB or more. */
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
-export class ModelFileError extends Error {}
+export class ModelFileError extends SparoaError {}
 
 export function loadModel(path: string): Model {
   const full = resolve(path);

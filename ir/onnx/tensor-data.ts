@@ -1,4 +1,5 @@
 // TensorProto <-> packed little-endian bytes, and external data read under the model's folder only.
+import { SparoaError } from "../sparoa-error.ts";
 import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { protectInput } from "./file-guard.ts";
 import { isAbsolute, relative, resolve, sep } from "node:path";
@@ -8,11 +9,11 @@ import type { SparseTensorProto, TensorProto } from "./proto.ts";
 
 const EXTERNAL = 1;
 
-export class ExternalDataError extends Error {}
+export class ExternalDataError extends SparoaError {}
 
 /** The file breaks a rule of the ONNX spec (a tensor whose data does not fit its dims...): exit code 2, like the verifier. */
-export class InvalidModelError extends Error {
-  readonly exitCode = 2;
+export class InvalidModelError extends SparoaError {
+  override readonly exitCode = 2;
 }
 
 /** How many elements each typed field holds per tensor element (raw_data is checked in bytes). */

@@ -1,6 +1,7 @@
 // What a cost formula sees and returns. Formulas compute the arithmetic (FLOPs, MACs) of one
 // node from static shapes and attributes; the pass adds the byte traffic, which follows one
 // rule for every op (each input read once, each output written once).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Attribute } from "../../ir/attribute.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Value } from "../../ir/value.ts";
@@ -13,7 +14,10 @@ export interface Arithmetic {
 }
 
 /** Why a formula could not price a node; the pass turns this into cost_unknown plus a warning. */
-export class CostUnknown extends Error {}
+export class CostUnknown extends SparoaError {
+  // Not user-facing: a signal the cost pass turns into a warning, never shown as an error.
+  constructor(message: string) { super(message, { userFacing: false }); }
+}
 
 /** Computes a node's arithmetic; throws CostUnknown when it cannot. */
 export type CostFormula = (node: Node) => Arithmetic;

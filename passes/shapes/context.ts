@@ -2,6 +2,7 @@
 // shape, and for small tensors the known elements) and returns one TensorInfo per output, or
 // undefined where it cannot decide. Known elements let shape-computing subgraphs fold
 // (Shape -> Gather -> Concat -> Reshape) without running anything.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Attribute } from "../../ir/attribute.ts";
 import type { Graph } from "../../ir/graph.ts";
 import type { Node } from "../../ir/node.ts";
@@ -24,7 +25,10 @@ export interface TensorInfo {
 export const MAX_TRACKED_ELEMENTS = 4096;
 
 /** A rule found the node inconsistent (shapes that cannot broadcast, a bad axis): a warning, not a crash. */
-export class ShapeError extends Error {}
+export class ShapeError extends SparoaError {
+  // Not user-facing: a signal shape inference turns into a warning and an annotation, never shown as an error.
+  constructor(message: string) { super(message, { userFacing: false }); }
+}
 
 /** Infers a subgraph given the infos of its formal inputs; returns the infos of its outputs. */
 export type SubgraphInference = (graph: Graph, inputs: (TensorInfo | undefined)[]) => (TensorInfo | undefined)[];

@@ -3,6 +3,7 @@
 // `NAME:DIMS` is accepted too when the name has no '='. A dim may be `?` to keep what the model
 // declares. Binding an input's symbolic dim binds that symbol everywhere (e.g. `batch` in
 // every input and value_info that uses it).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { MAX_DIM } from "../../ir/random.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { Graph } from "../../ir/graph.ts";
@@ -10,7 +11,7 @@ import type { Model } from "../../ir/model.ts";
 import type { Value } from "../../ir/value.ts";
 import { formatShape, type Dim } from "../../ir/types.ts";
 
-export class InputShapeError extends Error {}
+export class InputShapeError extends SparoaError {}
 
 export interface InputShape { name: string; dims: (number | null)[] }
 

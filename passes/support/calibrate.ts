@@ -18,7 +18,7 @@ import { modelToProto } from "../../ir/onnx/export.ts";
 import { encodeModel, rebuild, StringStringEntryProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto } from "../../ir/onnx/proto.ts";
 import type { NumericArray, Tensor } from "../../ir/tensor.ts";
 import type { Value } from "../../ir/value.ts";
-import { dtypeOfOrt, toOrtTensor } from "../../ort/tensor.ts";
+import { dtypeOfOrt, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { concreteShapes, feedInputs, fileSamples, generatedSample, withInputShapes, type InputSpec, type Sample } from "./calibration-inputs.ts";
 
 export interface CalibrationOptions {

@@ -5,6 +5,7 @@
 // seededRandom(mix(S, k)), inputs in graph order; floats are normal(0, 1) (Box-Muller), integers
 // are uniform over {0, 1} (valid as token ids, segment ids and masks), bools uniform. Sample k is
 // the same whatever the sample count.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { DataType, dtypeName } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
 import { didYouMean } from "../../ir/names.ts";
@@ -21,7 +22,7 @@ export interface InputSpec { name: string; value: Value; dtype: number; declared
 /** One sample: a tensor per fed input, by input name. */
 export type Sample = ReadonlyMap<string, Tensor>;
 
-export class CalibrationInputError extends Error {}
+export class CalibrationInputError extends SparoaError {}
 
 /** Inputs that need data: graph inputs without an initializer (IR < 4 lists weights as inputs too). */
 export function feedInputs(model: Model): InputSpec[] {

@@ -1,5 +1,5 @@
 // Flags and lifecycle shared by `sparoa run` and `sparoa bench`: device map, threads, trace,
-// runtime errors as one-line CliErrors, and Ctrl-C closing every worker before exiting.
+// and Ctrl-C closing every worker before exiting.
 import type { Argv } from "yargs";
 import { loadPackage, type Runtime } from "../runtime/runtime.ts";
 import { readdirSync, statSync } from "node:fs";
@@ -8,7 +8,7 @@ import { protectInput } from "../../ir/onnx/file-guard.ts";
 import { OrtEngine } from "../runtime/ort-engine.ts";
 import { loadAlone } from "../runtime/package.ts";
 import { CliError } from "./errors.ts";
-import { loadInputModel } from "./input-model.ts";
+import { loadInputModel } from "../io/input-model.ts";
 
 export interface RuntimeFlags { "device-map"?: string[]; threads?: string; trace?: string; dim?: string[]; batch?: number; "input-shape"?: string[]; seed: number; engine?: "workers" | "ort"; "layer-settings"?: string }
 
@@ -26,14 +26,6 @@ export function withRuntimeFlags<T>(y: Argv<T>): Argv<T & RuntimeFlags> {
     .option("seed", { type: "number", default: 1, describe: "seed for generated inputs" })
     .option("engine", { choices: ["workers", "ort"] as const, default: "workers" as const, describe: "workers: a worker thread per device over the partition models; ort: model.annotated.onnx as one onnxruntime session with its layer assignment (docs/deploy.md)" })
     .option("layer-settings", { type: "string", describe: "with --engine ort: onnxruntime layer_assignment_settings to use instead of the derived ones, e.g. \"cpu(sparoa/cpu/); gpu(sparoa/gpu/)\"" }) as unknown as Argv<T & RuntimeFlags>;
-}
-
-const USER_ERRORS = new Set(["EngineError", "ManifestError", "ProviderError", "InputError", "RuntimeError", "CutError", "ModelFileError"]);
-
-/** Re-throws the runtime's own errors as one-line CLI errors; others pass through. */
-export function asCliError(e: unknown): unknown {
-  if (e instanceof Error && (USER_ERRORS.has(e.name) || USER_ERRORS.has(e.constructor.name))) return new CliError(e.message.split("\n")[0]!);
-  return e;
 }
 
 /**
@@ -61,13 +53,9 @@ export async function openRuntime(target: string, flags: RuntimeFlags, ort: { pr
   let runtime: Engine;
   if (flags.engine === "ort" && flags.trace !== undefined) throw new CliError("--trace: needs --engine workers (--engine ort is one onnxruntime session; 'sparoa run --engine ort' reports its profile instead)");
   if (flags.engine !== "ort" && flags["layer-settings"] !== undefined) throw new CliError("--layer-settings: only with --engine ort");
-  try {
-    runtime = flags.engine === "ort"
-      ? await OrtEngine.load(target, { deviceMap: flags["device-map"], threads: flags.threads, settings: flags["layer-settings"], profile: ort.profile })
-      : await loadPackage(target, { deviceMap: flags["device-map"], threads: flags.threads, trace: flags.trace !== undefined });
-  } catch (e) {
-    throw asCliError(e);
-  }
+  runtime = flags.engine === "ort"
+    ? await OrtEngine.load(target, { deviceMap: flags["device-map"], threads: flags.threads, settings: flags["layer-settings"], profile: ort.profile })
+    : await loadPackage(target, { deviceMap: flags["device-map"], threads: flags.threads, trace: flags.trace !== undefined });
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`\nsparoa: ${signal}: closing the device workers\n`);
     void runtime.close().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));

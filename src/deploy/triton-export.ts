@@ -10,13 +10,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, StringStringEntryProtoSchema, type ModelProto, type TypeProto } from "../../ir/onnx/proto.ts";
 import { loadProfile } from "../devices/profile.ts";
 import type { PackageManifest } from "../package/manifest.ts";
-import { isGpuName } from "../runtime/providers.ts";
+import { isGpuName } from "../runtime/device-placement.ts";
 import { openPackage, ManifestError } from "../runtime/package.ts";
 import type { PartitionModel } from "../runtime/messages.ts";
 import { configText, tritonDataType, type TritonModelConfig, type TritonTensor } from "./triton-config.ts";
 import { TritonConfigError } from "./triton-schema.ts";
 import { diskRepository, repositoryProblems, type RepositoryFiles } from "./triton-validate.ts";
-import { CliError } from "../cli/errors.ts";
+import { OutputError } from "../io/output.ts";
 import { commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 
 export interface TritonExportOptions {
@@ -125,7 +125,7 @@ export async function buildTritonRepository(target: string, options: TritonExpor
   files.set(`${ensemble}/config.pbtxt`, configText(ensembleConfig));
   const repo: TritonRepository = { files, folders: [`${ensemble}/1`], ensemble, models, maxBatchSize, ...(batch.note ? { batchNote: batch.note } : {}) };
   const problems = repositoryProblems(inMemory(repo));
-  if (problems.length > 0) throw new TritonConfigError(`internal error: the exported repository fails validation: ${problems[0]}`);
+  if (problems.length > 0) throw new TritonConfigError(`internal error: the exported repository fails validation: ${problems[0]}`, { userFacing: false });
   return repo;
 }
 
@@ -229,7 +229,7 @@ function joined(chunks: Uint8Array[]): Uint8Array {
 /** Writes the repository to `out` at once (staged beside it); `out` must be new or empty. */
 export async function exportTriton(target: string, out: string, options: TritonExportOptions = {}): Promise<TritonRepository> {
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
-    throw new CliError(`${out}: exists and is not an empty folder; sparoa export writes a new repository (choose a new or empty folder)`);
+    throw new OutputError(`${out}: exists and is not an empty folder; sparoa export writes a new repository (choose a new or empty folder)`);
   }
   const repo = await buildTritonRepository(target, options);
   const stage = stageFolder(out);
@@ -237,7 +237,7 @@ export async function exportTriton(target: string, out: string, options: TritonE
     writeFiles(stage, repo.files);
     for (const f of repo.folders) mkdirSync(join(stage, f), { recursive: true });
     const problems = repositoryProblems({ ...diskRepository(stage), label: out });
-    if (problems.length > 0) throw new TritonConfigError(`internal error: the written repository fails validation: ${problems[0]}`);
+    if (problems.length > 0) throw new TritonConfigError(`internal error: the written repository fails validation: ${problems[0]}`, { userFacing: false });
     if (existsSync(out)) rmdirSync(out); // empty, checked above; commitFolder renames the stage into its place
     commitFolder(stage, out);
   } finally {

@@ -2,6 +2,7 @@
 // schema of the fields sparoa uses (triton-model-config.proto, Triton's names and numbers). It
 // rejects unknown fields, misspelt enum values, wrong value types and repeated scalars, which
 // Triton's own parser would reject too; the error names the file and the field.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
 import textformat from "protobufjs/ext/textformat.js";
@@ -17,7 +18,7 @@ function modelConfigType(): protobuf.Type {
 }
 
 /** A config.pbtxt that does not parse against the schema, or whose wiring is wrong; the message names the file and field. */
-export class TritonConfigError extends Error {
+export class TritonConfigError extends SparoaError {
   override name = "TritonConfigError";
 }
 

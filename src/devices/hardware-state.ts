@@ -3,6 +3,7 @@
 // uses it to give a busy processor less of itself (adjustProfile) and the scheduler reads it as
 // part of its observation. Every source is optional: what cannot be read is listed in `absent`
 // with the reason, never filled in with a guess.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, loadavg } from "node:os";
@@ -75,7 +76,7 @@ export interface StateSources {
 }
 
 /** A state file or snapshot that does not follow the schema; the message names the field. */
-export class HardwareStateError extends Error {
+export class HardwareStateError extends SparoaError {
   override name = "HardwareStateError";
 }
 
@@ -125,6 +126,12 @@ function cpuTimes(statText: string): Map<number, { busy: number; total: number; 
     out.set(m[1] === "" ? -1 : Number(m[1]), { busy: total - idle, total, steal: f[7] ?? 0 });
   }
   return out;
+}
+
+/** All cores' (busy, total, steal) jiffies since boot from /proc/stat, undefined where it is unreadable. */
+export function readCpuJiffies(root = "/"): { busy: number; total: number; steal: number } | undefined {
+  const text = readText(join(root, "proc/stat"));
+  return text === undefined ? undefined : cpuTimes(text).get(-1);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,12 +1,14 @@
 // Device profiles: what a machine's processors can do and what moving data between them costs.
 // JSON with a versioned schema (`sparoa.device.v1`, documented in docs/devices.md). Bundled
 // profiles live in src/devices/profiles/<name>.json; `loadProfile` also reads a path.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { existsSync, readdirSync } from "node:fs";
 import { FileReadError, readRegularFile } from "../../ir/read-file.ts";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { didYouMean } from "../../ir/names.ts";
 import { OP_FAMILIES, type OpFamily } from "./op-family.ts";
+import { cachedHostProfilePath, currentMachine, machineDifferences, type MachineKey, type ProfileMode } from "./host-machine.ts";
 // Execution providers a processor may need: onnxruntime's names, one list.
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from "../../ort/provider-names.ts";
 
@@ -97,6 +99,46 @@ export interface MeasurementInfo {
   /** Fit quality: median absolute % error of the fitted model on the measured grid, per family. */
   fitErrorPct?: Record<string, number>;
   notes?: string;
+  /** The machine the figures describe (the live host profile's cache key). */
+  machine?: MachineKey;
+  /** How much of the grid was measured (`quick` above is `mode === "quick"`). */
+  mode?: ProfileMode;
+  /** Grid measurements repeated this many times; every figure is the median over them. */
+  repetitions?: number;
+  /** How busy the machine was while measuring. */
+  load?: MeasurementLoad;
+  /**
+   * Each fitted figure's spread over the repetitions, by the figure's path in the profile
+   * (`runOverheadUs`, `processors.cpu.peakGflops.f32`, `processors.cpu.efficiency.conv.compute`).
+   */
+  spread?: Record<string, FigureSpread>;
+}
+
+/** The machine's load around a measurement: other work inflates every time measured. */
+export interface MeasurementLoad {
+  /** 1-minute load average before measuring, and its ratio to the cores. */
+  load1Before: number;
+  load1After: number;
+  cores: number;
+  /** Busy share of all cores over a short window just before measuring (other work only), 0..1. */
+  busyBefore?: number;
+  /** Share of CPU time the hypervisor gave to other guests during the measurement, 0..1. */
+  steal?: number;
+  /** True when any sign above says other work competed for the cores. */
+  loaded: boolean;
+  /** Why `loaded` is what it is, in words. */
+  reason: string;
+}
+
+/** A fitted figure's median and spread over repetitions. */
+export interface FigureSpread {
+  median: number;
+  min: number;
+  max: number;
+  /** Interquartile range (q3 - q1) over the repetitions. */
+  iqr: number;
+  /** (max - min) / median, in percent: how far apart the repetitions are. */
+  rangePct: number;
 }
 
 export interface DeviceProfile {
@@ -117,23 +159,36 @@ export interface DeviceProfile {
 }
 
 /** A profile that does not follow the schema; the message names the file and the field. */
-export class ProfileError extends Error {
+export class ProfileError extends SparoaError {
   override name = "ProfileError";
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const BUNDLED_PROFILE_DIR = join(here, "profiles");
 
-/** Names of the bundled profiles (file names without .json). */
+/** The live profile of this machine: measured here on first use, never shipped (src/devices/host-machine.ts). */
+export const HOST_PROFILE = "host";
+
+/** Names of the bundled spec-sheet profiles (file names without .json). */
 export function bundledProfileNames(): string[] {
   if (!existsSync(BUNDLED_PROFILE_DIR)) return [];
   return readdirSync(BUNDLED_PROFILE_DIR).filter((f) => f.endsWith(".json")).map((f) => basename(f, ".json")).sort();
 }
 
-/** A bundled profile by name (`orin-nano`, `agx-orin`, `h100-pcie`, `host`) or a profile JSON file. */
+/** Every name `--device` takes: the bundled profiles and `host`. */
+export function deviceNames(): string[] {
+  return [...new Set([...bundledProfileNames(), HOST_PROFILE])].sort();
+}
+
+/**
+ * A bundled profile by name (`orin-nano`, `agx-orin`, `h100-pcie`), `host` (this machine's
+ * cached live profile: measuring it is async, `resolveDeviceProfile` in src/profiler/live-host.ts),
+ * or a profile JSON file.
+ */
 export function loadProfile(nameOrPath: string): DeviceProfile {
-  const known = bundledProfileNames();
+  const known = deviceNames();
   let path: string;
+  if (nameOrPath === HOST_PROFILE) return cachedHostProfile();
   if (known.includes(nameOrPath)) path = join(BUNDLED_PROFILE_DIR, `${nameOrPath}.json`);
   else if ((nameOrPath.endsWith(".json") || nameOrPath.includes("/")) && existsSync(nameOrPath)) path = nameOrPath;
   else if (nameOrPath.endsWith(".json") || nameOrPath.includes("/")) throw new ProfileError(`${nameOrPath}: device profile file not found`);
@@ -146,6 +201,18 @@ export function loadProfile(nameOrPath: string): DeviceProfile {
     throw new ProfileError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   return validateProfile(json, path);
+}
+
+/** The cached live host profile of this machine, or a ProfileError saying how to measure it. */
+function cachedHostProfile(threads?: number): DeviceProfile {
+  const path = cachedHostProfilePath(threads);
+  const measureIt = "run 'sparoa profile --refresh' (or any command with --device host) to measure it";
+  if (!path) throw new ProfileError(`the host profile is measured on this machine on first use and none is cached yet: ${measureIt}`);
+  const profile = loadProfile(path);
+  const recorded = profile.measured?.machine;
+  const changed = recorded ? machineDifferences(recorded, currentMachine(threads)) : ["no machine key recorded"];
+  if (changed.length > 0) throw new ProfileError(`the cached host profile ${path} describes this machine before a change (${changed.join(", ")}): ${measureIt}`);
+  return profile;
 }
 
 /** Checks `json` against the schema; throws ProfileError naming `source` and the first bad field. */
@@ -299,4 +366,21 @@ export function transferMs(profile: DeviceProfile, from: string, to: string, byt
   if (!link) throw new ProfileError(`profile '${profile.name}': no link between '${from}' and '${to}'`);
   const copy = link.zeroCopy ? 0 : bytes / (link.bandwidthGBs * 1e9);
   return link.latencyUs / 1000 + copy * 1000;
+}
+
+/**
+ * One line saying that `profile` was measured on another machine than this one (or on this one
+ * before a change that moves its figures: onnxruntime, threads), undefined when it describes this
+ * machine or is not a measured profile at all (spec-sheet profiles describe their own device).
+ */
+export function otherMachineNote(profile: DeviceProfile, source = profile.name): string | undefined {
+  const m = profile.measured;
+  if (!m) return undefined;
+  if (m.machine) {
+    const changed = machineDifferences(m.machine, currentMachine(m.machine.threads));
+    return changed.length ? `profile ${source} was measured on a machine this one is not (${changed.join(", ")}): its predictions describe that machine` : undefined;
+  }
+  // Profiles written before machine keys: the host line starts "<CPU model> x<cores>,".
+  const here = currentMachine();
+  return m.host.startsWith(`${here.cpuModel} x${here.cores},`) ? undefined : `profile ${source} was measured on ${m.host.split(",")[0]}, not this machine (${here.cpuModel} x${here.cores}): its predictions describe that machine`;
 }

@@ -1,7 +1,7 @@
 // The Chrome trace format (JSON Object Format; open in https://ui.perfetto.dev or
 // chrome://tracing): named thread tracks, complete spans on them, async spans that may overlap.
-// One writer for both traces sparoa makes: the runtime's (src/runtime/trace.ts, measured) and
-// the simulator's (src/sim/trace.ts, predicted). Times are microseconds.
+// One writer for both traces sparoa makes: the runtime's (src/runtime/trace-recorder.ts, measured) and
+// the simulator's (src/sim/plan-trace.ts, predicted). Times are microseconds.
 
 export type TraceArgs = Record<string, unknown>;
 

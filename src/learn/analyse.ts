@@ -3,13 +3,14 @@
 // run on onnxruntime, as `optimize` runs them by default.
 import { loadModel } from "../../ir/onnx/file.ts";
 import type { Model } from "../../ir/model.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, type PipelineEntry } from "../../passes/pipeline.ts";
 
 export interface AnalyseOptions { samples?: number; seed?: number; calibrate?: boolean }
 
 export async function analyseForPlacement(path: string, options: AnalyseOptions = {}): Promise<Model> {
+  registerBuiltinPasses();
   const model = loadModel(path);
   const entries: PipelineEntry[] = [
     { name: "shape-inference", options: {} },

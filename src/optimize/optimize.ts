@@ -12,19 +12,19 @@ import type { PipelineEntry } from "../../passes/pipeline.ts";
 import { placementAnalysis, type PlacementResult } from "../../passes/placement.ts";
 import type { IntensityAxis } from "../planner/problem.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import type { Partitioning } from "../../passes/partitioning.ts";
+import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { formatInputShapes, type InputShape } from "../../passes/shape-inference.ts";
 import { evaluate, type SimResult } from "../sim/simulator.ts";
-import { loadProfile } from "../devices/profile.ts";
-import { parsePin, PinError, resolvePins } from "../planner/pins.ts";
+import { resolveDeviceProfile } from "../profiler/live-host.ts";
+import { parsePin, resolvePins } from "../planner/pins.ts";
 
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
-import { CliError } from "../cli/errors.ts";
-import { loadInputModel, refuseSpecProblems } from "../cli/input-model.ts";
-import { Progress } from "../cli/progress.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
+import { loadInputModel, refuseSpecProblems } from "../io/input-model.ts";
+import { Progress } from "../io/progress.ts";
 import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } from "../../passes/shape-inference.ts";
-import { runPipeline, type PipelineFlags } from "../cli/pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "./run-pipeline.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
 import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts";
@@ -32,11 +32,11 @@ import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
 import type { ThresholdMode } from "../predictor/choose.ts";
-import { HardwareStateError, type HardwareState } from "../devices/hardware-state.ts";
+import type { HardwareState } from "../devices/hardware-state.ts";
 import type { RefinerName } from "../scheduler/pass-options.ts";
 import { resolveStateOption } from "../scheduler/state-option.ts";
 import { schedulerBackend } from "../scheduler/tf.ts";
-import { loadSchedulerWeights, SchedulerWeightsError } from "../scheduler/weights.ts";
+import { loadSchedulerWeights } from "../scheduler/weights.ts";
 
 export interface CalibrationOptions {
   /** NAME -> files (.npy / .pb), one sample per file. */
@@ -151,35 +151,21 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const analysed = loadInputModel(options.model, { spec: "refuse" });
   lap("load");
 
-  const profile = loadProfile(options.device);
+  // `host` is measured here on first use; the placement pass then reads the same cached profile.
+  const profile = await resolveDeviceProfile(options.device);
   if (!options.stateSnapshot) {
-    try {
-      options = { ...options, stateSnapshot: (await resolveStateOption(options.state, profile)).state };
-    } catch (e) {
-      if (e instanceof HardwareStateError) throw new CliError(e.message);
-      throw e;
-    }
+    options = { ...options, stateSnapshot: (await resolveStateOption(options.state, profile)).state };
   }
   if (options.scheduler === "sac") {
-    try {
-      loadSchedulerWeights(options.schedulerWeights);
-    } catch (e) {
-      if (e instanceof SchedulerWeightsError) throw new CliError(e.message);
-      throw e;
-    }
+    loadSchedulerWeights(options.schedulerWeights);
     await schedulerBackend();
   }
   const shapes = parseInputShapes(options.inputShapes ?? []);
   concreteInputShapes(shapes);
   const binding = bindLeadingBatch(analysed, shapes, options.batch);
   const notes = batchNotes(binding);
-  try {
-    // Pins are checked before any analysis runs, so a typo fails in milliseconds.
-    resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
-  } catch (e) {
-    if (e instanceof PinError) throw new CliError(e.message);
-    throw e;
-  }
+  // Pins are checked before any analysis runs, so a typo fails in milliseconds.
+  resolvePins(analysed.graph, (options.pins ?? []).map((p) => parsePin(p, Object.keys(profile.processors))));
   const runs = await runPipeline(analysed, options.pipeline ?? {}, optimizePipeline(options, shapes));
   lap("passes");
   refuseSpecProblems(options.model, analysed);
@@ -221,7 +207,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
     if (check && !check.ok && options.check) {
       const bad = check.outputs.find((o) => !o.ok)!;
-      throw new CliError(`--check failed: output '${bad.name}' of the ${bad.against === "package" ? "package" : "annotated model"} differs from the original (max abs ${bad.maxAbs.toExponential(3)}, max rel ${bad.maxRel.toExponential(3)}, rtol ${options.check.rtol}, atol ${options.check.atol}${bad.reason ? `; ${bad.reason}` : ""}); nothing written to ${options.out}`, 3);
+      throw new CheckFailedError(`--check failed: output '${bad.name}' of the ${bad.against === "package" ? "package" : "annotated model"} differs from the original (max abs ${bad.maxAbs.toExponential(3)}, max rel ${bad.maxRel.toExponential(3)}, rtol ${options.check.rtol}, atol ${options.check.atol}${bad.reason ? `; ${bad.reason}` : ""}); nothing written to ${options.out}`);
     }
     commitFolder(stage, options.out);
     return result;
@@ -231,6 +217,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 }
 
 export const REPORT_FILE = "report.json";
+
+/** `--check` found the package's outputs differ from the original model's: exit code 3, nothing written. */
+export class CheckFailedError extends SparoaError {
+  constructor(message: string) { super(message, { exitCode: 3 }); }
+}
 
 
 

@@ -1,6 +1,6 @@
 // What optimize tells the user: the report JSON written beside the package (and printed by
 // --json), the summary it always prints, and the per-node --explain table.
-import { crossDeviceEdges } from "../../passes/partitioning.ts";
+import { crossDeviceEdges } from "../../passes/describe-partitions.ts";
 import type { NodeExplanation } from "../planner/explain.ts";
 import type { StageReport } from "../planner/planner.ts";
 import type { CheckResult } from "../package/check.ts";

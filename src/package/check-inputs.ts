@@ -10,9 +10,12 @@ import type { Value } from "../../ir/value.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { didYouMean } from "../../ir/names.ts";
 import { randomTensor, seededRandom } from "../../ir/random.ts";
-import { CliError } from "../cli/errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { dynamicInputsMessage } from "../../passes/shape-inference.ts";
 import { readNpy } from "../io/npy.ts";
+
+/** A `--check-input` (or a generated check input) the model cannot take, named in the message. */
+export class CheckInputError extends SparoaError {}
 
 /** Parses `NAME=FILE|NUMBER` flags and completes the set with generated tensors. */
 export function checkInputs(inputs: readonly Value[], given: readonly string[], seed = 0): Map<string, Tensor> {
@@ -20,11 +23,11 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
   const out = new Map<string, Tensor>();
   for (const flag of given) {
     const at = flag.lastIndexOf("=");
-    if (at <= 0) throw new CliError(`--check-input '${flag}': expected NAME=FILE.npy, NAME=FILE.pb or NAME=NUMBER`);
+    if (at <= 0) throw new CheckInputError(`--check-input '${flag}': expected NAME=FILE.npy, NAME=FILE.pb or NAME=NUMBER`);
     const name = flag.slice(0, at);
     const what = flag.slice(at + 1);
     const input = byName.get(name);
-    if (!input) throw new CliError(`--check-input '${flag}': the model has no input '${name}'${didYouMean(name, byName.keys())}; its inputs: ${[...byName.keys()].join(", ")}`);
+    if (!input) throw new CheckInputError(`--check-input '${flag}': the model has no input '${name}'${didYouMean(name, byName.keys())}; its inputs: ${[...byName.keys()].join(", ")}`);
     const { elemType, shape } = tensorInterface(input);
     let t: Tensor;
     if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(what)) t = filled(name, elemType, shape, Number(what), flag);
@@ -32,13 +35,13 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
       try {
         t = extname(what) === ".npy" ? readNpy(what, name) : readTensorFile(what);
       } catch (e) {
-        throw new CliError(`--check-input ${name}: ${(e as Error).message}`);
+        throw new CheckInputError(`--check-input ${name}: ${(e as Error).message}`);
       }
       t.name = name;
     }
-    if (t.dtype !== elemType) throw new CliError(`--check-input ${name}: ${what} holds ${dtypeName(t.dtype)}, the input is ${dtypeName(elemType)}`);
+    if (t.dtype !== elemType) throw new CheckInputError(`--check-input ${name}: ${what} holds ${dtypeName(t.dtype)}, the input is ${dtypeName(elemType)}`);
     const fits = shape === undefined || (shape.length === t.dims.length && shape.every((d, i) => typeof d !== "number" || d === t.dims[i]));
-    if (!fits) throw new CliError(`--check-input ${name}: ${what} has shape [${t.dims.join(",")}], the input expects ${formatShape(shape)}`);
+    if (!fits) throw new CheckInputError(`--check-input ${name}: ${what} has shape [${t.dims.join(",")}], the input expects ${formatShape(shape)}`);
     out.set(name, t);
   }
   const rand = seededRandom(seed + 1);
@@ -47,7 +50,7 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
     const { elemType, shape } = tensorInterface(v);
     const dims = shape?.map((d) => d);
     if (!dims || dims.some((d) => typeof d !== "number")) {
-      throw new CliError(`${dynamicInputsMessage([v])} (or --check-input ${v.name}=FILE)`);
+      throw new CheckInputError(`${dynamicInputsMessage([v])} (or --check-input ${v.name}=FILE)`);
     }
     out.set(v.name, randomTensor(v.name, elemType, dims as number[], rand));
   }
@@ -56,7 +59,7 @@ export function checkInputs(inputs: readonly Value[], given: readonly string[], 
 
 function tensorInterface(v: Value): { elemType: number; shape: Dim[] | undefined } {
   const t = v.type;
-  if (!t || t.kind !== "tensor") throw new CliError(`input '${v.name}' is not a tensor; --check supports tensor inputs only`);
+  if (!t || t.kind !== "tensor") throw new CheckInputError(`input '${v.name}' is not a tensor; --check supports tensor inputs only`);
   return { elemType: t.elemType, shape: t.shape };
 }
 
@@ -64,7 +67,7 @@ function tensorInterface(v: Value): { elemType: number; shape: Dim[] | undefined
 /** NAME=NUMBER: the input's whole (bound) shape filled with the number; a scalar for a rank-0 input. */
 function filled(name: string, dtype: number, shape: Dim[] | undefined, x: number, flag: string): Tensor {
   if (shape === undefined || shape.some((d) => typeof d !== "number")) {
-    throw new CliError(`--check-input '${flag}': input '${name}' has shape ${formatShape(shape)}; a NUMBER fills a known shape only (bind it with --input-shape or pass a file)`);
+    throw new CheckInputError(`--check-input '${flag}': input '${name}' has shape ${formatShape(shape)}; a NUMBER fills a known shape only (bind it with --input-shape or pass a file)`);
   }
   const dims = shape as number[];
   return Tensor.fromArray(name, dtype, dims, fill(dtype, dims.reduce((a, b) => a * b, 1), () => x));
@@ -82,6 +85,6 @@ function fill(dtype: number, size: number, next: () => number): NumericArray {
     case DataType.UINT32: return Uint32Array.from({ length: size }, next);
     case DataType.INT64: return BigInt64Array.from({ length: size }, () => BigInt(Math.trunc(next())));
     case DataType.UINT64: return BigUint64Array.from({ length: size }, () => BigInt(Math.trunc(next())));
-    default: throw new CliError(`element type ${dtypeName(dtype)} cannot be generated for --check; pass the input with --check-input`);
+    default: throw new CheckInputError(`element type ${dtypeName(dtype)} cannot be generated for --check; pass the input with --check-input`);
   }
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Tensor } from "../../ir/tensor.ts";
 import { feedsFor, runInSequence } from "../../ort/sequential.ts";
 import { openSession } from "../../ort/session.mjs";
-import { compareTensors, fromOrtTensor, toOrtTensor } from "../../ort/tensor.ts";
+import { compareTensors, fromOrtTensor, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import type { PackageManifest } from "./manifest.ts";
 
 export interface CheckOptions {

@@ -22,7 +22,7 @@ import {
 } from "../../ir/onnx/proto.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { isInitializer } from "../../ir/node-roles.ts";
-import type { Partitioning } from "../../passes/partitioning.ts";
+import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
 import { DEVICE_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "./layer-assignment.ts";

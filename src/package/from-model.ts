@@ -9,7 +9,7 @@ import type { Value } from "../../ir/value.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import type { SessionSource } from "../../ort/session.mjs";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { describePartitions, PartitionError } from "../../passes/partitioning.ts";
+import { describePartitions, PartitionError } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs, tensorSpec } from "./emit.ts";
 import { LAYER_ANN_KEY, layerAnnotation } from "./layer-assignment.ts";
 import { DEVICE_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest } from "./manifest.ts";

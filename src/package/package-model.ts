@@ -5,7 +5,7 @@
 // type-checks with dynamic sizes (Silero VAD does this).
 import type { Model } from "../../ir/model.ts";
 import type { Value } from "../../ir/value.ts";
-import { describePartitions, type Partitioning } from "../../passes/partitioning.ts";
+import { describePartitions, type Partitioning } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs, type PackageFiles, type PlanSummary } from "./emit.ts";
 import { resolveValueTypes } from "./value-types.ts";
 

@@ -1,9 +1,10 @@
 // Reading manifest.json: every field is checked, and an error names the field's path
 // (e.g. `partitions[2].inputs[0]`) and what is wrong with it.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 import { dtypeFromName } from "../../ir/dtype.ts";
 
-export class ManifestError extends Error {
+export class ManifestError extends SparoaError {
   override name = "ManifestError";
 }
 

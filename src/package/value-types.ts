@@ -3,6 +3,7 @@
 // runs first (no shape pass may have run: a model annotated elsewhere); what it cannot infer
 // comes from onnxruntime's own inference: the values are listed as extra model outputs and
 // the session's outputMetadata read back without running anything (field notes: shape oracle).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type * as ort from "onnxruntime-node";
 import { openSession } from "../../ort/session.mjs";
 import { create } from "@bufbuild/protobuf";
@@ -11,12 +12,12 @@ import type { Dim, ValueType } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { modelToProto } from "../../ir/onnx/export.ts";
 import { encodeModel, ValueInfoProtoSchema } from "../../ir/onnx/proto.ts";
-import { dtypeOfOrt } from "../../ort/tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor-bridge.ts";
 import { inferShapes } from "../../passes/shape-inference.ts";
 
 /** A boundary value without a type onnxruntime could give: the model is one onnxruntime refuses (exit 2, like an invalid model). */
-export class BoundaryTypeError extends Error {
-  readonly exitCode = 2;
+export class BoundaryTypeError extends SparoaError {
+  override readonly exitCode = 2;
 }
 
 /** A tensor type with a known element type; the only kind a partition boundary can carry here. */

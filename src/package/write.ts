@@ -4,7 +4,7 @@
 // model is never inside what gets replaced.
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { CliError } from "../cli/errors.ts";
+import { OutputError } from "../io/output.ts";
 import { MANIFEST_FILE } from "./emit.ts";
 import { assertFolderMayBeReplaced } from "../../ir/onnx/file-guard.ts";
 
@@ -12,17 +12,17 @@ import { assertFolderMayBeReplaced } from "../../ir/onnx/file-guard.ts";
 export function assertOutputDirUsable(outDir: string, inputModel: string): void {
   const out = resolve(outDir);
   const input = resolve(inputModel);
-  if (out === input) throw new CliError(`${outDir}: output path is the input model; choose another path (sparoa never modifies its input)`);
+  if (out === input) throw new OutputError(`${outDir}: output path is the input model; choose another path (sparoa never modifies its input)`);
   const rel = relative(out, input);
   if (rel !== "" && !rel.startsWith("..") && !rel.startsWith(sep)) {
-    throw new CliError(`${outDir}: the input model ${inputModel} is inside the output folder; choose a folder that does not hold it`);
+    throw new OutputError(`${outDir}: the input model ${inputModel} is inside the output folder; choose a folder that does not hold it`);
   }
   assertFolderMayBeReplaced(outDir);
   if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new CliError(`${outDir}: exists and is not a folder; choose a new folder name`);
+    if (!statSync(out).isDirectory()) throw new OutputError(`${outDir}: exists and is not a folder; choose a new folder name`);
     const entries = readdirSync(out);
     if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-      throw new CliError(`${outDir}: exists and is not a sparoa package (no ${MANIFEST_FILE}); choose an empty or new folder`);
+      throw new OutputError(`${outDir}: exists and is not a sparoa package (no ${MANIFEST_FILE}); choose an empty or new folder`);
     }
   }
 }
@@ -36,7 +36,7 @@ export function stageFolder(out: string): string {
     chmodSync(stage, 0o777 & ~process.umask()); // mkdtemp makes it private; the package is an ordinary folder
     return stage;
   } catch (e) {
-    throw new CliError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new OutputError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
@@ -66,7 +66,7 @@ export function commitFolder(stage: string, out: string): void {
     rmSync(old, { recursive: true, force: true });
   } catch (e) {
     if (existsSync(old) && !existsSync(full)) renameSync(old, full);
-    throw new CliError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new OutputError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 

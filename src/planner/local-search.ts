@@ -1,4 +1,4 @@
-// A strong local search over placements, judged by the plan cost (src/planner/cost.ts):
+// A strong local search over placements, judged by the plan cost (src/planner/plan-cost.ts):
 // hill climbing with single-node moves and moves of topologically contiguous runs of nodes (so a
 // whole branch can change device at once), then iterated perturbation from the best found.
 //
@@ -10,7 +10,7 @@
 // start.
 import { seededRandom } from "../../ir/random.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
-import type { IncrementalCost } from "./cost.ts";
+import type { IncrementalCost } from "./plan-cost.ts";
 
 /**
  * Evaluations when no budget is given (`--search-evaluations`): a function of the graph's size

@@ -1,4 +1,4 @@
-// The oracle: the best placement the plan cost (src/planner/cost.ts) can find. Up to
+// The oracle: the best placement the plan cost (src/planner/plan-cost.ts) can find. Up to
 // `maxExactNodes` free nodes it is exact: depth-first branch and bound over every node's
 // processor, in topological order, with lower bounds the simulator can never beat (longest path
 // so far plus the cheapest possible rest, each processor's load, total work over processors;

@@ -2,11 +2,12 @@
 // `re:^layer4.*=gpu` (node names matching a regular expression). A pin that matches nothing is
 // an error listing close names; two pins sending one node to different devices is an error
 // naming both.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Graph } from "../../ir/graph.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { Node } from "../../ir/node.ts";
 
-export class PinError extends Error {
+export class PinError extends SparoaError {
   override name = "PinError";
 }
 
@@ -20,10 +21,10 @@ export interface Pin {
 
 export function parsePin(text: string, devices: readonly string[]): Pin {
   const at = text.lastIndexOf("=");
-  if (at <= 0 || at === text.length - 1) throw new PinError(`--pin '${text}': expected NAME=DEVICE, op:OPTYPE=DEVICE or re:REGEX=DEVICE`);
+  if (at <= 0 || at === text.length - 1) throw new PinError(`--pin '${text}': expected NAME=PROCESSOR, op:OPTYPE=PROCESSOR or re:REGEX=PROCESSOR`);
   const target = text.slice(0, at);
   const device = text.slice(at + 1).trim();
-  if (!devices.includes(device)) throw new PinError(`--pin '${text}': unknown device '${device}' (this profile has ${devices.join(", ")})`);
+  if (!devices.includes(device)) throw new PinError(`--pin '${text}': unknown processor '${device}' (this profile has ${devices.join(", ")})`);
   const kind = target.startsWith("op:") ? "op" : target.startsWith("re:") ? "re" : "name";
   const pattern = kind === "name" ? target : target.slice(3);
   if (pattern === "") throw new PinError(`--pin '${text}': nothing to match before '='`);

@@ -13,7 +13,7 @@ import { chooseThresholds, freeValues, thresholdSplit, type ThresholdChoice } fr
 import { baselinePlans, searchSpace, type Plan } from "./baselines/index.ts";
 import type { SearchOptions } from "./local-search.ts";
 import { oracle } from "./oracle.ts";
-import type { PlanLatency } from "./cost.ts";
+import type { PlanLatency } from "./plan-cost.ts";
 import type { Refiner, RefineResult } from "./refiner.ts";
 
 export interface PlannerOptions {

@@ -10,7 +10,7 @@ import { compileSim, type LatencyFn, type SimGraph } from "../sim/sim-graph.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { constantNodes, shapeComputingNodes } from "../../ir/node-roles.ts";
 import type { Node } from "../../ir/node.ts";
-import { PlanCost } from "./cost.ts";
+import { PlanCost } from "./plan-cost.ts";
 import { resolvePins, type Pin } from "./pins.ts";
 
 export const enum Role { Free = 0, Pinned = 1, Shape = 2, Control = 3, Constant = 4 }

@@ -3,6 +3,7 @@
 // training range, the parameters as base64 float32 (little-endian), and how it was trained.
 // Loading checks everything against this sparoa's features and the architecture's shapes, and
 // fails with one line naming the file and the field.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +55,7 @@ export interface Predictor {
   bytes: number;
 }
 
-export class PredictorError extends Error {}
+export class PredictorError extends SparoaError {}
 
 export const BUNDLED_PREDICTOR = join(dirname(fileURLToPath(import.meta.url)), "bundled", "predictor.json");
 

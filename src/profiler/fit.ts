@@ -59,7 +59,11 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
     const hasCompute = computeBound && group.some((s) => s.flops > 0);
     // The half-efficiency size may not extrapolate far below the smallest kernel measured.
     const smallest = Math.min(...group.map((s) => s.flops / 1e6));
-    const halves = HALF.filter((h) => h <= 2 * smallest);
+    const largest = Math.max(...group.map((s) => s.flops / 1e6));
+    // A size effect needs kernels of many sizes: with fewer than four, or a span under 10x, the
+    // half-efficiency size trades freely against the compute efficiency and fits noise (LRN's
+    // two kernels gave 0.03 and 0.7 MFLOP in two repetitions).
+    const halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= 2 * smallest) : [0];
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
     for (const compute of hasCompute ? computeGrid : [1]) {
       for (const computeHalfMflop of hasCompute ? halves : [0]) {
@@ -71,6 +75,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
         }
       }
     }
+    best = refine(best, hasCompute, Math.max(...halves), (e) => group.reduce((err, s) => err + Math.log(predict(e, s) / s.ms) ** 2, 0));
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
     return { e, errPct: round3(median(group.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100))) };
@@ -99,6 +104,33 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
     };
   }
   return { peakGflops, memoryBandwidthGBs, efficiency, opEfficiency, fitErrorPct };
+}
+
+/**
+ * Local refinement of the grid's best point: the grid steps are 10% apart, so two measurements
+ * a few percent apart would otherwise land a whole step apart. Three rounds over the neighbouring
+ * multiplicative factors, each a quarter as wide as the last (down to a fraction of a percent).
+ */
+function refine(start: { e: Efficiency; err: number }, fitCompute: boolean, maxHalf: number, error: (e: Efficiency) => number): { e: Efficiency; err: number } {
+  let best = start;
+  let span = COMPUTE[1]! / COMPUTE[0]!;
+  let halfSpan = HALF[2]! / HALF[1]!;
+  const factors = (s: number) => Array.from({ length: 9 }, (_, k) => s ** ((k - 4) / 4));
+  for (let round = 0; round < 3; round++) {
+    const around = best.e;
+    for (const fc of fitCompute ? factors(span) : [1]) {
+      for (const fh of fitCompute && (around.computeHalfMflop ?? 0) > 0 ? factors(halfSpan) : [1]) {
+        for (const fm of factors(span)) {
+          const e: Efficiency = { compute: Math.min(4, around.compute * fc), memory: Math.min(4, around.memory * fm), computeHalfMflop: Math.min(maxHalf, (around.computeHalfMflop ?? 0) * fh) };
+          const err = error(e);
+          if (err < best.err) best = { e, err };
+        }
+      }
+    }
+    span **= 0.25;
+    halfSpan **= 0.25;
+  }
+  return best;
 }
 
 export function round3(x: number): number {

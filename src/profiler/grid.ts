@@ -4,6 +4,7 @@
 // without the session.run overhead and without layout conversions at the model's edges.
 import { Builder, DataType, Graph, Model, Tensor, floatAttr, intAttr, intsAttr, tensorType, type Value } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
+import type { ProfileMode } from "../devices/host-machine.ts";
 import type { OpFamily } from "../devices/op-family.ts";
 
 export interface GridCase {
@@ -34,9 +35,15 @@ const F = 4; // bytes per f32
 export function randomData(size: number, zeros: number, seed: number): Float32Array {
   const rand = seededRandom(seed);
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = rand() < zeros ? 0 : rand() * 2 - 1;
+  // Drawn for the first 64K elements and tiled after that: the values do not change a dense
+  // kernel's time, the zero fraction stays, and a 64 MB weight takes milliseconds, not seconds.
+  const block = Math.min(size, RANDOM_BLOCK);
+  for (let i = 0; i < block; i++) out[i] = rand() < zeros ? 0 : rand() * 2 - 1;
+  for (let i = block; i < size; i += block) out.copyWithin(i, 0, Math.min(block, size - i));
   return out;
 }
+
+const RANDOM_BLOCK = 1 << 16;
 
 function chainModel(name: string, shape: number[], repeats: number, step: (b: Builder, x: Value, i: number) => Value): Model {
   const g = new Graph(name);
@@ -149,8 +156,16 @@ function transpose(c: number, h: number, quick: boolean): GridCase {
   };
 }
 
-/** The grid: `quick` keeps about a third of the cases, enough to fit every family. */
-export function profileGrid(quick: boolean): GridCase[] {
+/**
+ * The ids of the `smoke` grid: one or two small kernels per family, enough for the fit to run
+ * (a compute rate from 10+ MFLOP kernels, a bandwidth from 1+ MB ones) in a few seconds. Its
+ * figures are rough: it exists so that tests can exercise the whole live-profile path.
+ */
+const SMOKE = new Set(["conv c32 h56 k3", "conv c32 h16 k1", "conv c32 h28 k3 dw", "matmul m64 k1024", "matmul m1 k256", "add n250000", "relu n250000", "maxpool c64 h56", "batchnorm c64 h56", "softmax m64 n1024", "transpose c64 h56"]);
+
+/** The grid: `quick` keeps about a third of the cases, enough to fit every family; `smoke` a few. */
+export function profileGrid(mode: ProfileMode | boolean): GridCase[] {
+  const m: ProfileMode = mode === true ? "quick" : mode === false ? "full" : mode;
   const all: GridCase[] = [
     conv(8, 16, 3, 1, true), conv(16, 32, 3, 1, false), conv(32, 16, 1, 1, true),
     conv(16, 112, 3, 1, false), conv(32, 56, 3, 1, true), conv(64, 56, 3, 1, true), conv(64, 56, 1, 1, false),
@@ -167,7 +182,8 @@ export function profileGrid(quick: boolean): GridCase[] {
     softmax(1, 1000, false), softmax(64, 1024, true),
     transpose(64, 56, true), transpose(256, 14, false),
   ];
-  return quick ? all.filter((c) => c.quick) : all;
+  if (m === "smoke") return all.filter((c) => SMOKE.has(c.id));
+  return m === "quick" ? all.filter((c) => c.quick) : all;
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as ort from "onnxruntime-node";
 import { openSession } from "../../ort/session.mjs";
-import { float32Tensor } from "../../ort/tensor.ts";
+import { float32Tensor } from "../../ort/tensor-bridge.ts";
 import type { Model } from "../../ir/model.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
 import { randomData } from "./grid.ts";
@@ -21,8 +21,11 @@ export interface TimingOptions {
   warmup: number;
 }
 
-export const FULL_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 60, minRuns: 10, maxRuns: 200, warmup: 2 };
+/** Per repetition of the grid (`sparoa profile` repeats it three times and takes medians). */
+export const FULL_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 40, minRuns: 6, maxRuns: 200, warmup: 2 };
 export const QUICK_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 10, minRuns: 5, maxRuns: 40, warmup: 1 };
+/** The test suite's profiling: a handful of runs, figures good to tens of percent. */
+export const SMOKE_TIMING: Omit<TimingOptions, "threads" | "executionProvider"> = { minMs: 2, minRuns: 4, maxRuns: 10, warmup: 1 };
 
 export function sessionOptions(o: Pick<TimingOptions, "threads" | "executionProvider">): ort.InferenceSession.SessionOptions {
   // No spinning: idle pool threads of one session would steal the cores from the next one timed.
@@ -38,8 +41,8 @@ export async function timeModel(model: Model, options: TimingOptions, inputSpars
  * Medians of several models timed in alternation (A, B, A, B, ...): on a shared machine the load
  * changes from second to second, and alternating keeps ratios and differences between them fair.
  */
-export async function timeModels(models: { model: Model; inputSparsity?: number }[], options: TimingOptions, stat: (xs: readonly number[]) => number = lowPercentile): Promise<number[]> {
-  const sessions = await Promise.all(models.map(({ model }) => openSession(modelBytes(model), sessionOptions(options))));
+export async function timeModels(models: { model: Model; bytes?: Uint8Array; inputSparsity?: number }[], options: TimingOptions, stat: (xs: readonly number[]) => number = lowPercentile): Promise<number[]> {
+  const sessions = await Promise.all(models.map(({ model, bytes }) => openSession(bytes ?? modelBytes(model), sessionOptions(options))));
   try {
     const runs = models.map(({ model, inputSparsity }, k) => {
       const feeds = randomFeeds(model, inputSparsity);
@@ -85,10 +88,10 @@ export interface KernelEvent { node: string; op: string; ms: number }
  * execution after the warm-up runs: per-node times without session.run overhead. A kernel
  * preempted by other work shows up as one slow sample among many, which lowPercentile ignores.
  */
-export async function profiledKernels(model: Model | string, feeds: Record<string, ort.Tensor>, options: TimingOptions): Promise<KernelEvent[]> {
+export async function profiledKernels(model: Model | string | Uint8Array, feeds: Record<string, ort.Tensor>, options: TimingOptions): Promise<KernelEvent[]> {
   const dir = mkdtempSync(join(tmpdir(), "sparoa-ortprof-"));
   try {
-    const source = typeof model === "string" ? model : modelBytes(model);
+    const source = typeof model === "string" || model instanceof Uint8Array ? model : modelBytes(model);
     const opts = { ...sessionOptions(options), enableProfiling: true, profileFilePrefix: join(dir, "p") };
     const session = await openSession(source, opts);
     try {
@@ -125,7 +128,15 @@ export function randomFeeds(model: Model, inputSparsity = 0): Record<string, ort
   return feeds;
 }
 
-/** Profiled times of the `opType` kernels of `model` (see profiledKernels). */
-export async function kernelSamples(model: Model, options: TimingOptions, opType: string, inputSparsity = 0): Promise<number[]> {
-  return (await profiledKernels(model, randomFeeds(model, inputSparsity), options)).filter((k) => k.op === opType).map((k) => k.ms);
+/** Profiled times of the `opType` kernels of `model` (see profiledKernels); `bytes`: the model already encoded. */
+export async function kernelSamples(model: Model, options: TimingOptions, opType: string, inputSparsity = 0, bytes?: Uint8Array): Promise<number[]> {
+  return (await profiledKernels(bytes ?? model, randomFeeds(model, inputSparsity), options)).filter((k) => k.op === opType).map((k) => k.ms);
+}
+
+/** The q-quantile (0..1) of `xs`, linearly interpolated. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(s.length - 1, lo + 1)]! - s[lo]!) * (at - lo);
 }

@@ -1,28 +1,36 @@
 // `sparoa profile`'s engine: measures this machine through onnxruntime for every execution
 // provider that works here, fits the latency model's parameters, and returns a device profile.
-import { cpus, availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Model } from "../../ir/model.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
+import { currentMachine, type ProfileMode } from "../devices/host-machine.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
-import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
+import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
 import type { ExecutionProvider } from "../../ort/provider-names.ts";
 import { fitProcessor, round3, type Sample } from "./fit.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
-import { FULL_TIMING, QUICK_TIMING, kernelSamples, lowPercentile, median, timeModels, type TimingOptions } from "./measure.ts";
-import { UnavailableProviderError } from "./providers.ts";
+import { finishLoadReport, probeLoadBefore } from "./load.ts";
+import { FULL_TIMING, QUICK_TIMING, SMOKE_TIMING, kernelSamples, lowPercentile, median, quantile, timeModels, type TimingOptions } from "./measure.ts";
+import { modelBytes } from "../../ir/onnx/file.ts";
+import { UnavailableProviderError } from "./profile-runnable.ts";
 import { probeProviders, type ProviderStatus } from "../../ort/providers.ts";
 import { onnxruntimeVersion } from "../../ort/session.mjs";
 
 export interface ProfileHostOptions {
+  /** How much to measure: full (default), quick, or smoke (seconds; for tests). */
+  mode?: ProfileMode;
+  /** Same as mode "quick" (kept for callers written before modes). */
   quick?: boolean;
   /** Intra-op threads per session (default: all cores). */
   threads?: number;
+  /** Repetitions of the whole grid (default: 3 full, 2 quick, 1 smoke). */
+  repetitions?: number;
   /** Model this many CPU workers (cpu0, cpu1, ...) of `threads` each instead of one `cpu`. */
   workers?: number;
   name?: string;
@@ -43,22 +51,32 @@ export interface HostProfileResult {
 }
 
 const HEAVY_MFLOP = 150;
+/** Chains of kernels with more weights than this get two copies (the weights dominate the model's size). */
+const HEAVY_WEIGHT_BYTES = 16e6;
+/** Repetitions of the whole grid per mode: every figure is the median over them, with its spread. */
+export const REPETITIONS: Record<ProfileMode, number> = { full: 3, quick: 2, smoke: 1 };
 /** Speedup the sparsest variant must show before a sparsity effect is recorded. */
 export const SPARSITY_EVIDENCE = 1.3;
 
 export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfileResult> {
-  const quick = o.quick ?? false;
+  const mode: ProfileMode = o.mode ?? (o.quick ? "quick" : "full");
+  const quick = mode === "quick";
   const threads = o.threads ?? availableParallelism();
   const workers = o.workers ?? 1;
-  const requested = o.providers ?? ["cpu", "webgpu", "cuda", "tensorrt", "xnnpack"];
+  // The smoke mode exercises the path in seconds: probing every provider's child process is most of that.
+  const requested = o.providers ?? (mode === "smoke" ? ["cpu"] : ["cpu", "webgpu", "cuda", "tensorrt", "xnnpack"]);
   const providers = probeProviders(requested);
   const usable = requested.filter((ep) => providers[ep]?.available);
   if (usable.length === 0) {
     throw new UnavailableProviderError(`no requested execution provider works on this machine: ${requested.map((ep) => `${ep}: ${providers[ep]?.reason}`).join("; ")}`);
   }
-  const grid = profileGrid(quick);
-  o.onPlan?.(usable.length * (grid.length * 2 + 2) + (workers > 1 ? 2 : 0));
-  const timing = quick ? QUICK_TIMING : FULL_TIMING;
+  const grid = profileGrid(mode);
+  const repetitions = Math.max(1, Math.round(o.repetitions ?? REPETITIONS[mode]));
+  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1)) + (workers > 1 ? 2 : 0));
+  const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
+  // Long enough windows for a difference of two small times; the smoke mode only checks the path.
+  const longMs = mode === "smoke" ? 20 : 150;
+  const loadBefore = await probeLoadBefore();
 
   const processors: Record<string, ProcessorSpec> = {};
   const table: MeasuredEntry[] = [];
@@ -66,27 +84,41 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   let cases: CaseResult[] = [];
   let sparsity: { id: string; speedup: number }[] = [];
   const fitErrorPct: Record<string, number> = {};
+  const perRep: Record<string, number[]> = {};
   for (const ep of usable) {
     const t: TimingOptions = { ...timing, threads, executionProvider: ep };
     const kind = ep === "cpu" || ep === "xnnpack" ? "cpu" : "gpu";
-    o.onStep?.(`${ep}: dispatch overhead`);
-    // Per-kernel overhead: the slope of session time over chains of 1 and 64 tiny Adds (long runs:
-    // the difference of two small times needs many samples).
-    const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
-    const dispatchUs = round3(Math.max(0.1, ((many - one) / 63) * 1000));
-    runOverheadUs = Math.max(runOverheadUs, round3(Math.max(0, one * 1000 - dispatchUs)));
-    // onnxruntime's profiler itself adds a few microseconds to every kernel it times: a 16-element
-    // Add does almost no work, so its profiled time is that overhead, taken off every sample.
-    const profilerOverheadMs = await profilerOverhead(t);
-    o.onStep?.(`${ep}: dispatch overhead`);
-
-    const measured = await measureGrid(grid, t, profilerOverheadMs, (label) => o.onStep?.(`${ep}: ${label}`));
-    const fit = fitProcessor(measured.samples, dispatchUs);
+    const prepared = await prepareGrid(grid, (label) => o.onStep?.(`${ep}: preparing ${label}`));
+    // Repetitions of the whole grid one after the other (not of each kernel back to back), so a
+    // burst of other work hits one repetition of many kernels rather than every repetition of one.
+    const reps: Repetition[] = [];
+    for (let r = 0; r < repetitions; r++) {
+      const label = (what: string) => `${ep}: ${repetitions > 1 ? `repetition ${r + 1}/${repetitions}: ` : ""}${what}`;
+      o.onStep?.(label("dispatch overhead"));
+      // Per-kernel overhead: the slope of session time over chains of 1 and 64 tiny Adds (long runs:
+      // the difference of two small times needs many samples).
+      const [one, many] = await timeModels([{ model: dispatchModel(1) }, { model: dispatchModel(64) }], { ...t, minMs: Math.max(t.minMs, longMs) }) as [number, number];
+      const dispatchUs = Math.max(0.1, ((many - one) / 63) * 1000);
+      // onnxruntime's profiler itself adds a few microseconds to every kernel it times: a 16-element
+      // Add does almost no work, so its profiled time is that overhead, taken off every sample.
+      const profilerOverheadMs = await profilerOverhead(t);
+      reps.push({ dispatchUs, runOverheadUs: Math.max(0, one * 1000 - dispatchUs), ...await measureGrid(prepared, t, profilerOverheadMs, r === 0, (id) => o.onStep?.(label(id))) });
+    }
+    const dispatchUs = round3(median(reps.map((r) => r.dispatchUs)));
+    runOverheadUs = Math.max(runOverheadUs, round3(median(reps.map((r) => r.runOverheadUs))));
+    // The profile is fitted to each kernel's median over the repetitions; each repetition is
+    // also fitted on its own, and the spread of those fits is what `measured.spread` reports.
+    const timed = prepared.filter((p) => !p.c.sparsityOf);
+    const medianMs = new Map(timed.map((p) => [p.c.id, median(reps.map((r) => r.ms.get(p.c.id)!))]));
+    const samplesOf = (ms: (id: string) => number): Sample[] => timed.map((p) => ({ ...p.sample, ms: ms(p.c.id) }));
+    const fit = fitProcessor(samplesOf((id) => medianMs.get(id)!), dispatchUs);
+    const repFits = reps.map((r) => fitProcessor(samplesOf((id) => r.ms.get(id)!), round3(r.dispatchUs)));
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
+    const speedups = prepared.filter((p) => p.c.sparsityOf).map((p) => ({ id: p.c.id, speedup: round3(reps[0]!.speedups.get(p.c.id)!) }));
     const spec: ProcessorSpec = {
       kind, executionProvider: ep as ExecutionProvider, threads,
       peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs,
-      efficiency: fit.efficiency, opEfficiency: Object.keys(fit.opEfficiency).length ? fit.opEfficiency : undefined, sparsity: sparsityEffects(measured.speedups, grid),
+      efficiency: fit.efficiency, opEfficiency: Object.keys(fit.opEfficiency).length ? fit.opEfficiency : undefined, sparsity: sparsityEffects(speedups, grid),
       powerW: assumedPower(threads),
       fusion: ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"],
     };
@@ -94,10 +126,18 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const names = workers > 1 && kind === "cpu" ? Array.from({ length: workers }, (_, i) => `cpu${i}`) : [kind];
     for (const name of names) {
       processors[name] = structuredClone(spec);
-      for (const m of measured.table) table.push({ processor: name, key: m.key, ms: m.ms });
+      for (const p of timed) table.push({ processor: name, key: p.key, ms: round3(medianMs.get(p.c.id)!) });
+      reps.forEach((r, i) => {
+        const figures = fittedFigures(repFits[i]!, r.dispatchUs);
+        for (const [path, x] of Object.entries(figures)) (perRep[`processors.${name}.${path}`] ??= []).push(x);
+      });
     }
-    cases = measured.cases;
-    sparsity = measured.speedups;
+    (perRep.runOverheadUs ??= []).push(...reps.map((r) => r.runOverheadUs));
+    cases = timed.map((p) => {
+      const ms = round3(medianMs.get(p.c.id)!);
+      return { id: p.c.id, family: p.c.family, perOpMs: ms, samples: reps.reduce((n, r) => n + r.samples.get(p.c.id)!, 0), gflops: round3(p.sample.flops / ms / 1e6), gbs: round3(p.sample.bytes / ms / 1e6) };
+    });
+    sparsity = speedups;
   }
 
   const names = Object.keys(processors);
@@ -108,14 +148,16 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     o.onStep?.("partition hand-off cost");
     // Bytes moving between CPU workers cost what the slower of a plain copy and a session
     // boundary's layout round trip costs.
-    const bandwidth = Math.min(memcpyGBs(), await handoffGBs({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs));
+    const bandwidth = Math.min(memcpyGBs(), await handoffGBs({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs, longMs));
     for (let i = 0; i < names.length; i++) {
       for (let j = i + 1; j < names.length; j++) {
         links.push({ between: [names[i]!, names[j]!], memory: "unified", bandwidthGBs: bandwidth, latencyUs: hop, copyEngine: false, zeroCopy: true });
       }
     }
   }
-  const cpuModel = cpus()[0]?.model ?? "unknown CPU";
+  const machine = currentMachine(threads);
+  const cpuModel = machine.cpuModel;
+  const load = finishLoadReport(loadBefore);
   const profile: DeviceProfile = {
     schema: PROFILE_SCHEMA,
     name: o.name ?? "host",
@@ -133,7 +175,12 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       quick,
       providers: Object.fromEntries(Object.entries(providers).map(([k, s]) => [k, s.available ? "measured" : `unavailable: ${s.reason}`])),
       fitErrorPct,
-      notes: `Load average when measured: ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${availableParallelism()} cores. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
+      machine,
+      mode,
+      repetitions,
+      load,
+      spread: spreadOf(perRep),
+      notes: `${load.loaded ? `Measured on a loaded machine (${load.reason}): figures are slower than this machine is when quiet` : `Measured on a quiet machine (${load.reason})`}. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
@@ -141,6 +188,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */
 async function costOf(model: Model): Promise<{ flops: number; bytes: number } | undefined> {
+  registerBuiltinPasses();
   if (!lookupPass("cost")) return undefined;
   await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
   const node = model.graph.nodes[0]!;
@@ -155,47 +203,106 @@ export async function profilerOverhead(t: TimingOptions): Promise<number> {
   return lowPercentile(await kernelSamples(dispatchModel(64), t, "Add"));
 }
 
-async function measureGrid(grid: GridCase[], t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void) {
-  const samples: Sample[] = [];
-  const table: { key: string; ms: number }[] = [];
-  const cases: CaseResult[] = [];
-  const speedups: { id: string; speedup: number }[] = [];
-  const byId = new Map(grid.map((c) => [c.id, c]));
+/** A grid case built once: its models encoded, its cost counted (the figures the latency model is given). */
+interface PreparedCase {
+  c: GridCase;
+  /** Copies of the op in the timed chain. */
+  copies: number;
+  chain: Model;
+  chainBytes: Uint8Array;
+  single: Model;
+  key: string;
+  sample: Omit<Sample, "ms">;
+}
+
+interface Repetition {
+  dispatchUs: number;
+  runOverheadUs: number;
+  /** Per-kernel ms of each timed case in this repetition. */
+  ms: Map<string, number>;
+  /** Kernel samples behind each figure. */
+  samples: Map<string, number>;
+  /** Speedup of each sparse case over its dense twin. */
+  speedups: Map<string, number>;
+}
+
+async function prepareGrid(grid: GridCase[], step: (label: string) => void): Promise<PreparedCase[]> {
+  const out: PreparedCase[] = [];
   for (const c of grid) {
     step(c.id);
-    const model1 = c.build(1);
+    // A chain of copies gives several kernel samples per run; heavy or weight-heavy kernels fewer.
+    const copies = c.flops / 1e6 > HEAVY_MFLOP || c.bytesWeights > HEAVY_WEIGHT_BYTES ? 2 : 4;
+    const chain = c.build(copies);
+    const single = c.build(1);
+    // The cost pass also infers the shapes the measured table's key names.
+    const counted = c.sparsityOf ? undefined : await costOf(single);
+    out.push({
+      c, copies, chain, chainBytes: modelBytes(chain), single, key: opKey(single.graph.nodes[0]!),
+      sample: { family: c.family, flops: counted?.flops ?? c.flops, bytes: counted?.bytes ?? c.bytesRead + c.bytesWeights + c.bytesWritten, ownOp: c.ownOp },
+    });
+  }
+  return out;
+}
+
+/** One repetition over the prepared grid: each kernel's low-percentile time, each sparse variant's speedup. */
+async function measureGrid(prepared: PreparedCase[], t: TimingOptions, profilerOverheadMs: number, sparsity: boolean, step: (label: string) => void): Promise<Omit<Repetition, "dispatchUs" | "runOverheadUs">> {
+  const ms = new Map<string, number>();
+  const samples = new Map<string, number>();
+  const speedups = new Map<string, number>();
+  const byId = new Map(prepared.map((p) => [p.c.id, p]));
+  for (const p of prepared) {
+    const c = p.c;
+    step(c.id);
     if (c.sparsityOf) {
-      // Sparse and dense variants timed in alternation: the ratio is what matters.
+      // Only the first repetition: a speedup is evidence (timed in both orders), not a fitted figure.
+      if (!sparsity) continue;
+      // Sparse and dense variants timed in alternation, in both orders; the smaller ratio counts,
+      // so load that hit one side cannot fake an effect.
       const base = byId.get(c.sparsityOf)!;
-      // Timed in both orders; the smaller ratio counts, so load that hit one side cannot fake an effect.
-      const dense = { model: base.build(1), inputSparsity: base.inputSparsity };
-      const sparse = { model: model1, inputSparsity: c.inputSparsity };
+      const dense = { model: base.single, inputSparsity: base.c.inputSparsity };
+      const sparse = { model: p.single, inputSparsity: c.inputSparsity };
       const [d1, s1] = await timeModels([dense, sparse], t) as [number, number];
       const [s2, d2] = await timeModels([sparse, dense], t) as [number, number];
-      speedups.push({ id: c.id, speedup: round3(Math.min(d1 / s1, d2 / s2)) });
-      step(c.id);
+      speedups.set(c.id, Math.min(d1 / s1, d2 / s2));
       continue;
     }
-    // onnxruntime's profiler times each kernel; a chain of copies gives several samples per run.
-    const k = c.flops / 1e6 > HEAVY_MFLOP ? 2 : 4;
-    const kernels = await kernelSamples(c.build(k), t, c.opType, c.inputSparsity);
+    // onnxruntime's profiler times each kernel of the chain.
+    const kernels = await kernelSamples(p.chain, t, c.opType, c.inputSparsity, p.chainBytes);
     let perOp: number;
     if (kernels.length >= 3) perOp = Math.max(1e-4, lowPercentile(kernels) - profilerOverheadMs);
     else {
       // The provider's kernels are not in the profile (fused away or renamed): time whole runs.
-      const [t1, tk] = await timeModels([{ model: model1, inputSparsity: c.inputSparsity }, { model: c.build(k), inputSparsity: c.inputSparsity }], t) as [number, number];
-      perOp = Math.max((tk - t1) / (k - 1), 1e-4);
+      const [t1, tk] = await timeModels([{ model: p.single, inputSparsity: c.inputSparsity }, { model: p.chain, bytes: p.chainBytes, inputSparsity: c.inputSparsity }], t) as [number, number];
+      perOp = Math.max((tk - t1) / (p.copies - 1), 1e-4);
     }
-    step(c.id);
-    // Fit against the cost pass's own counts, the figures the latency model will be given.
-    const counted = await costOf(model1);
-    const flops = counted?.flops ?? c.flops;
-    const bytes = counted?.bytes ?? c.bytesRead + c.bytesWeights + c.bytesWritten;
-    samples.push({ family: c.family, flops, bytes, ms: perOp, ownOp: c.ownOp });
-    table.push({ key: opKey(model1.graph.nodes[0]!), ms: round3(perOp) });
-    cases.push({ id: c.id, family: c.family, perOpMs: round3(perOp), samples: kernels.length, gflops: round3(flops / perOp / 1e6), gbs: round3(bytes / perOp / 1e6) });
+    ms.set(c.id, perOp);
+    samples.set(c.id, kernels.length);
   }
-  return { samples, table, cases, speedups };
+  return { ms, samples, speedups };
+}
+
+/** The fitted figures of one processor by their path under `processors.<name>.`, for the spread. */
+function fittedFigures(fit: ReturnType<typeof fitProcessor>, dispatchUs: number): Record<string, number> {
+  const out: Record<string, number> = { "peakGflops.f32": fit.peakGflops, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs };
+  const add = (prefix: string, e: Efficiency) => {
+    out[`${prefix}.compute`] = e.compute;
+    out[`${prefix}.memory`] = e.memory;
+    out[`${prefix}.computeHalfMflop`] = e.computeHalfMflop ?? 0;
+  };
+  for (const [family, e] of Object.entries(fit.efficiency)) add(`efficiency.${family}`, e);
+  for (const [op, e] of Object.entries(fit.opEfficiency)) add(`opEfficiency.${op}`, e);
+  return out;
+}
+
+/** Median, extremes and interquartile range of each figure over the repetitions. */
+export function spreadOf(values: Record<string, number[]>): Record<string, FigureSpread> {
+  const out: Record<string, FigureSpread> = {};
+  for (const [path, xs] of Object.entries(values)) {
+    const med = median(xs);
+    const [min, max] = [Math.min(...xs), Math.max(...xs)];
+    out[path] = { median: round3(med), min: round3(min), max: round3(max), iqr: round3(quantile(xs, 0.75) - quantile(xs, 0.25)), rangePct: med === 0 ? (max === min ? 0 : 100) : round3(((max - min) / Math.abs(med)) * 100) };
+  }
+  return out;
 }
 
 /**
@@ -254,9 +361,9 @@ async function workerHopUs(idleMs = 5): Promise<number> {
  * Effective GB/s of handing an activation across a session boundary: two one-conv sessions in
  * sequence against the same two convs in one session, less one run call (charged separately).
  */
-async function handoffGBs(t: TimingOptions, runOverheadUs: number): Promise<number> {
+async function handoffGBs(t: TimingOptions, runOverheadUs: number, minMs: number): Promise<number> {
   const { whole, half, bytes } = handoffModels();
-  const [wholeMs, halfMs] = await timeModels([{ model: whole }, { model: half }], { ...t, minMs: Math.max(t.minMs, 200) }) as [number, number];
+  const [wholeMs, halfMs] = await timeModels([{ model: whole }, { model: half }], { ...t, minMs: Math.max(t.minMs, minMs) }) as [number, number];
   const extraMs = Math.max(1e-3, 2 * halfMs - wholeMs - runOverheadUs / 1000);
   return round3(Math.min(100, bytes / extraMs / 1e6));
 }

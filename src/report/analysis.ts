@@ -4,7 +4,7 @@ import type { Model } from "../../ir/model.ts";
 import { formatShape } from "../../ir/types.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { constantNodes } from "../../ir/node-roles.ts";
-import { middleEllipsis } from "./text.ts";
+import { middleEllipsis } from "./ellipsis.ts";
 
 export interface NodeRow {
   name: string;

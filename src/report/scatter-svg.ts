@@ -1,6 +1,6 @@
 // A dependency-free SVG scatter plot: log-scaled x, linear y in [0, 1], points coloured by group
 // with a legend, dashed threshold lines splitting the plot into quadrants, labels on chosen points.
-import { middleEllipsis } from "./text.ts";
+import { middleEllipsis } from "./ellipsis.ts";
 
 export interface ScatterPoint { x: number; y: number; group: string; label?: string; weight?: number }
 

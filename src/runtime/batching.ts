@@ -2,6 +2,7 @@
 // batch dimension (dim 0) are concatenated along it, run once, and the outputs split back.
 // A fixed policy or the online BatchTuner decides how many rows a batch takes and how long
 // the first request may wait for company.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import type * as ort from "onnxruntime-node";
 import type { Runtime, Feeds } from "./runtime.ts";
 import { InputError, checkFeeds } from "./validate-inputs.ts";
@@ -9,7 +10,7 @@ import { fromWire } from "../../ort/wire.mjs";
 import { nowMs, type WireTensor } from "./messages.ts";
 import type { BatchPolicy, BatchTuner } from "./batch-tuner.ts";
 
-export class BatchingError extends Error {
+export class BatchingError extends SparoaError {
   override name = "BatchingError";
 }
 

@@ -4,6 +4,7 @@
 // threads, no partition models: this is how a user deploys a plan with plain onnxruntime.
 // With profiling on, onnxruntime's trace names the provider that ran each node, which is
 // compared with the plan (a node a provider has no kernel for falls back).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -17,7 +18,7 @@ import { ManifestError, openPackage, type OpenedPackage } from "./package.ts";
 import { DEVICE_KEY } from "../package/manifest.ts";
 import { addLayerAnnotations } from "../package/from-model.ts";
 import { firstCause } from "../../ort/providers.ts";
-import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./providers.ts";
+import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./device-placement.ts";
 import type { DeviceStats, Feeds, LoadOptions } from "./runtime.ts";
 import type { RouteSummary } from "./routes.ts";
 import { checkFeeds } from "./validate-inputs.ts";
@@ -28,7 +29,7 @@ const EP_NAME: Record<Provider, string> = {
 };
 
 /** A settings string onnxruntime refused, or an annotated model the engine cannot run. */
-export class EngineError extends Error {
+export class EngineError extends SparoaError {
   override name = "EngineError";
 }
 

@@ -1,11 +1,12 @@
 // Checks a request's tensors against the model's interface before anything runs, so a wrong
 // name, dtype or shape is a one-line error and no partition ever starts on bad data.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { dtypeName } from "../../ir/dtype.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { TensorSpec } from "../package/manifest.ts";
-import { dtypeOfOrt } from "../../ort/tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor-bridge.ts";
 
-export class InputError extends Error {
+export class InputError extends SparoaError {
   override name = "InputError";
 }
 

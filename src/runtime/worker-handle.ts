@@ -2,16 +2,17 @@
 // requests and passes back what the worker reports on each. When the worker dies its
 // in-flight requests fail with an error naming the device and partition, and a fresh worker
 // is started with the same sessions (the runtime reconnects its peer ports).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { Worker, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { nowMs, type FromWorker, type IoMeta, type ToWorker, type WireTensor, type WorkerLoad } from "./messages.ts";
-import type { DevicePlacement } from "./providers.ts";
+import type { DevicePlacement } from "./device-placement.ts";
 import { firstCause } from "../../ort/providers.ts";
-import { unavailableMessage } from "./providers.ts";
+import { unavailableMessage } from "./device-placement.ts";
 
 const WORKER = fileURLToPath(new URL("./device-worker.mjs", import.meta.url));
 
-export class RuntimeError extends Error {
+export class RuntimeError extends SparoaError {
   override name = "RuntimeError";
 }
 

@@ -2,6 +2,7 @@
 // src/scheduler/weights/scheduler.json): the SAC networks as plain arrays plus what they were
 // trained on. Reading checks every field before anything is allocated from it; a bad file fails
 // with one line naming the file and the field.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { readJsonFile } from "../io/json-file.ts";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,7 +39,7 @@ export interface SchedulerWeights {
   nets: SacWeights;
 }
 
-export class SchedulerWeightsError extends Error {
+export class SchedulerWeightsError extends SparoaError {
   override name = "SchedulerWeightsError";
 }
 

@@ -1,8 +1,8 @@
 // A spec to a Model: input [batch, 3, side, side] named "image", output "logits" [batch, classes].
 import { DataType, Graph, Model, tensorType, type Value } from "../../ir/index.ts";
 import { Net } from "./net.ts";
-import { FAMILIES } from "./registry.ts";
-import { ZOO_IR_VERSION, ZOO_OPSET, type ZooFamily, type ZooSpec, type ZooSpecOf } from "./spec.ts";
+import { FAMILIES } from "./family-registry.ts";
+import { ZOO_IR_VERSION, ZOO_OPSET, type ZooFamily, type ZooSpec, type ZooSpecOf } from "./zoo-spec.ts";
 
 /** Model metadata_props key holding the spec as JSON. */
 export const ZOO_SPEC_KEY = "sparoa.zoo.spec";

@@ -4,7 +4,7 @@
 import { Builder, DataType, Graph, Tensor, floatAttr, intAttr, intsAttr, type Value } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { convLayout, matmulLayout, prune, type WeightLayout } from "./prune.ts";
-import type { Activation, LayerNormForm, Pruning } from "./spec.ts";
+import type { Activation, LayerNormForm, Pruning } from "./zoo-spec.ts";
 
 export interface ConvOptions {
   kernel?: number;

@@ -1,7 +1,7 @@
 // Named fixed specs for benchmarks and tests that need a known model. vit-large is the planner's
 // simulator benchmark model: 12 layers, per-head attention, decomposed LayerNorm and GELU, as an
 // opset-13 era export lays a ViT out; it has over 1,000 placeable (non-constant, non-shape) nodes.
-import type { Pruning, ZooSpec } from "./spec.ts";
+import type { Pruning, ZooSpec } from "./zoo-spec.ts";
 
 const dense: Pruning = { kind: "none", level: 0 };
 const common = { batch: 1, classes: 1000 } as const;

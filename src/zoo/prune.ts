@@ -1,7 +1,7 @@
 // Magnitude pruning of one weight tensor, seen as a matrix of outputs x reduction entries.
 // Scores: |w| per entry (unstructured), L2 per output row (channel), L2 per run of 4
 // consecutive reduction entries of one output (block1x4); the lowest `level` fraction is zeroed.
-import type { Pruning } from "./spec.ts";
+import type { Pruning } from "./zoo-spec.ts";
 
 /** How a weight's flat index maps to (output, reduction): Conv [O, I*k*k] rows, MatMul [K, N] columns. */
 export interface WeightLayout { outputs: number; reduction: number; index: (output: number, r: number) => number }

@@ -1,8 +1,8 @@
 // The seeded sampler: one draw of family, size class, family parameters, activation, pruning
 // and weight seed. The same generator state gives the same spec.
-import { FAMILIES } from "./registry.ts";
+import { FAMILIES } from "./family-registry.ts";
 import { int, pick, uniform, type Rng } from "./rng.ts";
-import { PRUNING_KINDS, SIZE_CLASSES, ZOO_FAMILIES, type Pruning, type SizeClass, type ZooFamily, type ZooSpec } from "./spec.ts";
+import { PRUNING_KINDS, SIZE_CLASSES, ZOO_FAMILIES, type Pruning, type SizeClass, type ZooFamily, type ZooSpec } from "./zoo-spec.ts";
 
 export interface SampleOptions {
   /** Draw only from these (default: all). */

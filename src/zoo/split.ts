@@ -6,7 +6,7 @@
 //   the plain, residual, inverted-residual and multi-branch CNNs trained on;
 // - large: the biggest models (more nodes, FLOPs and weights than any training model).
 // Training keeps at least one family of every kind (4 CNN families, ViT, MLP-Mixer).
-import type { SizeClass, ZooFamily, ZooSpec } from "./spec.ts";
+import type { SizeClass, ZooFamily, ZooSpec } from "./zoo-spec.ts";
 
 export const HELD_OUT_FAMILIES: readonly ZooFamily[] = ["windowed-attention", "channel-shuffle"];
 export const HELD_OUT_SIZES: readonly SizeClass[] = ["large"];

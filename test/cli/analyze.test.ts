@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Tensor, saveModel, tensorType } from "../../ir/index.ts";
 import { intsAttr } from "../../ir/attribute.ts";
 import { lookupPass } from "../../passes/registry.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { npyBytes } from "../../src/io/npy.ts";
 import { FIXTURES, PROJECT_ROOT } from "../support/corpus.ts";
+
+registerBuiltinPasses();
 
 function sparoa(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin", "sparoa.js"), ...args], { encoding: "utf8", cwd: PROJECT_ROOT });

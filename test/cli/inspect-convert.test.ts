@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Value, saveModel, tensorType } from "../../ir/index.ts";
 import { loadModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
-import { compareTensors } from "../../ort/tensor.ts";
+import { compareTensors } from "../../ort/tensor-bridge.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
@@ -63,7 +63,7 @@ describe("sparoa CLI: bad input", () => {
     [["convert", "truncated.onnx", "-o", "o3.onnx"], /^truncated\.onnx: not a valid ONNX model \(premature EOF\)$/],
     [["inspect", "empty.onnx"], /^empty\.onnx: not an ONNX model \(no graph\)$/],
     [["inspect", "a-folder"], /^a-folder: is a folder, not an \.onnx file$/],
-    [["convert", "in.onnx", "-o", "o4.onnx", "--passes", "canonicalize,dcee"], /^unknown pass 'dcee' \(did you mean 'dce'\?\); 'sparoa passes' lists them$/],
+    [["convert", "in.onnx", "-o", "o4.onnx", "--passes", "topo-sort,dcee"], /^unknown pass 'dcee' \(did you mean 'dce'\?\); 'sparoa passes' lists them$/],
     [["convert", "in.onnx", "-o", "in.onnx"], /^in\.onnx: output path is the input model/],
     [["convert", "./in.onnx", "-o", "in.onnx"], /^in\.onnx: output path is the input model/],
     [["convert", "cycle.onnx", "-o", "o5.onnx"], /^cycle\.onnx: invalid model: graph 'g': nodes form a cycle: (a -> c -> a|c -> a -> c) \(and 1 more problems\)$/, 2],
@@ -200,13 +200,13 @@ describe("sparoa CLI: inspect and convert", () => {
     expect(r.pipeline!.code).to.equal(0);
     expect(r.pipeline!.stdout).to.equal("");
     const err = r.pipeline!.stderr;
-    expect(err).to.include("// -----// IR Dump After canonicalize (no change) //----- //");
+    expect(err).to.include("// -----// IR Dump After topo-sort (no change) //----- //");
     expect(err).to.include("// -----// IR Dump After dce (no change) //----- //");
     expect(err).to.include("Pass execution timing report");
     expect(err).to.match(/\(S\)\s+0 nodes-moved/);
     expect(readFileSync(join(dir, "after.txt"), "utf8")).to.equal(ok("text"));
     expect(readdirSync(join(dir, "dumps")).sort()).to.deep.equal(
-      ["00-input.onnx", "00-input.txt", "01-canonicalize.onnx", "01-canonicalize.txt", "02-dce.onnx", "02-dce.txt"]);
+      ["00-input.onnx", "00-input.txt", "01-topo-sort.onnx", "01-topo-sort.txt", "02-dce.onnx", "02-dce.txt"]);
   });
 
   it("convert writes a model onnxruntime runs like the input", async () => {

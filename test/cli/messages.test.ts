@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Tensor, saveModel, tensorType } from "../../ir/index.ts";
-import { middleEllipsis } from "../../src/report/text.ts";
+import { middleEllipsis } from "../../src/report/ellipsis.ts";
 import { planVersus } from "../../src/optimize/report.ts";
 import { FIXTURES, PROJECT_ROOT } from "../support/corpus.ts";
 import { runAll, runSparoa } from "../support/sparoa-cli.ts";

@@ -83,7 +83,7 @@ describe("pictures", () => {
       runSparoa(["inspect", join("fixtures", "tiny-cnn.onnx"), "--passes", "cleanup", "--dump-dir", join(dir, "d3")]),
     ]);
     for (const r of [auto, forced, small]) expect(r.code, r.stderr).to.equal(0);
-    expect(readdirSync(join(dir, "d1")).sort()).to.deep.equal(["00-input.onnx", "00-input.txt", "01-canonicalize.txt", "02-dce.txt"]);
+    expect(readdirSync(join(dir, "d1")).sort()).to.deep.equal(["00-input.onnx", "00-input.txt", "01-topo-sort.txt", "02-dce.txt"]);
     expect(auto.stderr).to.contain("sparoa: note: --dump-dir writes text dumps only: the model holds 20 MB of weights");
     expect(readdirSync(join(dir, "d2"))).to.include("02-dce.onnx");
     expect(readdirSync(join(dir, "d3"))).to.include("02-dce.onnx");

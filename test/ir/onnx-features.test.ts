@@ -14,11 +14,13 @@ import {
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
 import { encodeModelChunks } from "../../ir/onnx/chunked-encode.ts";
 import { printModel } from "../../ir/print/text.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { FIXTURES } from "../support/corpus.ts";
 import { runOrt } from "../support/ort-run.ts";
+
+registerBuiltinPasses();
 
 const f32 = (name: string, dims: number[], data: number[]) => Tensor.fromArray(name, DataType.FLOAT, dims, Float32Array.from(data));
 const i64 = (name: string, dims: number[], data: number[]) => Tensor.fromArray(name, DataType.INT64, dims, BigInt64Array.from(data.map(BigInt)));

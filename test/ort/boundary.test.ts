@@ -1,6 +1,6 @@
 // The onnxruntime boundary (ort/): the only code that loads onnxruntime-node, and low enough for
 // passes/ and src/ to import (it imports ir/ only). Elsewhere onnxruntime is a type at most:
-// sessions come from ort/session.mjs, tensors from ort/tensor.ts and ort/wire.mjs. These read
+// sessions come from ort/session.mjs, tensors from ort/tensor-bridge.ts and ort/wire.mjs. These read
 // the import lines of every source file, so a new direct use fails here with its file named.
 import { expect } from "chai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { PROJECT_ROOT } from "../support/corpus.ts";
 import { float16Value } from "../../ir/tensor.ts";
 import { openSession } from "../../ort/session.mjs";
-import { fromOrtTensor, toOrtTensor } from "../../ort/tensor.ts";
+import { fromOrtTensor, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { Tensor } from "../../ir/tensor.ts";
 import { DataType } from "../../ir/dtype.ts";
 import { probeModelBytes } from "../../ort/providers.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Builder, DataType, Graph, Model, Tensor, loadModel, modelBytes, tensorType, type Value } from "../../ir/index.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { NodeKey, ValueKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -14,10 +14,12 @@ import { ConstantOracle } from "../../ir/constants.ts";
 import { calibrate, calibrationSamples } from "../../passes/support/calibrate.ts";
 import { CalibrationInputError } from "../../passes/support/calibration-inputs.ts";
 import { npyBytes } from "../../src/io/npy.ts";
-import { toOrtTensor } from "../../ort/tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { FIXTURES, BACKEND_TESTS, requireBackendTests } from "../support/corpus.ts";
 import { exposeAllValues, QUIET } from "../support/ort-oracle.ts";
 import { materialize } from "../support/materialize.ts";
+
+registerBuiltinPasses();
 
 async function runPipelineText(model: Model, text: string): Promise<void> {
   await new PassManager(instantiate(parsePipeline(text))).run(model);

@@ -5,12 +5,14 @@ import { basename } from "node:path";
 import { Builder, DataType, Graph, Model, floatAttr, intAttr, intsAttr, loadModel, stringAttr, tensorType, type Attribute, type Node } from "../../ir/index.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { costPass, costTotals } from "../../passes/cost.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager, type PassRun } from "../../passes/manager.ts";
 import { PassContext, type PassResult } from "../../passes/pass.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { LIGHT_MODEL_NAMES, lightModelPath, lightModels, requireBackendTests, skipBecause } from "../support/corpus.ts";
 import { operand, singleOp, type Operand } from "./cost-graph.ts";
+
+registerBuiltinPasses();
 
 const F16 = DataType.FLOAT16;
 

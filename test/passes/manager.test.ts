@@ -11,13 +11,15 @@ import { verifyModel } from "../../ir/verify.ts";
 import { Builder } from "../../ir/builder.ts";
 import { Value } from "../../ir/value.ts";
 import type { Model } from "../../ir/model.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager, type PassInstrument, type PassRun } from "../../passes/manager.ts";
 import { PipelineError, instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { registerPass, registerPipeline } from "../../passes/registry.ts";
 import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
 import { PassError, type Pass, type PassOptions } from "../../passes/pass.ts";
 import { FIXTURES } from "../support/corpus.ts";
+
+registerBuiltinPasses();
 
 const TINY = join(FIXTURES, "tiny-cnn.onnx");
 const log: string[] = [];
@@ -81,14 +83,16 @@ async function run(model: Model, pipeline: string, ...instruments: PassInstrumen
 
 describe("pass pipelines", () => {
   it("reads pass lists with options and expands named pipelines, nested", () => {
-    expect(parsePipeline("dce, canonicalize")).to.deep.equal([{ name: "dce", options: {} }, { name: "canonicalize", options: {} }]);
+    expect(parsePipeline("dce, topo-sort")).to.deep.equal([{ name: "dce", options: {} }, { name: "topo-sort", options: {} }]);
+    // `canonicalize`, the sort's old name, still works in pipelines and names the same pass.
+    expect(instantiate(parsePipeline("canonicalize")).map((p) => p.name)).to.deep.equal(["topo-sort"]);
     expect(parsePipeline("test-mutate{keep=test-count,change=no},dce")).to.deep.equal([
       { name: "test-mutate", options: { keep: "test-count", change: "no" } }, { name: "dce", options: {} }]);
-    expect(parsePipeline("test-pipeline").map((e) => e.name)).to.deep.equal(["test-count", "canonicalize", "dce"]);
+    expect(parsePipeline("test-pipeline").map((e) => e.name)).to.deep.equal(["test-count", "topo-sort", "dce"]);
   });
 
   it("rejects an unknown pass with a suggestion, and malformed elements", () => {
-    expect(() => parsePipeline("canonicalize,dcee")).to.throw(PipelineError, /unknown pass 'dcee' \(did you mean 'dce'\?\); 'sparoa passes' lists them/);
+    expect(() => parsePipeline("topo-sort,dcee")).to.throw(PipelineError, /unknown pass 'dcee' \(did you mean 'dce'\?\); 'sparoa passes' lists them/);
     expect(() => parsePipeline("cleanp")).to.throw(PipelineError, /did you mean 'cleanup'/);
     expect(() => parsePipeline("dce{oops}")).to.throw(PipelineError, /option 'oops' of pass 'dce' needs the form key=value/);
     expect(() => parsePipeline("dce;x")).to.throw(PipelineError, /cannot read pipeline element 'dce;x'/);
@@ -130,18 +134,18 @@ describe("pass instruments", () => {
 
   it("--print-ir-after-all prints after every pass, saying when nothing changed", async () => {
     const out: string[] = [];
-    await run(loadModel(TINY), "canonicalize,test-count", new PrintIR("all", (t) => out.push(t)));
-    expect(headers(out)).to.deep.equal(["// -----// IR Dump After canonicalize (no change) //----- //", "// -----// IR Dump After test-count //----- //"]);
+    await run(loadModel(TINY), "topo-sort,test-count", new PrintIR("all", (t) => out.push(t)));
+    expect(headers(out)).to.deep.equal(["// -----// IR Dump After topo-sort (no change) //----- //", "// -----// IR Dump After test-count //----- //"]);
     expect(out[1]).to.include("# name=conv1 index=0");
     expect(out[0]).to.not.include("index=");
   });
 
   it("--print-ir-after=PASS prints only after the named passes; --print-ir-after-change only after changes", async () => {
     const named: string[] = [];
-    await run(loadModel(TINY), "canonicalize,test-count,dce", new PrintIR(new Set(["dce"]), (t) => named.push(t)));
+    await run(loadModel(TINY), "topo-sort,test-count,dce", new PrintIR(new Set(["dce"]), (t) => named.push(t)));
     expect(headers(named)).to.deep.equal(["// -----// IR Dump After dce (no change) //----- //"]);
     const changed: string[] = [];
-    await run(loadModel(TINY), "canonicalize,test-count,dce", new PrintIR("change", (t) => changed.push(t)));
+    await run(loadModel(TINY), "topo-sort,test-count,dce", new PrintIR("change", (t) => changed.push(t)));
     expect(headers(changed)).to.deep.equal(["// -----// IR Dump After test-count //----- //"]);
   });
 
@@ -182,7 +186,7 @@ describe("pass instruments", () => {
   it("--verify-each names the pass that broke the IR", async () => {
     let error: unknown;
     try {
-      await run(loadModel(TINY), "canonicalize,test-break,dce", new VerifyEach());
+      await run(loadModel(TINY), "topo-sort,test-break,dce", new VerifyEach());
     } catch (e) { error = e; }
     expect(error).to.be.instanceOf(PassError);
     expect((error as Error).message).to.match(/^pass 'test-break' failed: left the IR invalid: graph 'tiny_cnn': node 'relu1' \(Relu\) input 0 'nowhere' is not defined in scope/);
@@ -193,7 +197,7 @@ describe("pass instruments", () => {
     const before = printModel(model);
     let error: unknown;
     try {
-      await run(model, "canonicalize,test-throw,dce", new DumpDir(dir));
+      await run(model, "topo-sort,test-throw,dce", new DumpDir(dir));
     } catch (e) { error = e; }
     expect(error).to.be.instanceOf(PassError);
     const reproducer = join(dir, "02-test-throw.reproducer.onnx");

@@ -11,12 +11,14 @@ import { NodeKey } from "../../ir/annotation-keys.ts";
 import { constantNodes } from "../../ir/node-roles.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { deviceBatchedSegments } from "../../src/planner/partitions.ts";
-import { describePartitions, PartitionError, type Partitioning } from "../../passes/partitioning.ts";
+import { describePartitions, PartitionError, type Partitioning } from "../../passes/describe-partitions.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { capturingIfModel, randomDagModel } from "../support/random-dag.ts";
 import { lightModels, npmModels } from "../support/corpus.ts";
+
+registerBuiltinPasses();
 
 function partitionModel(model: Model): Partitioning {
   applyPartitions(model.graph, assignPartitions(model.graph));

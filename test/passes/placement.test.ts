@@ -5,13 +5,15 @@ import { Builder, DataType, Graph, Model, Tensor, loadModel, tensorType, type No
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { parsePin, PinError, resolvePins } from "../../src/planner/pins.ts";
 import { place, QUADRANTS, Reason } from "../../src/planner/place.ts";
 import { placementProblem } from "../../src/planner/problem.ts";
 import { candidateThresholds, chooseThresholds, freeValues, thresholdSplit } from "../../src/planner/thresholds.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
 import { randomDag, seeded, toyProfile } from "../sim/graphs.ts";
+
+registerBuiltinPasses();
 
 /** ms per node name and processor. */
 type Table = Record<string, [cpu: number, gpu: number]>;
@@ -124,15 +126,15 @@ describe("placement", () => {
     expect(out.reason[0]).to.equal(Reason.Pinned);
   });
 
-  it("rejects pins naming no node (with close names), unknown devices and bad expressions", () => {
+  it("rejects pins naming no node (with close names), unknown processors and bad expressions", () => {
     const graph = quadrantModel().graph;
     const resolve = (p: string) => resolvePins(graph, [parsePin(p, ["cpu", "gpu"])]);
     expect(() => resolve("sll=cpu")).to.throw(PinError, /no node is named 'sll' \(did you mean 'sl'/);
     expect(() => resolve("op:Rel=gpu")).to.throw(PinError, /no node has op type 'Rel' \(did you mean 'Relu'/);
     expect(() => resolve("re:^conv=gpu")).to.throw(PinError, /matches no node name/);
     expect(() => resolve("re:([=gpu")).to.throw(PinError, /invalid regular expression/);
-    expect(() => resolve("dh=tpu")).to.throw(PinError, /unknown device 'tpu' \(this profile has cpu, gpu\)/);
-    expect(() => resolve("dh")).to.throw(PinError, /expected NAME=DEVICE/);
+    expect(() => resolve("dh=tpu")).to.throw(PinError, /unknown processor 'tpu' \(this profile has cpu, gpu\)/);
+    expect(() => resolve("dh")).to.throw(PinError, /expected NAME=PROCESSOR/);
   });
 
   it("grid search returns the best plan of its grid, no worse than the median thresholds", () => {

@@ -12,7 +12,7 @@ import { loadModel, modelBytes } from "../../ir/onnx/file.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { npyBytes } from "../../src/io/npy.ts";
 import { ValueKey } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { inferShapes, parseInputShapes, formatInputShapes, coveredOps } from "../../passes/shape-inference.ts";
@@ -20,6 +20,8 @@ import { shapeRuleFor } from "../../passes/shapes/rules.ts";
 import { FIXTURES, backendCases, lightModels, npmModels, requireBackendTests, skipBecause } from "../support/corpus.ts";
 import { QUIET, SWEEP, ortInferredShapes, ortObservedShapes } from "../support/ort-oracle.ts";
 import { compareShapes, coverage, ourShapes, stripDeclaredTypes, type Known } from "../support/shape-agreement.ts";
+
+registerBuiltinPasses();
 
 const F32 = DataType.FLOAT;
 const I64 = DataType.INT64;

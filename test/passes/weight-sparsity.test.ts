@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Tensor, intAttr, loadModel, tensorType, type Node, type Value } from "../../ir/index.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { PassContext, type PassResult } from "../../passes/pass.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -13,6 +13,8 @@ import { weightSparsityPass } from "../../passes/weight-sparsity.ts";
 import { scanWeight } from "../../passes/weight-sparsity/scan.ts";
 import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { singleOp, type Operand } from "./cost-graph.ts";
+
+registerBuiltinPasses();
 
 function run(model: Model): PassResult {
   return weightSparsityPass().run(model, new PassContext()) as PassResult;

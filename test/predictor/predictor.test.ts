@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadModel, type Model } from "../../ir/index.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate } from "../../passes/pipeline.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
@@ -22,9 +22,11 @@ import { perturbProfile } from "../../src/predictor/profiles.ts";
 import { BUNDLED_PREDICTOR, loadPredictor, PredictorError } from "../../src/predictor/weights.ts";
 import { buildDataset } from "../../src/learn/dataset.ts";
 import { tfForward, tfReady } from "../../src/learn/tf-model.ts";
-import { trainInWorker } from "../../src/learn/worker.ts";
+import { trainInWorker } from "../../src/learn/predictor-in-worker.ts";
 import { writeZoo } from "../../src/zoo/index.ts";
 import { runSparoa } from "../support/sparoa-cli.ts";
+
+registerBuiltinPasses();
 
 const FIXTURE = join(import.meta.dirname, "..", "..", "fixtures", "tiny-cnn.onnx");
 

@@ -10,14 +10,14 @@ import { loadProfile } from "../../src/devices/profile.ts";
 import { adjustProfile } from "../../src/devices/state-profile.ts";
 import { planPlacement } from "../../src/planner/planner.ts";
 import { placementProblem, type PlacementProblem } from "../../src/planner/problem.ts";
-import { syntheticState, zooCorpus, type CorpusModel } from "../../src/scheduler/corpus.ts";
+import { syntheticState, zooCorpus, type CorpusModel } from "../../src/learn/scheduler-corpus.ts";
 import { sacRefiner } from "../../src/scheduler/refine.ts";
 import { schedulerBackend } from "../../src/scheduler/tf.ts";
-import { movableNodes, trainScheduler } from "../../src/scheduler/train.ts";
+import { movableNodes, trainScheduler } from "../../src/learn/scheduler-train.ts";
 import { loadSchedulerWeights, SchedulerWeightsError, validateSchedulerWeights, type SchedulerWeights } from "../../src/scheduler/weights.ts";
 import { writeZoo } from "../../src/zoo/index.ts";
 import { optimize } from "../../src/optimize/optimize.ts";
-import { packageSource, partitionDrift, replanPackage } from "../../src/scheduler/replan.ts";
+import { packageSource, partitionDrift, replanPackage } from "../../src/optimize/replan.ts";
 import { runSparoa } from "../support/sparoa-cli.ts";
 
 describe("SAC scheduler", function () {

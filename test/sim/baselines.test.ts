@@ -4,13 +4,15 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { loadModel, type Model } from "../../ir/index.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { runBaselines } from "../../src/planner/baselines/index.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
-import { toChromeTrace } from "../../src/sim/trace.ts";
+import { toChromeTrace } from "../../src/sim/plan-trace.ts";
 import { FIXTURES, lightModels, requireBackendTests } from "../support/corpus.ts";
+
+registerBuiltinPasses();
 
 async function analysed(path: string): Promise<Model> {
   const model = loadModel(path);

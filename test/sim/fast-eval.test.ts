@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { loadModel, type Model, type Node } from "../../ir/index.ts";
 import { seededRandom } from "../../ir/random.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { constantNodes } from "../../ir/node-roles.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -19,6 +19,8 @@ import { mobileNetLike, vitLike } from "../../bench/support/models.ts";
 import { FIXTURES } from "../support/corpus.ts";
 import { randomDagModel } from "../support/random-dag.ts";
 import { randomDag, toyProfile } from "./graphs.ts";
+
+registerBuiltinPasses();
 
 /** Random assignments (host-only nodes on the host, as placements keep them, but sometimes not). */
 function randomAssignment(sim: SimGraph, rand: () => number, respectHost: boolean): Int32Array {

@@ -7,7 +7,7 @@ import { heftAssignment } from "../../src/planner/baselines/heft.ts";
 import { singleProcessor } from "../../src/planner/baselines/plan.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
-import { PlanCost } from "../../src/planner/cost.ts";
+import { PlanCost } from "../../src/planner/plan-cost.ts";
 import { searchSpace } from "../../src/planner/baselines/index.ts";
 import { randomDag, toyProfile } from "./graphs.ts";
 

@@ -3,7 +3,8 @@
 // cases (test/cli/hardening.test.ts, the fuzz runner) stay fast. Output is captured, not printed.
 import yargs from "yargs";
 import { armInputGuard, resetInputGuard } from "../../ir/onnx/file-guard.ts";
-import { CliError, exitCodeOf, isUserFacing } from "../../src/cli/errors.ts";
+import { exitCodeOf, isUserFacing } from "../../ir/sparoa-error.ts";
+import { CliError } from "../../src/cli/errors.ts";
 import { analyzeCommand } from "../../src/cli/commands/analyze.ts";
 import { benchCommand } from "../../src/cli/commands/bench.ts";
 import { convertCommand } from "../../src/cli/commands/convert.ts";

@@ -7,7 +7,7 @@ import * as ort from "onnxruntime-node";
 import { loadModel, type Value } from "../../ir/index.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { describePartitions } from "../../passes/partitioning.ts";
+import { describePartitions } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs, MANIFEST_FILE } from "../../src/package/emit.ts";
 import type { TensorSpec } from "../../src/package/manifest.ts";
 import { resolveValueTypes } from "../../src/package/value-types.ts";

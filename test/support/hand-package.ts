@@ -3,7 +3,7 @@
 // must follow a topological order of the partition graph (contiguous slices always do).
 import { loadModel, type Graph, type Node, type Value } from "../../ir/index.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
-import { describePartitions } from "../../passes/partitioning.ts";
+import { describePartitions } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs } from "../../src/package/emit.ts";
 import type { PackageManifest } from "../../src/package/manifest.ts";
 import { resolveValueTypes } from "../../src/package/value-types.ts";

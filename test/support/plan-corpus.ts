@@ -4,7 +4,7 @@
 // a longer-budget oracle, all under the one plan cost. Shared by test/planner/guarantee.test.ts
 // (small budgets) and bench/optimize-plans.ts (default budgets).
 import { loadModel, type Model } from "../../ir/index.ts";
-import "../../passes/index.ts";
+import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate } from "../../passes/pipeline.ts";
 import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../../src/zoo/index.ts";
@@ -14,6 +14,8 @@ import { planPlacement } from "../../src/planner/planner.ts";
 import { placementProblem, type IntensityAxis } from "../../src/planner/problem.ts";
 import { lightModels, npmModels } from "./corpus.ts";
 import { NPM_BINDINGS } from "./npm-bindings.ts";
+
+registerBuiltinPasses();
 
 export const PLAN_PROFILES = ["orin-nano", "agx-orin", "h100-pcie"] as const;
 

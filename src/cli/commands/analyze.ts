@@ -2,17 +2,19 @@
 // table (or JSON), with model totals, SparOA quadrant counts and an optional SVG scatter plot.
 import { basename } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadInputModel } from "../input-model.ts";
+import { loadInputModel } from "../../io/input-model.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
+import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import { calibrationSamples } from "../../../passes/support/calibrate.ts";
 import { CalibrationInputError, parseCalibrationFile } from "../../../passes/support/calibration-inputs.ts";
 import { analyzeModel, formatAnalysis, type Analysis } from "../../report/analysis.ts";
 import { scatterSvg } from "../../report/scatter-svg.ts";
 import { CliError } from "../errors.ts";
-import { MAX_SAMPLES } from "../input-model.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { MAX_SAMPLES } from "../../io/input-model.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
 interface AnalyzeArgs extends PipelineFlags, ShapeFlags {
@@ -54,6 +56,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example("$0 analyze bert.onnx --input-shape input_ids=1x128 --json", "bind a symbolic dimension; machine-readable output")
     .example("$0 analyze model.onnx --calibration data=img0.npy --calibration data=img1.npy", "calibrate on real inputs") as unknown as Argv<AnalyzeArgs>,
   handler: async (argv) => {
+    registerBuiltinPasses(); // it looks the analyses up by name before running them
     prepareOutputPath(argv.svg, "--svg");
     const model = loadInputModel(argv.model, { spec: "refuse" });
     const notes: string[] = [];

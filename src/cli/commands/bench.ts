@@ -5,15 +5,15 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
-import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/measure.ts";
+import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/closed-loop.ts";
 import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
 import { Runtime } from "../../runtime/runtime.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { CliError } from "../errors.ts";
-import { prepareOutputPath } from "../output.ts";
-import { Progress } from "../progress.ts";
-import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
+import { prepareOutputPath } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
+import { openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
 interface BenchArgs extends RuntimeFlags {
@@ -79,45 +79,41 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json);
       const sparoaRuns: LoadResult[] = [];
       const plainRuns: LoadResult[] = [];
-      try {
-        await closedLoop(sendRuntime, argv.warmup, Math.min(argv.warmup, concurrency));
-        if (plain) await closedLoop(sendPlain, argv.warmup);
-        runtime.resetStats();
-        let runtimeWall = 0;
-        const per = Math.max(1, Math.round(argv.iterations / argv.rounds));
-        for (let r = 0; r < argv.rounds; r++) {
-          const res = await closedLoop(sendRuntime, per, concurrency);
-          sparoaRuns.push(res);
-          runtimeWall += res.wallMs;
-          progress.tick(1, "sparoa");
-          if (plain) { plainRuns.push(await closedLoop(sendPlain, per, concurrency)); progress.tick(1, "onnxruntime"); }
-        }
-        progress.finish();
-        const stats = runtime.deviceStats().map((d) => ({ ...d, utilisation: d.busyMs / runtimeWall }));
-        const sparoa = measured(sparoaRuns);
-        const base = plain ? measured(plainRuns) : undefined;
-        const ratios = base ? { p50: sparoa.p50 / base.p50, p90: sparoa.p90 / base.p90, p99: sparoa.p99 / base.p99, throughput: sparoa.throughput / base.throughput } : undefined;
-        if (base && sparoa.p50 - base.p50 > 0.5 * base.p50 && base.p50 < 2) {
-          notes.push(`the model runs in ${base.p50.toFixed(2)} ms: each request crosses threads at least twice (inputs to the workers, outputs back; 0.1-0.3 ms each where a thread must wake), which dominates models this small`);
-        }
-        const batching = queue && tuner ? {
-          chosen: queue.policy, phase: tuner.state().phase, serviceMs: tuner.state().serviceMs, batches: queue.history.length,
-          meanRows: queue.history.reduce((a, b) => a + b.rows, 0) / Math.max(1, queue.history.length),
-        } : undefined;
-        if (argv.trace) runtime.trace!.write(argv.trace);
-        const report = {
-          package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
-          concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
-        };
-        if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
-        process.stdout.write(`${prepared.line}\n`);
-        printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
-        if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
-        if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);
-        if (argv.trace) process.stdout.write(`trace: ${argv.trace} (open in ui.perfetto.dev)\n`);
-      } catch (e) {
-        throw asCliError(e);
+      await closedLoop(sendRuntime, argv.warmup, Math.min(argv.warmup, concurrency));
+      if (plain) await closedLoop(sendPlain, argv.warmup);
+      runtime.resetStats();
+      let runtimeWall = 0;
+      const per = Math.max(1, Math.round(argv.iterations / argv.rounds));
+      for (let r = 0; r < argv.rounds; r++) {
+        const res = await closedLoop(sendRuntime, per, concurrency);
+        sparoaRuns.push(res);
+        runtimeWall += res.wallMs;
+        progress.tick(1, "sparoa");
+        if (plain) { plainRuns.push(await closedLoop(sendPlain, per, concurrency)); progress.tick(1, "onnxruntime"); }
       }
+      progress.finish();
+      const stats = runtime.deviceStats().map((d) => ({ ...d, utilisation: d.busyMs / runtimeWall }));
+      const sparoa = measured(sparoaRuns);
+      const base = plain ? measured(plainRuns) : undefined;
+      const ratios = base ? { p50: sparoa.p50 / base.p50, p90: sparoa.p90 / base.p90, p99: sparoa.p99 / base.p99, throughput: sparoa.throughput / base.throughput } : undefined;
+      if (base && sparoa.p50 - base.p50 > 0.5 * base.p50 && base.p50 < 2) {
+        notes.push(`the model runs in ${base.p50.toFixed(2)} ms: each request crosses threads at least twice (inputs to the workers, outputs back; 0.1-0.3 ms each where a thread must wake), which dominates models this small`);
+      }
+      const batching = queue && tuner ? {
+        chosen: queue.policy, phase: tuner.state().phase, serviceMs: tuner.state().serviceMs, batches: queue.history.length,
+        meanRows: queue.history.reduce((a, b) => a + b.rows, 0) / Math.max(1, queue.history.length),
+      } : undefined;
+      if (argv.trace) runtime.trace!.write(argv.trace);
+      const report = {
+        package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
+        concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
+      };
+      if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
+      process.stdout.write(`${prepared.line}\n`);
+      printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
+      if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
+      if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);
+      if (argv.trace) process.stdout.write(`trace: ${argv.trace} (open in ui.perfetto.dev)\n`);
     } finally {
       await plain?.release();
       await runtime.close();

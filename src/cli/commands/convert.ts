@@ -3,10 +3,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { saveModel } from "../../../ir/onnx/file.ts";
-import { invalidModelError, loadInputModel } from "../input-model.ts";
+import { invalidModelError, loadInputModel } from "../../io/input-model.ts";
 import { formatBytes } from "../../../ir/print/text.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { assertNotInput, prepareOutputPath } from "../output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
+import { assertNotInput, prepareOutputPath } from "../../io/output.ts";
 import { CliError } from "../errors.ts";
 import { verifyModel } from "../../../ir/verify.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
@@ -36,7 +37,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     .option("verify", { type: "boolean", default: true, describe: "refuse to write a model the verifier rejects (--no-verify to write anyway)" })
     .example("$0 convert big.onnx -o out/big.onnx --external-data", "move initializers of 1 KB or more to out/big.onnx.data")
     .example("$0 convert split.onnx -o merged.onnx --external-data-threshold 1GB", "bring external tensors back inline")
-    .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after canonicalize + dce") as unknown as Argv<ConvertArgs>,
+    .example("$0 convert model.onnx -o clean.onnx --passes cleanup", "save after topo-sort + dce") as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     assertNotInput(argv.model, argv.output);
     prepareOutputPath(argv.output, "-o");

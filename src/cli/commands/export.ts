@@ -2,10 +2,8 @@
 // package (docs/deploy.md); `sparoa export REPO --validate` checks an existing repository.
 import type { Argv, CommandModule } from "yargs";
 import { exportTriton } from "../../deploy/triton-export.ts";
-import { TritonConfigError } from "../../deploy/triton-schema.ts";
 import { validateRepository } from "../../deploy/triton-validate.ts";
 import { CliError } from "../errors.ts";
-import { asCliError } from "../runtime-options.ts";
 
 interface ExportArgs { package: string; format: "triton"; output?: string; name?: string; "max-batch-size": number; "assume-batch": boolean; instances: number; validate: boolean; json: boolean }
 
@@ -25,26 +23,21 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     .example("$0 export out/ --format triton -o repo/", "repo/<model>/config.pbtxt, repo/<model>_p0_cpu/1/model.onnx, ...")
     .example("$0 export repo/ --validate", "check a repository (e.g. after editing a config.pbtxt)") as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
-    try {
-      if (argv.validate) {
-        const v = validateRepository(argv.package);
-        if (argv.json) process.stdout.write(JSON.stringify({ repository: argv.package, ok: true, ensembles: v.ensembles, models: [...v.models.keys()] }) + "\n");
-        else process.stdout.write(`${argv.package}: ${v.models.size} model config(s) parse against the schema; ensemble wiring checked (${v.ensembles.join(", ") || "no ensemble"})\n`);
-        return;
-      }
-      if (!argv.output) throw new CliError("--output: name the repository folder to create (-o REPO)");
-      for (const k of ["max-batch-size", "instances"] as const) if (!(Number.isInteger(argv[k]) && argv[k] >= (k === "instances" ? 1 : 0))) throw new CliError(`--${k}: must be a whole number${k === "instances" ? " >= 1" : " >= 0"}`);
-      const repo = await exportTriton(argv.package, argv.output, { name: argv.name, maxBatchSize: argv["max-batch-size"], instances: argv.instances, assumeBatch: argv["assume-batch"] });
-      if (argv.json) {
-        process.stdout.write(JSON.stringify({ repository: argv.output, ensemble: repo.ensemble, maxBatchSize: repo.maxBatchSize, batchNote: repo.batchNote ?? null, models: repo.models }, null, 2) + "\n");
-        return;
-      }
-      process.stdout.write(`wrote ${argv.output}/: ensemble '${repo.ensemble}' over ${repo.models.length} partition model(s) (${repo.models.map((m) => `${m.name} ${m.kind}`).join(", ")})\n`);
-      process.stdout.write(`  max_batch_size ${repo.maxBatchSize}${repo.batchNote ? ` (${repo.batchNote})` : ""}; every config.pbtxt validated against src/deploy/triton-model-config.proto\n`);
-      process.stdout.write(`  serve: docker run --rm -p8000:8000 -p8001:8001 -v "$(realpath ${argv.output})":/models nvcr.io/nvidia/tritonserver:<yy.mm>-py3 tritonserver --model-repository=/models (docs/deploy.md)\n`);
-    } catch (e) {
-      if (e instanceof TritonConfigError) throw new CliError(e.message.split("\n")[0]!);
-      throw asCliError(e);
+    if (argv.validate) {
+      const v = validateRepository(argv.package);
+      if (argv.json) process.stdout.write(JSON.stringify({ repository: argv.package, ok: true, ensembles: v.ensembles, models: [...v.models.keys()] }) + "\n");
+      else process.stdout.write(`${argv.package}: ${v.models.size} model config(s) parse against the schema; ensemble wiring checked (${v.ensembles.join(", ") || "no ensemble"})\n`);
+      return;
     }
+    if (!argv.output) throw new CliError("--output: name the repository folder to create (-o REPO)");
+    for (const k of ["max-batch-size", "instances"] as const) if (!(Number.isInteger(argv[k]) && argv[k] >= (k === "instances" ? 1 : 0))) throw new CliError(`--${k}: must be a whole number${k === "instances" ? " >= 1" : " >= 0"}`);
+    const repo = await exportTriton(argv.package, argv.output, { name: argv.name, maxBatchSize: argv["max-batch-size"], instances: argv.instances, assumeBatch: argv["assume-batch"] });
+    if (argv.json) {
+      process.stdout.write(JSON.stringify({ repository: argv.output, ensemble: repo.ensemble, maxBatchSize: repo.maxBatchSize, batchNote: repo.batchNote ?? null, models: repo.models }, null, 2) + "\n");
+      return;
+    }
+    process.stdout.write(`wrote ${argv.output}/: ensemble '${repo.ensemble}' over ${repo.models.length} partition model(s) (${repo.models.map((m) => `${m.name} ${m.kind}`).join(", ")})\n`);
+    process.stdout.write(`  max_batch_size ${repo.maxBatchSize}${repo.batchNote ? ` (${repo.batchNote})` : ""}; every config.pbtxt validated against src/deploy/triton-model-config.proto\n`);
+    process.stdout.write(`  serve: docker run --rm -p8000:8000 -p8001:8001 -v "$(realpath ${argv.output})":/models nvcr.io/nvidia/tritonserver:<yy.mm>-py3 tritonserver --model-repository=/models (docs/deploy.md)\n`);
   },
 };

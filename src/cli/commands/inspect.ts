@@ -1,13 +1,14 @@
 // `sparoa inspect MODEL`: read a model into the IR, optionally run passes, print it.
 import type { Argv, CommandModule } from "yargs";
 import type { Model } from "../../../ir/model.ts";
-import { invalidModelError, loadInputModel } from "../input-model.ts";
+import { invalidModelError, loadInputModel } from "../../io/input-model.ts";
 import { printModel } from "../../../ir/print/text.ts";
 import { modelToJson } from "../../../ir/print/json.ts";
 import { graphDot } from "../../report/graph-dot.ts";
 import { verifyModel } from "../../../ir/verify.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
 import { CliError } from "../errors.ts";
 import { InputShapeError } from "../../../passes/shape-inference.ts";
 import { bindShapesFromFlags, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";

@@ -2,15 +2,16 @@
 // device profile by sparsity and intensity, partition, and write a deployable package plus a
 // device-annotated model and a report that says why.
 import type { Argv, CommandModule } from "yargs";
-import { bundledProfileNames } from "../../devices/profile.ts";
+import { deviceNames } from "../../devices/profile.ts";
 import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";
 import { formatExplain, formatSummary, reportJson } from "../../optimize/report.ts";
 import { parseCalibrationFile, CalibrationInputError } from "../../../passes/support/calibration-inputs.ts";
 import { CliError } from "../errors.ts";
-import { MAX_SAMPLES } from "../input-model.ts";
+import { MAX_SAMPLES } from "../../io/input-model.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
-import { withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import type { PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
 import { REFINERS, type RefinerName } from "../../scheduler/pass-options.ts";
 import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
@@ -55,7 +56,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report",
   builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "size a leading symbolic (batch) dimension is planned for (default 1); the package keeps it symbolic")
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${bundledProfileNames().join(", ")}, or a profile JSON path` })
+    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${deviceNames().join(", ")} (this machine, measured on first use and cached), or a profile JSON path` })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })

@@ -1,7 +1,7 @@
 // `sparoa passes`: the registered passes and named pipelines.
 import type { CommandModule } from "yargs";
-import "../../../passes/index.ts";
-import { listPasses, listPipelines } from "../../../passes/registry.ts";
+import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
+import { listPassAliases, listPasses, listPipelines } from "../../../passes/registry.ts";
 
 /** The pipeline grammar, said where users look for it (`sparoa passes --help`). */
 export const PIPELINE_SYNTAX = `$0 passes [--json]
@@ -22,14 +22,17 @@ export const passesCommand: CommandModule<object, { json: boolean }> = {
     .example("$0 inspect m.onnx --passes 'activation-sparsity{samples=16,seed=1}'", "several options of one pass")
     .example("$0 passes --json | jq '.passes[].name'", "for scripts"),
   handler: (argv) => {
+    registerBuiltinPasses();
     const passes = listPasses();
     const pipelines = listPipelines();
+    const aliases = listPassAliases();
     if (argv.json) {
-      process.stdout.write(JSON.stringify({ passes, pipelines }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ passes, pipelines, aliases }, null, 2) + "\n");
       return;
     }
     const w = Math.max(...passes.map((p) => p.name.length), ...pipelines.map((p) => p.name.length));
     process.stdout.write("Passes:\n" + passes.map((p) => `  ${p.name.padEnd(w)}  ${p.description}`).join("\n") + "\n");
     process.stdout.write("\nPipelines:\n" + pipelines.map((p) => `  ${p.name.padEnd(w)}  ${p.pipeline}  (${p.description})`).join("\n") + "\n");
+    if (aliases.length > 0) process.stdout.write("\nOld names (still accepted):\n" + aliases.map((a) => `  ${a.alias.padEnd(w)}  ${a.pass}`).join("\n") + "\n");
   },
 };

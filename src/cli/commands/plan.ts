@@ -2,18 +2,21 @@
 // baselines, the oracle and sparoa's own plan for a model on a device profile, from the
 // simulator, every plan judged by the same cost (simulation + one runtime call per extra partition).
 import type { Argv, CommandModule } from "yargs";
-import { loadInputModel } from "../input-model.ts";
+import { loadInputModel } from "../../io/input-model.ts";
 import { NodeKey } from "../../../ir/annotation-keys.ts";
 import type { PipelineEntry } from "../../../passes/pipeline.ts";
+import { registerBuiltinPasses } from "../../../passes/builtin-passes.ts";
 import { lookupPass } from "../../../passes/registry.ts";
 import type { BaselineReport, Plan } from "../../planner/baselines/index.ts";
 import { comparePlans } from "../../planner/compare.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
-import { loadProfile, type DeviceProfile } from "../../devices/profile.ts";
-import { toChromeTrace } from "../../sim/trace.ts";
+import type { DeviceProfile } from "../../devices/profile.ts";
+import { resolveDeviceProfile } from "../../profiler/live-host.ts";
+import { toChromeTrace } from "../../sim/plan-trace.ts";
 import { CliError } from "../errors.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
-import { runPipeline, withPipelineFlags, type PipelineFlags } from "../pipeline-options.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
+import { withPipelineFlags } from "../pipeline-options.ts";
+import { runPipeline, type PipelineFlags } from "../../optimize/run-pipeline.ts";
 import { bindShapesFromFlags, printNotes } from "../shape-options.ts";
 
 interface PlanArgs extends PipelineFlags {
@@ -40,7 +43,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style, the oracle and sparoa's own plan",
   builder: (y) => withPipelineFlags(y as Argv<object>)
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host, or a profile .json" })
+    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host (this machine: measured on first use, then cached), or a profile .json" })
     .option("compare", { type: "boolean", default: false, describe: "print every baseline in one table (default: the best plan against CPU-only and GPU-only)" })
     .option("json", { type: "boolean", default: false, describe: "machine-readable output" })
     .option("trace", { type: "string", describe: "write the chosen plan's timeline as a Chrome trace JSON (open in ui.perfetto.dev)" })
@@ -57,13 +60,14 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     .example("$0 plan model.onnx --device orin-nano --compare --search-evaluations 40000", "a longer (still repeatable) oracle and refinement")
     .example("$0 plan model.onnx --device h100-pcie --json --trace plan.json", "JSON, and the oracle's timeline for Perfetto") as unknown as Argv<PlanArgs>,
   handler: async (argv) => {
+    registerBuiltinPasses(); // it looks the analyses up by name before running them
     if (!Number.isInteger(argv.batch) || argv.batch < 1) throw new CliError(`--batch ${argv.batch}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["exact-limit"]) || argv["exact-limit"] < 0 || argv["exact-limit"] > 40) throw new CliError(`--exact-limit ${argv["exact-limit"]}: expected a whole number in 0..40`);
     if (argv["search-ms"] !== undefined && !(argv["search-ms"] > 0)) throw new CliError(`--search-ms ${argv["search-ms"]}: expected a positive number`);
     if (argv["search-evaluations"] !== undefined && (!Number.isInteger(argv["search-evaluations"]) || argv["search-evaluations"] < 1)) throw new CliError(`--search-evaluations ${argv["search-evaluations"]}: expected a whole number >= 1`);
     if (!Number.isInteger(argv["search-seed"]) || argv["search-seed"] < 0) throw new CliError(`--search-seed ${argv["search-seed"]}: expected a whole number >= 0`);
     prepareOutputPath(argv.trace, "--trace");
-    const profile = loadProfile(argv.device);
+    const profile = await resolveDeviceProfile(argv.device);
     const model = loadInputModel(argv.model, { spec: "refuse" });
     // The simulator scales one sample to --batch itself, so the model's own batch is bound to 1.
     printNotes(bindShapesFromFlags(model, argv, 1));

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
 import { npyBytes } from "../../io/npy.ts";
-import { fromOrtTensor } from "../../../ort/tensor.ts";
+import { fromOrtTensor } from "../../../ort/tensor-bridge.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
-import { prepareOutputPath, writeAtomic } from "../output.ts";
+import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
 import { OrtEngine, type PlacementCheck } from "../../runtime/ort-engine.ts";
-import { asCliError, openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
+import { openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
 interface RunArgs extends RuntimeFlags { package: string; input?: string[]; output?: string; json: boolean }
@@ -45,12 +45,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const prepared = prepareFeeds(runtime.manifest, given, argv);
       const feeds = prepared.feeds;
       const t0 = performance.now();
-      let outputs: Record<string, ort.Tensor>;
-      try {
-        outputs = await runtime.run(feeds);
-      } catch (e) {
-        throw asCliError(e);
-      }
+      const outputs: Record<string, ort.Tensor> = await runtime.run(feeds);
       const ms = performance.now() - t0;
       const placement = runtime instanceof OrtEngine ? runtime.placementCheck() : undefined;
       if (argv.output) {

@@ -2,10 +2,10 @@
 // zoo's train split under perturbed device profiles and hardware states, in a worker thread,
 // and write its weights (docs/scheduler.md).
 import { existsSync, statSync } from "node:fs";
-import { trainSchedulerInWorker } from "../../scheduler/worker.ts";
+import { trainSchedulerInWorker } from "../../learn/scheduler-in-worker.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 
 export interface TrainSchedulerArgs { zoo: string; output: string; seed: number; steps: number; hidden: number; "max-nodes": number; json: boolean }
 

@@ -3,15 +3,15 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
 import { buildDataset, datasetFromJson, datasetToJson, type Sample } from "../../learn/dataset.ts";
-import { trainInWorker } from "../../learn/worker.ts";
-import type { EpochReport } from "../../learn/train.ts";
+import { trainInWorker } from "../../learn/predictor-in-worker.ts";
+import type { EpochReport } from "../../learn/predictor-train.ts";
 import { PREDICTOR_KINDS, PREDICTOR_OUTPUTS, type PredictorKind, type PredictorOutput } from "../../predictor/architecture.ts";
 import { predictorToJson } from "../../predictor/weights.ts";
-import { ZooError } from "../../zoo/index.ts";
-import { loadProfile, ProfileError, type DeviceProfile } from "../../devices/profile.ts";
+import type { DeviceProfile } from "../../devices/profile.ts";
+import { resolveDeviceProfile } from "../../profiler/live-host.ts";
 import { CliError } from "../errors.ts";
-import { writeAtomic } from "../output.ts";
-import { Progress } from "../progress.ts";
+import { writeAtomic } from "../../io/output.ts";
+import { Progress } from "../../io/progress.ts";
 import { SCHEDULER_TRAIN_DEFAULTS, trainSchedulerCommand } from "./train-scheduler.ts";
 
 export const DEFAULT_STEPS = 64;
@@ -66,11 +66,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     if (!Number.isInteger(argv.perturbed) || argv.perturbed < 0) throw new CliError(`--perturbed must be a whole number >= 0 (got ${argv.perturbed})`);
     if (!existsSync(argv.zoo) || !statSync(argv.zoo).isDirectory()) throw new CliError(`${argv.zoo}: not a folder (--zoo names a folder written by 'sparoa zoo')`);
     let baseProfiles: DeviceProfile[] | undefined;
-    try {
-      baseProfiles = argv.profile?.flatMap((p) => p.split(",")).filter((p) => p !== "").map((p) => loadProfile(p));
-    } catch (e) {
-      if (e instanceof ProfileError) throw new CliError(e.message);
-      throw e;
+    const names = argv.profile?.flatMap((x) => x.split(",")).filter((x) => x !== "");
+    // One at a time: `host` may measure this machine, which must not compete with itself.
+    if (names) {
+      baseProfiles = [];
+      for (const name of names) baseProfiles.push(await resolveDeviceProfile(name));
     }
     const tty = process.stderr.isTTY === true;
     const started = Date.now();
@@ -83,18 +83,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       }
     } else {
       let bar: Progress | undefined;
-      try {
-        samples = await buildDataset(argv.zoo, {
-          steps: DEFAULT_STEPS, seed: argv.seed, perturbed: argv.perturbed, baseProfiles,
-          onModel: (done, total, file) => {
-            if (tty) (bar ??= new Progress("label", total)).tick(1, file);
-            else process.stderr.write(`label: ${done}/${total} ${file}\n`);
-          },
-        });
-      } catch (e) {
-        if (e instanceof ZooError) throw new CliError(e.message);
-        throw e;
-      }
+      samples = await buildDataset(argv.zoo, {
+        steps: DEFAULT_STEPS, seed: argv.seed, perturbed: argv.perturbed, baseProfiles,
+        onModel: (done, total, file) => {
+          if (tty) (bar ??= new Progress("label", total)).tick(1, file);
+          else process.stderr.write(`label: ${done}/${total} ${file}\n`);
+        },
+      });
       bar?.finish();
       if (argv.dataset) writeAtomic(argv.dataset, datasetToJson(samples));
     }

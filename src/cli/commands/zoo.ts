@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
 import { SIZE_CLASSES, ZOO_FAMILIES, ZOO_PRESETS, isZooPreset, writePresets, writeZoo, type SizeClass, type ZooEntry, type ZooFamily, type ZooManifest } from "../../zoo/index.ts";
 import { CliError } from "../errors.ts";
-import { Progress } from "../progress.ts";
+import { Progress } from "../../io/progress.ts";
 
 interface ZooArgs { output: string; count: number; seed: number; families?: string; sizes?: string; preset?: string; json: boolean }
 

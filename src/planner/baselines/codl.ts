@@ -15,7 +15,7 @@ import { opFamily } from "../../devices/op-family.ts";
 import { linkBetween } from "../../devices/profile.ts";
 import type { SimGraph } from "../../sim/sim-graph.ts";
 import type { ScheduledNode, ScheduledTransfer, SimResult, ProcessorUsage } from "../../sim/simulator.ts";
-import type { PlanCost } from "../cost.ts";
+import type { PlanCost } from "../plan-cost.ts";
 import { assignmentOf } from "../../sim/simulator.ts";
 import { planFrom, type Plan } from "./plan.ts";
 

@@ -4,7 +4,7 @@
 import type { Model } from "../../../ir/model.ts";
 import { processorsOfKind, type DeviceProfile } from "../../devices/profile.ts";
 import { compileSim, type LatencyFn, type SimGraph } from "../../sim/sim-graph.ts";
-import { PlanCost } from "../cost.ts";
+import { PlanCost } from "../plan-cost.ts";
 import { branches, heaviestFirst, type SearchSpace } from "../local-search.ts";
 import { oracle, type OracleOptions } from "../oracle.ts";
 import { codlPlan } from "./codl.ts";
@@ -70,7 +70,7 @@ export function searchSpace(cost: PlanCost, free: readonly number[] = placeableN
 
 /**
  * The oracle as a plan: searched from every start, and never worse than its best start under the
- * exact cost (the search minimises an upper bound of it, src/planner/cost.ts).
+ * exact cost (the search minimises an upper bound of it, src/planner/plan-cost.ts).
  */
 export function oraclePlan(cost: PlanCost, space: SearchSpace, starts: Plan[], options: OracleOptions = {}, batchSim?: SimGraph): Plan {
   const best = oracle(cost.sim, space, starts.map((p) => p.assign), options);

@@ -1,11 +1,11 @@
-// A plan: a placement of every node on a processor, its cost (src/planner/cost.ts: the one every
+// A plan: a placement of every node on a processor, its cost (src/planner/plan-cost.ts: the one every
 // plan is judged by) and its simulated result. Baselines, the oracle and sparoa's planner produce
 // plans; `sparoa plan` compares them; the trace writer draws any of them.
 import type { Node } from "../../../ir/node.ts";
 import type { SimResult } from "../../sim/simulator.ts";
 import { evaluate, placementOf } from "../../sim/simulator.ts";
 import type { SimGraph } from "../../sim/sim-graph.ts";
-import type { PlanCost, PlanLatency } from "../cost.ts";
+import type { PlanCost, PlanLatency } from "../plan-cost.ts";
 
 export interface Plan {
   /** Short identifier: cpu-only, gpu-only, greedy, heft, codl, oracle, sparoa. */

@@ -4,7 +4,7 @@
 import { intAttr, type Value } from "../../../ir/index.ts";
 import { maxPool, type Net } from "../net.ts";
 import { down, int, pick, roundTo, type Rng } from "../rng.ts";
-import type { ChannelShuffleParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { ChannelShuffleParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { CNN_SIZES } from "./cnn-sizes.ts";
 
 export function sampleChannelShuffle(r: Rng, size: SizeClass): { params: ChannelShuffleParams; resolution: number } {

@@ -1,7 +1,7 @@
 // Size classes shared by the convolutional families: input sides, stage counts, widths, depths.
 // Small ones run in onnxruntime in a few milliseconds; large ones approach ResNet-18/MobileNet cost.
 import { int, roundTo, type Rng } from "../rng.ts";
-import type { CnnStage, SizeClass } from "../spec.ts";
+import type { CnnStage, SizeClass } from "../zoo-spec.ts";
 
 export interface CnnSize { resolutions: readonly number[]; stages: [number, number]; base: [number, number]; blocks: [number, number]; maxChannels: number }
 

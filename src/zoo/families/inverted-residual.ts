@@ -4,7 +4,7 @@
 import { floatAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, roundTo, type Rng } from "../rng.ts";
-import type { InvertedResidualParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { InvertedResidualParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { cnnStages, CNN_SIZES } from "./cnn-sizes.ts";
 
 export function sampleInvertedResidual(r: Rng, size: SizeClass): { params: InvertedResidualParams; resolution: number } {

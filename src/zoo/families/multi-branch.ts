@@ -4,7 +4,7 @@
 import type { Value } from "../../../ir/index.ts";
 import { maxPool, type Net } from "../net.ts";
 import { chance, int, pick, roundTo, type Rng } from "../rng.ts";
-import type { MultiBranchParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { MultiBranchParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { CNN_SIZES } from "./cnn-sizes.ts";
 
 const BLOCKS: Record<SizeClass, [number, number]> = { small: [2, 3], medium: [4, 6], large: [7, 9] };

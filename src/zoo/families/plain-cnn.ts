@@ -2,7 +2,7 @@
 import type { Value } from "../../../ir/index.ts";
 import { maxPool, type Net } from "../net.ts";
 import { int, pick, roundTo, type Rng } from "../rng.ts";
-import type { PlainCnnParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { PlainCnnParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { cnnStages, CNN_SIZES } from "./cnn-sizes.ts";
 
 export function samplePlainCnn(r: Rng, size: SizeClass): { params: PlainCnnParams; resolution: number } {

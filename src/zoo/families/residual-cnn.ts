@@ -3,7 +3,7 @@
 import type { Value } from "../../../ir/index.ts";
 import { maxPool, type Net } from "../net.ts";
 import { chance, int, pick, roundTo, type Rng } from "../rng.ts";
-import type { ResidualCnnParams, SizeClass, ZooSpecOf } from "../spec.ts";
+import type { ResidualCnnParams, SizeClass, ZooSpecOf } from "../zoo-spec.ts";
 import { cnnStages, CNN_SIZES } from "./cnn-sizes.ts";
 
 export function sampleResidualCnn(r: Rng, size: SizeClass): { params: ResidualCnnParams; resolution: number } {

@@ -4,8 +4,8 @@
 import { DataType, Tensor, intAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, type Rng } from "../rng.ts";
-import type { SizeClass, VitParams, ZooSpecOf } from "../spec.ts";
-import { attention, mlp } from "./attention.ts";
+import type { SizeClass, VitParams, ZooSpecOf } from "../zoo-spec.ts";
+import { attention, mlp } from "./transformer-blocks.ts";
 
 const SIZES: Record<SizeClass, { resolutions: number[]; patches: number[]; dims: number[]; depth: [number, number] }> = {
   small: { resolutions: [32], patches: [4, 8], dims: [32, 48, 64], depth: [2, 4] },

@@ -6,8 +6,8 @@
 import { intAttr, type Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
 import { chance, int, pick, type Rng } from "../rng.ts";
-import type { SizeClass, WindowedAttentionParams, ZooSpecOf } from "../spec.ts";
-import { attention, mlp } from "./attention.ts";
+import type { SizeClass, WindowedAttentionParams, ZooSpecOf } from "../zoo-spec.ts";
+import { attention, mlp } from "./transformer-blocks.ts";
 
 const SIZES: Record<SizeClass, { patches: number[]; windows: number[]; stages: [number, number]; dims: number[]; depth: [number, number]; lastWindows: number[] }> = {
   small: { patches: [2, 4], windows: [4], stages: [2, 2], dims: [16, 32], depth: [1, 2], lastWindows: [1, 2] },

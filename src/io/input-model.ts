@@ -7,7 +7,7 @@ import type { Model } from "../../ir/model.ts";
 import { loadModel } from "../../ir/onnx/file.ts";
 import { specProblems } from "../../ir/spec.ts";
 import { verifyModel } from "../../ir/verify.ts";
-import { CliError } from "./errors.ts";
+import { InvalidModelError } from "../../ir/onnx/tensor-data.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 
 /** Most generated calibration samples a command accepts (each is a full inference). */
@@ -30,9 +30,9 @@ export function refuseSpecProblems(path: string, model: Model): void {
 }
 
 /** The one message for an invalid model, shared by every command (exit code 2). */
-export function invalidModelError(path: string, problems: readonly string[], hint = ""): CliError {
+export function invalidModelError(path: string, problems: readonly string[], hint = ""): InvalidModelError {
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems${hint})` : "";
-  return new CliError(`${path}: invalid model: ${problems[0]}${more}`, 2);
+  return new InvalidModelError(`${path}: invalid model: ${problems[0]}${more}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import type { HardwareState } from "../devices/hardware-state.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { validateManifest } from "../package/validate.ts";
-import { optimize, type OptimizeOptions, type OptimizeResult } from "../optimize/optimize.ts";
+import { optimize, type OptimizeOptions, type OptimizeResult } from "./optimize.ts";
 
 export type ReplanOptions = Omit<OptimizeOptions, "model" | "device" | "stateSnapshot" | "state" | "inputShapes"> & { device?: string };
 

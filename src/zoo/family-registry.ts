@@ -3,7 +3,7 @@
 import type { Value } from "../../ir/index.ts";
 import type { Net } from "./net.ts";
 import type { Rng } from "./rng.ts";
-import type { Activation, FamilyParams, SizeClass, ZooFamily, ZooSpecOf } from "./spec.ts";
+import type { Activation, FamilyParams, SizeClass, ZooFamily, ZooSpecOf } from "./zoo-spec.ts";
 import { buildPlainCnn, samplePlainCnn } from "./families/plain-cnn.ts";
 import { buildResidualCnn, sampleResidualCnn } from "./families/residual-cnn.ts";
 import { buildInvertedResidual, sampleInvertedResidual } from "./families/inverted-residual.ts";

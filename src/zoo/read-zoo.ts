@@ -1,10 +1,11 @@
 // Reading a zoo folder back (for trainers and benchmarks): zoo.json checked for its format and
 // every listed model file present, with one-line errors naming the file or field.
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ZooEntry, ZooManifest } from "./write.ts";
+import type { ZooEntry, ZooManifest } from "./write-zoo.ts";
 
-export class ZooError extends Error {}
+export class ZooError extends SparoaError {}
 
 export interface ZooModelRef { path: string; entry: ZooEntry }
 

@@ -1,13 +1,13 @@
-// Canonical topological order: every graph's nodes sorted producer-first, keeping the
-// existing order wherever it is already valid, so sorted models are left untouched.
+// Stable topological sort: every graph's nodes sorted producer-first, keeping the existing
+// order wherever it is already valid, so sorted models are left untouched. Registered as
+// `topo-sort`; `canonicalize`, its old name, still works in pipelines (passes/builtin-passes.ts).
 import type { Model } from "../ir/model.ts";
 import { topologicalOrder } from "../ir/topo.ts";
 import type { Pass, PassResult } from "./pass.ts";
-import { registerPass } from "./registry.ts";
 
-export function canonicalizePass(): Pass {
+export function topoSortPass(): Pass {
   return {
-    name: "canonicalize",
+    name: "topo-sort",
     description: "sort every graph's nodes topologically (stable), naming any cycle",
     preserves: "all",
     run(model: Model): PassResult {
@@ -22,5 +22,3 @@ export function canonicalizePass(): Pass {
     },
   };
 }
-
-registerPass(canonicalizePass);

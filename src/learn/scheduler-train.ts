@@ -6,11 +6,11 @@
 // UPDATE_EVERY environment steps once the replay holds a batch. Everything is seeded.
 import { seededRandom } from "../../ir/random.ts";
 import { Role, type PlacementProblem } from "../planner/problem.ts";
-import { drawProblem, TRAINING_PROFILES, type CorpusModel, type TrainingProblem } from "./corpus.ts";
-import { PlacementEnv } from "./environment.ts";
-import { ACTIONS, NodeFigures, OBSERVATION_FEATURES, OBSERVATION_SIZE, stateFeatures } from "./observation.ts";
-import { DEFAULT_SAC, SacAgent } from "./sac.ts";
-import { SCHEDULER_SCHEMA, type SchedulerWeights } from "./weights.ts";
+import { drawProblem, TRAINING_PROFILES, type CorpusModel, type TrainingProblem } from "./scheduler-corpus.ts";
+import { PlacementEnv } from "../scheduler/environment.ts";
+import { ACTIONS, NodeFigures, OBSERVATION_FEATURES, OBSERVATION_SIZE, stateFeatures } from "../scheduler/observation.ts";
+import { DEFAULT_SAC, SacAgent } from "../scheduler/sac.ts";
+import { SCHEDULER_SCHEMA, type SchedulerWeights } from "../scheduler/weights.ts";
 
 export interface TrainOptions {
   seed: number;

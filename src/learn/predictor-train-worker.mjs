@@ -6,10 +6,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 
-const compiled = existsSync(fileURLToPath(new URL("./train.js", import.meta.url)));
+const compiled = existsSync(fileURLToPath(new URL("./predictor-train.js", import.meta.url)));
 if (!compiled) (await import("tsx/esm/api")).register();
 const ext = compiled ? "js" : "ts";
-const { trainPredictor } = await import(`./train.${ext}`);
+const { trainPredictor } = await import(`./predictor-train.${ext}`);
 const { datasetFromJson } = await import(`./dataset.${ext}`);
 try {
   const samples = datasetFromJson(workerData.samples);

@@ -2,6 +2,7 @@
 // (NodeKey.partition): per partition its nodes, the values it reads from outside and the values
 // it must hand on, the partitions it depends on, and the constant nodes it recomputes.
 // Emit, the report and the tests all read partitions through this one function.
+import { SparoaError } from "../ir/sparoa-error.ts";
 import type { Graph } from "../ir/graph.ts";
 import type { Node } from "../ir/node.ts";
 import type { Value } from "../ir/value.ts";
@@ -39,7 +40,7 @@ export interface Partitioning {
   passthrough: Value[];
 }
 
-export class PartitionError extends Error {}
+export class PartitionError extends SparoaError {}
 
 /**
  * Reads NodeKey.partition (and NodeKey.device) of `graph`'s nodes and builds the partition

@@ -1,8 +1,12 @@
 // Writing results: to a temporary file renamed into place, so a failure leaves no partial output.
+// Shared by the commands and the library (traces, reports, packages): nothing here knows the CLI.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { CliError } from "./errors.ts";
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { assertMayWrite } from "../../ir/onnx/file-guard.ts";
+
+/** An output path that cannot be written (or must not be: the input model), named in the message. */
+export class OutputError extends SparoaError {}
 
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   assertMayWrite(path);
@@ -15,13 +19,13 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, full);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new CliError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new OutputError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
 /** Refuses to write over the input model (before it is read; the guard catches links and external data later). */
 export function assertNotInput(input: string, output: string): void {
-  if (resolve(input) === resolve(output)) throw new CliError(`${output}: output path is the input model; choose another path (sparoa never modifies its input)`);
+  if (resolve(input) === resolve(output)) throw new OutputError(`${output}: output path is the input model; choose another path (sparoa never modifies its input)`);
 }
 
 /**
@@ -35,7 +39,7 @@ export function prepareOutputPath(path: string | undefined, flag: string, isFold
   if (path === undefined) return;
   let dir = isFolder ? resolve(path) : dirname(resolve(path));
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  const fail = (why: string) => new CliError(`${flag} ${path}: cannot write there (${why})`);
+  const fail = (why: string) => new OutputError(`${flag} ${path}: cannot write there (${why})`);
   if (!statSync(dir).isDirectory()) throw fail(`${dir} is a file, not a folder`);
   try {
     accessSync(dir, constants.W_OK);

@@ -3,7 +3,7 @@
 // weight sparsity, a short calibration run), and placement problems on randomly perturbed device
 // profiles under randomly drawn hardware states.
 import type { Model } from "../../ir/model.ts";
-import { analyseForPlacement } from "../learn/analyse.ts";
+import { analyseForPlacement } from "./analyse.ts";
 import { STATE_SCHEMA, type HardwareState } from "../devices/hardware-state.ts";
 import { loadProfile, type DeviceProfile } from "../devices/profile.ts";
 import { adjustProfile } from "../devices/state-profile.ts";

@@ -6,12 +6,12 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 
-const compiled = existsSync(fileURLToPath(new URL("./train.js", import.meta.url)));
+const compiled = existsSync(fileURLToPath(new URL("./scheduler-train.js", import.meta.url)));
 if (!compiled) (await import("tsx/esm/api")).register();
 const ext = compiled ? "js" : "ts";
-const { schedulerBackend } = await import(`./tf.${ext}`);
-const { zooCorpus } = await import(`./corpus.${ext}`);
-const { trainScheduler } = await import(`./train.${ext}`);
+const { schedulerBackend } = await import(`../scheduler/tf.${ext}`);
+const { zooCorpus } = await import(`./scheduler-corpus.${ext}`);
+const { trainScheduler } = await import(`./scheduler-train.${ext}`);
 try {
   const backend = await schedulerBackend();
   const { zoo, options } = workerData;

@@ -1,5 +1,6 @@
 // Whether a device profile can be measured here: every processor's execution provider must work
 // on this machine (probed by the onnxruntime boundary, ort/providers.ts, in a child process).
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { probeProviders } from "../../ort/providers.ts";
 import type { ExecutionProvider } from "../../ort/provider-names.ts";
 import type { DeviceProfile } from "../devices/profile.ts";
@@ -18,6 +19,6 @@ export function assertProfileRunnable(profile: DeviceProfile, statuses = probePr
   }
 }
 
-export class UnavailableProviderError extends Error {
+export class UnavailableProviderError extends SparoaError {
   override name = "UnavailableProviderError";
 }

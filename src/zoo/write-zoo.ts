@@ -9,8 +9,8 @@ import { generateZooModel } from "./generate.ts";
 import { sampleZooSpec } from "./sample.ts";
 import { ZOO_PRESETS, type ZooPreset } from "./presets.ts";
 import { HELD_OUT_FAMILIES, HELD_OUT_SIZES, splitOf, type ZooSplit } from "./split.ts";
-import { zooModelStats, type ZooModelStats } from "./stats.ts";
-import { SIZE_CLASSES, ZOO_FAMILIES, ZOO_IR_VERSION, ZOO_OPSET, type SizeClass, type ZooFamily, type ZooSpec } from "./spec.ts";
+import { zooModelStats, type ZooModelStats } from "./zoo-stats.ts";
+import { SIZE_CLASSES, ZOO_FAMILIES, ZOO_IR_VERSION, ZOO_OPSET, type SizeClass, type ZooFamily, type ZooSpec } from "./zoo-spec.ts";
 
 export interface WriteZooOptions {
   count: number;

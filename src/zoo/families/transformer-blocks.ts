@@ -3,7 +3,7 @@
 // Per-head: separate small projections and score MatMuls per head, concatenated (parallel branches).
 import type { Value } from "../../../ir/index.ts";
 import type { Net } from "../net.ts";
-import type { Activation, HeadsForm } from "../spec.ts";
+import type { Activation, HeadsForm } from "../zoo-spec.ts";
 
 export interface AttentionShape { batch: number; tokens: number; dim: number; heads: number; form: HeadsForm }
 

@@ -2,6 +2,7 @@
 // unavailable provider throws (no silent fallback), so availability is probed once and every
 // decision, including "gpu runs on the CPU here", is stated in words.
 // (Probing itself, the provider names and the probe model are the onnxruntime boundary's: ort/.)
+import { SparoaError } from "../../ir/sparoa-error.ts";
 import { availableParallelism } from "node:os";
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from "../../ort/provider-names.ts";
 import { hostShowsGpu, providerProblem } from "../../ort/providers.ts";
@@ -18,7 +19,7 @@ export type Provider = (typeof PROVIDERS)[number];
 quietOnnxruntime();
 
 /** Why a provider cannot be used on this host, in one line with what to do instead. */
-export class ProviderError extends Error {
+export class ProviderError extends SparoaError {
   override name = "ProviderError";
 }
 

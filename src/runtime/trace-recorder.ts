@@ -2,7 +2,7 @@
 // with its partition runs, and async tracks for transfers, the batching queue and whole requests
 // (those overlap one another, so they are async events rather than complete events). The format
 // is written by src/io/chrome-trace.ts.
-import { writeAtomic } from "../cli/output.ts";
+import { writeAtomic } from "../io/output.ts";
 import { ChromeTrace, type ChromeTraceJson, type TraceArgs } from "../io/chrome-trace.ts";
 
 export class TraceRecorder {
