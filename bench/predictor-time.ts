@@ -1,5 +1,6 @@
 // Prediction time against the grid search it replaces, on zoo preset vit-large (>1,400 placeable
-// nodes): loading the predictor once, then per call features + forward + thresholds; the grid
+// nodes): loading the predictor once, then per call features + forward + thresholds (alone, and
+// as the hybrid: the predicted bin and the portfolio placed and simulated); the grid
 // search (chooseThresholds: up to 144 threshold pairs placed, distinct plans simulated) on the
 // same compiled problem. Medians of several runs, same process, same problem.
 //   node --import tsx bench/predictor-time.ts [--predictor FILE] [--profile orin-nano] [--runs 7]
@@ -11,7 +12,7 @@ import { instantiate } from "../passes/pipeline.ts";
 import { placementProblem } from "../src/planner/problem.ts";
 import { chooseThresholds } from "../src/planner/thresholds.ts";
 import { freeNodes } from "../src/predictor/features.ts";
-import { predictThresholds } from "../src/predictor/predict.ts";
+import { defaultCandidates, predictThresholds } from "../src/predictor/predict.ts";
 import { BUNDLED_PREDICTOR, loadPredictor } from "../src/predictor/weights.ts";
 import { generateZooModel, ZOO_PRESETS } from "../src/zoo/index.ts";
 
@@ -39,10 +40,13 @@ let predictor = loadPredictor(file);
 const loadMs = median(Array.from({ length: runs }, () => time("load", () => { predictor = loadPredictor(file); })));
 predictThresholds(predictor, problem); // warm-up (JIT)
 chooseThresholds(problem);
-const predictMs = median(Array.from({ length: runs }, () => time("predict", () => predictThresholds(predictor, problem))));
-const top4Ms = predictor.config.output === "bins" ? median(Array.from({ length: runs }, () => time("top4", () => predictThresholds(predictor, problem, { candidates: 4 })))) : NaN;
+const K = defaultCandidates(predictor);
+const predictMs = median(Array.from({ length: runs }, () => time("predict", () => predictThresholds(predictor, problem, { candidates: 1 }))));
+const hybridMs = median(Array.from({ length: runs }, () => time("hybrid", () => predictThresholds(predictor, problem))));
 const gridMs = median(Array.from({ length: runs }, () => time("grid", () => chooseThresholds(problem))));
+const grid = chooseThresholds(problem);
+const simulated = predictThresholds(predictor, problem).simulated;
 console.log(`vit-large: ${problem.sim.nodes.length} nodes, ${freeNodes(problem).length} free (placeable) on ${problem.profile.name}; predictor ${predictor.config.kind} (${predictor.config.output}), ${(predictor.bytes / 1024).toFixed(0)} KiB of parameters`);
 const w = (name: string) => median(wall[name] ?? [NaN]).toFixed(1);
-console.log(`CPU ms (median of ${runs}): load ${loadMs.toFixed(1)}; predict ${predictMs.toFixed(1)}; predict top-4 ${top4Ms.toFixed(1)}; grid search ${gridMs.toFixed(1)}; grid / predict = ${(gridMs / predictMs).toFixed(1)}x`);
-console.log(`wall ms (median of ${runs}): load ${w("load")}; predict ${w("predict")}; predict top-4 ${w("top4")}; grid search ${w("grid")}`);
+console.log(`CPU ms (median of ${runs}): load ${loadMs.toFixed(1)}; predict ${predictMs.toFixed(1)}; hybrid (K=${K} bins: predicted + portfolio, ${simulated} distinct plans simulated) ${hybridMs.toFixed(1)}; grid search (${grid.evaluated} pairs, ${grid.distinctPlans} plans simulated) ${gridMs.toFixed(1)}; grid / predict = ${(gridMs / predictMs).toFixed(1)}x, grid / hybrid = ${(gridMs / hybridMs).toFixed(1)}x`);
+console.log(`wall ms (median of ${runs}): load ${w("load")}; predict ${w("predict")}; hybrid ${w("hybrid")}; grid search ${w("grid")}`);

@@ -7,10 +7,14 @@
 //   move        PlanEvaluator.moveCost(node, proc): one placeable node flipped to another
 //               processor, from a recorded baseline (what local search and the RL scheduler run)
 //   commit      PlanEvaluator.move + currentMakespanMs: a move made, its schedule recorded
+//   plan move   PlanCost.incremental().moveCost: the move's makespan plus the call charge for its
+//               partitions (src/planner/plan-cost.ts; the segment count replayed incrementally), which
+//               is what the refinement's single-node moves cost
 // Starting plans: HEFT's, and a random placement (seeded). Each figure is the median of several
 // timed runs; rates are given per wall-clock second and per CPU second of this process (the CPU
-// figure is what the machine's load does not divide). Every measured evaluator's answers are
-// first checked against evaluate() on the plans it is timed on.
+// figure is what the machine's load does not divide; the move columns also give CPU microseconds
+// per move). Every measured evaluator's answers are first checked against evaluate() (plan moves:
+// against PlanCost.searchCost) on the plans it is timed on.
 //   node --import tsx bench/sim-speed.ts [--device orin-nano] [--runs 5] [--seconds 1] [--json]
 import { loadavg, cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -21,6 +25,7 @@ import { PassManager } from "../passes/manager.ts";
 import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { heftAssignment } from "../src/planner/baselines/heft.ts";
 import { loadProfile } from "../src/devices/profile.ts";
+import { PlanCost } from "../src/planner/plan-cost.ts";
 import { PlanEvaluator } from "../src/sim/fast-eval.ts";
 import { compileSim, type SimGraph } from "../src/sim/sim-graph.ts";
 import { evaluate } from "../src/sim/simulator.ts";
@@ -70,7 +75,7 @@ async function annotated(model: Model): Promise<Model> {
   return model;
 }
 
-interface Row { model: string; nodes: number; placeable: number; timed: number; start: string; planMs: number; before: Rate; full: Rate; move: Rate; commit: Rate; rejoined: number; roundsPerMove: number; baselineRounds: number }
+interface Row { model: string; nodes: number; placeable: number; timed: number; start: string; planMs: number; before: Rate; full: Rate; move: Rate; planMove: Rate; commit: Rate; rejoined: number; roundsPerMove: number; baselineRounds: number }
 
 function measure(label: string, sim: SimGraph): Row[] {
   const placeable = sim.nodes.map((_, i) => i).filter((i) => !sim.hostOnly[i]);
@@ -115,7 +120,23 @@ function measure(label: string, sim: SimGraph): Row[] {
     }, 1, seconds);
     commit.wallPerS *= 2;
     commit.cpuPerS *= 2;
-    rows.push({ model: label, nodes: sim.nodes.length, placeable: placeable.length, timed: ev.graph.m, start, planMs, before, full, move, commit, rejoined, roundsPerMove, baselineRounds });
+    // Plan-cost moves (simulation + partition calls), checked against the full plan cost first.
+    const cost = new PlanCost(sim);
+    const reference = new PlanCost(sim);
+    const inc = cost.incremental()!;
+    const plan = assign.slice();
+    inc.sync(plan);
+    const planMoveCost = (check: boolean) => {
+      const i = placeable[Math.floor(rand() * placeable.length)]!;
+      const was = plan[i]!;
+      plan[i] = flip(i);
+      const c = inc.moveCost(plan, i);
+      if (check && c !== reference.searchCost(plan)) throw new Error(`${label}/${start}: plan-cost move of node ${i} differs from searchCost`);
+      plan[i] = was;
+    };
+    for (let j = 0; j < 20; j++) planMoveCost(true);
+    const planMove = rate(() => planMoveCost(false), 50, seconds);
+    rows.push({ model: label, nodes: sim.nodes.length, placeable: placeable.length, timed: ev.graph.m, start, planMs, before, full, move, planMove, commit, rejoined, roundsPerMove, baselineRounds });
   }
   return rows;
 }
@@ -138,10 +159,11 @@ if (args.json) {
   console.log(JSON.stringify({ date, device: profile.name, cpus: cpus().length, load: { start: load0, end: load1 }, runs, seconds, rows }, null, 2));
 } else {
   const f = (r: Rate) => `${Math.round(r.wallPerS).toLocaleString("en")} / ${Math.round(r.cpuPerS).toLocaleString("en")}`;
-  console.log(`\n| model | nodes (placeable, timed) | start plan | plan ms | before: evaluate() | full: makespanMs | move: moveCost | commit: move | move vs before (CPU) | moves rejoining | rounds per move (of baseline) |`);
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  const us = (r: Rate) => `${f(r)} (${(1e6 / r.cpuPerS).toFixed(1)} us)`;
+  console.log(`\n| model | nodes (placeable, timed) | start plan | plan ms | before: evaluate() | full: makespanMs | move: moveCost (CPU us/move) | plan move: + partition calls (CPU us/move) | commit: move | move vs before (CPU) | moves rejoining | rounds per move (of baseline) |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.nodes} (${r.placeable}, ${r.timed}) | ${r.start} | ${r.planMs.toFixed(3)} | ${f(r.before)} | ${f(r.full)} | ${f(r.move)} | ${f(r.commit)} | ${(r.move.cpuPerS / r.before.cpuPerS).toFixed(0)}x | ${(100 * r.rejoined).toFixed(1)}% | ${r.roundsPerMove.toFixed(0)} (${r.baselineRounds}) |`);
+    console.log(`| ${r.model} | ${r.nodes} (${r.placeable}, ${r.timed}) | ${r.start} | ${r.planMs.toFixed(3)} | ${f(r.before)} | ${f(r.full)} | ${us(r.move)} | ${us(r.planMove)} | ${f(r.commit)} | ${(r.move.cpuPerS / r.before.cpuPerS).toFixed(0)}x | ${(100 * r.rejoined).toFixed(1)}% | ${r.roundsPerMove.toFixed(0)} (${r.baselineRounds}) |`);
   }
   console.log(`\nrates: evaluations per wall-clock second / per CPU second of this process; medians of ${runs} runs of ~${seconds} s. Load ${load0.map((x) => x.toFixed(1)).join(" ")} at start, ${load1.map((x) => x.toFixed(1)).join(" ")} at end.`);
 }

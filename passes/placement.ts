@@ -11,7 +11,7 @@
 // simulations), seed=N, search-ms=MS (optional wall-time cap of the refinement),
 // thresholds=grid|predictor (absent thresholds: grid search, or the trained threshold predictor,
 // src/predictor/), predictor=PATH (default: the bundled one), compare-thresholds=true (the grid's
-// result beside the prediction), predictor-candidates=K (judge the K most likely bins, keep the cheapest),
+// result beside the prediction), predictor-candidates=K (judge the predicted bin and the predictor's portfolio, K in all, keep the cheapest),
 // refiner=local|sac (the refinement stage: the local search or the SAC scheduler,
 // src/scheduler/), scheduler=PATH (the SAC weights; default: the bundled ones), state=PATH or an
 // inline snapshot JSON (the hardware state the profile is adjusted for and the scheduler observes).

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { seededRandom } from "../../ir/random.ts";
 import { DEFAULT_SIZES, outputWidth, parameterShapes, type PredictorConfig, type PredictorKind, type PredictorOutput } from "../predictor/architecture.ts";
 import { BIN_QUANTILES } from "./labels.ts";
+import { choosePortfolio } from "./portfolio.ts";
 import { CONTEXT_FEATURES, NODE_FEATURES } from "../predictor/features.ts";
 import type { Params } from "../predictor/forward.ts";
 import type { Predictor, TrainingRecord } from "../predictor/weights.ts";
@@ -138,7 +139,8 @@ export async function trainPredictor(samples: readonly Sample[], options: TrainO
   for (const v of vars.values()) v.dispose();
   optimizer.dispose();
   return {
-    predictor: { config, params: best.params, contextMean: norm.mean, contextStd: norm.std, contextMin: norm.min, contextMax: norm.max },
+    // From every training-split pair's labels (validation models included: labels, not weights).
+    predictor: { config, params: best.params, portfolio: config.output === "bins" ? choosePortfolio(samples.map((s) => s.labels)) : [], contextMean: norm.mean, contextStd: norm.std, contextMin: norm.min, contextMax: norm.max },
     record: { seed: options.seed, epochs: epochsRun, bestEpoch: best.epoch, trainLoss: best.train, validationLoss: best.loss, samples: { train: train.length, validation: validation.length }, ms: performance.now() - started },
   };
 }

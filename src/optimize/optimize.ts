@@ -69,7 +69,7 @@ export interface OptimizeOptions {
   /** Thresholds not given: the trained predictor (default) or the grid search; predictor file (default: bundled). */
   thresholds?: ThresholdMode;
   predictorFile?: string;
-  /** Most likely bins the predictor's choice is judged among (default: DEFAULT_CANDIDATES). */
+  /** Bins the predictor's choice is judged among (default: the predicted bin and the predictor's portfolio). */
   predictorCandidates?: number;
   /** Also run the grid search and report its thresholds and plan cost beside the predicted ones. */
   compareThresholds?: boolean;

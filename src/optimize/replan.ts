@@ -1,7 +1,8 @@
 // Live re-planning: make a package's plan again for a new hardware-state snapshot (the profile
 // adjusted for it, the scheduler observing it), and the check that says when to: a device whose
-// measured partition times drift from the plan's prediction by more than a set ratio. The runtime
-// reports drift; switching plans mid-run is left for later.
+// measured partition times drift from the plan's prediction by more than a set ratio
+// (src/runtime/drift.ts, which `sparoa run` and `sparoa bench` report); switching plans mid-run
+// is left for later.
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { HardwareState } from "../devices/hardware-state.ts";
@@ -25,27 +26,4 @@ export async function replanPackage(packageDir: string, snapshot: HardwareState,
   const src = packageSource(packageDir);
   if (resolve(options.out) === resolve(packageDir) || resolve(dirname(options.out)) === resolve(packageDir)) throw new Error(`${options.out}: a re-plan writes a new package beside ${packageDir}, never into it`);
   return optimize({ ...options, model: src.model, device: options.device ?? src.device, inputShapes: src.inputShapes, stateSnapshot: snapshot });
-}
-
-export interface DeviceDrift { device: string; predictedMs: number; measuredMs: number; ratio: number; drifted: boolean }
-
-/**
- * Per device: the plan's predicted partition time (sum of its partitions' predictions) against
- * the measured one; `drifted` when either is more than `maxRatio` times the other.
- */
-export function partitionDrift(manifest: PackageManifest, measuredMs: ReadonlyMap<number, number>, maxRatio = 1.5): DeviceDrift[] {
-  if (!(maxRatio > 1)) throw new Error(`drift ratio must be > 1 (got ${maxRatio})`);
-  const byDevice = new Map<string, { predictedMs: number; measuredMs: number }>();
-  for (const p of manifest.partitions) {
-    const measured = measuredMs.get(p.id);
-    if (p.predictedMs === undefined || measured === undefined) continue;
-    const d = byDevice.get(p.device) ?? { predictedMs: 0, measuredMs: 0 };
-    d.predictedMs += p.predictedMs;
-    d.measuredMs += measured;
-    byDevice.set(p.device, d);
-  }
-  return [...byDevice].map(([device, d]) => {
-    const ratio = d.predictedMs > 0 ? d.measuredMs / d.predictedMs : Infinity;
-    return { device, ...d, ratio, drifted: ratio > maxRatio || ratio < 1 / maxRatio };
-  });
 }

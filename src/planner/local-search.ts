@@ -117,6 +117,10 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
   const order = space.order ?? free;
   const inc = space.incremental;
   const moveCost = inc ? (a: Int32Array, i: number) => { evaluations++; return inc.moveCost(a, i); } : (a: Int32Array) => cost(a);
+  // Group and run moves change several nodes of the plan the climb holds (the evaluator's current
+  // one): the same cost, evaluated against its recorded schedule when the evaluator can.
+  const runNodes: number[] = [];
+  const groupCost = inc ? (a: Int32Array, nodes: readonly number[]) => { evaluations++; return inc.movesCost(a, nodes); } : (a: Int32Array) => cost(a);
   const climb = (a: Int32Array, c: number): { a: Int32Array; c: number; optimum: boolean } => {
     for (;;) {
       inc?.sync(a);
@@ -143,7 +147,7 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
           if (outOfBudget()) return undefined;
           const saved = nodes.map((i) => a[i]!);
           for (const i of nodes) a[i] = p;
-          const c2 = cost(a);
+          const c2 = groupCost(a, nodes);
           if (c2 < c - 1e-12) { c = c2; return true; }
           nodes.forEach((i, j) => { a[i] = saved[j]!; });
         }
@@ -163,8 +167,9 @@ export function localSearch(space: SearchSpace, starts: readonly Int32Array[], o
             if (changes === 0) continue;
             if (outOfBudget()) return { a, c, optimum: false };
             const saved = new Int32Array(runLength);
-            for (let j = k; j < k + runLength; j++) { saved[j - k] = a[free[j]!]!; a[free[j]!] = p; }
-            const c2 = cost(a);
+            runNodes.length = 0;
+            for (let j = k; j < k + runLength; j++) { saved[j - k] = a[free[j]!]!; a[free[j]!] = p; runNodes.push(free[j]!); }
+            const c2 = groupCost(a, runNodes);
             if (c2 < c - 1e-12) { c = c2; improvedRun = true; break runs; }
             for (let j = k; j < k + runLength; j++) a[free[j]!] = saved[j - k]!;
           }

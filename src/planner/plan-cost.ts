@@ -22,6 +22,8 @@ const EXACT_SEGMENTS = 24;
 export interface IncrementalCost {
   sync(assign: Int32Array): void;
   moveCost(assign: Int32Array, node: number): number;
+  /** searchCost(assign) for an `assign` that differs from the current plan in `nodes` only. */
+  movesCost(assign: Int32Array, nodes: ArrayLike<number>): number;
   commit(node: number, proc: number): void;
 }
 
@@ -46,6 +48,8 @@ export class PlanCost {
   readonly evaluator: MakespanEvaluator;
   private readonly segments: SegmentCounter;
   private readonly devices: Int32Array;
+  /** Position in `scheduled` per SimGraph node, -1 for a constant. */
+  private readonly position: Int32Array;
   /** Calls of searchCost (each one simulation). */
   evaluations = 0;
 
@@ -54,7 +58,7 @@ export class PlanCost {
     const graph = sim.nodes[0]?.graph;
     const constants = graph ? constantNodes(graph, sim.nodes) : new Set();
     const n = sim.nodes.length;
-    const position = new Int32Array(n).fill(-1);
+    const position = (this.position = new Int32Array(n).fill(-1));
     this.scheduled = [];
     for (let i = 0; i < n; i++) if (!constants.has(sim.nodes[i]!)) { position[i] = this.scheduled.length; this.scheduled.push(i); }
     this.scheduledPreds = this.scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
@@ -97,6 +101,7 @@ export class PlanCost {
     return this.withCalls(this.evaluator.makespanMs(assign), assign);
   }
 
+
   /**
    * Incremental single-node moves when the evaluator has them (PlanEvaluator): `sync` makes an
    * assignment current, `moveCost(assign, node)` is searchCost(assign) for an `assign` that
@@ -105,17 +110,71 @@ export class PlanCost {
   incremental(): IncrementalCost | undefined {
     const ev = this.evaluator;
     if (!(ev instanceof PlanEvaluator)) return undefined;
+    // The segment counter's baseline follows the evaluator's current plan (re-recorded lazily
+    // after a commit, as the evaluator's schedule is); a move's count replays only what it changes.
+    const current = new Int32Array(this.scheduled.length);
+    let stale = true;
+    let generation = -1;
+    // The counter is shared by every session of this cost: re-record when another replaced it.
+    const ensureBaseline = () => {
+      if (!stale && generation === this.segments.generation) return;
+      this.segments.setBaseline(current);
+      generation = this.segments.generation;
+      stale = false;
+    };
+    const positions = new Int32Array(this.scheduled.length);
+    const procs = new Int32Array(this.sim.nodes.length);
+    const saved = new Int32Array(this.scheduled.length);
     return {
-      sync: (assign) => ev.setAssignment(assign),
-      moveCost: (assign, node) => { this.evaluations++; return this.withCalls(ev.moveCost(node, assign[node]!), assign); },
-      commit: (node, proc) => ev.move(node, proc),
+      sync: (assign) => { ev.setAssignment(assign); this.scheduledDevices(assign); current.set(this.devices); stale = true; },
+      moveCost: (assign, node) => {
+        this.evaluations++;
+        const ms = ev.moveCost(node, assign[node]!);
+        if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+        ensureBaseline();
+        const k = this.position[node]!;
+        if (k < 0) return this.withCalls(ms, current, this.segments.baselineCount());
+        const was = current[k]!;
+        current[k] = assign[node]!;
+        try {
+          return this.withCalls(ms, current, this.segments.moveCount(current, k));
+        } finally {
+          current[k] = was;
+        }
+      },
+      movesCost: (assign, nodes) => {
+        this.evaluations++;
+        for (let j = 0; j < nodes.length; j++) procs[j] = assign[nodes[j]!]!;
+        const ms = ev.movesCost(nodes, procs, nodes.length);
+        if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+        ensureBaseline();
+        let count = 0;
+        for (let j = 0; j < nodes.length; j++) {
+          const k = this.position[nodes[j]!]!;
+          if (k < 0) continue;
+          positions[count] = k;
+          saved[count++] = current[k]!;
+          current[k] = assign[nodes[j]!]!;
+        }
+        try {
+          return this.withCalls(ms, current, this.segments.movesCount(current, positions, count));
+        } finally {
+          for (let j = count - 1; j >= 0; j--) current[positions[j]!] = saved[j]!;
+        }
+      },
+      commit: (node, proc) => {
+        ev.move(node, proc);
+        const k = this.position[node]!;
+        if (k >= 0 && current[k] !== proc) { current[k] = proc; stale = true; }
+      },
     };
   }
 
-  private withCalls(ms: number, assign: ArrayLike<number>): number {
+  /** ms plus the call charge of a plan given by its scheduled nodes' devices (`segments`: their count, when known). */
+  private withCalls(ms: number, assign: ArrayLike<number>, segments?: number): number {
     if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-    const devices = this.scheduledDevices(assign);
-    let parts = this.segments.count(devices);
+    const devices = segments === undefined ? this.scheduledDevices(assign) : assign;
+    let parts = segments ?? this.segments.count(devices);
     if (parts > 2 && parts <= EXACT_SEGMENTS) {
       let last = 0;
       for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);

@@ -23,13 +23,11 @@ export interface ThresholdComparison {
 export interface ThresholdDecision {
   source: "given" | "grid search" | "predictor";
   thresholds?: Thresholds;
-  predictor?: { file: string; kind: string; quantiles: QuantileThresholds; ms: number; outOfRange: string[]; checked: number };
+  predictor?: { file: string; kind: string; quantiles: QuantileThresholds; ms: number; outOfRange: string[]; checked: number; simulated: number };
   comparison?: ThresholdComparison;
   warnings: string[];
 }
 
-/** Most likely bins placed and judged by the plan cost before the cheapest is kept (1: pure prediction). */
-export const DEFAULT_CANDIDATES = 1;
 
 const cache = new Map<string, Predictor>();
 
@@ -41,15 +39,16 @@ export function cachedPredictor(file = BUNDLED_PREDICTOR): Predictor {
 }
 
 /** The thresholds to plan with; undefined thresholds mean "let the planner grid-search". */
-export function decideThresholds(problem: PlacementProblem, given: Partial<Thresholds>, mode: ThresholdMode, predictorFile?: string, candidates = DEFAULT_CANDIDATES): ThresholdDecision {
+export function decideThresholds(problem: PlacementProblem, given: Partial<Thresholds>, mode: ThresholdMode, predictorFile?: string, candidates?: number): ThresholdDecision {
   if (given.sparsity !== undefined && given.intensity !== undefined) return { source: "given", thresholds: { sparsity: given.sparsity, intensity: given.intensity }, warnings: [] };
   // Without a GPU every node stays on the CPU whatever the thresholds: nothing to predict.
   if (mode === "grid" || given.sparsity !== undefined || given.intensity !== undefined || problem.gpu < 0) return { source: "grid search", warnings: [] };
   const predictor = cachedPredictor(predictorFile);
-  const p: Prediction = predictThresholds(predictor, problem, { candidates });
+  // Undefined candidates: the predicted bin and the predictor's portfolio (predict.ts).
+  const p: Prediction = predictThresholds(predictor, problem, candidates === undefined ? {} : { candidates });
   return {
     source: "predictor", thresholds: p.thresholds, warnings: p.warnings,
-    predictor: { file: predictor.file, kind: predictor.config.kind, quantiles: p.quantiles, ms: p.ms, outOfRange: p.outOfRange, checked: p.checked },
+    predictor: { file: predictor.file, kind: predictor.config.kind, quantiles: p.quantiles, ms: p.ms, outOfRange: p.outOfRange, checked: p.checked, simulated: p.simulated },
   };
 }
 

@@ -13,8 +13,10 @@ import type { Predictor } from "./weights.ts";
 
 export interface PredictOptions {
   /**
-   * Bins to check (bin output only): the predictor's K most likely bins are placed and judged by
-   * the plan cost, and the cheapest kept. 1 (default): the most likely bin, no simulation.
+   * Bins to check (bin output only): the most likely bin, then the predictor's portfolio in
+   * order, then the next most likely bins, up to K; each is placed and judged by the plan cost and
+   * the cheapest kept (ties: the earlier). 1: the most likely bin alone, no simulation. Default:
+   * 1 + the portfolio's size (the hybrid; `defaultCandidates`).
    */
   candidates?: number;
 }
@@ -23,6 +25,8 @@ export interface Prediction {
   quantiles: QuantileThresholds;
   /** Bins placed and judged (1: none judged, the most likely taken). */
   checked: number;
+  /** Distinct plans among them simulated (0 when one bin is taken unjudged). */
+  simulated: number;
   thresholds: Thresholds;
   /** Device features outside the training range, with value and range. */
   outOfRange: string[];
@@ -42,11 +46,17 @@ export function predictQuantiles(p: Predictor, sequence: Float32Array, rawContex
   return { sparsity, intensity };
 }
 
-/** The K most likely bins' quantile pairs, most likely first. */
-export function likelyBins(p: Predictor, sequence: Float32Array, rawContext: Float32Array, k: number): QuantileThresholds[] {
+/** Bins judged by default: the predicted one and the portfolio. */
+export function defaultCandidates(p: Predictor): number {
+  return p.config.output === "bins" ? 1 + p.portfolio.length : 1;
+}
+
+/** K bins' quantile pairs: the most likely, the portfolio, then the next most likely (no repeats). */
+export function candidateBins(p: Predictor, sequence: Float32Array, rawContext: Float32Array, k: number): QuantileThresholds[] {
   const logits = outputLayer(p.config, p.params, sequence, normaliseContext(p, rawContext));
   const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
-  return order.slice(0, k).map((bin) => { const [sparsity, intensity] = binQuantiles(p.config, bin); return { sparsity, intensity }; });
+  const bins = [...new Set([order[0]!, ...p.portfolio, ...order])].slice(0, k);
+  return bins.map((bin) => { const [sparsity, intensity] = binQuantiles(p.config, bin); return { sparsity, intensity }; });
 }
 
 export function predictThresholds(p: Predictor, problem: PlacementProblem, options: PredictOptions = {}): Prediction {
@@ -58,16 +68,21 @@ export function predictThresholds(p: Predictor, problem: PlacementProblem, optio
     if (v < p.contextMin[i]! - RANGE_SLACK || v > p.contextMax[i]! + RANGE_SLACK) outOfRange.push(`${name} ${v.toFixed(2)} (trained on ${p.contextMin[i]!.toFixed(2)}..${p.contextMax[i]!.toFixed(2)})`);
   });
   const warnings = outOfRange.length ? [`profile '${problem.profile.name}' is outside the threshold predictor's training range in ${outOfRange.length} feature(s): ${outOfRange.join("; ")}; the prediction may be poor (--thresholds grid searches instead)`] : [];
-  const k = p.config.output === "bins" ? Math.max(1, Math.min(options.candidates ?? 1, p.config.bins * p.config.bins)) : 1;
+  const k = p.config.output === "bins" ? Math.max(1, Math.min(options.candidates ?? defaultCandidates(p), p.config.bins * p.config.bins)) : 1;
   if (k === 1) {
     const quantiles = predictQuantiles(p, input.sequence, input.context);
-    return { quantiles, checked: 1, thresholds: thresholdsFromQuantiles(problem, quantiles), outOfRange, warnings, ms: performance.now() - start };
+    return { quantiles, checked: 1, simulated: 0, thresholds: thresholdsFromQuantiles(problem, quantiles), outOfRange, warnings, ms: performance.now() - start };
   }
   let best: { quantiles: QuantileThresholds; thresholds: ReturnType<typeof thresholdsFromQuantiles>; cost: number } | undefined;
-  for (const quantiles of likelyBins(p, input.sequence, input.context, k)) {
+  // Bins often give the same plan (as in the grid search): simulate each distinct plan once.
+  const judged = new Map<string, number>();
+  for (const quantiles of candidateBins(p, input.sequence, input.context, k)) {
     const thresholds = thresholdsFromQuantiles(problem, quantiles);
-    const cost = problem.cost.searchCost(place(problem, thresholds).assign);
+    const assign = place(problem, thresholds).assign;
+    const key = assign.join(",");
+    let cost = judged.get(key);
+    if (cost === undefined) judged.set(key, (cost = problem.cost.searchCost(assign)));
     if (!best || cost < best.cost - 1e-12) best = { quantiles, thresholds, cost };
   }
-  return { quantiles: best!.quantiles, checked: k, thresholds: best!.thresholds, outOfRange, warnings, ms: performance.now() - start };
+  return { quantiles: best!.quantiles, checked: k, simulated: judged.size, thresholds: best!.thresholds, outOfRange, warnings, ms: performance.now() - start };
 }

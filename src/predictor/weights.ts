@@ -39,6 +39,8 @@ export interface PredictorFile {
   contextMin: number[];
   contextMax: number[];
   params: Record<string, { shape: number[]; data: string }>;
+  /** Bins judged beside the predicted one (src/learn/portfolio.ts); absent in older files. */
+  portfolio?: number[];
   training?: TrainingRecord;
 }
 
@@ -50,6 +52,8 @@ export interface Predictor {
   contextStd: Float32Array;
   contextMin: Float32Array;
   contextMax: Float32Array;
+  /** Bin indices placed and judged beside the predicted bin, in order (empty: none). */
+  portfolio: number[];
   training?: TrainingRecord;
   /** Size of the parameters (float32 bytes). */
   bytes: number;
@@ -77,6 +81,7 @@ export function predictorToJson(p: Omit<Predictor, "file" | "bytes">): Predictor
     nodeFeatures: [...NODE_FEATURES], contextFeatures: [...CONTEXT_FEATURES],
     contextMean: Array.from(p.contextMean), contextStd: Array.from(p.contextStd), contextMin: Array.from(p.contextMin), contextMax: Array.from(p.contextMax),
     params: Object.fromEntries(parameterShapes(p.config).map(([name, shape]) => [name, { shape, data: encodeFloats(p.params.get(name)!) }])),
+    ...(p.portfolio.length ? { portfolio: [...p.portfolio] } : {}),
     ...(p.training ? { training: p.training } : {}),
   };
 }
@@ -125,5 +130,10 @@ export function loadPredictor(file: string = BUNDLED_PREDICTOR): Predictor {
   }
   const contextStd = vector("contextStd");
   if (contextStd.some((s) => s <= 0)) throw new PredictorError(`${file}: contextStd must be > 0`);
-  return { file, config: c, params, contextMean: vector("contextMean"), contextStd, contextMin: vector("contextMin"), contextMax: vector("contextMax"), training: raw.training, bytes };
+  const portfolio = raw.portfolio ?? [];
+  const binCount = c.output === "bins" ? c.bins * c.bins : 0;
+  if (!Array.isArray(portfolio) || !portfolio.every((b) => Number.isInteger(b) && b >= 0 && b < binCount) || new Set(portfolio).size !== portfolio.length) {
+    throw new PredictorError(`${file}: portfolio must be distinct bin indices 0..${binCount - 1}${c.output === "bins" ? "" : " (none: this predictor has no bins)"}`);
+  }
+  return { file, config: c, params, portfolio, contextMean: vector("contextMean"), contextStd, contextMin: vector("contextMin"), contextMax: vector("contextMax"), training: raw.training, bytes };
 }

@@ -43,6 +43,8 @@ export class Runtime {
   private closed = false;
   private requestCounter = 0;
   private statsSince = nowMs();
+  /** Per partition id: measured compute time (worker start to end) and runs since the last reset. */
+  private readonly partitionTotals = new Map<number, { ms: number; runs: number }>();
 
   /** `routes`: where each value goes, per device, in the order of `placements` (fixed at load). */
   private constructor(readonly pkg: OpenedPackage, readonly placements: DevicePlacement[], private readonly routes: readonly DeviceRoutes[], trace: boolean) {
@@ -164,6 +166,8 @@ export class Runtime {
 
   /** The trace of one partition run: its span on the device's track and the transfers around it. */
   private record(device: string, request: number, m: DoneMessage, returned: number): void {
+    const total = this.partitionTotals.get(m.partition);
+    if (total) { total.ms += m.end - m.start; total.runs++; } else this.partitionTotals.set(m.partition, { ms: m.end - m.start, runs: 1 });
     if (!this.trace) return;
     const p = this.manifest.partitions.find((q) => q.id === m.partition)!;
     const track = `device ${describePlacement(this.handles.get(device)!.placement)}`;
@@ -185,8 +189,14 @@ export class Runtime {
     });
   }
 
+  /** Mean measured time of each partition since the last reset (ms, by partition id): the drift check's input. */
+  partitionTimes(): Map<number, number> {
+    return new Map([...this.partitionTotals].map(([id, t]) => [id, t.ms / t.runs]));
+  }
+
   resetStats(): void {
     this.statsSince = nowMs();
+    this.partitionTotals.clear();
     for (const h of this.handles.values()) h.busyMs = 0;
   }
 

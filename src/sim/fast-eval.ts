@@ -54,13 +54,15 @@ class AssignmentState {
 
   /**
    * Puts node `node` on `proc`, updating the fusion of its fusion descendants; appends every node
-   * whose fusion it rewrote (with the old flag) to `log` so that undo() can restore them.
+   * whose fusion it rewrote (with the old flag) to `log` so that undo() can restore them. With
+   * `append`, the log keeps the moves before it (a group of moves undone together).
    */
-  move(node: number, proc: number, log: MoveLog): void {
+  move(node: number, proc: number, log: MoveLog, append = false): void {
     const g = this.g;
-    log.node = node;
-    log.from = this.assign[node]!;
-    log.count = 0;
+    if (!append) { log.count = 0; log.moves = 0; }
+    log.reserve(log.count + g.n);
+    log.nodes[log.moves] = node;
+    log.froms[log.moves++] = this.assign[node]!;
     this.assign[node] = proc;
     const stack = log.stack;
     let top = 0;
@@ -80,7 +82,7 @@ class AssignmentState {
 
   undo(log: MoveLog): void {
     const g = this.g;
-    this.assign[log.node] = log.from;
+    for (let j = log.moves - 1; j >= 0; j--) this.assign[log.nodes[j]!] = log.froms[j]!;
     for (let j = log.count - 1; j >= 0; j--) this.fused[log.touched[j]!] = log.oldFused[j]!;
     for (let j = 0; j < log.count; j++) {
       const i = log.touched[j]!;
@@ -92,17 +94,34 @@ class AssignmentState {
 
 /** What one move changed, to undo it. Sized for the whole graph once: moves allocate nothing. */
 class MoveLog {
-  node = 0;
-  from = 0;
+  /** The moved nodes and their processors before, in order. */
+  readonly nodes: Int32Array;
+  readonly froms: Int32Array;
+  moves = 0;
   count = 0;
-  readonly touched: Int32Array;
-  readonly oldFused: Uint8Array;
+  touched: Int32Array;
+  oldFused: Uint8Array;
   readonly stack: Int32Array;
 
   constructor(n: number, fusionEdges: number) {
+    this.nodes = new Int32Array(n);
+    this.froms = new Int32Array(n);
+    // A node's fusion can be rewritten once per move of a group.
     this.touched = new Int32Array(n);
     this.oldFused = new Uint8Array(n);
     this.stack = new Int32Array(n + fusionEdges + 1);
+  }
+
+  /** Room for `entries` touched nodes (a move touches each node at most once). */
+  reserve(entries: number): void {
+    if (entries <= this.touched.length) return;
+    const size = Math.max(entries, 2 * this.touched.length);
+    const touched = new Int32Array(size);
+    touched.set(this.touched.subarray(0, this.count));
+    const oldFused = new Uint8Array(size);
+    oldFused.set(this.oldFused.subarray(0, this.count));
+    this.touched = touched;
+    this.oldFused = oldFused;
   }
 }
 
@@ -126,6 +145,8 @@ export class PlanEvaluator {
   private readonly current: AssignmentState;
   private readonly scratch: AssignmentState;
   private readonly log: MoveLog;
+  /** Scratch flags over timed nodes (changeOf). */
+  private readonly mark: Uint8Array;
   private loaded = false;
   private currentMs = NaN;
   private count = 0;
@@ -138,6 +159,7 @@ export class PlanEvaluator {
     this.current = new AssignmentState(this.graph);
     this.scratch = new AssignmentState(this.graph);
     this.log = new MoveLog(this.graph.n, this.graph.fuseChildList.length);
+    this.mark = new Uint8Array(this.graph.m);
   }
 
   /**
@@ -190,6 +212,27 @@ export class PlanEvaluator {
     }
   }
 
+  /**
+   * Makespan if `nodes[j]` ran on `procs[j]` (j < count, distinct nodes), everything else as now,
+   * from the same recorded schedule as moveCost; the current assignment is unchanged.
+   */
+  movesCost(nodes: ArrayLike<number>, procs: ArrayLike<number>, count = nodes.length): number {
+    for (let j = 0; j < count; j++) this.checkMove(nodes[j]!, procs[j]!);
+    this.currentMakespanMs();
+    let moved = 0;
+    try {
+      for (let j = 0; j < count; j++) {
+        if (this.current.assign[nodes[j]!] === procs[j]) continue;
+        this.current.move(nodes[j]!, procs[j]!, this.log, moved++ > 0);
+      }
+      if (moved === 0) return this.currentMs;
+      this.count++;
+      return this.incremental.trialMs(this.current.timedAssign, this.current.timedDuration, this.changeOf(this.log));
+    } finally {
+      if (moved > 0) this.current.undo(this.log);
+    }
+  }
+
   /** Puts `node` on `proc` in the current assignment. */
   move(node: number, proc: number): void {
     this.checkMove(node, proc);
@@ -202,18 +245,22 @@ export class PlanEvaluator {
   /** Counters of the incremental scheduler (trials, trials that rejoined the baseline, rounds run). */
   get stats(): Readonly<ListScheduler["stats"]> { return this.incremental.stats; }
 
-  /** The timed nodes a move changed: the moved node's processor, its fusion relatives' times. */
+  /** The timed nodes a move (or group) changed: the moved nodes' processors, their fusion relatives' times. */
   private changeOf(log: MoveLog): TrialChange {
     const c = this.change;
+    const mark = this.mark;
     c.movedCount = 0;
     c.retimedCount = 0;
-    for (let j = 0; j < log.count; j++) {
-      const i = log.touched[j]!;
-      const k = this.graph.timedOf[i]!;
-      if (k < 0) continue;
-      if (i === log.node) c.moved[c.movedCount++] = k;
-      else c.retimed[c.retimedCount++] = k;
+    for (let j = 0; j < log.moves; j++) {
+      const k = this.graph.timedOf[log.nodes[j]!]!;
+      if (k >= 0 && mark[k] === 0) { mark[k] = 1; c.moved[c.movedCount++] = k; }
     }
+    for (let j = 0; j < log.count; j++) {
+      const k = this.graph.timedOf[log.touched[j]!]!;
+      if (k >= 0 && mark[k] === 0) { mark[k] = 1; c.retimed[c.retimedCount++] = k; }
+    }
+    for (let j = 0; j < c.movedCount; j++) mark[c.moved[j]!] = 0;
+    for (let j = 0; j < c.retimedCount; j++) mark[c.retimed[j]!] = 0;
     return c;
   }
 

@@ -261,13 +261,13 @@ export class ListScheduler {
 
   /**
    * The first round whose start a moved node's new processor may change: the publish of an input
-   * that a copy engine now sends elsewhere, else the node's release (its last input's publish).
+   * whose copy-engine destinations differ from the baseline's (every reader's processor counts,
+   * so several moved readers of one value are judged together), else the node's release (its
+   * last input's publish). A moved producer's own release comes before its outputs' publish.
    */
   private firstUseOfMove(assign: Int32Array, k: number): number {
     const g = this.g;
     const P = this.P;
-    const now = assign[k]!;
-    const before = this.baseAssign[k]!;
     if (g.inStart[k + 1]! === g.inStart[k]!) return -1;
     let release = -1;
     let publish = NEVER;
@@ -277,15 +277,21 @@ export class ListScheduler {
       const at = p < 0 ? -1 : this.completeRound[p]!;
       release = Math.max(release, at);
       if (at >= publish) continue;
-      // The processors the value is sent to without this node (its other readers, the host for an output).
       const src = p < 0 ? g.host : assign[p]!;
-      let others = g.isOutput[v] ? 1 << g.host : 0;
-      for (let c = g.consStart[v]!, ce = g.consStart[v + 1]!; c < ce; c++) { const r = g.consList[c]!; if (r !== k) others |= 1 << assign[r]!; }
-      const sentNow = now !== src && g.copyEngine[src * P + now] === 1 && !((others >> now) & 1);
-      const sentBefore = before !== src && g.copyEngine[src * P + before] === 1 && !((others >> before) & 1);
-      if (sentNow || sentBefore) publish = at;
+      const srcBefore = p < 0 ? g.host : this.baseAssign[p]!;
+      let now = g.isOutput[v] ? 1 << g.host : 0;
+      let before = now;
+      for (let c = g.consStart[v]!, ce = g.consStart[v + 1]!; c < ce; c++) { const r = g.consList[c]!; now |= 1 << assign[r]!; before |= 1 << this.baseAssign[r]!; }
+      if (this.copiedTo(src, now) !== this.copiedTo(srcBefore, before)) publish = at;
     }
     return Math.min(publish, release);
+  }
+
+  /** The processors among `dests` (a bit set) a value made on `src` is sent to by a copy engine when published. */
+  private copiedTo(src: number, dests: number): number {
+    let sent = 0;
+    for (let d = 0; d < this.P; d++) if (((dests >> d) & 1) === 1 && d !== src && this.g.copyEngine[src * this.P + d] === 1) sent |= 1 << d;
+    return sent;
   }
 
   private watchNode(k: number): void {

@@ -29,6 +29,10 @@ describe("optimize --thresholds", function () {
     expect(predicted.source).to.equal("predictor");
     expect(predicted.predictor!.kind).to.be.oneOf(["transformer-lstm", "mlp"]);
     expect(predicted.predictor!.quantiles.sparsity).to.be.within(0, 1);
+    // The default is the hybrid: the predicted bin and the bundled portfolio, distinct plans simulated once.
+    expect(predicted.predictor!.checked).to.be.above(1);
+    expect(predicted.predictor!.simulated).to.be.within(1, predicted.predictor!.checked);
+    expect(runs[0]!.stdout).to.match(new RegExp(`cheapest of ${predicted.predictor!.checked} bins, the predicted one and the portfolio: ${predicted.predictor!.simulated} distinct plans simulated`));
     expect(runs[0]!.stdout).to.match(/thresholds: .*\(predictor: /);
     expect(runs[0]!.stdout).to.match(/grid search beside it: /);
     const c = predicted.comparison!;

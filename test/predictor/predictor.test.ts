@@ -16,7 +16,12 @@ import { placementProblem } from "../../src/planner/problem.ts";
 import { candidateThresholds, freeValues } from "../../src/planner/thresholds.ts";
 import { parameterShapes } from "../../src/predictor/architecture.ts";
 import { predictorInput } from "../../src/predictor/features.ts";
-import { normaliseContext, predictQuantiles, predictThresholds } from "../../src/predictor/predict.ts";
+import { defaultCandidates, normaliseContext, predictQuantiles, predictThresholds } from "../../src/predictor/predict.ts";
+import { place } from "../../src/planner/place.ts";
+import { binQuantiles } from "../../src/predictor/architecture.ts";
+import { thresholdsFromQuantiles } from "../../src/predictor/quantiles.ts";
+import { choosePortfolio } from "../../src/learn/portfolio.ts";
+import type { ThresholdLabels } from "../../src/learn/labels.ts";
 import { quantileOf, thresholdAt } from "../../src/predictor/quantiles.ts";
 import { perturbProfile } from "../../src/predictor/profiles.ts";
 import { BUNDLED_PREDICTOR, loadPredictor, PredictorError } from "../../src/predictor/weights.ts";
@@ -71,6 +76,38 @@ describe("threshold predictor", function () {
     expect(a.warnings).to.deep.equal([]);
   });
 
+  it("the hybrid judges the predicted bin and the portfolio and keeps a plan no slower than any of them", async () => {
+    const p = loadPredictor();
+    expect(p.portfolio.length).to.be.within(1, 12);
+    for (const profile of ["orin-nano", "h100-pcie"]) {
+      const problem = placementProblem(await analysed(FIXTURE), loadProfile(profile));
+      const cost = (t: { sparsity: number; intensity: number }) => problem.cost.searchCost(place(problem, t).assign);
+      const alone = predictThresholds(p, problem, { candidates: 1 });
+      const hybrid = predictThresholds(p, problem);
+      expect(alone.checked).to.equal(1);
+      expect(hybrid.checked).to.equal(defaultCandidates(p));
+      expect(hybrid.checked).to.equal(1 + p.portfolio.length);
+      const chosen = cost(hybrid.thresholds);
+      expect(chosen).to.be.at.most(cost(alone.thresholds) + 1e-12);
+      for (const bin of p.portfolio) {
+        const [sparsity, intensity] = binQuantiles(p.config, bin);
+        expect(chosen, `${profile} bin ${bin}`).to.be.at.most(cost(thresholdsFromQuantiles(problem, { sparsity, intensity })) + 1e-12);
+      }
+    }
+  });
+
+  it("chooses the portfolio greedily from the labels: the bin that helps most first, until the p90 target", () => {
+    // Three pairs on a 2 x 2 bin grid (bin index = 2 * sparsity bin + intensity bin): bin 1 is
+    // best on the first two pairs, bin 2 on the third, bin 3 never; bin 0 is 30% off on all.
+    const labels = (bins: number[]): ThresholdLabels => ({ bins: [bins.slice(0, 2), bins.slice(2)], best: { sparsity: 0, intensity: 0 }, bestMs: Math.min(...bins), grid: { sparsity: [0], intensity: [0], ms: [[Math.min(...bins)]] }, worstMs: Math.max(...bins) });
+    const set = [labels([1.3, 1, 2, 3]), labels([1.3, 1, 2, 3]), labels([1.3, 2, 1, 3])];
+    expect(choosePortfolio(set)).to.deep.equal([1, 2]);
+    expect(choosePortfolio(set, { maxSize: 1 })).to.deep.equal([1]);
+    // A loose target stops as soon as it is met: after bin 1, the p90 regret is 2 (the third pair).
+    expect(choosePortfolio(set, { p90Target: 2 })).to.deep.equal([1]);
+    expect(choosePortfolio([])).to.deep.equal([]);
+  });
+
   it("plain-TS inference agrees with the tfjs graph it was trained as", async () => {
     await tfReady();
     const p = loadPredictor();
@@ -108,6 +145,7 @@ describe("threshold predictor", function () {
       ["features.json", JSON.stringify({ ...good, nodeFeatures: good.nodeFeatures.slice(1) }), /features\.json: nodeFeatures differ/],
       ["shape.json", JSON.stringify({ ...good, params: { ...good.params, [first]: { ...good.params[first], shape: [3] } } }), new RegExp(`shape\\.json: params\\.${first.replace(".", "\\.")} has shape \\[3\\]`)],
       ["extra.json", JSON.stringify({ ...good, params: { ...good.params, "att.wz": good.params[first] } }), /extra\.json: params\.att\.wz is not a parameter of a \S+ predictor/],
+      ["portfolio.json", JSON.stringify({ ...good, portfolio: [0, 121] }), /portfolio\.json: portfolio must be distinct bin indices 0\.\.120/],
       ["short.json", JSON.stringify({ ...good, params: Object.fromEntries(Object.entries(good.params as Record<string, { shape: number[]; data: string }>).map(([k, v], i) => [k, i === 0 ? { ...v, data: v.data.slice(0, 16) } : v])) }), /short\.json: params\.[\w.]+ holds \d+ values, expected/],
     ];
     for (const [name, text, pattern] of cases) {
@@ -150,6 +188,8 @@ describe("threshold predictor", function () {
     expect(losses.at(-1)!).to.be.below(losses[0]! * 0.9);
     expect(record.epochs).to.equal(12);
     expect(predictor.params.get("lstm.wh")!.length).to.equal(8 * 32);
+    expect(predictor.portfolio).to.deep.equal(choosePortfolio(samples.map((s) => s.labels)));
+    expect(predictor.portfolio.length).to.be.at.least(1);
   });
 
   it("sparoa train predictor writes a predictor that loads, records its command, and optimize uses it", async () => {

@@ -17,7 +17,8 @@ import { movableNodes, trainScheduler } from "../../src/learn/scheduler-train.ts
 import { loadSchedulerWeights, SchedulerWeightsError, validateSchedulerWeights, type SchedulerWeights } from "../../src/scheduler/weights.ts";
 import { writeZoo } from "../../src/zoo/index.ts";
 import { optimize } from "../../src/optimize/optimize.ts";
-import { packageSource, partitionDrift, replanPackage } from "../../src/optimize/replan.ts";
+import { packageSource, replanPackage } from "../../src/optimize/replan.ts";
+import { partitionDrift } from "../../src/runtime/drift.ts";
 import { runSparoa } from "../support/sparoa-cli.ts";
 
 describe("SAC scheduler", function () {

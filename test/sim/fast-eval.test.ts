@@ -31,10 +31,11 @@ function randomAssignment(sim: SimGraph, rand: () => number, respectHost: boolea
 
 /**
  * For each of `assignments` random assignments: makespanMs equals evaluate; then `moves` random
- * moves, each moveCost checked against evaluate of the moved assignment, some committed.
- * Returns the number of comparisons made.
+ * moves, each moveCost checked against evaluate of the moved assignment, some committed; then
+ * `groups` group moves (movesCost: runs of consecutive nodes and random sets of 2-16 nodes, some
+ * already on the processor asked for), some committed. Returns the number of comparisons made.
  */
-function agree(sim: SimGraph, seed: number, assignments: number, moves: number): number {
+function agree(sim: SimGraph, seed: number, assignments: number, moves: number, groups = 0): number {
   const rand = seededRandom(seed);
   const ev = new PlanEvaluator(sim);
   const n = sim.nodes.length;
@@ -61,6 +62,17 @@ function agree(sim: SimGraph, seed: number, assignments: number, moves: number):
         expect(ev.currentMakespanMs()).to.equal(want);
         expect([...ev.assignment()]).to.deep.equal([...assign]);
       }
+    }
+    for (let j = 0; j < groups; j++) {
+      const size = Math.min(n, 2 + Math.floor(rand() * 15));
+      const start = Math.floor(rand() * (n - size + 1));
+      const nodes = rand() < 0.5 ? Array.from({ length: size }, (_, k) => start + k) : [...new Set(Array.from({ length: size }, () => Math.floor(rand() * n)))];
+      const procs = nodes.map((i) => (rand() < 0.2 ? assign[i]! : Math.floor(rand() * P)));
+      const moved = assign.slice();
+      nodes.forEach((i, k) => { moved[i] = procs[k]!; });
+      expect(ev.movesCost(nodes, procs), `assignment ${a}, group ${j}: ${nodes.map((i, k) => `${i}->${procs[k]}`).join(" ")}`).to.equal(evaluate(sim, moved).makespanMs);
+      checked++;
+      if (rand() < 0.3) { nodes.forEach((i, k) => ev.move(i, procs[k]!)); assign.set(moved); }
     }
     // makespanMs of another plan leaves the current one alone.
     expect(ev.currentMakespanMs()).to.equal(evaluate(sim, assign).makespanMs);
@@ -160,6 +172,20 @@ describe("plan evaluator (fast-eval)", () => {
       expect(ev.stats.converged).to.be.greaterThan(0);
       expect(ev.stats.trialRounds).to.be.below(ev.stats.trials * ev.stats.baselineRounds * 0.8);
     }
+  });
+
+  it("equals evaluate() for group moves (movesCost) on random DAGs with fusion and constants, two and three processors, and on vit-like", async () => {
+    let checked = 0;
+    for (let trial = 0; trial < 30; trial++) {
+      const fusion = trial % 2 === 0 ? ["Conv+Relu", "Relu+Relu"] : undefined;
+      const sim = trial % 3 === 2
+        ? compileSim(randomDagModel({ nodes: 6 + (trial * 5) % 50, seed: 300 + trial, constants: 1 + (trial % 3) }), threeProcessors(trial), { latency: randomLatency(trial) })
+        : compileSim(randomDag(6 + (trial * 7) % 60, 700 + trial), toyProfile({ copyEngine: trial % 3 !== 0, runOverheadUs: trial % 4, fusion }));
+      checked += agree(sim, 40 + trial, 2, 0, 20);
+    }
+    const vit = await annotated(vitLike({ depth: 2, dim: 64, heads: 4, image: 64 }));
+    for (const device of ["orin-nano", "h100-pcie"]) checked += agree(compileSim(vit, loadProfile(device)), device.length, 2, 0, 25);
+    expect(checked).to.equal(30 * 2 * 21 + 2 * 2 * 26);
   });
 
   it("drops the constants of an exported transformer from the timed graph", async () => {

@@ -10,6 +10,8 @@ import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
 import { Runtime } from "../../runtime/runtime.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
+import { describeDrift, driftReport } from "../../runtime/drift.ts";
+import { checkDriftRatio, DRIFT_RATIO_OPTION, measuredPartitionTimes } from "../drift-option.ts";
 import { CliError } from "../errors.ts";
 import { prepareOutputPath } from "../../io/output.ts";
 import { Progress } from "../../io/progress.ts";
@@ -18,7 +20,7 @@ import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
 interface BenchArgs extends RuntimeFlags {
   package: string; input?: string[]; iterations: number; warmup: number; rounds: number; concurrency: number;
-  baseline?: string | boolean; "baseline-threads"?: number; json: boolean; batching: boolean; "max-latency-ms"?: number; "max-batch": number;
+  baseline?: string | boolean; "baseline-threads"?: number; json: boolean; batching: boolean; "max-latency-ms"?: number; "max-batch": number; "drift-ratio": number;
 }
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -39,6 +41,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .option("max-latency-ms", { type: "number", describe: "latency bound the batch tuner keeps (with --batching; default 100)" })
     .option("max-batch", { type: "number", default: 64, describe: "largest batch the tuner tries" })
     .option("json", { type: "boolean", default: false, describe: "print the figures as JSON" })
+    .option("drift-ratio", DRIFT_RATIO_OPTION)
     .example("$0 bench out/ --device-map gpu=cpu --threads cpu=1,gpu=1", "two devices of one thread each vs plain onnxruntime")
     .example("$0 bench model.onnx --batching --max-latency-ms 50 -c 64", "dynamic batching under a 50 ms bound")
     .example("$0 bench out/ -n 20 --trace bench.json", "record a Perfetto trace of the runs")
@@ -46,6 +49,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .example("$0 bench /moved/pkg --baseline model.onnx", "a package moved away from its original: name the model to compare against") as unknown as Argv<BenchArgs>,
   handler: async (argv) => {
     for (const k of ["iterations", "rounds", "concurrency"] as const) if (!(argv[k] >= 1)) throw new CliError(`--${k}: must be at least 1`);
+    checkDriftRatio(argv["drift-ratio"]);
     prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
     const runtime = await openRuntime(argv.package, argv);
@@ -93,6 +97,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       }
       progress.finish();
       const stats = runtime.deviceStats().map((d) => ({ ...d, utilisation: d.busyMs / runtimeWall }));
+      const drift = driftReport(runtime.manifest, measuredPartitionTimes(runtime), argv["drift-ratio"]);
       const sparoa = measured(sparoaRuns);
       const base = plain ? measured(plainRuns) : undefined;
       const ratios = base ? { p50: sparoa.p50 / base.p50, p90: sparoa.p90 / base.p90, p99: sparoa.p99 / base.p99, throughput: sparoa.throughput / base.throughput } : undefined;
@@ -106,12 +111,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       if (argv.trace) runtime.trace!.write(argv.trace);
       const report = {
         package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
-        concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, batching, notes,
+        concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, drift, batching, notes,
       };
       if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
       process.stdout.write(`${prepared.line}\n`);
       printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
       if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
+      for (const line of describeDrift(drift)) process.stdout.write(`  ${line}\n`);
       if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);
       if (argv.trace) process.stdout.write(`trace: ${argv.trace} (open in ui.perfetto.dev)\n`);
     } finally {

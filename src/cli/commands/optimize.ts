@@ -12,7 +12,7 @@ import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import { DEFAULT_INTENSITY_AXIS, INTENSITY_AXES, type IntensityAxis } from "../../planner/problem.ts";
 import { withPipelineFlags } from "../pipeline-options.ts";
 import type { PipelineFlags } from "../../optimize/run-pipeline.ts";
-import { DEFAULT_CANDIDATES, THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
+import { THRESHOLD_MODES, type ThresholdMode } from "../../predictor/choose.ts";
 import { REFINERS, type RefinerName } from "../../scheduler/pass-options.ts";
 import { batchFlag, printNotes, withShapeFlags, type ShapeFlags } from "../shape-options.ts";
 
@@ -63,7 +63,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("intensity-threshold", { type: "number", describe: "heavy when the intensity (see --intensity) >= this (default: grid search)" })
     .option("thresholds", { type: "string", default: "predictor", describe: "where thresholds come from: predictor (the trained threshold predictor, docs/predictor.md), grid (grid search: up to 144 simulated placements), or S,I (fixed sparsity and intensity)" })
     .option("predictor", { type: "string", describe: "threshold predictor file from 'sparoa train predictor' (default: the bundled one)" })
-    .option("predictor-candidates", { type: "number", describe: `place the predictor's K most likely threshold bins and keep the cheapest (default ${DEFAULT_CANDIDATES}; the grid search places up to 144)` })
+    .option("predictor-candidates", { type: "number", describe: "threshold bins the predictor judges by simulation, keeping the cheapest: its most likely bin, then its portfolio of bins chosen on the training labels (default: the predicted bin and the whole portfolio, 10 bins with the bundled weights; 1: the prediction alone; the grid search places up to 144)" })
     .option("scheduler", { type: "string", choices: [...REFINERS], default: "local", describe: "refinement stage: local (deterministic local search) or sac (the pretrained SAC policy + a short fine-tune + local search in the same budget, docs/scheduler.md)" })
     .option("scheduler-weights", { type: "string", describe: "SAC weights from 'sparoa train scheduler' (default: the bundled ones)" })
     .option("search-budget", { type: "string", describe: "refinement budget: N simulations, or Ns seconds of wall time (e.g. 3000 or 10s); same as --search-evaluations / --search-ms" })

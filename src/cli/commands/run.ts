@@ -9,10 +9,12 @@ import { fromOrtTensor } from "../../../ort/tensor-bridge.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
 import { OrtEngine, type PlacementCheck } from "../../runtime/ort-engine.ts";
+import { describeDrift, driftReport } from "../../runtime/drift.ts";
+import { checkDriftRatio, DRIFT_RATIO_OPTION, measuredPartitionTimes } from "../drift-option.ts";
 import { openRuntime, withRuntimeFlags, type RuntimeFlags } from "../runtime-options.ts";
 import { prepareFeeds, readInputs } from "../tensor-args.ts";
 
-interface RunArgs extends RuntimeFlags { package: string; input?: string[]; output?: string; json: boolean }
+interface RunArgs extends RuntimeFlags { package: string; input?: string[]; output?: string; json: boolean; "drift-ratio": number }
 
 function outputJson(t: ort.Tensor): { dtype: string; shape: number[]; data: (number | string)[] } {
   const data = t.data as ArrayLike<number | bigint>;
@@ -32,11 +34,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     .option("input", { alias: "i", type: "string", array: true, describe: "NAME=FILE (.npy or TensorProto .pb); generated from --seed when none is given" })
     .option("output", { alias: "o", type: "string", describe: "folder for one NAME.npy per output" })
     .option("json", { type: "boolean", default: false, describe: "print devices, timings and outputs as JSON" })
+    .option("drift-ratio", DRIFT_RATIO_OPTION)
     .example("$0 run out/ --input x=x.npy -o results/", "write results/<output>.npy")
     .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
     .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run")
     .example("$0 run out/ --engine ort --json", "one onnxruntime session with layer_ann settings; its profile checked against the plan") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
+    checkDriftRatio(argv["drift-ratio"]);
     prepareOutputPath(argv.output, "-o", true);
     prepareOutputPath(argv.trace, "--trace");
     const given = readInputs(argv.input);
@@ -48,6 +52,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const outputs: Record<string, ort.Tensor> = await runtime.run(feeds);
       const ms = performance.now() - t0;
       const placement = runtime instanceof OrtEngine ? runtime.placementCheck() : undefined;
+      const drift = driftReport(runtime.manifest, measuredPartitionTimes(runtime), argv["drift-ratio"]);
       if (argv.output) {
         mkdirSync(argv.output, { recursive: true });
         for (const [name, t] of Object.entries(outputs)) writeAtomic(join(argv.output, `${safeFileName(name)}.npy`), npyBytes(fromOrtTensor(name, t)));
@@ -56,7 +61,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.json) {
         process.stdout.write(JSON.stringify({
           package: argv.package, engine: argv.engine ?? "workers", inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, devices: runtime.describeDevices(),
-          ...(runtime instanceof OrtEngine ? { layerAssignmentSettings: runtime.settings, placementCheck: placement ?? null } : {}), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms,
+          ...(runtime instanceof OrtEngine ? { layerAssignmentSettings: runtime.settings, placementCheck: placement ?? null } : {}), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms, drift,
           outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
         }) + "\n");
         return;
@@ -65,6 +70,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.stdout.write(`${prepared.line}\n`);
       if (runtime instanceof OrtEngine) process.stdout.write(`ran the annotated model as one onnxruntime session in ${ms.toFixed(2)} ms\n${describePlacementCheck(placement)}`);
       else process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
+      for (const line of describeDrift(drift)) process.stdout.write(`${line}\n`);
       for (const [name, t] of Object.entries(outputs)) {
         const head = Array.from((t.data as ArrayLike<number>)).slice(0, 6).map((v) => (typeof v === "number" ? Number(v.toPrecision(5)) : String(v)));
         const where = argv.output ? ` -> ${join(argv.output, `${safeFileName(name)}.npy`)}` : "";
