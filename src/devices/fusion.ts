@@ -2,6 +2,7 @@
 // into a preceding Conv and runs Relu/Clip inside the Conv or Gemm kernel; TensorRT does the same
 // and more. A fused consumer costs no extra kernel, so the latency model must not charge it.
 import type { Node } from "../../ir/node.ts";
+import type { Value } from "../../ir/value.ts";
 import type { ProcessorSpec } from "./profile.ts";
 
 export interface FusionLink {
@@ -18,15 +19,52 @@ export interface FusionLink {
  */
 export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Map<Node, string>()): FusionLink | undefined {
   const pairs = processor.fusion ?? [];
+  if (pairs.length === 0) return undefined;
   const parent = structuralParent(node);
-  if (!parent || pairs.length === 0) return undefined;
-  const parentOp = effectiveOp(parent, pairs, memo);
-  return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
+  if (parent) {
+    const parentOp = effectiveOp(parent, pairs, memo);
+    return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
+  }
+  // A residual Add of two activations fuses into the convolution that produces one of them
+  // (onnxruntime's Conv "Sum" input; TensorRT's residual fusion); an activation after it then
+  // fuses too, through the memo (callers go in topological order, as compileSim does).
+  if (node.opType !== "Add") return undefined;
+  for (const candidate of residualParents(node)) {
+    const parentOp = effectiveOp(candidate, pairs, memo);
+    if (pairs.includes(`${parentOp}+Add`)) {
+      memo.set(node, parentOp);
+      return { parent: candidate, parentMustBeFused: parentOp !== candidate.opType };
+    }
+  }
+  return undefined;
+}
+
+/** Producers of an Add's two activation inputs that could take it as a fused sum (only use, same graph). */
+function residualParents(node: Node): Node[] {
+  const activations = node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
+  if (activations.length !== 2 || activations[0] === activations[1]) return [];
+  return activations.flatMap((v) => {
+    const p = v.producer;
+    return p && p.graph === node.graph && v.uses.length === 1 && !v.isGraphOutput && p.outputs.length === 1 ? [p] : [];
+  });
+}
+
+/**
+ * A value computed from stored data alone (an initializer, a Constant, or an Unsqueeze/Reshape
+ * of one, as exporters write BatchNorm-like scales): onnxruntime folds it at load, so a node that
+ * reads it still fuses. Depth-limited: such chains are short.
+ */
+function isConstantValue(v: Value, depth = 0): boolean {
+  if (v.initializer !== undefined) return true;
+  const p = v.producer;
+  if (!p || depth > 8) return false;
+  if (p.opType === "Constant") return true;
+  return p.inputs.length > 0 && p.inputs.every((x) => x === null || isConstantValue(x, depth + 1));
 }
 
 /** The single producer whose only-used output is this node's only non-constant input. */
 function structuralParent(node: Node): Node | undefined {
-  const activations = node.inputs.filter((v) => v !== null && v.initializer === undefined && v.producer?.opType !== "Constant");
+  const activations = node.inputs.filter((v) => v !== null && !isConstantValue(v));
   if (activations.length !== 1) return undefined;
   const input = activations[0]!;
   const parent = input.producer;

@@ -70,9 +70,9 @@ export function cacheDir(): string {
  * the hardware (a cache folder shared between machines keeps one file per machine) and the
  * threads; an onnxruntime upgrade overwrites the same file, whose stored key says what it was.
  */
-export function hostProfileCachePath(key: MachineKey, mode: ProfileMode = "full"): string {
+export function hostProfileCachePath(key: MachineKey, mode: ProfileMode = "full", workers = 1): string {
   const hardware = createHash("sha256").update(`${key.cpuModel}|${key.cores}|${key.memoryGiB}`).digest("hex").slice(0, 12);
-  return join(cacheDir(), `host-${hardware}-${key.threads}t${mode === "full" ? "" : `-${mode}`}.json`);
+  return join(cacheDir(), `host-${hardware}-${key.threads}t${workers > 1 ? `-${workers}w` : ""}${mode === "full" ? "" : `-${mode}`}.json`);
 }
 
 /** The profiling mode `--device host` uses: $SPAROA_HOST_PROFILE_MODE (full, quick, smoke), default full. */
@@ -82,7 +82,7 @@ export function hostProfileMode(): ProfileMode {
 }
 
 /** The cached live host profile's path for this machine now, if one has been measured. */
-export function cachedHostProfilePath(threads?: number): string | undefined {
-  const path = hostProfileCachePath(currentMachine(threads), hostProfileMode());
+export function cachedHostProfilePath(threads?: number, workers = 1): string | undefined {
+  const path = hostProfileCachePath(currentMachine(threads), hostProfileMode(), workers);
   return existsSync(path) ? path : undefined;
 }

@@ -71,21 +71,33 @@ export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: nu
   return { computeMs, memoryMs };
 }
 
-/** `kernel` is a kernelClass ("Conv:grouped") or an op type; the class falls back to its op type. */
+/**
+ * `kernel` is a kernelClass ("Conv:depthwise", "Conv:grouped") or an op type; a class falls back
+ * to the broader class (depthwise to grouped), then to its op type.
+ */
 export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, kernel?: string): Efficiency {
   const byOp = processor.opEfficiency;
-  const own = kernel !== undefined && byOp ? byOp[kernel] ?? byOp[kernel.split(":")[0]!] : undefined;
+  let own: Efficiency | undefined;
+  if (kernel !== undefined && byOp) {
+    const [op, cls] = kernel.split(":") as [string, string | undefined];
+    own = byOp[kernel] ?? (cls === "depthwise" ? byOp[`${op}:grouped`] : undefined) ?? byOp[op];
+  }
   return own ?? processor.efficiency[family] ?? processor.efficiency.default;
 }
 
 /**
- * The kernel a node runs, where one op type has kernels of very different speed: grouped and
- * depthwise convolutions ("Conv:grouped") run far below dense ones per FLOP.
+ * The kernel a node runs, where one op type has kernels of very different speed: grouped
+ * convolutions ("Conv:grouped") run far below dense ones per FLOP, and depthwise ones (one input
+ * channel per group, "Conv:depthwise") are memory-bound kernels of their own.
  */
 export function kernelClass(node: Node): string {
   if (node.opType === "Conv" || node.opType === "ConvTranspose") {
     const g = node.attributes.get("group");
-    if (g?.kind === "int" && g.value > 1n) return `${node.opType}:grouped`;
+    if (g?.kind === "int" && g.value > 1n) {
+      const w = node.inputs[1]?.type;
+      const perGroup = w?.kind === "tensor" && w.shape ? w.shape[node.opType === "Conv" ? 1 : 0] : undefined;
+      return `${node.opType}:${node.opType === "Conv" && perGroup === 1 ? "depthwise" : "grouped"}`;
+    }
   }
   return node.opType;
 }

@@ -80,6 +80,31 @@ export interface LinkSpec {
   zeroCopy?: boolean;
 }
 
+/**
+ * Processors that share cores or memory bandwidth (CPU workers of one chip): while k of them run
+ * at once, each runs slower. Slowdowns are measured by `sparoa profile` (src/profiler/contention.ts)
+ * for a compute-bound and a memory-bound kernel; entry j is for j + 2 processors at once.
+ */
+export interface ContentionSpec {
+  processors: string[];
+  /** Time multiplier of compute-bound kernels (conv, matmul) with 2, 3, ... processors busy. */
+  computeSlowdown: number[];
+  /** Time multiplier of the other (memory-bound) kernels with 2, 3, ... processors busy. */
+  memorySlowdown: number[];
+}
+
+/**
+ * What a cut between partitions costs beyond the link and the run call, per op family on each
+ * side of the cut: onnxruntime's layout reorders (NCHWc <-> NCHW around convolutions) and the
+ * hand-off of the tensor between sessions. Half a measured F|F cut is charged for each side.
+ */
+export interface CutCostSpec {
+  /** Fixed microseconds per side of a cut. */
+  latencyUs: number;
+  /** GB/s at which a side of a cut moves the crossing tensor (its bytes / this). */
+  bandwidthGBs: number;
+}
+
 /** A measured latency that overrides the model for one (op, shapes) on one processor. */
 export interface MeasuredEntry {
   processor: string;
@@ -152,6 +177,10 @@ export interface DeviceProfile {
   processors: Record<string, ProcessorSpec>;
   links: LinkSpec[];
   measuredTable?: MeasuredEntry[];
+  /** Processors that slow each other when busy at once (src/sim/contention.ts). */
+  contention?: ContentionSpec[];
+  /** Cost of one side of a cut between partitions, by op family (`default` for the rest). */
+  cutCosts?: { default: CutCostSpec } & Partial<Record<OpFamily, CutCostSpec>>;
   /** Present when the profile was produced by `sparoa profile` rather than from spec sheets. */
   measured?: MeasurementInfo;
   /** Where the figures come from (docs/devices.md has the full citations). */
@@ -168,6 +197,13 @@ export const BUNDLED_PROFILE_DIR = join(here, "profiles");
 
 /** The live profile of this machine: measured here on first use, never shipped (src/devices/host-machine.ts). */
 export const HOST_PROFILE = "host";
+/**
+ * Two one-thread CPU workers (`cpu0`, `cpu1`) of this machine, with their measured contention
+ * and cut costs: the live profile measured at one thread, split plans can run and be measured
+ * here. Cached beside `host` like it.
+ */
+export const HOST_WORKERS_PROFILE = "host-2x1";
+export const HOST_WORKERS = { threads: 1, workers: 2 } as const;
 
 /** Names of the bundled spec-sheet profiles (file names without .json). */
 export function bundledProfileNames(): string[] {
@@ -177,7 +213,7 @@ export function bundledProfileNames(): string[] {
 
 /** Every name `--device` takes: the bundled profiles and `host`. */
 export function deviceNames(): string[] {
-  return [...new Set([...bundledProfileNames(), HOST_PROFILE])].sort();
+  return [...new Set([...bundledProfileNames(), HOST_PROFILE, HOST_WORKERS_PROFILE])].sort();
 }
 
 /**
@@ -189,6 +225,7 @@ export function loadProfile(nameOrPath: string): DeviceProfile {
   const known = deviceNames();
   let path: string;
   if (nameOrPath === HOST_PROFILE) return cachedHostProfile();
+  if (nameOrPath === HOST_WORKERS_PROFILE) return cachedHostProfile(HOST_WORKERS.threads, HOST_WORKERS.workers);
   if (known.includes(nameOrPath)) path = join(BUNDLED_PROFILE_DIR, `${nameOrPath}.json`);
   else if ((nameOrPath.endsWith(".json") || nameOrPath.includes("/")) && existsSync(nameOrPath)) path = nameOrPath;
   else if (nameOrPath.endsWith(".json") || nameOrPath.includes("/")) throw new ProfileError(`${nameOrPath}: device profile file not found`);
@@ -204,9 +241,9 @@ export function loadProfile(nameOrPath: string): DeviceProfile {
 }
 
 /** The cached live host profile of this machine, or a ProfileError saying how to measure it. */
-function cachedHostProfile(threads?: number): DeviceProfile {
-  const path = cachedHostProfilePath(threads);
-  const measureIt = "run 'sparoa profile --refresh' (or any command with --device host) to measure it";
+function cachedHostProfile(threads?: number, workers = 1): DeviceProfile {
+  const path = cachedHostProfilePath(threads, workers);
+  const measureIt = workers > 1 ? `run any command with --device ${HOST_WORKERS_PROFILE} to measure it` : "run 'sparoa profile --refresh' (or any command with --device host) to measure it";
   if (!path) throw new ProfileError(`the host profile is measured on this machine on first use and none is cached yet: ${measureIt}`);
   const profile = loadProfile(path);
   const recorded = profile.measured?.machine;
@@ -275,6 +312,32 @@ export function validateProfile(json: unknown, source = "profile"): DeviceProfil
       str(entry.key, `measuredTable[${i}].key`);
       num(entry.ms, `measuredTable[${i}].ms`, { min: 0 });
     });
+  }
+  if (root.contention !== undefined) {
+    if (!Array.isArray(root.contention)) fail("contention", "must be an array");
+    (root.contention as unknown[]).forEach((c, i) => {
+      const f = `contention[${i}]`;
+      const group = obj(c, f);
+      if (!Array.isArray(group.processors) || group.processors.length < 2) fail(`${f}.processors`, "must list at least two processor names");
+      for (const [j, p] of (group.processors as unknown[]).entries()) {
+        if (typeof p !== "string" || !names.includes(p)) fail(`${f}.processors[${j}]`, `names no processor (${JSON.stringify(p)}; processors: ${names.join(", ")})`);
+      }
+      for (const key of ["computeSlowdown", "memorySlowdown"] as const) {
+        if (!Array.isArray(group[key]) || (group[key] as unknown[]).length === 0) fail(`${f}.${key}`, "must be a non-empty array of slowdowns for 2, 3, ... processors at once");
+        (group[key] as unknown[]).forEach((x, j) => num(x, `${f}.${key}[${j}]`, { min: 1, max: 100 }));
+      }
+    });
+  }
+  if (root.cutCosts !== undefined) {
+    const cuts = obj(root.cutCosts, "cutCosts");
+    if (cuts.default === undefined) fail("cutCosts.default", "is required");
+    for (const [family, c] of Object.entries(cuts)) {
+      const cf = `cutCosts.${family}`;
+      if (family !== "default" && !OP_FAMILIES.includes(family as OpFamily)) fail(cf, `is not an op family (families: ${OP_FAMILIES.join(", ")})`);
+      const x = obj(c, cf);
+      num(x.latencyUs, `${cf}.latencyUs`, { min: 0 });
+      num(x.bandwidthGBs, `${cf}.bandwidthGBs`, { positive: true });
+    }
   }
   if (root.measured !== undefined) {
     const m = obj(root.measured, "measured");

@@ -178,7 +178,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs;
+  // The plan cost's charges beyond the schedule (cuts, contention: src/sim/plan-charges.ts), as the planner counted them.
+  const { charges } = placement.problem.cost;
+  const assign = placement.outcome.assign;
+  const chargedMs = (partitions > 1 ? charges.cutsMs(assign) : 0) + (charges.contends(assign) ? charges.contentionMs(assign, undefined, plan.schedule) : 0);
+  const planMs = plan.makespanMs + Math.max(0, partitions - 1) * placement.problem.cost.callMs + chargedMs;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,

@@ -13,6 +13,7 @@ import { constantNodes } from "../../ir/node-roles.ts";
 import { evaluate } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { PlanEvaluator } from "../sim/fast-eval.ts";
+import { PlanCharges } from "../sim/plan-charges.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
 
@@ -28,7 +29,7 @@ export interface IncrementalCost {
 }
 
 export interface PlanLatency {
-  /** Predicted latency of the plan: simulatedMs + callsMs. */
+  /** Predicted latency of the plan: simulatedMs + callsMs + cutsMs + contentionMs. */
   ms: number;
   /** One simulated inference (includes one runtime call). */
   simulatedMs: number;
@@ -36,6 +37,10 @@ export interface PlanLatency {
   partitions: number;
   /** The runtime calls after the first: (partitions - 1) x runOverheadUs. */
   callsMs: number;
+  /** Layout reorders and hand-offs at the cuts between processors (profile `cutCosts`; 0 without). */
+  cutsMs: number;
+  /** Slowdown of processors that share cores or bandwidth while busy at once (profile `contention`; 0 without). */
+  contentionMs: number;
 }
 
 export class PlanCost {
@@ -46,6 +51,8 @@ export class PlanCost {
   /** Ms of one runtime call between partitions. */
   readonly callMs: number;
   readonly evaluator: MakespanEvaluator;
+  /** Cut and contention charges (src/sim/plan-charges.ts). */
+  readonly charges: PlanCharges;
   private readonly segments: SegmentCounter;
   private readonly devices: Int32Array;
   /** Position in `scheduled` per SimGraph node, -1 for a constant. */
@@ -55,6 +62,7 @@ export class PlanCost {
 
   constructor(readonly sim: SimGraph, evaluator: MakespanEvaluator = makespanEvaluator(sim)) {
     this.evaluator = evaluator;
+    this.charges = new PlanCharges(sim);
     const graph = sim.nodes[0]?.graph;
     const constants = graph ? constantNodes(graph, sim.nodes) : new Set();
     const n = sim.nodes.length;
@@ -85,10 +93,15 @@ export class PlanCost {
 
   /** The exact cost of a plan. */
   latency(assign: ArrayLike<number>): PlanLatency {
-    const simulatedMs = evaluate(this.sim, assign, false).makespanMs;
+    // Contention is charged for the simulated schedule's overlap, which needs the schedule.
+    const contends = this.charges.contends(assign);
+    const simulated = evaluate(this.sim, assign, contends);
+    const simulatedMs = simulated.makespanMs;
     const partitions = this.partitions(assign);
     const callsMs = Math.max(0, partitions - 1) * this.callMs;
-    return { ms: simulatedMs + callsMs, simulatedMs, partitions, callsMs };
+    const cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0;
+    const contentionMs = contends ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
+    return { ms: simulatedMs + callsMs + cutsMs + contentionMs, simulatedMs, partitions, callsMs, cutsMs, contentionMs };
   }
 
   /**
@@ -98,7 +111,7 @@ export class PlanCost {
    */
   searchCost(assign: ArrayLike<number>): number {
     this.evaluations++;
-    return this.withCalls(this.evaluator.makespanMs(assign), assign);
+    return this.charged(this.withCalls(this.evaluator.makespanMs(assign), assign), assign);
   }
 
 
@@ -130,14 +143,14 @@ export class PlanCost {
       moveCost: (assign, node) => {
         this.evaluations++;
         const ms = ev.moveCost(node, assign[node]!);
-        if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+        if (this.scheduled.length === 0 || this.callMs === 0) return this.charged(ms, assign);
         ensureBaseline();
         const k = this.position[node]!;
-        if (k < 0) return this.withCalls(ms, current, this.segments.baselineCount());
+        if (k < 0) return this.charged(this.withCalls(ms, current, this.segments.baselineCount()), assign);
         const was = current[k]!;
         current[k] = assign[node]!;
         try {
-          return this.withCalls(ms, current, this.segments.moveCount(current, k));
+          return this.charged(this.withCalls(ms, current, this.segments.moveCount(current, k)), assign);
         } finally {
           current[k] = was;
         }
@@ -146,7 +159,7 @@ export class PlanCost {
         this.evaluations++;
         for (let j = 0; j < nodes.length; j++) procs[j] = assign[nodes[j]!]!;
         const ms = ev.movesCost(nodes, procs, nodes.length);
-        if (this.scheduled.length === 0 || this.callMs === 0) return ms;
+        if (this.scheduled.length === 0 || this.callMs === 0) return this.charged(ms, assign);
         ensureBaseline();
         let count = 0;
         for (let j = 0; j < nodes.length; j++) {
@@ -157,7 +170,7 @@ export class PlanCost {
           current[k] = assign[nodes[j]!]!;
         }
         try {
-          return this.withCalls(ms, current, this.segments.movesCount(current, positions, count));
+          return this.charged(this.withCalls(ms, current, this.segments.movesCount(current, positions, count)), assign);
         } finally {
           for (let j = count - 1; j >= 0; j--) current[positions[j]!] = saved[j]!;
         }
@@ -168,6 +181,11 @@ export class PlanCost {
         if (k >= 0 && current[k] !== proc) { current[k] = proc; stale = true; }
       },
     };
+  }
+
+  /** ms plus the cut and contention charges of the full assignment `assign` (searches' bound; none without the profile fields). */
+  private charged(ms: number, assign: ArrayLike<number>): number {
+    return this.charges.active ? ms + this.charges.searchChargeMs(assign) : ms;
   }
 
   /** ms plus the call charge of a plan given by its scheduled nodes' devices (`segments`: their count, when known). */

@@ -75,7 +75,7 @@ function conv(c: number, h: number, k: number, group: number, quick: boolean, in
   return {
     id, family: "conv", opType: "Conv", flops: 2 * act * (c / group) * k * k, bytesRead: act * F, bytesWeights: (weights + c) * F, bytesWritten: act * F,
     inputShape: shape, inputSparsity: inSp, weightSparsity: wSp, quick, sparsityOf: inSp || wSp ? base : undefined,
-    ownOp: group > 1 ? "Conv:grouped" : undefined,
+    ownOp: group > 1 ? (group === c ? "Conv:depthwise" : "Conv:grouped") : undefined,
     build: (repeats) => chainModel(id, shape, repeats, (b, x, i) => b.op1("Conv", [x, weight(b, `w${i}`, [c, c / group, k, k], wSp, 10 + i), weight(b, `b${i}`, [c], 0, 50 + i)], {
       attributes: [intsAttr("kernel_shape", [k, k]), intsAttr("pads", Array(4).fill((k - 1) / 2)), intAttr("group", group)],
     })),

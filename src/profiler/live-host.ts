@@ -5,7 +5,7 @@
 // measured profile used here gets a one-line note when it describes another machine.
 import { existsSync } from "node:fs";
 import { currentMachine, hostProfileCachePath, hostProfileMode, machineDifferences, type ProfileMode } from "../devices/host-machine.ts";
-import { HOST_PROFILE, loadProfile, otherMachineNote, ProfileError, type DeviceProfile } from "../devices/profile.ts";
+import { HOST_PROFILE, HOST_WORKERS, HOST_WORKERS_PROFILE, loadProfile, otherMachineNote, ProfileError, type DeviceProfile } from "../devices/profile.ts";
 import { writeAtomic } from "../io/output.ts";
 import { Progress } from "../io/progress.ts";
 import type { HostProfileResult } from "./profile-host.ts";
@@ -13,6 +13,8 @@ import type { HostProfileResult } from "./profile-host.ts";
 export interface LiveHostOptions {
   /** Intra-op threads (default: every core). */
   threads?: number;
+  /** CPU workers of `threads` each (host-2x1: 2 of 1 thread); default 1, the plain `host`. */
+  workers?: number;
   /** Measure even when a valid profile is cached (`sparoa profile --refresh`). */
   refresh?: boolean;
   /** Default: $SPAROA_HOST_PROFILE_MODE, else full. */
@@ -36,7 +38,9 @@ export interface LiveHostProfile {
 export async function liveHostProfile(o: LiveHostOptions = {}): Promise<LiveHostProfile> {
   const machine = currentMachine(o.threads);
   const mode = o.mode ?? hostProfileMode();
-  const path = hostProfileCachePath(machine, mode);
+  const workers = o.workers ?? 1;
+  const name = workers > 1 ? HOST_WORKERS_PROFILE : HOST_PROFILE;
+  const path = hostProfileCachePath(machine, mode, workers);
   const report = o.report ?? true;
   let because = "first use on this machine";
   if (o.refresh) because = "--refresh";
@@ -57,7 +61,7 @@ export async function liveHostProfile(o: LiveHostOptions = {}): Promise<LiveHost
   const { profileHost } = await import("./profile-host.ts");
   let bar: Progress | undefined;
   const result = await profileHost({
-    mode, threads: machine.threads, name: HOST_PROFILE,
+    mode, threads: machine.threads, workers, name,
     onPlan: (steps) => { bar = new Progress("profiling this machine", steps, report); },
     onStep: (label) => bar?.tick(1, label),
   });
@@ -75,12 +79,14 @@ export async function liveHostProfile(o: LiveHostOptions = {}): Promise<LiveHost
 }
 
 /**
- * The profile `--device NAME_OR_PATH` names: `host` is the live profile (measured on first use);
+ * The profile `--device NAME_OR_PATH` names: `host` is the live profile (measured on first use),
+ * `host-2x1` the same machine as two one-thread CPU workers (also live);
  * a bundled name or a file is loaded as it is, with a one-line note on stderr when it was
  * measured on another machine than this one.
  */
 export async function resolveDeviceProfile(nameOrPath: string, o: LiveHostOptions = {}): Promise<DeviceProfile> {
   if (nameOrPath === HOST_PROFILE) return (await liveHostProfile(o)).profile;
+  if (nameOrPath === HOST_WORKERS_PROFILE) return (await liveHostProfile({ ...o, ...HOST_WORKERS })).profile;
   const profile = loadProfile(nameOrPath);
   const note = otherMachineNote(profile, nameOrPath);
   if (note && (o.report ?? true)) process.stderr.write(`sparoa: note: ${note}\n`);

@@ -13,7 +13,11 @@ import { currentMachine, type ProfileMode } from "../devices/host-machine.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
 import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
 import type { ExecutionProvider } from "../../ort/provider-names.ts";
-import { fitProcessor, round3, type Sample } from "./fit.ts";
+import { measureContention } from "./contention.ts";
+import { measureCutCosts } from "./cut-cost.ts";
+import { fitProcessor, round3, type FittedProcessor, type Sample } from "./fit.ts";
+import { perOpTruth, truthSamples } from "./per-op.ts";
+import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../zoo/index.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
 import { finishLoadReport, probeLoadBefore } from "./load.ts";
 import { FULL_TIMING, QUICK_TIMING, SMOKE_TIMING, kernelSamples, lowPercentile, median, quantile, timeModels, type TimingOptions } from "./measure.ts";
@@ -34,6 +38,11 @@ export interface ProfileHostOptions {
   /** Model this many CPU workers (cpu0, cpu1, ...) of `threads` each instead of one `cpu`. */
   workers?: number;
   name?: string;
+  /**
+   * Also fit the efficiency curves on the kernels of whole generated models (src/zoo presets,
+   * profiled by onnxruntime: src/profiler/per-op.ts), beside the single-op grid. Default true.
+   */
+  calibrate?: boolean;
   /** Execution providers to measure (default: every one onnxruntime-node knows). */
   providers?: readonly string[];
   onStep?: (label: string) => void;
@@ -51,6 +60,10 @@ export interface HostProfileResult {
 }
 
 const HEAVY_MFLOP = 150;
+/** What onnxruntime's CPU provider fuses at graph optimisation level "all". */
+const ORT_FUSIONS = ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"];
+const CONTENTION_STEPS = 4;
+const CUT_STEPS = 10;
 /** Chains of kernels with more weights than this get two copies (the weights dominate the model's size). */
 const HEAVY_WEIGHT_BYTES = 16e6;
 /** Repetitions of the whole grid per mode: every figure is the median over them, with its spread. */
@@ -72,7 +85,9 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   }
   const grid = profileGrid(mode);
   const repetitions = Math.max(1, Math.round(o.repetitions ?? REPETITIONS[mode]));
-  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1)) + (workers > 1 ? 2 : 0));
+  // Calibration on whole models is skipped in the smoke mode (seconds, for tests).
+  const calibrate = o.calibrate ?? mode !== "smoke";
+  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_PRESETS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS : 0));
   const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
   // Long enough windows for a difference of two small times; the smoke mode only checks the path.
   const longMs = mode === "smoke" ? 20 : 150;
@@ -111,7 +126,11 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const timed = prepared.filter((p) => !p.c.sparsityOf);
     const medianMs = new Map(timed.map((p) => [p.c.id, median(reps.map((r) => r.ms.get(p.c.id)!))]));
     const samplesOf = (ms: (id: string) => number): Sample[] => timed.map((p) => ({ ...p.sample, ms: ms(p.c.id) }));
-    const fit = fitProcessor(samplesOf((id) => medianMs.get(id)!), dispatchUs);
+    let fit = fitProcessor(samplesOf((id) => medianMs.get(id)!), dispatchUs);
+    if (calibrate) {
+      const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`));
+      fit = fitProcessor([...samplesOf((id) => medianMs.get(id)!), ...extra], dispatchUs);
+    }
     const repFits = reps.map((r) => fitProcessor(samplesOf((id) => r.ms.get(id)!), round3(r.dispatchUs)));
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
     const speedups = prepared.filter((p) => p.c.sparsityOf).map((p) => ({ id: p.c.id, speedup: round3(reps[0]!.speedups.get(p.c.id)!) }));
@@ -120,7 +139,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs,
       efficiency: fit.efficiency, opEfficiency: Object.keys(fit.opEfficiency).length ? fit.opEfficiency : undefined, sparsity: sparsityEffects(speedups, grid),
       powerW: assumedPower(threads),
-      fusion: ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"],
+      fusion: ORT_FUSIONS,
     };
     if (Object.keys(spec.sparsity!).length === 0) delete spec.sparsity;
     const names = workers > 1 && kind === "cpu" ? Array.from({ length: workers }, (_, i) => `cpu${i}`) : [kind];
@@ -155,6 +174,15 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       }
     }
   }
+  // CPU workers of one chip slow each other and pay onnxruntime's layout reorders at every cut.
+  const cpuWorkers = names.filter((n) => processors[n]!.kind === "cpu" && processors[n]!.executionProvider === "cpu");
+  let contention: DeviceProfile["contention"];
+  let cutCosts: DeviceProfile["cutCosts"];
+  if (cpuWorkers.length > 1) {
+    const c = await measureContention({ threads, maxWorkers: Math.max(cpuWorkers.length, 3), onStep: o.onStep, ...(mode === "smoke" ? { durationMs: 100, rounds: 1 } : {}) });
+    contention = [{ processors: cpuWorkers, computeSlowdown: c.computeSlowdown, memorySlowdown: c.memorySlowdown }];
+    cutCosts = (await measureCutCosts({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs, o.onStep, longMs)).costs;
+  }
   const machine = currentMachine(threads);
   const cpuModel = machine.cpuModel;
   const load = finishLoadReport(loadBefore);
@@ -167,6 +195,8 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     processors,
     links,
     measuredTable: table,
+    ...(contention ? { contention } : {}),
+    ...(cutCosts ? { cutCosts } : {}),
     measured: {
       date: new Date().toISOString().slice(0, 10),
       host: `${cpuModel} x${availableParallelism()}, ${process.platform}-${process.arch}, node ${process.version}`,
@@ -184,6 +214,25 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
+}
+
+/** Generated models whose kernels calibrate the fit: a residual CNN, a depthwise CNN, an MLP-mixer (none of them is in bench/sim-vs-real.ts's test set). */
+export const CALIBRATION_PRESETS = ["resnet-medium", "mobilenet-medium", "mixer-medium"] as const satisfies readonly ZooPreset[];
+
+/** Per-node samples of the calibration models' kernels in onnxruntime's profile (src/profiler/per-op.ts). */
+async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void): Promise<Sample[]> {
+  const spec: ProcessorSpec = { kind: "cpu", executionProvider: "cpu", peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs, efficiency: fit.efficiency, opEfficiency: fit.opEfficiency, powerW: { busy: 0, idle: 0 }, fusion: ORT_FUSIONS };
+  const profile: DeviceProfile = { schema: PROFILE_SCHEMA, name: "calibration", description: "", host: "cpu", runOverheadUs: 0, processors: { cpu: spec }, links: [] };
+  const out: Sample[] = [];
+  registerBuiltinPasses();
+  for (const preset of CALIBRATION_PRESETS) {
+    step(`calibration model ${preset}`);
+    const model = generateZooModel(ZOO_PRESETS[preset](1));
+    await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
+    const truth = await perOpTruth(model, model, profile, "cpu", { ...t, minMs: Math.max(t.minMs, 300) }, profilerOverheadMs);
+    out.push(...truthSamples(truth));
+  }
+  return out;
 }
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */

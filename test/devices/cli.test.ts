@@ -31,7 +31,7 @@ describe("sparoa plan / profile CLI", () => {
       expect(byName.sparoa.latencyMs, name).to.be.at.most(byName[name].latencyMs + 1e-9);
     }
     // One cost for every plan: the simulation plus one runtime call per extra partition.
-    for (const p of j.plans) expect(p.latencyMs, p.name).to.be.closeTo(p.simulatedMs + p.callsMs, 1e-9);
+    for (const p of j.plans) expect(p.latencyMs, p.name).to.be.closeTo(p.simulatedMs + p.callsMs + p.cutsMs + p.contentionMs, 1e-9);
     expect(byName.oracle.batch.size).to.equal(4);
     expect(byName["cpu-only"].speedupOverCpuOnly).to.equal(1);
     const events = JSON.parse(readFileSync(trace, "utf8")).traceEvents as { ph: string; name: string; args?: { name?: string } }[];
@@ -51,7 +51,7 @@ describe("sparoa plan / profile CLI", () => {
     const trace = join(dir, "never.json");
     let r = sparoa("plan", join(FIXTURES, "tiny-cnn.onnx"), "--device", "jetson", "--trace", trace);
     expect(r.code).to.equal(1);
-    expect(r.err).to.match(/^sparoa: error: unknown device 'jetson'.*known devices: agx-orin, h100-pcie, host, orin-nano/);
+    expect(r.err).to.match(/^sparoa: error: unknown device 'jetson'.*known devices: agx-orin, h100-pcie, host, host-2x1, orin-nano/);
     expect(r.err.trim().split("\n")).to.have.length(1);
     expect(existsSync(trace)).to.equal(false);
     const bad = JSON.parse(readFileSync(join(PROJECT_ROOT, "src/devices/profiles/agx-orin.json"), "utf8"));

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { currentMachine, hostProfileCachePath } from "../../src/devices/host-machine.ts";
 import { loadProfile, otherMachineNote, ProfileError, type DeviceProfile } from "../../src/devices/profile.ts";
 import { isHostProfile } from "../../src/scheduler/state-option.ts";
-import { liveHostProfile } from "../../src/profiler/live-host.ts";
+import { liveHostProfile, resolveDeviceProfile } from "../../src/profiler/live-host.ts";
 import { finishLoadReport } from "../../src/profiler/load.ts";
 import { profileHost } from "../../src/profiler/profile-host.ts";
 import { FIXTURES, PROJECT_ROOT } from "../support/corpus.ts";
@@ -54,6 +54,24 @@ describe("live host profile (--device host)", function () {
     // The synchronous loader (the placement pass's) reads the same cached file.
     expect(loadProfile("host")).to.deep.equal(first.profile);
     expect(isHostProfile(first.profile)).to.equal(true);
+  });
+
+  it("host-2x1: two one-thread workers of this machine, measured once with their contention and cut costs, then cached", async function () {
+    this.timeout(120_000);
+    expect(() => loadProfile("host-2x1")).to.throw(ProfileError, /--device host-2x1 to measure it/);
+    const first = await resolveDeviceProfile("host-2x1", { report: false });
+    expect(first.name).to.equal("host-2x1");
+    expect(Object.keys(first.processors)).to.deep.equal(["cpu0", "cpu1"]);
+    expect(first.processors.cpu0!.threads).to.equal(1);
+    expect(first.contention![0]!.processors).to.deep.equal(["cpu0", "cpu1"]);
+    for (const s of [...first.contention![0]!.computeSlowdown, ...first.contention![0]!.memorySlowdown]) expect(s).to.be.at.least(1);
+    expect(first.cutCosts!.conv!.bandwidthGBs).to.be.above(0);
+    const path = hostProfileCachePath(currentMachine(1), "smoke", 2);
+    expect(path).to.not.equal(hostProfileCachePath(currentMachine(1), "smoke"));
+    const written = statSync(path).mtimeMs;
+    expect(loadProfile("host-2x1")).to.deep.equal(first);
+    expect(await resolveDeviceProfile("host-2x1", { report: false })).to.deep.equal(first);
+    expect(statSync(path).mtimeMs).to.equal(written);
   });
 
   it("measures again when the onnxruntime version changed since the cached profile", async () => {

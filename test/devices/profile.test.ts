@@ -12,9 +12,9 @@ import { chainModel, toyProfile } from "../sim/graphs.ts";
 const orinNano = () => JSON.parse(readFileSync(join(import.meta.dirname, "../../src/devices/profiles/orin-nano.json"), "utf8")) as Record<string, unknown>;
 
 describe("device profiles", () => {
-  it("bundles orin-nano, agx-orin and h100-pcie, all valid; host is measured here, never shipped", () => {
+  it("bundles orin-nano, agx-orin and h100-pcie, all valid; host and host-2x1 are measured here, never shipped", () => {
     expect(bundledProfileNames()).to.deep.equal(["agx-orin", "h100-pcie", "orin-nano"]);
-    expect(deviceNames()).to.deep.equal(["agx-orin", "h100-pcie", "host", "orin-nano"]);
+    expect(deviceNames()).to.deep.equal(["agx-orin", "h100-pcie", "host", "host-2x1", "orin-nano"]);
     for (const name of bundledProfileNames()) {
       const p = loadProfile(name);
       expect(p.name).to.equal(name);
@@ -26,7 +26,7 @@ describe("device profiles", () => {
   });
 
   it("an unknown device lists the known ones", () => {
-    expect(() => loadProfile("orin-nanoo")).to.throw(ProfileError, /unknown device 'orin-nanoo' \(did you mean 'orin-nano'\?\); known devices: agx-orin, h100-pcie, host, orin-nano/);
+    expect(() => loadProfile("orin-nanoo")).to.throw(ProfileError, /unknown device 'orin-nanoo' \(did you mean 'orin-nano'\?\); known devices: agx-orin, h100-pcie, host, host-2x1, orin-nano/);
     expect(() => loadProfile("nope/profile.json")).to.throw(/nope\/profile.json: device profile file not found/);
   });
 

@@ -56,7 +56,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   describe: "place nodes on CPU/GPU by sparsity and intensity, partition, and write a package with a report",
   builder: (y) => withShapeFlags(withPipelineFlags(y as Argv<object>), "size a leading symbolic (batch) dimension is planned for (default 1); the package keeps it symbolic")
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${deviceNames().join(", ")} (this machine, measured on first use and cached), or a profile JSON path` })
+    .option("device", { alias: "d", type: "string", default: "orin-nano", describe: `device profile: ${deviceNames().join(", ")} (host, host-2x1: this machine, measured on first use and cached; host-2x1 as two one-thread CPU workers), or a profile JSON path` })
     .option("output", { alias: "o", type: "string", demandOption: true, describe: "output folder (created; an earlier package there is replaced)" })
     .option("pin", { type: "string", array: true, describe: "force placement: NAME=cpu, op:Softmax=gpu, re:^layer4.*=gpu (repeatable)" })
     .option("sparsity-threshold", { type: "number", describe: "sparse when sparsity >= this, 0..1 (default: grid search)" })

@@ -43,7 +43,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   describe: "predict a model's latency, energy and transfers on a device profile for CPU-only, GPU-only, greedy, HEFT, CoDL-style, the oracle and sparoa's own plan",
   builder: (y) => withPipelineFlags(y as Argv<object>)
     .positional("model", { type: "string", demandOption: true, describe: "an .onnx file" })
-    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host (this machine: measured on first use, then cached), or a profile .json" })
+    .option("device", { alias: "d", type: "string", demandOption: true, describe: "device profile: orin-nano, agx-orin, h100-pcie, host (this machine: measured on first use, then cached), host-2x1 (this machine as two one-thread CPU workers, likewise), or a profile .json" })
     .option("compare", { type: "boolean", default: false, describe: "print every baseline in one table (default: the best plan against CPU-only and GPU-only)" })
     .option("json", { type: "boolean", default: false, describe: "machine-readable output" })
     .option("trace", { type: "string", describe: "write the chosen plan's timeline as a Chrome trace JSON (open in ui.perfetto.dev)" })
@@ -131,7 +131,7 @@ export function planJson(modelPath: string, profile: DeviceProfile, report: Base
     plans: report.plans.map((p) => {
       const s = speedups(report, p);
       return {
-        name: p.name, label: p.label, latencyMs: p.latency.ms, simulatedMs: p.latency.simulatedMs, partitions: p.latency.partitions, callsMs: p.latency.callsMs, criticalPathMs: p.result.criticalPathMs,
+        name: p.name, label: p.label, latencyMs: p.latency.ms, simulatedMs: p.latency.simulatedMs, partitions: p.latency.partitions, callsMs: p.latency.callsMs, cutsMs: p.latency.cutsMs, contentionMs: p.latency.contentionMs, criticalPathMs: p.result.criticalPathMs,
         batch: p.result.batch, speedupOverCpuOnly: s.cpu ?? null, speedupOverGpuOnly: s.gpu ?? null,
         crossings: p.result.crossings, bytesMoved: p.result.bytesMoved, transferMs: p.result.transferMs, energyMj: p.result.energyMj,
         processors: p.result.processors, nodesPerProcessor: counts(p, report), notes: p.notes,

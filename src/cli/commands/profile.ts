@@ -107,6 +107,13 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       for (const [op, e] of Object.entries(p.opEfficiency ?? {})) lines.push(row(op, e, at(`opEfficiency.${op}`), r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.op:${op}`]));
       if (pname !== Object.keys(r.profile.processors)[0]) break;
     }
+    for (const c of r.profile.contention ?? []) {
+      const at = (xs: number[]) => xs.map((x, j) => `${j + 2}: x${x}`).join(", ");
+      lines.push("", `Contention of ${c.processors.join(", ")} (time with N workers busy at once / alone): compute-bound ${at(c.computeSlowdown)}; memory-bound ${at(c.memorySlowdown)}`);
+    }
+    if (r.profile.cutCosts) {
+      lines.push("", `Cut between partitions, per side (the crossing tensor's bytes at): ${Object.entries(r.profile.cutCosts).map(([family, c]) => `${family} ${c.bandwidthGBs} GB/s${c.latencyUs ? ` + ${c.latencyUs} us` : ""}`).join(", ")}`);
+    }
     if (r.sparsity.length > 0) {
       lines.push("", "Sparsity (speedup of the sparse variant over the dense op):");
       for (const s of r.sparsity) lines.push(`  ${s.id.padEnd(32)} ${s.speedup}x${s.speedup < SPARSITY_EVIDENCE ? "  (no clear effect: dense kernel)" : ""}`);
