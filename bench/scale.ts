@@ -1,9 +1,10 @@
 // Scale: a chain of N nodes (Mul by a weight, Relu, alternating; test/support/chain-model.ts)
-// through inspect, convert and optimize --no-calibrate, and a model with 100,000 metadata_props
-// through convert, all in process (test/support/cli-in-process.ts). Reports wall and CPU
-// seconds and optimize's stages; the ratio between sizes shows whether a pass is near-linear
-// (4x the nodes should cost about 4x). The issue's aim: 100,000 nodes through optimize in < 20 s.
-//   node --import tsx bench/scale.ts [sizes=25000,100000] [runs=1]
+// through inspect, convert, optimize --no-calibrate, optimize and analyze (both calibrating on 8
+// generated samples, the default), and a model with 100,000 metadata_props through convert, all
+// in process (test/support/cli-in-process.ts). Reports wall and CPU seconds and optimize's
+// stages; the ratio between sizes shows whether a pass is near-linear (4x the nodes should cost
+// about 4x). The issue's aim: 100,000 nodes through optimize in < 20 s.
+//   node --import tsx bench/scale.ts [sizes=25000,50000,100000] [runs=1] [commands=inspect,convert,optimize-static,optimize,analyze]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +15,9 @@ import { FIXTURES } from "../test/support/corpus.ts";
 import { runSparoaInProcess } from "../test/support/cli-in-process.ts";
 import { chainModel } from "../test/support/chain-model.ts";
 
-const sizes = (process.argv[2] ?? "25000,100000").split(",").map(Number);
+const sizes = (process.argv[2] ?? "25000,50000,100000").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 1);
+const commands = new Set((process.argv[4] ?? "inspect,convert,optimize-static,optimize,analyze").split(","));
 const dir = mkdtempSync(join(tmpdir(), "sparoa-bench-scale-"));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -46,12 +48,16 @@ try {
       for (const [name, args] of [
         ["inspect", ["inspect", file, "-o", join(dir, "o.txt")]],
         ["convert", ["convert", file, "-o", join(dir, "o.onnx")]],
-        ["optimize", ["optimize", file, "-o", join(dir, "pkg"), "--no-calibrate", "--json"]],
+        ["optimize-static", ["optimize", file, "-o", join(dir, "pkg"), "--no-calibrate", "--json"]],
+        ["optimize", ["optimize", file, "-o", join(dir, "pkg-calibrated"), "--json"]],
+        ["analyze", ["analyze", file, "--json"]],
       ] as const) {
+        if (!commands.has(name)) continue;
         const r = await timed([...args]);
         (results[name] ??= { wall: [], cpu: [] }).wall.push(r.wall);
         results[name]!.cpu.push(r.cpu);
-        if (name === "optimize") for (const [k, v] of Object.entries((JSON.parse(r.stdout) as { timingsMs: Record<string, number> }).timingsMs)) (stages[k] ??= []).push(v / 1000);
+        if (name.startsWith("optimize")) for (const [k, v] of Object.entries((JSON.parse(r.stdout) as { timingsMs: Record<string, number> }).timingsMs)) (stages[`${name}:${k}`] ??= []).push(v / 1000);
+        console.log(`  ${n} nodes, ${name}: wall ${r.wall.toFixed(1)} s, cpu ${r.cpu.toFixed(1)} s, load ${loadavg()[0]!.toFixed(1)}`);
       }
     }
     const row = Object.entries(results).map(([k, v]) => `${k} ${median(v.wall).toFixed(1)} s wall / ${median(v.cpu).toFixed(1)} s cpu`).join("; ");

@@ -8,7 +8,6 @@
 // if-unrunnable=fail|warn (warn: skip with a warning when onnxruntime cannot run the model).
 import { DataType, isFloatType } from "../ir/dtype.ts";
 import type { Model } from "../ir/model.ts";
-import { bfloat16Value, float16Value, type NumericArray } from "../ir/tensor.ts";
 import type { Value } from "../ir/value.ts";
 import { NodeKey, ValueKey } from "../ir/annotation-keys.ts";
 import { ConstantOracle } from "../ir/constants.ts";
@@ -16,39 +15,10 @@ import { isViewOnly } from "../ir/node-roles.ts";
 import type { Pass, PassContext, PassOptions, PassResult } from "./pass.ts";
 import { lookupPass } from "./registry.ts";
 import { calibrate, DEFAULT_SAMPLES, type Observation } from "./support/calibrate.ts";
-import { countableInGraph, countZerosInGraph } from "./support/zero-counts.ts";
+import { countableInGraph, countZeros, countZerosInGraph, type Counts } from "./support/zero-counts.ts";
 import { CalibrationInputError, parseCalibrationFile } from "./support/calibration-inputs.ts";
 import { concreteInputShapes, parseInputShapes } from "./shapes/input-shapes.ts";
 import { updateCombinedSparsity } from "./support/combined-sparsity.ts";
-
-interface Counts { zeros: number; near: number; total: number; dtype?: number }
-
-/** Adds the zeros (and |x| < eps, when eps > 0) of `data` to `counts`. float16 data is raw bits. */
-export function countZeros(dtype: number, data: NumericArray, eps: number, counts: Counts): void {
-  let zeros = 0;
-  let near = 0;
-  const n = data.length;
-  if (dtype === DataType.FLOAT16 || dtype === DataType.BFLOAT16) {
-    const bits = data as Uint16Array;
-    for (let i = 0; i < n; i++) {
-      const h = bits[i]! & 0x7fff;
-      if (h === 0) zeros++;
-      else if (eps > 0 && Math.abs(dtype === DataType.BFLOAT16 ? bfloat16Value(h) : float16Value(h)) < eps) near++;
-    }
-  } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    for (let i = 0; i < n; i++) if (data[i] === 0n) zeros++;
-  } else {
-    const xs = data as Float32Array;
-    for (let i = 0; i < n; i++) {
-      const x = xs[i]!;
-      if (x === 0) zeros++;
-      else if (eps > 0 && x < eps && x > -eps) near++;
-    }
-  }
-  counts.zeros += zeros;
-  counts.near += zeros + near;
-  counts.total += n;
-}
 
 function listOption(text: string | undefined): string[] {
   return (text ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");

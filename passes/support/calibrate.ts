@@ -2,16 +2,19 @@
 // intermediate value of every sample to a callback, one at a time, so callers reduce on the fly
 // (zero counts, observed shapes) and nothing holds all intermediates of all samples.
 //
-// How: the wanted values become extra graph outputs (onnxruntime only returns graph outputs),
-// and the weights reach onnxruntime as in-memory "external data" pointing into the buffers the
-// IR already holds, so the exported model is small and not a second copy of the weights. When
-// one sample's intermediates exceed `chunkBytes`, they are split into chunks in graph order, each
-// run by its own session over all samples (onnxruntime then runs only the nodes a chunk needs).
+// How: the wanted values become outputs of the exported graph (onnxruntime only returns graph
+// outputs), and the weights reach onnxruntime as in-memory "external data" pointing into the
+// buffers the IR already holds, so the exported model is small and not a second copy of the
+// weights. The graph runs in segments (segments.ts): each a sub-model of at most `segmentNodes`
+// nodes whose fetched values take at most `chunkBytes` per sample, fed with the previous
+// segments' boundary values, so session creation stays linear in the graph and a run holds only
+// its own segment's values.
 //
 // Use:
 //   const summary = await calibrate(model, { samples: 8, seed: 0 }, (o) => count(o.value, o.data));
 import { create } from "@bufbuild/protobuf";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
 import { byteSize } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
 import { modelToProto } from "../../ir/onnx/export.ts";
@@ -19,6 +22,7 @@ import { encodeModel, rebuild, StringStringEntryProtoSchema, TensorProtoSchema, 
 import type { NumericArray, Tensor } from "../../ir/tensor.ts";
 import type { Value } from "../../ir/value.ts";
 import { dtypeOfOrt, toOrtTensor } from "../../ort/tensor-bridge.ts";
+import { planSegments, runSegments } from "./segments.ts";
 import { concreteShapes, feedInputs, fileSamples, generatedSample, withInputShapes, type InputSpec, type Sample } from "./calibration-inputs.ts";
 
 export interface CalibrationOptions {
@@ -33,18 +37,21 @@ export interface CalibrationOptions {
   /** Values to observe (default: every named output of every node of the main graph). Graph inputs are always observed. */
   values?: readonly Value[];
   /**
-   * Most bytes of fetched values per onnxruntime run. Default: max(32 MiB, half the weight bytes),
-   * since the weights are resident twice anyway (IR + onnxruntime): weight-heavy models (VGG) run
-   * in one pass, activation-heavy ones (ResNet) in chunks. Measured in docs/benchmarks.md.
+   * Most bytes of fetched values per onnxruntime run (segment). Default: max(32 MiB, half the
+   * weight bytes), since the weights are resident twice anyway (IR + onnxruntime): weight-heavy
+   * models (VGG) run in one segment, activation-heavy ones (ResNet) in several.
    */
   chunkBytes?: number;
-  /** Called after each sample of each chunk (`total` = chunks x samples). */
+  /** Most nodes per segment (default SEGMENT_NODES). */
+  segmentNodes?: number;
+  /** Called after each sample is through each segment (`total` = segments x samples). */
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
  * One value of one sample. `data` is only valid during the callback (float16 arrives as raw
- * Uint16Array bits). Order: chunk by chunk, every sample within a chunk; graph inputs first.
+ * Uint16Array bits). Order: sample by sample; within a sample its graph inputs, then the values in
+ * graph order, segment by segment.
  */
 export interface Observation {
   readonly value: Value;
@@ -58,6 +65,12 @@ export interface CalibrationSummary { samples: number; chunks: number; runs: num
 
 export const DEFAULT_SAMPLES = 8;
 export const MIN_CHUNK_BYTES = 32 * 2 ** 20;
+/**
+ * Nodes per calibration segment. Session creation and runs cost more than linearly in the
+ * outputs a session exposes; on a 20,000-node chain (8 samples) segments of 200 / 500 / 1,000 /
+ * 2,000 / 5,000 / 20,000 nodes took 6.9 / 5.2 / 5.1 / 6.4 / 11.6 / 27.2 s of CPU (issue 14).
+ */
+export const SEGMENT_NODES = 1000;
 
 /** max(32 MiB, half the bytes of the main graph's initializers). */
 export function defaultChunkBytes(model: Model): number {
@@ -81,12 +94,15 @@ export function exposeValues(model: Model, values: Iterable<Value>): () => void 
   return () => { g.outputs.splice(0, g.outputs.length, ...before); };
 }
 
+/** A model exported for calibration: its proto and the in-memory external data its weights point into. */
+export interface CalibrationExport { proto: ModelProto; externalData: { path: string; data: Uint8Array }[] }
+
 /**
- * An onnxruntime session over `model` with `values` as extra outputs. Initializers of 4 KiB or
- * more are passed as in-memory external data (views of the IR's buffers, no copy on our side).
- * `extend` may add nodes and outputs to the exported graph (the IR model is not touched).
+ * Exports `model` with `values` as extra outputs. Initializers of 4 KiB or more become in-memory
+ * external data (views of the IR's buffers, no copy on our side). `extend` may add nodes and
+ * outputs to the exported graph (the IR model is not touched).
  */
-export async function createCalibrationSession(model: Model, values: Iterable<Value>, extend?: (graph: GraphProto) => void): Promise<ort.InferenceSession> {
+export function exportForCalibration(model: Model, values: Iterable<Value>, extend?: (graph: GraphProto) => void): CalibrationExport {
   const restore = exposeValues(model, values);
   const buffers = new Map<ArrayBufferLike, string>();
   const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
@@ -108,12 +124,30 @@ export async function createCalibrationSession(model: Model, values: Iterable<Va
     restore();
   }
   extend?.(proto.graph!);
-  const bytes = encodeModel(proto);
-  const externalData = [...buffers].map(([buffer, path]) => ({ path, data: new Uint8Array(buffer as ArrayBuffer) }));
-  // No arena when values are fetched: it would keep the peak of every run resident (with `extend`
-  // only scalars come out, and the arena saves an allocation per node). Optimisations off: the
-  // values we observe are those of the graph as written, not of fused kernels.
-  return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: extend !== undefined, externalData });
+  return { proto, externalData: [...buffers].map(([buffer, path]) => ({ path, data: new Uint8Array(buffer as ArrayBuffer) })) };
+}
+
+/**
+ * The one place calibration creates onnxruntime sessions. Optimisations off: the values observed
+ * are those of the graph as written, not of fused kernels. `arena`: onnxruntime's memory arena
+ * keeps the peak of every run resident, so it is only on when a run fetches scalars.
+ */
+export function openCalibrationSession(bytes: Uint8Array, externalData: CalibrationExport["externalData"], arena: boolean): Promise<ort.InferenceSession> {
+  // No spinning: a calibration run is mostly small kernels (the counters), between which
+  // onnxruntime's idle workers would spin; that was a third of the pass's CPU on a ViT-Ti.
+  const extra = { session: { intra_op: { allow_spinning: "0" } } };
+  return openSession({ bytes, externalData }, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: arena, extra });
+}
+
+/** An onnxruntime session over the whole of `model` with `values` as extra outputs (see exportForCalibration). */
+export async function createCalibrationSession(model: Model, values: Iterable<Value>, extend?: (graph: GraphProto) => void): Promise<ort.InferenceSession> {
+  const { proto, externalData } = exportForCalibration(model, values, extend);
+  return openCalibrationSession(encodeModel(proto), externalData, extend !== undefined);
+}
+
+/** The ONNX element type of an onnxruntime tensor. */
+export function elemTypeOf(t: ort.Tensor): number {
+  return dtypeOfOrt(t.type);
 }
 
 /** The samples a calibration will feed: user files, or generated ones. */
@@ -131,50 +165,50 @@ export function calibrationSamples(model: Model, options: Pick<CalibrationOption
 /** Runs the model over the calibration samples and calls `observe` for every input and value of every sample. */
 export async function calibrate(model: Model, options: CalibrationOptions, observe: (o: Observation) => void): Promise<CalibrationSummary> {
   const { specs, count, sample } = calibrationSamples(model, options);
-  const wanted = options.values ?? [...model.graph.nodes].flatMap((n) => n.outputs).filter((v) => v.name !== "");
+  const wanted = options.values ?? [...model.graph.nodes].flatMap((n) => n.outputs);
   const fed = new Set(specs.map((s) => s.value));
   const byName = new Map<string, Value>();
-  for (const v of wanted) if (!fed.has(v) && !v.initializer) byName.set(v.name, v);
-  // Sizes from the IR's shapes when it knows them all; otherwise a first session with every value
-  // exposed tells them (and, when they fit one run, does the work).
-  const symbols = count > 0 ? symbolSizes(specs, sample(0)) : new Map<string, number>();
-  let sizes = irSizes(byName, symbols);
-  let probe: ort.InferenceSession | undefined;
-  if (!sizes) {
-    probe = await createCalibrationSession(model, byName.values());
-    sizes = ortSizes(probe, byName, symbols);
+  for (const v of wanted) {
+    // Sequences and maps are not fetched (the binding returns tensors only).
+    if (v.name === "" || fed.has(v) || v.initializer || (v.type && v.type.kind !== "tensor" && v.type.kind !== "unknown")) continue;
+    byName.set(v.name, v);
   }
-  const chunks = chunkBySize(sizes, options.chunkBytes ?? defaultChunkBytes(model));
-  if (probe && chunks.length > 1) {
-    await probe.release();
-    probe = undefined;
-  }
-  let runs = 0;
-  for (let c = 0; c < chunks.length || (c === 0 && count > 0); c++) {
-    const chunk = chunks[c] ?? [];
-    // One session per chunk: onnxruntime keeps every graph output of a run alive until the run
-    // ends, fetched or not, so only a session exposing just this chunk bounds the memory.
-    const session = probe ?? await createCalibrationSession(model, chunk.map((n) => byName.get(n)!));
-    try {
-      for (let k = 0; k < count; k++) {
-        const feeds = sampleFeeds(specs, sample(k), k, c === 0 ? observe : undefined);
-        if (chunk.length > 0) {
-          const out = await session.run(feeds, chunk);
-          runs++;
-          for (const name of chunk) {
-            const t = out[name] as ort.Tensor;
-            if (!ArrayBuffer.isView(t.data)) continue; // string tensors carry no zeros to count
-            observe({ value: byName.get(name)!, sample: k, dtype: dtypeOfOrt(t.type), dims: t.dims.map(Number), data: t.data as NumericArray });
-            t.dispose();
-          }
-        }
-        options.onProgress?.(c * count + k + 1, Math.max(1, chunks.length) * count);
-      }
-    } finally {
-      await session.release();
-    }
-  }
-  return { samples: count, chunks: chunks.length, runs, observedValues: byName.size };
+  const bytes = fetchedBytes(byName, count > 0 ? symbolSizes(specs, sample(0)) : new Map());
+  const { proto, externalData } = exportForCalibration(model, []);
+  const segments = planSegments(proto.graph!, new Set(byName.keys()), {
+    maxNodes: options.segmentNodes ?? SEGMENT_NODES,
+    maxFetchBytes: options.chunkBytes ?? defaultChunkBytes(model),
+    fetchBytes: (node) => node.output.reduce((sum, o) => sum + (bytes.get(o) ?? 0), 0),
+    canCross: crossable(model),
+  });
+  const runs = await runSegments(proto, segments, {
+    samples: count,
+    feeds: (k) => sampleFeeds(specs, sample(k), k, observe),
+    elemType: elemTypeOf,
+    open: (bytes) => openCalibrationSession(bytes, externalData, false),
+    onOutput: (name, t, k) => {
+      if (!ArrayBuffer.isView(t.data)) return; // string tensors carry no zeros to count
+      observe({ value: byName.get(name)!, sample: k, dtype: elemTypeOf(t), dims: t.dims.map(Number), data: t.data as NumericArray });
+    },
+    onProgress: options.onProgress,
+  });
+  return { samples: count, chunks: segments.length, runs, observedValues: byName.size };
+}
+
+/**
+ * Which values may cross a segment cut: tensors. A value of unknown type crosses unless an op
+ * that can make sequences or optionals made it (those cannot be fetched and fed back).
+ */
+export function crossable(model: Model): (name: string) => boolean {
+  const made = new Map<string, { value: Value; opType: string; subgraphs: boolean }>();
+  for (const n of model.graph.nodes) for (const v of n.outputs) made.set(v.name, { value: v, opType: n.opType, subgraphs: n.subgraphs().length > 0 });
+  return (name) => {
+    const m = made.get(name);
+    if (!m) return true; // helper values added to the exported graph: tensors
+    const kind = m.value.type?.kind ?? "unknown";
+    if (kind !== "unknown") return kind === "tensor";
+    return !m.subgraphs && !/Sequence|Optional/.test(m.opType);
+  };
 }
 
 /** One sample as onnxruntime feeds; each input also goes to `observe` when given. */
@@ -187,8 +221,6 @@ export function sampleFeeds(specs: readonly InputSpec[], inputs: Sample, k: numb
   }
   return feeds;
 }
-
-interface ValueSize { name: string; bytes: number | undefined }
 
 /** Sizes of symbolic input dimensions in a sample (e.g. batch=1). */
 function symbolSizes(specs: readonly InputSpec[], inputs: Sample): Map<string, number> {
@@ -207,51 +239,14 @@ function byteCount(elemType: number, shape: readonly (number | string | null)[],
   return byteSize(elemType, elements) || elements * 4; // strings: counted as 4 bytes each
 }
 
-/** Sizes from the IR's types, in graph order; undefined when some value's size is not known there. */
-function irSizes(byName: ReadonlyMap<string, Value>, symbols: ReadonlyMap<string, number>): ValueSize[] | undefined {
-  const sizes: ValueSize[] = [];
-  for (const [name, v] of byName) {
-    const type = v.type;
-    if (type && type.kind !== "tensor" && type.kind !== "unknown") continue; // sequences, maps: not fetched
-    const bytes = type?.kind === "tensor" && type.shape ? byteCount(type.elemType, type.shape, symbols) : undefined;
-    if (bytes === undefined) return undefined;
-    sizes.push({ name, bytes });
-  }
-  return sizes;
-}
-
-/** Sizes from onnxruntime's inferred output shapes, in graph order; non-tensor outputs left out. */
-function ortSizes(session: ort.InferenceSession, byName: ReadonlyMap<string, Value>, symbols: ReadonlyMap<string, number>): ValueSize[] {
-  const metadata = new Map(session.outputMetadata.map((m) => [m.name, m] as const));
-  const sizes: ValueSize[] = [];
-  for (const name of byName.keys()) { // graph order, so a chunk's nodes come before the next chunk's
-    const meta = metadata.get(name);
-    if (!meta?.isTensor) continue;
-    let dtype: number | undefined;
-    try { dtype = dtypeOfOrt(meta.type); } catch { dtype = undefined; }
-    sizes.push({ name, bytes: dtype === undefined ? undefined : byteCount(dtype, meta.shape.map((d) => (typeof d === "number" || typeof d === "string" ? d : null)), symbols) });
-  }
-  return sizes;
-}
-
-/** Runs of at most `budget` bytes in graph order; a size still unknown counts as the largest known one. */
-function chunkBySize(sizes: readonly ValueSize[], budget: number): string[][] {
-  // A loop, not Math.max(...sizes): spreading 100,000+ arguments overflows the stack.
+/** Bytes of each fetched value for one sample, from the IR's types; a size not known there counts as the largest known one. */
+function fetchedBytes(byName: ReadonlyMap<string, Value>, symbols: ReadonlyMap<string, number>): Map<string, number> {
+  const sizes = new Map<string, number | undefined>();
   let largest = 0;
-  for (const s of sizes) largest = Math.max(largest, s.bytes ?? 0);
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let used = 0;
-  for (const s of sizes) {
-    const bytes = s.bytes ?? largest;
-    if (current.length > 0 && used + bytes > budget) {
-      chunks.push(current);
-      current = [];
-      used = 0;
-    }
-    current.push(s.name);
-    used += bytes;
+  for (const [name, v] of byName) {
+    const bytes = v.type?.kind === "tensor" && v.type.shape ? byteCount(v.type.elemType, v.type.shape, symbols) : undefined;
+    sizes.set(name, bytes);
+    largest = Math.max(largest, bytes ?? 0);
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return new Map([...sizes].map(([name, bytes]) => [name, bytes ?? largest]));
 }

@@ -1,7 +1,7 @@
 // Activation sparsity against an independent count: onnxruntime run here with every
 // intermediate exposed at once, zeros counted from the full tensors.
 import { expect } from "chai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -12,6 +12,8 @@ import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { ConstantOracle } from "../../ir/constants.ts";
 import { calibrate, calibrationSamples } from "../../passes/support/calibrate.ts";
+import { countableInGraph, countZerosInGraph } from "../../passes/support/zero-counts.ts";
+import { chainModel } from "../support/chain-model.ts";
 import { CalibrationInputError } from "../../passes/support/calibration-inputs.ts";
 import { npyBytes } from "../../src/io/npy.ts";
 import { toOrtTensor } from "../../ort/tensor-bridge.ts";
@@ -80,6 +82,10 @@ describe("activation-sparsity pass", function () {
     await runPipelineText(model, "activation-sparsity{samples=4,seed=3}");
     const compared = expectSameAsIndependent(model, await independentCounts(tiny, 4, 3));
     expect(compared).to.equal(9);
+    // With static shapes known, small values are fetched whole and big ones take their element count from the IR.
+    const typed = loadModel(tiny);
+    await runPipelineText(typed, "shape-inference,activation-sparsity{samples=4,seed=3}");
+    expect(expectSameAsIndependent(typed, await independentCounts(tiny, 4, 3))).to.equal(9);
     const relu = model.graph.nodes.find((n) => n.opType === "Relu")!;
     // A ReLU over a normal-ish pre-activation zeroes about half of it.
     expect(relu.annotations.get(NodeKey.outputSparsity)).to.be.within(0.3, 0.7);
@@ -126,6 +132,57 @@ describe("activation-sparsity pass", function () {
     // With eps the combined sparsity uses the near-zero fraction.
     const pool = model.graph.nodes.find((n) => n.name === "pool1")!;
     expect(pool.annotations.get(NodeKey.sparsity)).to.equal(pool.annotations.get(NodeKey.inputNearZero));
+  });
+
+  describe("segments (issue 14: a sub-model per run of nodes, fed with the previous one's values)", () => {
+    /** Zero counts of every float value, in-graph and fetched, cut into segments of `segmentNodes` nodes. */
+    async function countsBySegments(model: Model, segmentNodes: number | undefined, eps = 0): Promise<{ inGraph: unknown[]; fetched: Map<string, number>; segments: number; chunks: number }> {
+      const values = model.graph.nodes.flatMap((n) => n.outputs).filter((v) => countableInGraph(v) && !v.initializer);
+      const r = await countZerosInGraph(model, { samples: 2, seed: 1, segmentNodes }, values, eps, () => {});
+      const fetched = new Map<string, number>();
+      const summary = await calibrate(model, { samples: 2, seed: 1, segmentNodes }, (o) => {
+        let zeros = 0;
+        for (let i = 0; i < o.data.length; i++) if (o.data[i] === 0) zeros++;
+        fetched.set(o.value.name, (fetched.get(o.value.name) ?? 0) + zeros);
+      });
+      return { inGraph: values.map((v) => r.counts.get(v)), fetched, segments: r.segments, chunks: summary.chunks };
+    }
+
+    it("gives the same counts as the whole graph on a real model (SqueezeNet 1.0) and on tiny-cnn", async function () {
+      const typed = loadModel(tiny);
+      await runPipelineText(typed, "shape-inference");
+      const models = [loadModel(tiny), typed];
+      if (existsSync(join(BACKEND_TESTS, "light"))) models.push(loadModel(materialize(join(BACKEND_TESTS, "light", "light_squeezenet.onnx"))));
+      for (const model of models) {
+        const whole = await countsBySegments(model, undefined, 0.01);
+        const cut = await countsBySegments(model, 3, 0.01);
+        expect(whole.segments).to.equal(1);
+        expect(cut.segments).to.be.greaterThan(2);
+        expect(cut.chunks).to.be.greaterThan(2);
+        expect(cut.inGraph).to.deep.equal(whole.inGraph);
+        expect([...cut.fetched]).to.deep.equal([...whole.fetched]);
+        expect(whole.fetched.size).to.be.greaterThan(5);
+      }
+    });
+
+    it("runs a 5,000-node chain in segments with the counts of an independent run", async () => {
+      const model = chainModel(5_000);
+      await runPipelineText(model, "shape-inference");
+      const values = model.graph.nodes.map((n) => n.outputs[0]!);
+      const r = await countZerosInGraph(model, { samples: 1, seed: 0 }, values, 0, () => {});
+      expect(r.segments).to.equal(5);
+      // Independent: the chain's arithmetic in float32, as onnxruntime does it.
+      const w = model.graph.initializers.get("w")!.initializer!.toArray() as Float32Array;
+      const x = Float32Array.from(calibrationSamples(model, { samples: 1, seed: 0 }).sample(0).get("x")!.toArray() as Float32Array);
+      values.forEach((v, i) => {
+        let zeros = 0;
+        for (let j = 0; j < x.length; j++) {
+          x[j] = i % 2 === 0 ? Math.fround(x[j]! * w[j]!) : Math.max(0, x[j]!);
+          if (x[j] === 0) zeros++;
+        }
+        expect(r.counts.get(v), v.name).to.deep.include({ zeros, total: x.length });
+      });
+    });
   });
 
   describe("calibration inputs", () => {

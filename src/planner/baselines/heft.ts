@@ -63,8 +63,18 @@ export function heftAssignment(sim: SimGraph): Assignment {
 
 /** First start >= ready where [start, start + d) fits between the busy intervals. */
 function earliestSlot(intervals: [number, number][], ready: number, d: number): number {
+  // The intervals are disjoint and sorted, so their ends are sorted too: a binary search skips
+  // those that end by `ready` (a linear skip made HEFT quadratic: 7 s of a 25,000-node chain).
+  let lo = 0;
+  let hi = intervals.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (intervals[mid]![1] <= ready) lo = mid + 1;
+    else hi = mid;
+  }
   let t = ready;
-  for (const [s, e] of intervals) {
+  for (let k = lo; k < intervals.length; k++) {
+    const [s, e] = intervals[k]!;
     if (e <= t) continue;
     if (s >= t + d) return t;
     t = Math.max(t, e);
