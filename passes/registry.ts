@@ -24,8 +24,13 @@ export function registerPipeline(name: string, pipeline: string, description: st
   pipelines.set(name, { pipeline, description });
 }
 
+/** The name a pass runs under: `name` itself, or the pass an old name (alias) stands for. */
+export function currentPassName(name: string): string {
+  return aliases.get(name) ?? name;
+}
+
 export function lookupPass(name: string): PassFactory | undefined {
-  return passes.get(aliases.get(name) ?? name)?.factory;
+  return passes.get(currentPassName(name))?.factory;
 }
 
 export function lookupPipeline(name: string): string | undefined {

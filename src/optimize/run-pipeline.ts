@@ -5,6 +5,7 @@ import type { Model } from "../../ir/model.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager, type PassRun } from "../../passes/manager.ts";
 import { instantiate, parsePipeline, type PipelineEntry } from "../../passes/pipeline.ts";
+import { currentPassName } from "../../passes/registry.ts";
 import type { ProgressHook } from "../../passes/pass.ts";
 import { Progress } from "../io/progress.ts";
 import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
@@ -57,7 +58,7 @@ export async function runPipeline(model: Model, flags: PipelineFlags, extra: str
   const pm = new PassManager(instantiate(entries)).setProgress(progressBars());
   if (flags["print-ir-after-all"]) pm.addInstrument(new PrintIR("all", toStderr));
   else if (flags["print-ir-after-change"]) pm.addInstrument(new PrintIR("change", toStderr));
-  else if (flags["print-ir-after"]?.length) pm.addInstrument(new PrintIR(new Set(flags["print-ir-after"].flatMap((s) => s.split(","))), toStderr));
+  else if (flags["print-ir-after"]?.length) pm.addInstrument(new PrintIR(new Set(flags["print-ir-after"].flatMap((s) => s.split(",")).map(currentPassName)), toStderr));
   if (flags["verify-each"]) pm.addInstrument(new VerifyEach());
   if (flags["dump-dir"]) pm.addInstrument(new DumpDir(flags["dump-dir"], dumpOnnx(model, flags["dump-onnx"])));
   if (flags["time-passes"]) pm.addInstrument(new TimePasses(toStderr));

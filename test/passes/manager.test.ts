@@ -15,6 +15,7 @@ import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
 import { PassManager, type PassInstrument, type PassRun } from "../../passes/manager.ts";
 import { PipelineError, instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { registerPass, registerPipeline } from "../../passes/registry.ts";
+import { runPipeline } from "../../src/optimize/run-pipeline.ts";
 import { DumpDir, PassStatistics, PrintIR, TimePasses, VerifyEach } from "../../passes/instruments.ts";
 import { PassError, type Pass, type PassOptions } from "../../passes/pass.ts";
 import { FIXTURES } from "../support/corpus.ts";
@@ -86,6 +87,18 @@ describe("pass pipelines", () => {
     expect(parsePipeline("dce, topo-sort")).to.deep.equal([{ name: "dce", options: {} }, { name: "topo-sort", options: {} }]);
     // `canonicalize`, the sort's old name, still works in pipelines and names the same pass.
     expect(instantiate(parsePipeline("canonicalize")).map((p) => p.name)).to.deep.equal(["topo-sort"]);
+  });
+
+  it("an old pass name also selects the pass for --print-ir-after", async () => {
+    const out: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    try {
+      await runPipeline(loadModel(TINY), { passes: "canonicalize,dce", "print-ir-after": ["canonicalize"] });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(out.join("").split("\n").filter((l) => l.startsWith("// -----// IR Dump"))).to.deep.equal(["// -----// IR Dump After topo-sort (no change) //----- //"]);
     expect(parsePipeline("test-mutate{keep=test-count,change=no},dce")).to.deep.equal([
       { name: "test-mutate", options: { keep: "test-count", change: "no" } }, { name: "dce", options: {} }]);
     expect(parsePipeline("test-pipeline").map((e) => e.name)).to.deep.equal(["test-count", "topo-sort", "dce"]);
