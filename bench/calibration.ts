@@ -16,7 +16,7 @@ import { instantiate, passEntry } from "../passes/pipeline.ts";
 import { activationSparsityPass } from "../passes/activation-sparsity.ts";
 import { calibrationSamples } from "../passes/support/calibrate.ts";
 import { bindLeadingBatch } from "../passes/shapes/input-shapes.ts";
-import { toOrtTensor } from "../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../ort/tensor-bridge.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
 import { materialize } from "./support/materialize.ts";
 import { torchvisionVit } from "../fixtures/vit.ts";

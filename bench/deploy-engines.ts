@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { saveModel } from "../ir/index.ts";
 import { generateFeeds } from "../src/runtime/generate-inputs.ts";
-import { closedLoop, plainSession } from "../src/runtime/measure.ts";
+import { closedLoop, plainSession } from "../src/runtime/closed-loop.ts";
 import { OrtEngine } from "../src/runtime/ort-engine.ts";
 import { loadPackage } from "../src/runtime/runtime.ts";
 import { median } from "../src/runtime/stats.ts";

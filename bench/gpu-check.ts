@@ -13,8 +13,9 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpy } from "../src/io/npy.ts";
 import { writeAtomic } from "../src/io/output.ts";
-import { compareTensors } from "../src/runtime/ort-tensor.ts";
-import { hostShowsGpu, providerProblem, type Provider } from "../src/runtime/providers.ts";
+import { compareTensors } from "../ort/tensor-bridge.ts";
+import { type Provider } from "../src/runtime/device-placement.ts";
+import { hostShowsGpu, providerProblem } from "../ort/providers.ts";
 import { NPM_BINDINGS } from "../test/support/npm-bindings.ts";
 
 export const GPU_CHECK_SCHEMA = "sparoa.gpu-check.v1";

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { saveModel } from "../ir/index.ts";
 import { loadPackage } from "../src/runtime/runtime.ts";
 import { generateFeeds } from "../src/runtime/generate-inputs.ts";
-import { closedLoop, plainSession } from "../src/runtime/measure.ts";
+import { closedLoop, plainSession } from "../src/runtime/closed-loop.ts";
 import { median, summarize } from "../src/runtime/stats.ts";
 import { BatchQueue } from "../src/runtime/batching.ts";
 import { BatchTuner } from "../src/runtime/batch-tuner.ts";

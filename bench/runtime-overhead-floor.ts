@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { runInSequence } from "../ort/sequential.ts";
 import { loadModel } from "../ir/index.ts";
 import { materialize } from "./support/materialize.ts";
 import { lightModels } from "../test/support/corpus.ts";
@@ -32,11 +33,8 @@ try {
   const input = whole.inputNames[0]!;
   const x = new ort.Tensor("float32", Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i)), [1, 3, 224, 224]);
   const openParts = (session: Record<string, unknown>, profile?: string) =>
-    Promise.all(manifest.partitions.map(async (p) => ({ p, s: await ort.InferenceSession.create(join(dir, p.file), options(session, profile && `${profile}${p.id}`)) })));
-  const runParts = async (parts: Awaited<ReturnType<typeof openParts>>) => {
-    const values: Record<string, ort.Tensor> = { [input]: x };
-    for (const { p, s } of parts) Object.assign(values, await s.run(Object.fromEntries(p.inputs.map((n) => [n, values[n]!]))));
-  };
+    Promise.all(manifest.partitions.map(async (p) => ({ label: `partition ${p.id}`, inputs: p.inputs, session: await ort.InferenceSession.create(join(dir, p.file), options(session, profile && `${profile}${p.id}`)) })));
+  const runParts = (parts: Awaited<ReturnType<typeof openParts>>) => runInSequence(parts, { [input]: x });
   const timeIt = async (f: () => Promise<unknown>) => {
     const t: number[] = [];
     for (let i = 0; i < 8; i++) { const t0 = performance.now(); await f(); t.push(performance.now() - t0); }
@@ -53,7 +51,7 @@ try {
     const ratios: number[] = [];
     for (let r = 0; r < 9; r++) ratios.push((await timeIt(() => runParts(parts))) / (await timeIt(() => whole.run({ [input]: x }))));
     console.log(`  partition sessions, ${label}: sequential plain sessions / whole model = ${median(ratios).toFixed(3)}x (rounds ${ratios.map((v) => v.toFixed(2)).join(" ")})`);
-    await Promise.all(parts.map(({ s }) => s.release()));
+    await Promise.all(parts.map(({ session }) => session.release()));
   }
   // Where the difference goes, by onnxruntime's own per-kernel profile (20 runs each).
   // Spinning stops when each run returns, so neither side's idle pool steals the other's cores.
@@ -61,7 +59,7 @@ try {
   const parts = await openParts({ force_spinning_stop: "1" }, "part");
   for (let i = 0; i < 20; i++) { await profiled.run({ [input]: x }); await runParts(parts); }
   profiled.endProfiling();
-  for (const { s } of parts) s.endProfiling();
+  for (const { session } of parts) session.endProfiling();
   const files = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "manifest.json").map((f) => join(dir, f));
   const kernels = (prefix: string) => {
     const byOp = new Map<string, number>();
@@ -78,7 +76,7 @@ try {
   const rows = [...new Set([...w.keys(), ...p.keys()])].map((op) => ({ op, extra: (p.get(op) ?? 0) - (w.get(op) ?? 0) })).filter((r) => Math.abs(r.extra) > 0.05).sort((a, b) => b.extra - a.extra);
   console.log(`  kernel time per run (onnxruntime profile): whole model ${total.toFixed(2)} ms; the partitions spend more or less in:`);
   for (const r of rows) console.log(`    ${r.op.padEnd(14)} ${r.extra >= 0 ? "+" : ""}${r.extra.toFixed(2)} ms (${((100 * r.extra) / total).toFixed(1)}% of the whole model)`);
-  await Promise.all([profiled.release(), ...parts.map(({ s }) => s.release())]);
+  await Promise.all([profiled.release(), ...parts.map(({ session }) => session.release())]);
   await whole.release();
 } finally {
   rmSync(dir, { recursive: true, force: true });

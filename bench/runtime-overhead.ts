@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
+import { runInSequence } from "../ort/sequential.ts";
+import { openSession } from "../ort/session.mjs";
 import { loadModel } from "../ir/index.ts";
 import { loadPackage } from "../src/runtime/runtime.ts";
 import { generateFeeds } from "../src/runtime/generate-inputs.ts";
-import { closedLoop, plainSession } from "../src/runtime/measure.ts";
+import { closedLoop, plainSession } from "../src/runtime/closed-loop.ts";
 import { median } from "../src/runtime/stats.ts";
 import { narrowCuts, slices, writeHandPackage } from "../test/support/hand-package.ts";
 import { BACKEND_TESTS } from "../test/support/corpus.ts";
@@ -32,13 +33,11 @@ try {
   // The floor: the same partitions as plain onnxruntime sessions run one after another on this
   // thread, with the settings the runtime's worker uses. sparoa / floor is the runtime's own cost.
   const sessions = await Promise.all(manifest.partitions.map(async (p) => ({
-    p, s: await ort.InferenceSession.create(join(dir, p.file), { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3, extra: { session: { force_spinning_stop: "1" } } }),
+    label: `partition ${p.id}`, inputs: p.inputs,
+    session: await openSession(join(dir, p.file), { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3, extra: { session: { force_spinning_stop: "1" } } }),
   })));
   const feeds = generateFeeds(rt.manifest.source.inputs, 1);
-  const runSessions = async () => {
-    const values: Record<string, ort.Tensor> = { ...feeds };
-    for (const { p, s } of sessions) Object.assign(values, await s.run(Object.fromEntries(p.inputs.map((n) => [n, values[n]!]))));
-  };
+  const runSessions = () => runInSequence(sessions, feeds);
   const iterations = Number(values.iterations);
   const senders = { sparoa: () => rt.run(feeds), plain: () => plain.run(feeds), floor: runSessions };
   for (const send of Object.values(senders)) await closedLoop(send, 3);
@@ -64,7 +63,7 @@ try {
   console.log(`  ratio sparoa / sessions       ${(m.sparoa / m.floor).toFixed(3)}x (the runtime's own cost); per round: ${rounds(p50.sparoa, p50.floor)}`);
   await rt.close();
   await plain.release();
-  await Promise.all(sessions.map(({ s }) => s.release()));
+  await Promise.all(sessions.map(({ session }) => session.release()));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { saveModel } from "../ir/index.ts";
 import { Worker } from "node:worker_threads";
 import { loadPackage, type Feeds, type Runtime } from "../src/runtime/runtime.ts";
 import { generateFeeds } from "../src/runtime/generate-inputs.ts";
-import { closedLoop, plainSession } from "../src/runtime/measure.ts";
+import { closedLoop, plainSession } from "../src/runtime/closed-loop.ts";
 import { median } from "../src/runtime/stats.ts";
 import { writeHandPackage } from "../test/support/hand-package.ts";
 import { twoBranchModel } from "./support/models.ts";

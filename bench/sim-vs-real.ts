@@ -32,7 +32,7 @@ import { perOpTruth, type FamilyTruth } from "../src/profiler/per-op.ts";
 import { profileHost, profilerOverhead } from "../src/profiler/profile-host.ts";
 import { simulate } from "../src/sim/simulator.ts";
 import { Runtime } from "../src/runtime/runtime.ts";
-import { DEVICE_KEY } from "../src/runtime/package.ts";
+import { DEVICE_KEY } from "../src/package/manifest.ts";
 import { generateZooModel, ZOO_PRESETS } from "../src/zoo/index.ts";
 import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
 import { multiBranchCnn, transformerLike } from "./support/models.ts";

@@ -1,5 +1,5 @@
-// `npm run build` (also run by `npm install`/`npm ci` through `prepare`): compiles ir/, passes/
-// and src/ to JavaScript in dist/ so `sparoa` starts without compiling TypeScript on every run,
+// `npm run build` (also run by `npm install`/`npm ci` through `prepare`): compiles ir/, ort/,
+// passes/ and src/ to JavaScript in dist/ so `sparoa` starts without compiling TypeScript on every run,
 // and copies every other file the code reads beside itself (worker .mjs, bundled profiles and weights, schemas).
 // Without the compiler (an install with --omit=dev) it says so and leaves the launcher on tsx.
 import { spawnSync } from "node:child_process";
@@ -33,7 +33,7 @@ const copyAssets = (dir) => {
     else if (!entry.name.endsWith(".ts") && !entry.name.endsWith(".md")) cpSync(join(ROOT, rel), join(DIST, rel));
   }
 };
-for (const dir of ["ir", "passes", "src"]) if (existsSync(join(ROOT, dir))) copyAssets(dir);
+for (const dir of ["ir", "ort", "passes", "src"]) if (existsSync(join(ROOT, dir))) copyAssets(dir);
 mkdirSync(DIST, { recursive: true });
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 process.stderr.write(`sparoa build: compiled to ${DIST}\n`);

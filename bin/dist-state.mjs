@@ -8,7 +8,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(ROOT, "dist");
 /** Written last by the build: its time is when the compiled tree was complete. */
 export const STAMP = join(DIST, ".built");
-export const SOURCE_DIRS = ["ir", "passes", "src"];
+export const SOURCE_DIRS = ["ir", "ort", "passes", "src"];
 
 /** The newest modification time of any file under the source folders (a few ms for ~300 files). */
 export function newestSourceMs() {

@@ -96,8 +96,8 @@ export class Tensor {
       case DataType.UINT32: return new Uint32Array(copy);
       case DataType.INT64: return new BigInt64Array(copy);
       case DataType.UINT64: return new BigUint64Array(copy);
-      case DataType.FLOAT16: return halfToFloat(new Uint16Array(copy), decodeHalf);
-      case DataType.BFLOAT16: return halfToFloat(new Uint16Array(copy), (h) => bitsToFloat(h << 16));
+      case DataType.FLOAT16: return halfToFloat(new Uint16Array(copy), float16Value);
+      case DataType.BFLOAT16: return halfToFloat(new Uint16Array(copy), bfloat16Value);
       default: throw new Error(`tensor '${this.name}': element type ${this.dtype} has no numeric view`);
     }
   }
@@ -115,12 +115,15 @@ function halfToFloat(halves: Uint16Array, convert: (h: number) => number): Float
 }
 
 const scratch = new DataView(new ArrayBuffer(4));
-function bitsToFloat(bits: number): number {
-  scratch.setUint32(0, bits >>> 0);
+
+/** The number a bfloat16's 16 bits stand for (the high half of a float32). */
+export function bfloat16Value(h: number): number {
+  scratch.setUint32(0, (h << 16) >>> 0);
   return scratch.getFloat32(0);
 }
 
-function decodeHalf(h: number): number {
+/** The number an IEEE float16's 16 bits stand for (subnormals, infinities and NaN included). */
+export function float16Value(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -10,7 +10,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { saveModel } from "../ir/index.ts";
 import { PROJECT_ROOT } from "./support/corpus.ts";
+import { annotatedTwoBranch } from "./support/runtime-helpers.ts";
 
 /** The `npx sparoa` lines of the README's ```sh blocks, comments cut, `npm install && ` dropped. */
 export function readmeCommands(readme: string): string[] {
@@ -88,6 +90,23 @@ describe("README: every example runs from a fresh clone", function () {
       const sub = line.replace(/^npx sparoa /, "");
       for (const [pattern, check] of EXPECT) if (pattern.test(sub)) check(r, clone);
     }
+  });
+
+  it("the compiled device workers (dist/, checked JavaScript) give the outputs the tsx sources give, across two devices", () => {
+    // The two-branch fixture annotated for two devices: three partitions, values crossing
+    // between the workers over peer ports, the worker and wire code from dist/ vs from the sources.
+    const annotated = join(root, "two-device.onnx");
+    saveModel(annotatedTwoBranch(), annotated);
+    const compiled = spawnSync(process.execPath, [join(clone, "bin", "sparoa.js"), "run", annotated, "--json"], { cwd: root, encoding: "utf8" });
+    const sources = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "src", "cli", "main.ts"), "run", annotated, "--json"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    expect(compiled.status, compiled.stderr).to.equal(0);
+    expect(sources.status, sources.stderr).to.equal(0);
+    type RunJson = { partitions: number; routes: { crossings: unknown[] }; outputs: Record<string, { data: number[] }> };
+    const [a, b] = [JSON.parse(compiled.stdout) as RunJson, JSON.parse(sources.stdout) as RunJson];
+    expect(a.partitions).to.equal(3);
+    expect(a.routes.crossings.length).to.be.greaterThan(0);
+    expect(a.outputs.y!.data.some((x) => x !== 0)).to.equal(true);
+    expect(a.outputs).to.deep.equal(b.outputs);
   });
 
   it("the CLI works from another folder", () => {

@@ -13,14 +13,15 @@
 // Use:
 //   const summary = await calibrate(model, { samples: 8, seed: 0 }, (o) => count(o.value, o.data));
 import { create } from "@bufbuild/protobuf";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
 import { byteSize } from "../../ir/dtype.ts";
 import type { Model } from "../../ir/model.ts";
 import { modelToProto } from "../../ir/onnx/export.ts";
 import { encodeModel, rebuild, StringStringEntryProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto } from "../../ir/onnx/proto.ts";
 import type { NumericArray, Tensor } from "../../ir/tensor.ts";
 import type { Value } from "../../ir/value.ts";
-import { dtypeOfOrt, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { dtypeOfOrt, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { planSegments, runSegments } from "./segments.ts";
 import { concreteShapes, feedInputs, fileSamples, generatedSample, withInputShapes, type InputSpec, type Sample } from "./calibration-inputs.ts";
 
@@ -135,7 +136,7 @@ export function openCalibrationSession(bytes: Uint8Array, externalData: Calibrat
   // No spinning: a calibration run is mostly small kernels (the counters), between which
   // onnxruntime's idle workers would spin; that was a third of the pass's CPU on a ViT-Ti.
   const extra = { session: { intra_op: { allow_spinning: "0" } } };
-  return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: arena, externalData, extra });
+  return openSession({ bytes, externalData }, { logSeverityLevel: 3, graphOptimizationLevel: "disabled", enableCpuMemArena: arena, extra });
 }
 
 /** An onnxruntime session over the whole of `model` with `values` as extra outputs (see exportForCalibration). */

@@ -11,7 +11,7 @@
 import { create } from "@bufbuild/protobuf";
 import type * as ort from "onnxruntime-node";
 import { DataType } from "../../ir/dtype.ts";
-import type { NumericArray } from "../../ir/tensor.ts";
+import { bfloat16Value, float16Value, type NumericArray } from "../../ir/tensor.ts";
 import type { Model } from "../../ir/model.ts";
 import type { Value } from "../../ir/value.ts";
 import { AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type GraphProto, type NodeProto } from "../../ir/onnx/proto.ts";
@@ -30,7 +30,7 @@ export function countZeros(dtype: number, data: NumericArray, eps: number, count
     for (let i = 0; i < n; i++) {
       const h = bits[i]! & 0x7fff;
       if (h === 0) zeros++;
-      else if (eps > 0 && Math.abs(halfValue(h, dtype)) < eps) near++;
+      else if (eps > 0 && Math.abs(dtype === DataType.BFLOAT16 ? bfloat16Value(h) : float16Value(h)) < eps) near++;
     }
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) if (data[i] === 0n) zeros++;
@@ -45,13 +45,6 @@ export function countZeros(dtype: number, data: NumericArray, eps: number, count
   counts.zeros += zeros;
   counts.near += zeros + near;
   counts.total += n;
-}
-
-function halfValue(h: number, dtype: number): number {
-  if (dtype === DataType.BFLOAT16) return new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
-  const exp = h >> 10;
-  const frac = h & 0x3ff;
-  return exp === 0 ? 2 ** -14 * (frac / 1024) : exp === 31 ? Infinity : 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 export interface ZeroCount { zeros: number; near: number; total: number; dtype: number }

@@ -5,7 +5,7 @@ import { extname } from "node:path";
 import type * as ort from "onnxruntime-node";
 import { readNpy } from "../io/npy.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
-import { toOrtTensor } from "../runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { CliError } from "./errors.ts";
 import { MAX_DIM } from "../../ir/random.ts";
 import { formatShape } from "../../ir/types.ts";

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, StringStringEntryProtoSchema, type ModelProto, type TypeProto } from "../../ir/onnx/proto.ts";
 import { loadProfile } from "../devices/profile.ts";
 import type { PackageManifest } from "../package/manifest.ts";
-import { isGpuName } from "../runtime/providers.ts";
+import { isGpuName } from "../runtime/device-placement.ts";
 import { openPackage, ManifestError } from "../runtime/package.ts";
 import type { PartitionModel } from "../runtime/messages.ts";
 import { configText, tritonDataType, type TritonModelConfig, type TritonTensor } from "./triton-config.ts";

@@ -9,12 +9,10 @@ import { fileURLToPath } from "node:url";
 import { didYouMean } from "../../ir/names.ts";
 import { OP_FAMILIES, type OpFamily } from "./op-family.ts";
 import { cachedHostProfilePath, currentMachine, machineDifferences, type MachineKey, type ProfileMode } from "./host-machine.ts";
+// Execution providers a processor may need: onnxruntime's names, one list.
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from "../../ort/provider-names.ts";
 
 export const PROFILE_SCHEMA = "sparoa.device.v1";
-
-/** Execution providers a processor may need (onnxruntime names). */
-export const EXECUTION_PROVIDERS = ["cpu", "xnnpack", "cuda", "tensorrt", "webgpu"] as const;
-export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /** Fraction of the roofline a family of kernels reaches on a processor. */
 export interface Efficiency {

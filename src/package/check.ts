@@ -1,12 +1,14 @@
 // `optimize --check`: runs the original model and the written package (its partitions one
 // after another, in manifest order, each fed from the tensors earlier ones produced) with
 // onnxruntime on this machine's CPU, plus the annotated whole model, and compares every model
-// output. Plain sequential in-process execution: this checks the cut, not the runtime.
-import * as ort from "onnxruntime-node";
+// output. Plain sequential in-process execution (ort/sequential.ts): this checks the cut, not the runtime.
+import type * as ort from "onnxruntime-node";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tensor } from "../../ir/tensor.ts";
-import { compareTensors, fromOrtTensor, toOrtTensor } from "../runtime/ort-tensor.ts";
+import { feedsFor, runInSequence } from "../../ort/sequential.ts";
+import { openSession } from "../../ort/session.mjs";
+import { compareTensors, fromOrtTensor, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import type { PackageManifest } from "./manifest.ts";
 
 export interface CheckOptions {
@@ -42,10 +44,10 @@ export async function checkPackage(originalModel: string, packageDir: string, in
   for (const [name, t] of inputs) feeds.set(name, toOrtTensor(t));
 
   const runWhole = async (file: string) => {
-    const s = await ort.InferenceSession.create(file, sessionOptions);
+    const s = await openSession(file, sessionOptions);
     try {
       const start = performance.now();
-      const result = await s.run(Object.fromEntries(s.inputNames.map((n) => [n, required(feeds, n, file)])));
+      const result = await s.run(feedsFor(feeds, s.inputNames, file));
       return { result, ms: performance.now() - start };
     } finally {
       await s.release();
@@ -57,21 +59,13 @@ export async function checkPackage(originalModel: string, packageDir: string, in
   const annotated = manifest.annotatedModel ? await runWhole(join(packageDir, manifest.annotatedModel)) : undefined;
   onProgress(2, total);
 
-  const env = new Map(feeds);
-  let packageMs = 0;
-  for (const part of manifest.partitions) {
-    const file = join(packageDir, part.file);
-    const s = await ort.InferenceSession.create(file, sessionOptions);
-    try {
-      const start = performance.now();
-      const out = await s.run(Object.fromEntries(part.inputs.map((n) => [n, required(env, n, `partition ${part.id}`)])));
-      packageMs += performance.now() - start;
-      for (const n of part.outputs) env.set(n, out[n]!);
-    } finally {
-      await s.release();
-    }
-    onProgress(3 + part.id, total);
-  }
+  const parts = manifest.partitions.map((part) => ({
+    label: `partition ${part.id}`, inputs: part.inputs, outputs: part.outputs,
+    session: () => openSession(join(packageDir, part.file), sessionOptions),
+  }));
+  const run = await runInSequence(parts, feeds, (i) => onProgress(3 + manifest.partitions[i]!.id, total));
+  const env = run.values;
+  const packageMs = run.ms.reduce((a, b) => a + b, 0);
 
   const outputs: OutputCheck[] = [];
   for (const spec of manifest.source.outputs) {
@@ -85,10 +79,4 @@ export async function checkPackage(originalModel: string, packageDir: string, in
     }
   }
   return { ok: outputs.every((o) => o.ok), outputs, ms: { original: original.ms, package: packageMs, annotated: annotated?.ms ?? 0 } };
-}
-
-function required(env: ReadonlyMap<string, ort.Tensor>, name: string, who: string): ort.Tensor {
-  const t = env.get(name);
-  if (!t) throw new Error(`${who} needs '${name}', which no model input or earlier partition provides`);
-  return t;
 }

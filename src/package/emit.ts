@@ -24,7 +24,7 @@ import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { isInitializer } from "../../ir/node-roles.ts";
 import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
-import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
+import { DEVICE_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "./layer-assignment.ts";
 
 /** Node metadata_props need IR 10; onnxruntime 1.30 loads IR 8-13 (field notes). */
@@ -81,13 +81,13 @@ export function annotatedModelProto(model: Model): ModelProto {
 function withLayerAnnotations(graph: GraphProto): GraphProto {
   const node = graph.node.map((n) => {
     const meta = new Map(n.metadataProps.map((e) => [e.key, e.value]));
-    const device = meta.get("sparoa.device");
+    const device = meta.get(DEVICE_KEY);
     const attribute = n.attribute.map((a) => (a.g || a.graphs.length > 0
       ? rebuild(AttributeProtoSchema, a, { g: a.g ? withLayerAnnotations(a.g) : undefined, graphs: a.graphs.map(withLayerAnnotations) })
       : a));
     const metadataProps = device === undefined ? n.metadataProps : [
       ...n.metadataProps.filter((e) => e.key !== LAYER_ANN_KEY),
-      create(StringStringEntryProtoSchema, { key: LAYER_ANN_KEY, value: layerAnnotation(device, meta.get("sparoa.partition")) }),
+      create(StringStringEntryProtoSchema, { key: LAYER_ANN_KEY, value: layerAnnotation(device, meta.get(PARTITION_KEY)) }),
     ];
     return rebuild(NodeProtoSchema, n, { attribute, metadataProps });
   });
@@ -168,8 +168,8 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
       modelVersion: whole.modelVersion,
       functions: whole.functions,
       metadataProps: [
-        create(StringStringEntryProtoSchema, { key: "sparoa.partition", value: String(part.id) }),
-        create(StringStringEntryProtoSchema, { key: "sparoa.device", value: part.device }),
+        create(StringStringEntryProtoSchema, { key: PARTITION_KEY, value: String(part.id) }),
+        create(StringStringEntryProtoSchema, { key: DEVICE_KEY, value: part.device }),
         create(StringStringEntryProtoSchema, { key: "sparoa.source", value: basename(model.path ?? "model.onnx") }),
       ],
       graph: create(GraphProtoSchema, {

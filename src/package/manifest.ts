@@ -3,6 +3,10 @@
 
 export const PACKAGE_SCHEMA = "sparoa.package.v1";
 
+/** metadata_props of each node of a device-annotated model: its logical device, and optionally its partition id. */
+export const DEVICE_KEY = "sparoa.device";
+export const PARTITION_KEY = "sparoa.partition";
+
 export interface TensorSpec {
   name: string;
   /** ONNX short dtype name, e.g. "f32", "i64". */

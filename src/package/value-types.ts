@@ -4,14 +4,15 @@
 // comes from onnxruntime's own inference: the values are listed as extra model outputs and
 // the session's outputMetadata read back without running anything (field notes: shape oracle).
 import { SparoaError } from "../../ir/sparoa-error.ts";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
 import { create } from "@bufbuild/protobuf";
 import type { Model } from "../../ir/model.ts";
 import type { Dim, ValueType } from "../../ir/types.ts";
 import type { Value } from "../../ir/value.ts";
 import { modelToProto } from "../../ir/onnx/export.ts";
 import { encodeModel, ValueInfoProtoSchema } from "../../ir/onnx/proto.ts";
-import { dtypeOfOrt } from "../runtime/ort-tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor-bridge.ts";
 import { inferShapes } from "../../passes/shape-inference.ts";
 
 /** A boundary value without a type onnxruntime could give: the model is one onnxruntime refuses (exit 2, like an invalid model). */
@@ -46,7 +47,7 @@ export async function resolveValueTypes(model: Model, values: Iterable<Value>): 
   for (const v of missing) if (!listed.has(v.name)) proto.graph!.output.push(create(ValueInfoProtoSchema, { name: v.name }));
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(encodeModel(proto), { logSeverityLevel: 3, graphOptimizationLevel: "disabled" });
+    session = await openSession(encodeModel(proto), { logSeverityLevel: 3, graphOptimizationLevel: "disabled" });
   } catch (e) {
     throw new BoundaryTypeError(`cannot infer the types of ${missing.length} partition boundary value(s) (e.g. '${missing[0]!.name}') (onnxruntime refuses the model: ${(e as Error).message.split("\n")[0]})`);
   }

@@ -3,7 +3,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
+import { float32Tensor } from "../../ort/tensor-bridge.ts";
 import type { Model } from "../../ir/model.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
 import { randomData } from "./grid.ts";
@@ -40,7 +42,7 @@ export async function timeModel(model: Model, options: TimingOptions, inputSpars
  * changes from second to second, and alternating keeps ratios and differences between them fair.
  */
 export async function timeModels(models: { model: Model; bytes?: Uint8Array; inputSparsity?: number }[], options: TimingOptions, stat: (xs: readonly number[]) => number = lowPercentile): Promise<number[]> {
-  const sessions = await Promise.all(models.map(({ model, bytes }) => ort.InferenceSession.create(bytes ?? modelBytes(model), sessionOptions(options))));
+  const sessions = await Promise.all(models.map(({ model, bytes }) => openSession(bytes ?? modelBytes(model), sessionOptions(options))));
   try {
     const runs = models.map(({ model, inputSparsity }, k) => {
       const feeds = randomFeeds(model, inputSparsity);
@@ -91,7 +93,7 @@ export async function profiledKernels(model: Model | string | Uint8Array, feeds:
   try {
     const source = typeof model === "string" || model instanceof Uint8Array ? model : modelBytes(model);
     const opts = { ...sessionOptions(options), enableProfiling: true, profileFilePrefix: join(dir, "p") };
-    const session = typeof source === "string" ? await ort.InferenceSession.create(source, opts) : await ort.InferenceSession.create(source, opts);
+    const session = await openSession(source, opts);
     try {
       for (let i = 0; i < options.warmup; i++) await session.run(feeds);
       const start = performance.now();
@@ -121,7 +123,7 @@ export function randomFeeds(model: Model, inputSparsity = 0): Record<string, ort
   model.graph.inputs.filter((v) => v.initializer === undefined).forEach((v, i) => {
     const t = v.type;
     const shape = t?.kind === "tensor" && t.shape ? t.shape.map((d) => (typeof d === "number" ? d : 1)) : [1];
-    feeds[v.name] = new ort.Tensor("float32", randomData(shape.reduce((a, b) => a * b, 1), inputSparsity, 1000 + i), shape);
+    feeds[v.name] = float32Tensor(randomData(shape.reduce((a, b) => a * b, 1), inputSparsity, 1000 + i), shape);
   });
   return feeds;
 }

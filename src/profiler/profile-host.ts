@@ -2,7 +2,6 @@
 // provider that works here, fits the latency model's parameters, and returns a device profile.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
@@ -12,7 +11,8 @@ import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
 import { currentMachine, type ProfileMode } from "../devices/host-machine.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
-import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect, type ExecutionProvider } from "../devices/profile.ts";
+import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
+import type { ExecutionProvider } from "../../ort/provider-names.ts";
 import { measureContention } from "./contention.ts";
 import { measureCutCosts } from "./cut-cost.ts";
 import { fitProcessor, round3, type FittedProcessor, type Sample } from "./fit.ts";
@@ -22,7 +22,9 @@ import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid
 import { finishLoadReport, probeLoadBefore } from "./load.ts";
 import { FULL_TIMING, QUICK_TIMING, SMOKE_TIMING, kernelSamples, lowPercentile, median, quantile, timeModels, type TimingOptions } from "./measure.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
-import { probeProviders, UnavailableProviderError, type ProviderStatus } from "./providers.ts";
+import { UnavailableProviderError } from "./profile-runnable.ts";
+import { probeProviders, type ProviderStatus } from "../../ort/providers.ts";
+import { onnxruntimeVersion } from "../../ort/session.mjs";
 
 export interface ProfileHostOptions {
   /** How much to measure: full (default), quick, or smoke (seconds; for tests). */
@@ -187,7 +189,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const profile: DeviceProfile = {
     schema: PROFILE_SCHEMA,
     name: o.name ?? "host",
-    description: `This machine as measured by sparoa profile: ${cpuModel}, ${availableParallelism()} cores; onnxruntime-node ${ort.env.versions.common} (${usable.join(", ")}), ${threads} intra-op thread(s)${workers > 1 ? ` per worker, ${workers} workers` : ""}`,
+    description: `This machine as measured by sparoa profile: ${cpuModel}, ${availableParallelism()} cores; onnxruntime-node ${onnxruntimeVersion()} (${usable.join(", ")}), ${threads} intra-op thread(s)${workers > 1 ? ` per worker, ${workers} workers` : ""}`,
     host: names.includes("cpu") ? "cpu" : names[0]!,
     runOverheadUs,
     processors,
@@ -198,7 +200,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     measured: {
       date: new Date().toISOString().slice(0, 10),
       host: `${cpuModel} x${availableParallelism()}, ${process.platform}-${process.arch}, node ${process.version}`,
-      onnxruntime: ort.env.versions.common,
+      onnxruntime: onnxruntimeVersion(),
       threads,
       quick,
       providers: Object.fromEntries(Object.entries(providers).map(([k, s]) => [k, s.available ? "measured" : `unavailable: ${s.reason}`])),

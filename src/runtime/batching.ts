@@ -3,10 +3,10 @@
 // A fixed policy or the online BatchTuner decides how many rows a batch takes and how long
 // the first request may wait for company.
 import { SparoaError } from "../../ir/sparoa-error.ts";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import type { Runtime, Feeds } from "./runtime.ts";
 import { InputError, checkFeeds } from "./validate-inputs.ts";
-import { fromWire } from "./wire.mjs";
+import { fromWire } from "../../ort/wire.mjs";
 import { nowMs, type WireTensor } from "./messages.ts";
 import type { BatchPolicy, BatchTuner } from "./batch-tuner.ts";
 

@@ -1,22 +1,32 @@
+// @ts-check
 // The body of one device worker thread: it owns the onnxruntime sessions of every partition
 // placed on its logical device, created with that device's providers and thread count, and
 // runs them one at a time (session.run blocks this thread; other devices run in their own).
 // A request's partitions arrive together; each runs once all its inputs are here, whichever
 // thread they came from. Outputs go where the load message's routes say: kept here, sent to
-// a peer worker, or back to the main thread. Plain JS, like wire.mjs: a TypeScript loader
-// would cost 0.5-1 s per worker start. The messages are typed in messages.ts.
+// a peer worker, or back to the main thread. Checked JavaScript (`// @ts-check`, the message
+// types imported from messages.ts, checked by `tsc --noEmit -p .`): a TypeScript loader would
+// cost 0.5-1 s per worker start, and dist/ runs this very file.
+/** @import { InferenceSession, Tensor } from "onnxruntime-node" */
+/** @import { MessagePort } from "node:worker_threads" */
+/** @import { Arrival, FromWorker, IoMeta, OutputRoute, PeerValue, ToWorker, WireTensor, WorkerLoad } from "./messages.ts" */
 import { parentPort } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
-import { copyWire, fromWire, nowMs, toWire } from "./wire.mjs";
+import { copyWire, fromWire, toWire } from "../../ort/wire.mjs";
+import { openSession, quietOnnxruntime } from "../../ort/session.mjs";
+import { nowMs } from "./clock.mjs";
 
+if (!parentPort) throw new Error("device-worker.mjs must run in a worker thread");
 const port = parentPort;
-if (!port) throw new Error("device-worker.mjs must run in a worker thread");
 
 // Unavailable providers log native errors before throwing; the main thread reports them once.
-ort.env.logLevel = "fatal";
+quietOnnxruntime();
+
+/** @typedef {{ session: InferenceSession, inputs: string[], outputs: { name: string, route: OutputRoute }[] }} LoadedPartition */
+/** @typedef {{ tensor: Tensor, left: number, lent?: ArrayBuffer }} HeldValue */
+/** @typedef {{ values: Map<string, HeldValue>, jobs: number[], arrivals: Arrival[], spent: ArrayBuffer[] }} RequestState */
 
 let device = "?";
-/** @type {Map<number, {session: ort.InferenceSession, inputs: string[], outputs: {name: string, route: {local: boolean, peers: string[], main: boolean}}[]}>} */
+/** @type {Map<number, LoadedPartition>} */
 const partitions = new Map();
 /** @type {Map<string, number>} */
 let readers = new Map();
@@ -24,20 +34,29 @@ let readers = new Map();
 const peers = new Map();
 /**
  * In arrival order, so older requests run first.
- * @type {Map<number, {values: Map<string, {tensor: ort.Tensor, left: number, lent?: ArrayBuffer}>, jobs: number[], arrivals: object[], spent: ArrayBuffer[]}>}
+ * @type {Map<number, RequestState>}
  */
 const requests = new Map();
-/** Requests the main thread gave up on; late peer values for them are dropped. */
+/** Requests the main thread gave up on; late peer values for them are dropped. @type {Set<number>} */
 const forgotten = new Set();
 let busy = false;
 let closing = false;
 let crashOnNextRun = false;
+/** @type {Promise<void>} */
 let setup = Promise.resolve();
 
+/**
+ * @param {FromWorker} message
+ * @param {ArrayBuffer[]} [transfer]
+ */
 function send(message, transfer = []) {
   port.postMessage(message, transfer);
 }
 
+/**
+ * @param {readonly InferenceSession.ValueMetadata[]} list
+ * @returns {IoMeta[]}
+ */
 function meta(list) {
   return list.map((m) => ({
     name: m.name,
@@ -46,10 +65,12 @@ function meta(list) {
   }));
 }
 
+/** @param {WorkerLoad} message */
 async function load(message) {
   device = message.device;
   readers = new Map(Object.entries(message.readers));
   const s = message.settings;
+  /** @type {InferenceSession.SessionOptions} */
   const options = {
     executionProviders: s.providers,
     intraOpNumThreads: s.threads,
@@ -61,19 +82,21 @@ async function load(message) {
   const loaded = [];
   for (const p of message.partitions) {
     try {
-      const session = "path" in p.model
-        ? await ort.InferenceSession.create(p.model.path, options)
-        : await ort.InferenceSession.create(p.model.bytes, p.model.externalData ? { ...options, externalData: p.model.externalData } : options);
+      const session = await openSession(p.model, options);
       partitions.set(p.id, { session, inputs: p.inputs, outputs: p.outputs });
       loaded.push({ id: p.id, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) });
     } catch (e) {
-      send({ kind: "load-failed", partition: p.id, label: p.label, message: e.message });
+      send({ kind: "load-failed", partition: p.id, label: p.label, message: /** @type {Error} */ (e).message });
       return;
     }
   }
   send({ kind: "loaded", sessions: loaded });
 }
 
+/**
+ * @param {number} request
+ * @returns {RequestState}
+ */
 function entry(request) {
   let r = requests.get(request);
   if (!r) {
@@ -83,6 +106,13 @@ function entry(request) {
   return r;
 }
 
+/**
+ * @param {number} request
+ * @param {WireTensor} w
+ * @param {string} from
+ * @param {number} sent
+ * @param {number} received
+ */
 function arrive(request, w, from, sent, received) {
   const r = entry(request);
   // Buffers the main thread sent go back to it once read (its pool of input copies).
@@ -90,12 +120,13 @@ function arrive(request, w, from, sent, received) {
   r.arrivals.push({ name: w.name, from, sent, received, bytes: w.data.byteLength });
 }
 
-/** Forgets a failed request, including values that arrive for it later. */
+/** Forgets a failed request, including values that arrive for it later. @param {number} request */
 function drop(request) {
   forgotten.add(request);
   requests.delete(request);
 }
 
+/** @param {PeerValue} m */
 function onPeerValue(m) {
   const received = nowMs();
   if (forgotten.has(m.request) || closing) return;
@@ -109,7 +140,7 @@ function pump() {
   for (const [request, r] of requests) {
     const i = r.jobs.findIndex((id) => partitions.get(id)?.inputs.every((n) => r.values.has(n)) ?? true);
     if (i < 0) continue;
-    const [id] = r.jobs.splice(i, 1);
+    const id = /** @type {number} */ (r.jobs.splice(i, 1)[0]);
     busy = true;
     runJob(request, r, id).catch((e) => {
       // Past the run itself (an output that cannot travel, say): fail the request, keep the worker.
@@ -124,12 +155,25 @@ function pump() {
   }
 }
 
-/** One buffer per destination: copies for all but the last, which takes the original unless it stays here too. */
+/**
+ * One buffer per destination: copies for all but the last, which takes the original unless it stays here too.
+ * @param {string} name
+ * @param {Tensor} tensor
+ * @param {number} count
+ * @param {boolean} keep
+ * @returns {WireTensor[]}
+ */
 function wireCopies(name, tensor, count, keep) {
   const w = toWire(name, tensor);
   return Array.from({ length: count }, (_, i) => (i === count - 1 && !keep ? w : copyWire(w)));
 }
 
+/**
+ * @param {number} request
+ * @param {RequestState} r
+ * @param {number} id
+ * @returns {Promise<void>}
+ */
 async function runJob(request, r, id) {
   if (crashOnNextRun) {
     // An uncaught exception ends this worker with exit code 1, as a failure in native code would.
@@ -142,34 +186,38 @@ async function runJob(request, r, id) {
     drop(request);
     return;
   }
+  /** @type {Record<string, Tensor>} */
   const feeds = {};
-  for (const n of p.inputs) feeds[n] = r.values.get(n).tensor;
+  for (const n of p.inputs) feeds[n] = /** @type {HeldValue} */ (r.values.get(n)).tensor;
   const start = nowMs();
   let results;
   try {
     results = await p.session.run(feeds);
   } catch (e) {
-    send({ kind: "failed", request, partition: id, message: String(e.message ?? e).split("\n")[0] });
+    send({ kind: "failed", request, partition: id, message: String(/** @type {Error} */ (e).message ?? e).split("\n")[0] });
     drop(request);
     return;
   }
   const end = nowMs();
   for (const n of p.inputs) {
-    const v = r.values.get(n);
+    const v = /** @type {HeldValue} */ (r.values.get(n));
     if (--v.left > 0) continue;
     r.values.delete(n);
     if (v.lent) r.spent.push(v.lent);
   }
+  /** @type {WireTensor[]} */
   const toMain = [];
   for (const { name, route } of p.outputs) {
-    const tensor = results[name];
+    const tensor = /** @type {Tensor} */ (results[name]);
     const wires = wireCopies(name, tensor, route.peers.length + (route.main ? 1 : 0), route.local);
     if (route.local) r.values.set(name, { tensor, left: readers.get(name) ?? 0 });
     route.peers.forEach((peer, i) => {
-      const w = wires[i];
-      peers.get(peer)?.postMessage({ kind: "value", request, from: device, sent: nowMs(), tensor: w }, [w.data]);
+      const w = /** @type {WireTensor} */ (wires[i]);
+      /** @type {PeerValue} */
+      const value = { kind: "value", request, from: device, sent: nowMs(), tensor: w };
+      peers.get(peer)?.postMessage(value, [w.data]);
     });
-    if (route.main) toMain.push(wires[wires.length - 1]);
+    if (route.main) toMain.push(/** @type {WireTensor} */ (wires[wires.length - 1]));
   }
   const { arrivals, spent } = r;
   r.arrivals = [];
@@ -185,7 +233,7 @@ async function close() {
   port.close();
 }
 
-port.on("message", (message) => {
+port.on("message", (/** @type {ToWorker} */ message) => {
   const received = nowMs();
   switch (message.kind) {
     case "crash":

@@ -5,7 +5,7 @@ import type * as ort from "onnxruntime-node";
 import { dtypeFromName } from "../../ir/dtype.ts";
 import { GeneratedInputError, randomTensor, seededRandom } from "../../ir/random.ts";
 import type { TensorSpec } from "../package/manifest.ts";
-import { toOrtTensor } from "./ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 
 /** One tensor per spec; `dims` sets symbolic or unknown dimensions by name (default 1). */
 export function generateFeeds(specs: readonly TensorSpec[], seed = 1, dims: Record<string, number> = {}): Record<string, ort.Tensor> {

@@ -7,15 +7,15 @@
 // read on the device that made it stays there; a value another device reads goes straight to
 // that worker over a peer port; only the model's outputs come back to the main thread. The
 // main thread is thus off the path between partitions (each thread hop costs 0.1-0.3 ms here).
+//
+// The worker (device-worker.mjs, checked JavaScript) imports these types with JSDoc `@import`,
+// so `tsc --noEmit -p .` checks both sides against this one definition.
 import type { MessagePort } from "node:worker_threads";
+import type { WireTensor } from "../../ort/wire.mjs";
+import type { SessionSource } from "../../ort/session.mjs";
 
-/** A tensor in flight: onnxruntime type name, dims, and the bytes it owns outright. */
-export interface WireTensor {
-  name: string;
-  type: string;
-  dims: number[];
-  data: ArrayBuffer;
-}
+/** A tensor in flight (ort/wire.mjs): onnxruntime type name, dims, and the bytes it owns outright. */
+export type { WireTensor };
 
 /** Where one partition output goes once it exists. */
 export interface OutputRoute {
@@ -97,10 +97,10 @@ export type FromWorker =
   | { kind: "held"; requests: number; values: number }
   | { kind: "closed" };
 
-export { nowMs } from "./wire.mjs";
+export { nowMs } from "./clock.mjs";
 
 /**
  * A partition model as a worker opens it: a file onnxruntime reads itself (external data
  * next to it), or bytes plus the external-data files they name (a package built in memory).
  */
-export type PartitionModel = { path: string } | { bytes: Uint8Array; externalData?: { path: string; data: Uint8Array }[] };
+export type PartitionModel = SessionSource;

@@ -8,13 +8,17 @@ import { SparoaError } from "../../ir/sparoa-error.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
 import { loadModel, modelBytes, type Model } from "../../ir/index.ts";
 import { decodeModel } from "../../ir/onnx/proto.ts";
-import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
+import { LAYER_ANN_KEY, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
 import type { PackageManifest } from "../package/manifest.ts";
-import { ManifestError, openPackage, type OpenedPackage, DEVICE_KEY, PARTITION_KEY } from "./package.ts";
-import { describePlacement, firstCause, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./providers.ts";
+import { ManifestError, openPackage, type OpenedPackage } from "./package.ts";
+import { DEVICE_KEY } from "../package/manifest.ts";
+import { addLayerAnnotations } from "../package/from-model.ts";
+import { firstCause } from "../../ort/providers.ts";
+import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./device-placement.ts";
 import type { DeviceStats, Feeds, LoadOptions } from "./runtime.ts";
 import type { RouteSummary } from "./routes.ts";
 import { checkFeeds } from "./validate-inputs.ts";
@@ -116,9 +120,7 @@ export class OrtEngine {
     };
     let session: ort.InferenceSession;
     try {
-      session = "path" in source
-        ? await ort.InferenceSession.create(source.path, sessionOptions)
-        : await ort.InferenceSession.create(source.bytes, { ...sessionOptions, ...(source.externalData.length > 0 ? { externalData: source.externalData } : {}) });
+      session = await openSession(source, sessionOptions);
     } catch (e) {
       if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       const cause = firstCause((e as Error).message);
@@ -247,8 +249,7 @@ function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; so
   const model = loadModel(file);
   const nodes = model.graph.nodes;
   if (nodes.every((n) => n.metadata.has(LAYER_ANN_KEY))) return { model, source: { path: resolve(file) } };
-  for (const n of nodes) n.metadata.set(LAYER_ANN_KEY, layerAnnotation(n.metadata.get(DEVICE_KEY) ?? "cpu", n.metadata.get(PARTITION_KEY)));
-  if (model.irVersion < 10) model.irVersion = 10; // node metadata_props need IR 10
+  addLayerAnnotations(model);
   return { model, source: { bytes: modelBytes(model), externalData: externalDataFiles(file) } };
 }
 

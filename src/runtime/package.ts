@@ -1,23 +1,15 @@
-// Opening what the runtime runs: a package folder (manifest.json + partition models), a
-// device-annotated whole model (per-node metadata_props `sparoa.device`, optionally
-// `sparoa.partition`; cut in memory with the partitioner and package emitter that
-// `sparoa optimize` uses), or a plain model (one partition on the CPU).
+// Opening what the runtime runs: a package folder (manifest.json + partition models), or a model
+// that src/package/from-model.ts turns into a package in memory (a device-annotated model cut as
+// `sparoa optimize` would, a plain model as one partition on the CPU).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { readRegularFile } from "../../ir/read-file.ts";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { loadModel, modelBytes, type Model, type Value } from "../../ir/index.ts";
-import { PACKAGE_SCHEMA, type PackageManifest } from "../package/manifest.ts";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { loadModel, modelBytes, type Model } from "../../ir/index.ts";
+import type { PackageManifest } from "../package/manifest.ts";
+import { packageFromModel } from "../package/from-model.ts";
 import { ManifestError, validateManifest } from "../package/validate.ts";
-import { buildPackage, dataInputs, tensorSpec } from "../package/emit.ts";
 import { WEIGHTS_FILE } from "../package/weights-file.ts";
 import type { PartitionModel } from "./messages.ts";
-import { resolveValueTypes } from "../package/value-types.ts";
-import { NodeKey } from "../../ir/annotation-keys.ts";
-import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { describePartitions, PartitionError } from "../../passes/describe-partitions.ts";
-
-export const DEVICE_KEY = "sparoa.device";
-export const PARTITION_KEY = "sparoa.partition";
 
 export interface OpenedPackage {
   manifest: PackageManifest;
@@ -77,64 +69,8 @@ function openFolder(dir: string): OpenedPackage {
 }
 
 async function openModel(model: Model, label: string, source: { path: string } | { bytes: Uint8Array }): Promise<OpenedPackage> {
-  const nodes = model.graph.nodes;
-  const devices = nodes.map((n) => n.metadata.get(DEVICE_KEY));
-  const annotated = devices.filter((d) => d !== undefined).length;
-  if (annotated === 0) {
-    const g = model.graph;
-    const inputs = g.inputs.filter((v) => !v.initializer);
-    const manifest: PackageManifest = {
-      schema: PACKAGE_SCHEMA,
-      source: { file: basename(label), inputs: inputs.map((v) => tensorSpec(v)), outputs: g.outputs.map((v) => tensorSpec(v)) },
-      partitions: [{ id: 0, device: "cpu", file: basename(label), inputs: inputs.map((v) => v.name), outputs: g.outputs.map((v) => v.name), dependsOn: [], nodes: nodes.length }],
-      boundaries: [],
-      plan: { profile: "none (plain model: one partition on the CPU)" },
-    };
-    return { manifest, models: new Map([[0, source]]), origin: `model ${label}`, original: source };
-  }
-  if (annotated !== nodes.length) {
-    const missing = nodes.find((n) => !n.metadata.has(DEVICE_KEY))!;
-    throw new ManifestError(`${label}: node '${missing.name}' (${missing.opType}) has no ${DEVICE_KEY} while ${annotated} of ${nodes.length} nodes do; annotate every node or none`);
-  }
-  for (const n of nodes) n.annotations.set(NodeKey.device, n.metadata.get(DEVICE_KEY)!);
-  const labels = nodes.map((n) => n.metadata.get(PARTITION_KEY));
-  try {
-    if (labels.every((l) => l !== undefined && /^\d+$/.test(l))) nodes.forEach((n, i) => n.annotations.set(NodeKey.partition, Number(labels[i])));
-    else applyPartitions(model.graph, assignPartitions(model.graph)); // devices only: cut as `optimize` would
-    const partitioning = describePartitions(model.graph);
-    const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
-    const types = await resolveValueTypes(model, needed);
-    const { manifest, files } = buildPackage(model, partitioning, types, { profile: model.metadata.get("sparoa.profile") ?? "annotated model" });
-    const models = inMemoryPartitions(files, manifest.partitions.map((p) => [p.id, p.file]));
-    return { manifest, models, origin: `annotated model ${label}`, original: source };
-  } catch (e) {
-    if (e instanceof PartitionError) throw new ManifestError(`${label}: ${e.message}`);
-    throw e;
-  }
+  const { manifest, models, kind } = await packageFromModel(model, label, source);
+  return { manifest, models, origin: `${kind} ${label}`, original: source };
 }
 
 export { ManifestError };
-
-/** Joins a file that the package builder keeps as chunks (the weights file) into one buffer. */
-function joined(data: Uint8Array | Uint8Array[]): Uint8Array {
-  if (!Array.isArray(data)) return data;
-  const out = new Uint8Array(data.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of data) { out.set(c, at); at += c.length; }
-  return out;
-}
-
-/** Partitions of an in-memory package: their bytes and the shared weights file they refer to. */
-function inMemoryPartitions(files: ReadonlyMap<string, Uint8Array | Uint8Array[]>, parts: [number, string][]): Map<number, PartitionModel> {
-  const weightsCache = new Map<string, Uint8Array>();
-  const models = new Map<number, PartitionModel>();
-  for (const [id, file] of parts) {
-    const weightsPath = join(dirname(file), WEIGHTS_FILE);
-    const chunks = files.get(weightsPath);
-    if (chunks && !weightsCache.has(weightsPath)) weightsCache.set(weightsPath, joined(chunks));
-    const bytes = joined(files.get(file)!);
-    const weights = weightsCache.get(weightsPath);
-    models.set(id, weights ? { bytes, externalData: [{ path: WEIGHTS_FILE, data: weights }] } : { bytes });
-  }
-  return models;
-}

@@ -6,15 +6,15 @@
 // only when more than one device reads a value): the main thread only hands out the model
 // inputs and collects the outputs.
 import { MessageChannel } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { openPackage, type OpenedPackage } from "./package.ts";
-import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement } from "./providers.ts";
+import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement } from "./device-placement.ts";
 import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } from "./worker-handle.ts";
 import { checkFeeds, InputError } from "./validate-inputs.ts";
-import { copyWire, fromWire, wireBytes } from "./wire.mjs";
-import { TraceRecorder } from "./trace.ts";
+import { copyWire, fromWire, wireBytes } from "../../ort/wire.mjs";
+import { TraceRecorder } from "./trace-recorder.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { planRoutes, summarizeRoutes, type DeviceRoutes, type RouteSummary } from "./routes.ts";
 import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";

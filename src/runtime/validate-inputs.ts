@@ -4,7 +4,7 @@ import { SparoaError } from "../../ir/sparoa-error.ts";
 import { dtypeName } from "../../ir/dtype.ts";
 import { didYouMean } from "../../ir/names.ts";
 import type { TensorSpec } from "../package/manifest.ts";
-import { dtypeOfOrt } from "./ort-tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor-bridge.ts";
 
 export class InputError extends SparoaError {
   override name = "InputError";

@@ -6,8 +6,9 @@ import { SparoaError } from "../../ir/sparoa-error.ts";
 import { Worker, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { nowMs, type FromWorker, type IoMeta, type ToWorker, type WireTensor, type WorkerLoad } from "./messages.ts";
-import type { DevicePlacement } from "./providers.ts";
-import { firstCause, unavailableMessage } from "./providers.ts";
+import type { DevicePlacement } from "./device-placement.ts";
+import { firstCause } from "../../ort/providers.ts";
+import { unavailableMessage } from "./device-placement.ts";
 
 const WORKER = fileURLToPath(new URL("./device-worker.mjs", import.meta.url));
 

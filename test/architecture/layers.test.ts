@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { folderOf, importEdges, sourceFolders, type ImportEdge } from "../support/import-graph.ts";
+import { folderOf, importEdges, SOURCE_ROOTS, sourceFolders, type ImportEdge } from "../support/import-graph.ts";
 import { PROJECT_ROOT } from "../support/corpus.ts";
 
 /** Folder -> layer number, from the table in docs/architecture.md. */
@@ -24,12 +24,7 @@ function layerTable(markdown: string): Map<string, number> {
  * Edges that break the order today, each with its reason. Every one must still exist (a fixed
  * one must leave this list, so the list never hides a new import of the same kind).
  */
-const KNOWN_EXCEPTIONS: readonly (ImportEdge & { why: string })[] = [
-  // The onnxruntime tensor bridge lives in the runtime; issue 18's one onnxruntime boundary moves it below both.
-  { from: "passes/support/calibrate.ts", to: "src/runtime/ort-tensor.ts", why: "calibration runs onnxruntime through the runtime's tensor bridge" },
-  { from: "src/package/check.ts", to: "src/runtime/ort-tensor.ts", why: "--check compares tensors with the runtime's tensor bridge" },
-  { from: "src/package/value-types.ts", to: "src/runtime/ort-tensor.ts", why: "boundary types from onnxruntime's inference use the runtime's tensor bridge" },
-];
+const KNOWN_EXCEPTIONS: readonly (ImportEdge & { why: string })[] = [];
 
 /** Rules no edit of the table may relax: [description, forbidden(fromFolder, toFolder)]. */
 const HARD_RULES: readonly [string, (from: string, to: string) => boolean][] = [
@@ -64,9 +59,6 @@ const SAME_NAME_REASONS: readonly [RegExp, string][] = [
   [/^passes\/(cost|shapes)\//, "the cost formulas and the shape rules of one op family, side by side"],
   [/\/index\.ts$/, "a folder's public entry"],
   [/^src\/(predictor|scheduler)\/weights\.ts$/, "each learned model's weights file, in its own folder"],
-  // Issue 18's onnxruntime boundary and one trace writer merge these pairs (not this change's part).
-  [/^src\/(profiler|runtime)\/(providers|measure)\.ts$/, "pending: one onnxruntime boundary"],
-  [/^src\/(runtime|sim)\/trace\.ts$/, "pending: one Chrome-trace writer"],
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -110,7 +102,7 @@ describe("architecture: one-way layers", () => {
 
   it("no two source files share a basename without a reason", () => {
     const byName = new Map<string, string[]>();
-    for (const f of ["ir", "passes", "src"].flatMap(sourceFiles)) {
+    for (const f of SOURCE_ROOTS.flatMap(sourceFiles)) {
       if (SAME_NAME_REASONS.some(([pattern]) => pattern.test(f))) continue;
       const name = f.slice(f.lastIndexOf("/") + 1);
       byName.set(name, [...(byName.get(name) ?? []), f]);

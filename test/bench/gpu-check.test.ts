@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GpuCheckReport } from "../../bench/gpu-check.ts";
-import { hostShowsGpu } from "../../src/runtime/providers.ts";
+import { hostShowsGpu } from "../../ort/providers.ts";
 import { PROJECT_ROOT } from "../support/corpus.ts";
 
 const work = mkdtempSync(join(tmpdir(), "sparoa-gpu-check-"));

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Builder, DataType, Graph, Model, Value, saveModel, tensorType } from "../../ir/index.ts";
 import { loadModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
-import { compareTensors } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors } from "../../ort/tensor-bridge.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { FIXTURES, npmModels, skipBecause } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelFileError, loadModel, saveModel } from "../../ir/onnx/file.ts";
 import { decodeModel, encodeModel } from "../../ir/onnx/proto.ts";
-import { compareTensors } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors } from "../../ort/tensor-bridge.ts";
 import { FIXTURES } from "../support/corpus.ts";
 import { randomFeeds, runOrt } from "../support/ort-run.ts";
 

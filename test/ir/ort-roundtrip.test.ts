@@ -12,7 +12,7 @@ import { modelFromProto } from "../../ir/onnx/import.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { verifyModel } from "../../ir/verify.ts";
 import type { Tensor } from "../../ir/tensor.ts";
-import { compareTensors, fromOrtTensor, ortTypeOf, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors, fromOrtTensor, ortTypeOf, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { backendCases, requireBackendTests } from "../support/corpus.ts";
 
 const SESSION: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, intraOpNumThreads: 1, interOpNumThreads: 1 };

@@ -13,7 +13,7 @@ import { loadModel } from "../../ir/index.ts";
 import { inferShapes, parseInputShapes } from "../../passes/shape-inference.ts";
 import { npyBytes } from "../../src/io/npy.ts";
 import { checkInputs } from "../../src/package/check-inputs.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { imageTensor } from "../support/image-inputs.ts";
 import { expectInputDependent } from "../support/input-dependence.ts";
 import { materializeNormalized } from "../support/materialize.ts";

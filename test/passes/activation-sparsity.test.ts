@@ -16,7 +16,7 @@ import { countableInGraph, countZerosInGraph } from "../../passes/support/zero-c
 import { chainModel } from "../support/chain-model.ts";
 import { CalibrationInputError } from "../../passes/support/calibration-inputs.ts";
 import { npyBytes } from "../../src/io/npy.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { FIXTURES, BACKEND_TESTS, requireBackendTests } from "../support/corpus.ts";
 import { exposeAllValues, QUIET } from "../support/ort-oracle.ts";
 import { materialize } from "../support/materialize.ts";

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { npyBytes, readNpy } from "../../src/io/npy.ts";
-import { toOrtTensor, fromOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor, fromOrtTensor } from "../../ort/tensor-bridge.ts";
 import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 import { FIXTURES, PROJECT_ROOT } from "../support/corpus.ts";
 import { writeHandPackage } from "../support/hand-package.ts";

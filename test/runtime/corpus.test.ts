@@ -11,7 +11,7 @@ import { loadModel } from "../../ir/index.ts";
 import { readTensorFile } from "../../ir/onnx/tensor-file.ts";
 import { loadPackage } from "../../src/runtime/runtime.ts";
 import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { LIGHT_MODEL_NAMES, backendCases, lightModelPath, npmModels, requireBackendTests } from "../support/corpus.ts";
 import { expectInputDependent } from "../support/input-dependence.ts";
 import { imageOrtTensor } from "../support/image-inputs.ts";

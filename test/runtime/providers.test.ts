@@ -2,7 +2,8 @@
 // a GPU device on the CPU is said in words, never silently.
 import { expect } from "chai";
 import { loadPackage } from "../../src/runtime/runtime.ts";
-import { parseDeviceMap, parseThreads, placeDevices, providerProblem, ProviderError } from "../../src/runtime/providers.ts";
+import { parseDeviceMap, parseThreads, placeDevices, ProviderError } from "../../src/runtime/device-placement.ts";
+import { providerProblem } from "../../ort/providers.ts";
 import { annotatedTwoBranch, rejection } from "../support/runtime-helpers.ts";
 import { skipBecause } from "../support/corpus.ts";
 

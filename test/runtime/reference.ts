@@ -1,7 +1,7 @@
 // Plain onnxruntime on the whole model: the oracle the runtime's outputs are compared with.
 import * as ort from "onnxruntime-node";
 import { expect } from "chai";
-import { compareTensors, fromOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors, fromOrtTensor } from "../../ort/tensor-bridge.ts";
 import { runOrtSession } from "../support/ort-run.ts";
 
 export async function plainRun(model: string | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {

@@ -9,7 +9,7 @@ import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { runBaselines } from "../../src/planner/baselines/index.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
-import { toChromeTrace } from "../../src/sim/trace.ts";
+import { toChromeTrace } from "../../src/sim/plan-trace.ts";
 import { FIXTURES, lightModels, requireBackendTests } from "../support/corpus.ts";
 
 registerBuiltinPasses();

@@ -8,7 +8,7 @@ import type * as ort from "onnxruntime-node";
 import { DataType } from "../../ir/dtype.ts";
 import { seededRandom } from "../../ir/random.ts";
 import { Tensor } from "../../ir/tensor.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 
 /** An NCHW float32 image batch (any N and C, H and W at least 8). */
 export function imageTensor(name: string, dims: readonly number[], seed: number): Tensor {

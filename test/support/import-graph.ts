@@ -1,4 +1,4 @@
-// Who imports whom between the project's folders (ir/, passes/, each src/ folder), read from the
+// Who imports whom between the project's folders (ir/, ort/, passes/, each src/ folder), read from the
 // sources: static and dynamic imports, `export ... from`, worker files opened with
 // `new URL("./x.mjs", import.meta.url)`, and the workers' `import(\`./x.${ext}\`)` (read as .ts).
 // Type-only imports count: they tie the layers together as much as value imports do.
@@ -12,12 +12,14 @@ export interface ImportEdge {
 }
 
 const SOURCE = /\.(ts|mts|mjs|js)$/;
+/** The top-level folders that hold the project's sources. */
+export const SOURCE_ROOTS = ["ir", "ort", "passes", "src"] as const;
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\(\s*)(["'`])(\.{1,2}\/[^"'`]+)\1/g;
 
-/** The layer a file belongs to: `ir`, `passes`, or `src/<folder>`; undefined outside them. */
+/** The layer a file belongs to: `ir`, `ort`, `passes`, or `src/<folder>`; undefined outside them. */
 export function folderOf(path: string): string | undefined {
   const parts = path.split("/");
-  if (parts[0] === "ir" || parts[0] === "passes") return parts[0];
+  if (parts[0] === "ir" || parts[0] === "ort" || parts[0] === "passes") return parts[0];
   if (parts[0] === "src" && parts.length > 2) return `src/${parts[1]}`;
   return undefined;
 }
@@ -35,7 +37,7 @@ function walk(root: string, dir: string, out: string[]): void {
 }
 
 /** Every import between source files under `folders` of `root`. */
-export function importEdges(root: string, folders: readonly string[] = ["ir", "passes", "src"]): ImportEdge[] {
+export function importEdges(root: string, folders: readonly string[] = SOURCE_ROOTS): ImportEdge[] {
   const files: string[] = [];
   for (const f of folders) walk(root, f, files);
   const edges: ImportEdge[] = [];
@@ -51,6 +53,6 @@ export function importEdges(root: string, folders: readonly string[] = ["ir", "p
 /** The folders that hold source files (what the layer table must place). */
 export function sourceFolders(root: string): string[] {
   const files: string[] = [];
-  for (const f of ["ir", "passes", "src"]) walk(root, f, files);
+  for (const f of SOURCE_ROOTS) walk(root, f, files);
   return [...new Set(files.map(folderOf).filter((f): f is string => f !== undefined))].sort();
 }

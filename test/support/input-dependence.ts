@@ -4,7 +4,7 @@
 // outputs first show that two different inputs give different outputs.
 import { expect } from "chai";
 import type * as ort from "onnxruntime-node";
-import { compareTensors, fromOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors, fromOrtTensor } from "../../ort/tensor-bridge.ts";
 
 /** Names of the outputs that agree (within rtol/atol) between two runs on different inputs. */
 export function insensitiveOutputs(a: Record<string, ort.Tensor>, b: Record<string, ort.Tensor>, rtol: number, atol: number): string[] {

@@ -17,7 +17,7 @@ import type * as ort from "onnxruntime-node";
 import { seededRandom } from "../../ir/random.ts";
 import { imageTensor } from "./image-inputs.ts";
 import { createCalibrationSession } from "../../passes/support/calibrate.ts";
-import { toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { toOrtTensor } from "../../ort/tensor-bridge.ts";
 
 export const MODEL_CACHE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", ".models");
 

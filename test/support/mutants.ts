@@ -13,7 +13,7 @@ import { formatShape } from "../../ir/types.ts";
 import { npyBytes, readNpy } from "../../src/io/npy.ts";
 import { checkPackage } from "../../src/package/check.ts";
 import type { PackageManifest } from "../../src/package/manifest.ts";
-import { compareTensors, fromOrtTensor, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { compareTensors, fromOrtTensor, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { loadPackage } from "../../src/runtime/runtime.ts";
 import { safeFileName } from "../../src/cli/commands/run.ts";
 import { runOrtSession } from "./ort-run.ts";

@@ -6,7 +6,7 @@ import type { Model } from "../../ir/model.ts";
 import { exposeValues } from "../../passes/support/calibrate.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
 import { loadModel } from "../../ir/onnx/file.ts";
-import { dtypeOfOrt } from "../../src/runtime/ort-tensor.ts";
+import { dtypeOfOrt } from "../../ort/tensor-bridge.ts";
 import type { Dim } from "../../ir/types.ts";
 
 export interface OracleShape { dtype: number | undefined; shape: Dim[] | undefined }

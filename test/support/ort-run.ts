@@ -4,7 +4,7 @@ import * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import { DataType } from "../../ir/dtype.ts";
 import { Tensor } from "../../ir/tensor.ts";
-import { fromOrtTensor, toOrtTensor } from "../../src/runtime/ort-tensor.ts";
+import { fromOrtTensor, toOrtTensor } from "../../ort/tensor-bridge.ts";
 import { seededRandom } from "../../ir/random.ts";
 
 export const QUIET_SESSION: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 };

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
-import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/measure.ts";
+import { closedLoop, measured, plainSession, type LoadResult, type Measured } from "../../runtime/closed-loop.ts";
 import { BatchQueue } from "../../runtime/batching.ts";
 import { BatchTuner } from "../../runtime/batch-tuner.ts";
 import { Runtime } from "../../runtime/runtime.ts";

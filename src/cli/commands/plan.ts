@@ -13,7 +13,7 @@ import { comparePlans } from "../../planner/compare.ts";
 import { DEFAULT_SEARCH_EVALUATIONS_TEXT } from "../../planner/local-search.ts";
 import type { DeviceProfile } from "../../devices/profile.ts";
 import { resolveDeviceProfile } from "../../profiler/live-host.ts";
-import { toChromeTrace } from "../../sim/trace.ts";
+import { toChromeTrace } from "../../sim/plan-trace.ts";
 import { CliError } from "../errors.ts";
 import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
 import { withPipelineFlags } from "../pipeline-options.ts";

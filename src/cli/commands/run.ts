@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type * as ort from "onnxruntime-node";
 import { npyBytes } from "../../io/npy.ts";
-import { fromOrtTensor } from "../../runtime/ort-tensor.ts";
+import { fromOrtTensor } from "../../../ort/tensor-bridge.ts";
 import { describeRouteSummary } from "../../runtime/routes.ts";
 import { prepareOutputPath, writeAtomic } from "../../io/output.ts";
 import { OrtEngine, type PlacementCheck } from "../../runtime/ort-engine.ts";

@@ -1,8 +1,9 @@
-// IR tensors <-> onnxruntime tensors. Data is copied into a fresh, aligned, non-shared
-// ArrayBuffer: onnxruntime-node rejects SharedArrayBuffer-backed tensors (field notes).
+// IR tensors <-> onnxruntime tensors, and the element-type names between them. Data is copied
+// into a fresh, aligned, non-shared ArrayBuffer: onnxruntime-node rejects SharedArrayBuffer-backed
+// tensors (field notes). `compareTensors` is the allclose every oracle comparison uses.
 import * as ort from "onnxruntime-node";
-import { DataType, dtypeName } from "../../ir/dtype.ts";
-import { Tensor } from "../../ir/tensor.ts";
+import { DataType, dtypeName } from "../ir/dtype.ts";
+import { Tensor } from "../ir/tensor.ts";
 import { fromWire } from "./wire.mjs";
 
 const TO_ORT: Partial<Record<DataType, ort.Tensor.Type>> = {
@@ -30,6 +31,11 @@ export function toOrtTensor(t: Tensor): ort.Tensor {
   if (type === "string") return new ort.Tensor("string", t.toStrings(), dims);
   const bytes = new Uint8Array(t.bytes()); // a copy with its own buffer (bytes() may view a pooled Buffer)
   return fromWire({ name: t.name, type, dims, data: bytes.buffer });
+}
+
+/** A float32 tensor over `data` itself (no copy): generated inputs that need no IR tensor first. */
+export function float32Tensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor("float32", data, dims);
 }
 
 export function fromOrtTensor(name: string, t: ort.Tensor): Tensor {

@@ -1,14 +1,22 @@
 // Which onnxruntime execution provider runs each logical device. Asking onnxruntime-node for an
 // unavailable provider throws (no silent fallback), so availability is probed once and every
 // decision, including "gpu runs on the CPU here", is stated in words.
+// (Probing itself, the provider names and the probe model are the onnxruntime boundary's: ort/.)
 import { SparoaError } from "../../ir/sparoa-error.ts";
-import * as ort from "onnxruntime-node";
 import { availableParallelism } from "node:os";
-import { existsSync, readdirSync } from "node:fs";
-import { Builder, DataType, Graph, Model, modelBytes, tensorType } from "../../ir/index.ts";
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from "../../ort/provider-names.ts";
+import { hostShowsGpu, providerProblem } from "../../ort/providers.ts";
+import { quietOnnxruntime } from "../../ort/session.mjs";
 
-export const PROVIDERS = ["cpu", "cuda", "webgpu", "tensorrt"] as const;
+/**
+ * The providers a logical device can be placed on: every one sparoa knows but XNNPACK, which
+ * onnxruntime runs beside the CPU provider inside a session rather than as a device of its own.
+ */
+export const PROVIDERS = EXECUTION_PROVIDERS.filter((p): p is Exclude<ExecutionProvider, "xnnpack"> => p !== "xnnpack");
 export type Provider = (typeof PROVIDERS)[number];
+
+// A provider that is unavailable logs native errors before throwing; placeDevices reports it once.
+quietOnnxruntime();
 
 /** Why a provider cannot be used on this host, in one line with what to do instead. */
 export class ProviderError extends SparoaError {
@@ -64,70 +72,7 @@ export function parseThreads(spec: string | number | Record<string, number> | un
   return out;
 }
 
-// onnxruntime's process-wide log level is fixed when its environment starts (the first session):
-// an unavailable provider logs native errors before throwing, and sparoa reports each problem
-// once, in words, instead.
-ort.env.logLevel = "fatal";
-
-/** The informative part of an onnxruntime error: "Failed to ..." rather than source paths. */
-export function firstCause(message: string): string {
-  const line = message.split("\n")[0]!;
-  const failed = /(Failed to [^.]*)/.exec(line)?.[1];
-  return (failed ?? line.replace(/^.*\]\s*/, "")).slice(0, 160);
-}
-
-let probeModel: Uint8Array | undefined;
-
-/** A one-node model (Identity on f32[1]) any provider can load: what availability probes create a session from. */
-export function probeModelBytes(): Uint8Array {
-  probeModel ??= identityModel();
-  return probeModel;
-}
-const probed = new Map<Provider, Promise<string | undefined>>();
-
-/** undefined when the provider works here, else why not (onnxruntime's own first line). */
-export function providerProblem(provider: Provider): Promise<string | undefined> {
-  if (provider === "cpu") return Promise.resolve(undefined);
-  let p = probed.get(provider);
-  if (!p) {
-    p = (async () => {
-      try {
-        const s = await ort.InferenceSession.create(probeModelBytes(), { executionProviders: [provider], logSeverityLevel: 3 });
-        await s.release();
-        return undefined;
-      } catch (e) {
-        return firstCause((e as Error).message);
-      }
-    })();
-    probed.set(provider, p);
-  }
-  return p;
-}
-
-function identityModel(): Uint8Array {
-  const g = new Graph("probe");
-  const b = new Builder(g);
-  const x = b.input("x", tensorType(DataType.FLOAT, [1]));
-  const y = b.op1("Identity", [x]);
-  b.output(y);
-  y.type = tensorType(DataType.FLOAT, [1]);
-  return modelBytes(new Model(g, { irVersion: 8, opsets: { "": 13 } }));
-}
-
 const GPU_PREFERENCE: Provider[] = ["cuda", "webgpu"];
-
-/**
- * Whether the host shows any GPU device node (NVIDIA, or a DRM render node for Vulkan/WebGPU).
- * Without one, probing providers only prints driver warnings, so it is skipped.
- */
-export function hostShowsGpu(): boolean {
-  if (existsSync("/dev/nvidia0") || existsSync("/dev/nvidiactl")) return true;
-  try {
-    return readdirSync("/dev/dri").some((f) => f.startsWith("renderD"));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Places each logical device on a provider. Explicit map entries must work here (else a

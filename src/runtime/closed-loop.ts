@@ -1,6 +1,7 @@
 // Closed-loop load for `sparoa bench` and bench/ scripts: `concurrency` clients each send a
 // request as soon as their previous one returns; every request's latency is kept.
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
+import { openSession } from "../../ort/session.mjs";
 import { summarize, type LatencySummary } from "./stats.ts";
 
 export interface LoadResult { latenciesMs: number[]; wallMs: number }
@@ -35,5 +36,5 @@ export async function plainSession(model: { path: string } | { bytes: Uint8Array
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: spin ? "1" : "0" } } },
   };
-  return "path" in model ? ort.InferenceSession.create(model.path, options) : ort.InferenceSession.create(model.bytes, options);
+  return openSession(model, options);
 }

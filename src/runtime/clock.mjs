@@ -1,0 +1,8 @@
+// @ts-check
+// One clock for the main thread and the device workers (checked JavaScript: workers import it
+// without a TypeScript loader).
+
+/** Milliseconds since the epoch with sub-millisecond resolution, comparable between threads. */
+export function nowMs() {
+  return performance.timeOrigin + performance.now();
+}
