@@ -48,8 +48,24 @@ export function fromOrtTensor(name: string, t: ort.Tensor): Tensor {
 
 export interface Mismatch { index: number; actual: number; expected: number }
 
-/** Largest absolute and relative errors between two tensors, and whether they pass `allclose`. */
-export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, atol = 1e-7): { ok: boolean; maxAbs: number; maxRel: number; first?: Mismatch; reason?: string } {
+/**
+ * How much `atol` shrinks for an output whose largest magnitude is `peak`: by the peak when it
+ * is below 1, to at most 100x tighter. An absolute tolerance is a floor for rounding noise, and
+ * rounding noise scales with the values: a fixed atol of 1e-5 cannot see a 1% error in a softmax
+ * whose probabilities are all about 1e-3 (measured: a 1% change of Inception v1's classifier
+ * weights moved them by 5e-6 and passed), while a 100x tighter floor still sits far above fp32
+ * rounding (about 1e-7 of the values).
+ */
+export function atolScale(peak: number): number {
+  return Number.isFinite(peak) ? Math.min(1, Math.max(0.01, peak)) : 1;
+}
+
+/**
+ * Largest absolute and relative errors between two tensors, and whether they pass `allclose`
+ * with `atol` scaled to the expected tensor's peak magnitude (see `atolScale`); `atol` in the
+ * result is the absolute tolerance actually applied.
+ */
+export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, atol = 1e-7): { ok: boolean; maxAbs: number; maxRel: number; atol?: number; first?: Mismatch; reason?: string } {
   if (actual.dtype !== expected.dtype) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `dtype ${dtypeName(actual.dtype)} vs ${dtypeName(expected.dtype)}` };
   if (actual.dims.join("x") !== expected.dims.join("x")) return { ok: false, maxAbs: Infinity, maxRel: Infinity, reason: `shape [${actual.dims}] vs [${expected.dims}]` };
   if (actual.dtype === DataType.STRING) {
@@ -59,6 +75,12 @@ export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, at
   }
   const a = actual.toArray();
   const e = expected.toArray();
+  let peak = 0;
+  for (let i = 0; i < e.length; i++) {
+    const y = Math.abs(Number(e[i]!));
+    if (y > peak && Number.isFinite(y)) peak = y;
+  }
+  atol *= atolScale(peak);
   let maxAbs = 0;
   let maxRel = 0;
   let first: Mismatch | undefined;
@@ -73,5 +95,5 @@ export function compareTensors(actual: Tensor, expected: Tensor, rtol = 1e-3, at
     if (abs > maxAbs || Number.isNaN(abs)) maxAbs = Number.isNaN(abs) ? Infinity : abs;
     if (rel > maxRel) maxRel = rel;
   }
-  return { ok: first === undefined, maxAbs, maxRel, first };
+  return { ok: first === undefined, maxAbs, maxRel, atol, first };
 }

@@ -86,7 +86,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     .option("check-input", { type: "string", array: true, describe: "an input for --check, NAME=FILE.npy|FILE.pb|NUMBER (a NUMBER fills the input's shape; others generated)" })
     .option("exact", { type: "boolean", describe: "--check with graph optimisations off in every session and outputs bit-identical" })
     .option("rtol", { type: "number", default: 1e-4, describe: "--check relative tolerance" })
-    .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance" })
+    .option("atol", { type: "number", default: 1e-5, describe: "--check absolute tolerance, scaled down by an output's peak magnitude when that is below 1 (at most 100x)" })
     .group(["device", "output", "input-shape", "batch", "pin", "sparsity-threshold", "intensity-threshold", "thresholds", "predictor", "predictor-candidates", "compare-thresholds", "intensity", "smoothing", "refine", "scheduler", "scheduler-weights", "search-budget", "search-evaluations", "search-seed", "search-ms", "state"], "Placement:")
     .group(["calibrate", "calibration", "samples", "seed", "eps"], "Sparsity analysis:")
     .group(["explain", "json", "check", "check-input", "exact", "rtol", "atol"], "Report and check:")
