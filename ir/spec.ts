@@ -103,6 +103,7 @@ const SAME_TYPE: Record<string, readonly number[] | "all"> = {
 
 /** Spatial attributes that must be >= 1 (a zero stride makes shape rules divide by zero). */
 const POSITIVE_INTS = new Set(["strides", "dilations", "kernel_shape"]);
+const INT32_MAX = 2n ** 31n - 1n;
 
 const isDefaultDomain = (d: string) => d === "" || d === "ai.onnx";
 
@@ -185,6 +186,11 @@ function checkAttribute(node: Node, attr: Attribute, where: string, problems: st
   if (want && attr.kind !== want) { problems.push(`${where}: attribute '${attr.name}' must be ${want}, it is ${attr.kind}`); return; }
   if (attr.kind === "ints" && POSITIVE_INTS.has(attr.name) && attr.value.some((v) => v < 1n)) {
     problems.push(`${where}: attribute '${attr.name}' = [${attr.value.join(",")}] must be >= 1`);
+  }
+  // onnxruntime's kernels hold these in 32-bit arithmetic: a stride of 2^63-1 crashed its Conv with
+  // SIGFPE (fuzz campaign, seed 2026 case 8760), killing the process instead of raising an error.
+  if (attr.kind === "ints" && (POSITIVE_INTS.has(attr.name) || attr.name === "pads") && attr.value.some((v) => v > INT32_MAX)) {
+    problems.push(`${where}: attribute '${attr.name}' = [${attr.value.join(",")}] exceeds ${INT32_MAX}`);
   }
   if (attr.kind === "ints" && attr.name === "pads" && node.opType !== "Pad" && attr.value.some((v) => v < 0n)) {
     problems.push(`${where}: attribute 'pads' = [${attr.value.join(",")}] must be >= 0`);

@@ -31,7 +31,8 @@ import { batchNotes, bindLeadingBatch, concreteInputShapes, parseInputShapes } f
 import { runPipeline, type PipelineFlags } from "./run-pipeline.ts";
 import { checkPackage, type CheckOptions, type CheckResult } from "../package/check.ts";
 import { checkInputs } from "../package/check-inputs.ts";
-import { dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts";
+import { assertPackageLoads } from "../package/loads.ts";
+import { ANNOTATED_MODEL_FILE, dataInputs, setSourcePath, type PackageFiles } from "../package/emit.ts";
 import { packageModel } from "../package/package-model.ts";
 import { assertOutputDirUsable, commitFolder, stageFolder, writeFiles } from "../package/write.ts";
 import { reportJson } from "./report.ts";
@@ -183,6 +184,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   try {
     writeFiles(stage, files.files);
     lap("write");
+    await assertPackageLoads(stage, files.manifest, ANNOTATED_MODEL_FILE, options.model);
+    lap("verify");
     let check: CheckResult | undefined;
     if (options.check) {
       const inputs = checkInputs(dataInputs(analysed), options.check.inputs, options.check.seed);

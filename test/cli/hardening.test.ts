@@ -263,6 +263,26 @@ describe("hardening (issue 14)", function () {
     for (const o of BAD_OUTCOMES) expect(r.counts[o], formatReport(r)).to.equal(0);
   });
 
+  describe("8: every package optimize writes loads in onnxruntime", () => {
+    it("a model onnxruntime refuses (opset 1: no Relu-1 kernel) is refused by optimize, naming the file, and nothing is written", async () => {
+      const bad = mutate(TWO_BRANCH, join(dir, "opset1.onnx"), (p) => { for (const o of p.opsetImport) if (o.domain === "" || o.domain === "ai.onnx") o.version = 1n; });
+      const out = join(dir, "out");
+      const r = await sparoa(["optimize", bad, "--device", "orin-nano", "--input-shape", "x=2x256", "--no-calibrate", "-o", out], [bad]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(/opset1\.onnx: onnxruntime cannot load this model: .*Relu/);
+      expect(existsSync(out)).to.equal(false);
+    });
+
+    for (const caseIndex of [2025, 7240, 8760]) {
+      it(`campaign finding: seed 2026 case ${caseIndex} leaves no package onnxruntime refuses and no crash`, async function () {
+        if (!hasBackendTests) this.skip(); // the campaign's seed models include the light corpus
+        const r = await runFuzz({ cases: 1, first: caseIndex, seed: 2026, corpus: true });
+        for (const o of BAD_OUTCOMES) expect(r.counts[o], formatReport(r)).to.equal(0);
+        expect(r.packagesOrtRefused, formatReport(r)).to.equal(0);
+      });
+    }
+  });
+
   describe("7: failures a user causes are user-facing errors", () => {
     it("--dump-dir onto an existing file names the flag instead of a raw EEXIST", async () => {
       writeFileSync(join(dir, "taken"), "x");
