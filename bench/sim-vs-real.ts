@@ -11,7 +11,7 @@
 //     runtime) against their prediction under the one plan cost (with contention and cut
 //     charges, and without them for comparison), signed.
 //
-//   node --import tsx bench/sim-vs-real.ts [--quick] [--json OUT.json] [--save-profiles DIR] [--profile P.json] [--profile-2x1 P.json]
+//   node --import tsx bench/sim-vs-real.ts [--quick] [--split-only] [--threads 1|2] [--json OUT.json] [--save-profiles DIR] [--profile P.json] [--profile-2x1 P.json]
 //
 // Timing statistic: the 10th percentile of many runs (the machine is shared: see
 // src/profiler/measure.ts lowPercentile); medians are printed too. The machine's load (uptime)
@@ -43,6 +43,10 @@ registerBuiltinPasses();
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const quick = args.includes("--quick");
+/** Only the split plans (section 4): iterating on the plan cost without re-measuring single-device plans. */
+const splitOnly = args.includes("--split-only");
+/** Single-device plans at this thread count only (iterating on one profile). */
+const onlyThreads = flag("--threads");
 const scratch = mkdtempSync(join(tmpdir(), "sparoa-sim-vs-real-"));
 
 type Kind = "light" | "npm" | "generated CNN" | "generated multi-branch" | "generated transformer" | "fixture";
@@ -163,9 +167,9 @@ async function main(): Promise<void> {
   const all = cases();
   console.log("| model | kind | threads | predicted ms | wall p10 ms | wall median ms | error vs wall p10 | predicted kernels ms (no run overhead, no dispatch) | onnxruntime kernels ms | error vs kernels |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const c of all) {
+  for (const c of splitOnly ? [] : all) {
     const model = await analysed(c);
-    for (const [profile, proc, t] of [[full, "cpu", threads], [pair, "cpu0", 1]] as const) {
+    for (const [profile, proc, t] of ([[full, "cpu", threads], [pair, "cpu0", 1]] as const).filter(([, , t]) => !onlyThreads || t === Number(onlyThreads))) {
       const placement = new Map<Node, string>(model.graph.nodes.map((n) => [n, proc]));
       const predicted = simulate(model, placement, profile).makespanMs;
       const measured = await measureOrt(c.path, model, t);
@@ -187,18 +191,20 @@ async function main(): Promise<void> {
       console.log(`| ${c.label} | ${c.kind} | ${t} | ${f(predicted)} | ${f(measured.p10)} | ${f(measured.median)} | ${pm(row.errWall)}% | ${f(predictedKernelsMs)} | ${f(kernelsMs)} | ${pm(row.errKernels)}% |`);
     }
   }
-  console.log(`\n${summary("single-device vs wall-clock p10", single.map((r) => r.errWall))}`);
-  console.log(summary("single-device vs onnxruntime per-node kernel sum (predicted kernels: no run overhead or dispatch on either side)", single.map((r) => r.errKernels)));
-  for (const t of [threads, 1]) {
-    console.log(summary(`  at ${t} thread(s), vs wall-clock p10`, single.filter((r) => r.threads === t).map((r) => r.errWall)));
-    console.log(summary(`  at ${t} thread(s), vs kernels`, single.filter((r) => r.threads === t).map((r) => r.errKernels)));
-  }
+  if (single.length) {
+    console.log(`\n${summary("single-device vs wall-clock p10", single.map((r) => r.errWall))}`);
+    console.log(summary("single-device vs onnxruntime per-node kernel sum (predicted kernels: no run overhead or dispatch on either side)", single.map((r) => r.errKernels)));
+    for (const t of [threads, 1]) {
+      console.log(summary(`  at ${t} thread(s), vs wall-clock p10`, single.filter((r) => r.threads === t).map((r) => r.errWall)));
+      console.log(summary(`  at ${t} thread(s), vs kernels`, single.filter((r) => r.threads === t).map((r) => r.errKernels)));
+    }
 
-  console.log("\nper op family, summed over every model (onnxruntime per-node profile; 'unmatched': kernels with no node, mostly layout reorders, against nodes onnxruntime removed):");
-  console.log("| threads | family | nodes | predicted ms | onnxruntime ms | predicted / measured |");
-  console.log("| --- | --- | --- | --- | --- | --- |");
-  for (const x of [...families.values()].sort((a, b) => a.threads - b.threads || b.measuredMs - a.measuredMs)) {
-    console.log(`| ${x.threads} | ${x.family} | ${x.nodes} | ${f(x.predictedMs)} | ${f(x.measuredMs)} | ${x.measuredMs > 0 ? (x.predictedMs / x.measuredMs).toFixed(2) : "-"} |`);
+    console.log("\nper op family, summed over every model (onnxruntime per-node profile; 'unmatched': kernels with no node, mostly layout reorders, against nodes onnxruntime removed):");
+    console.log("| threads | family | nodes | predicted ms | onnxruntime ms | predicted / measured |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
+    for (const x of [...families.values()].sort((a, b) => a.threads - b.threads || b.measuredMs - a.measuredMs)) {
+      console.log(`| ${x.threads} | ${x.family} | ${x.nodes} | ${f(x.predictedMs)} | ${f(x.measuredMs)} | ${x.measuredMs > 0 ? (x.predictedMs / x.measuredMs).toFixed(2) : "-"} |`);
+    }
   }
 
   // Split plans on the two one-thread CPU workers, run by the bundled runtime.
@@ -216,7 +222,8 @@ async function main(): Promise<void> {
     // split without them (the simulator's old view) is still run, and judged by the full cost.
     const bare: DeviceProfile = { ...pair, contention: undefined, cutCosts: undefined };
     const bareOracle = runBaselines(model, bare, { oracle: { timeLimitMs: 3000, search: { timeLimitMs: 3000 } } }).plans.find((p) => p.name === "oracle")!;
-    const candidates: [Plan, string][] = [[best, "oracle"], [one, "one worker"]];
+    const heft = report.plans.find((p) => p.name === "heft");
+    const candidates: [Plan, string][] = [[best, "oracle"], [one, "one worker"], ...(heft ? [[heft, "heft"] as [Plan, string]] : [])];
     if ([...bareOracle.assign].join() !== [...best.assign].join()) candidates.push([{ ...bareOracle, latency: report.cost.latency(bareOracle.assign) }, "oracle without charges"]);
     // Distinct plans only (the oracle often keeps one worker), loaded together and run in turn,
     // so that the load of other work falls on each alike and the ratio to one worker is fair.

@@ -64,7 +64,8 @@ export function rooflineMs(processor: ProcessorSpec, family: OpFamily, flops: nu
   const eff = efficiencyFor(processor, family, opType);
   const peak = (processor.peakGflops[dtype] ?? processor.peakGflops.f32!) * 1e9;
   const mflop = flops / 1e6;
-  const sizeFactor = eff.computeHalfMflop ? mflop / (mflop + eff.computeHalfMflop) : 1;
+  const half = eff.computeHalfMflop ?? 0;
+  const sizeFactor = half > 0 ? (mflop + (eff.computeSmallShare ?? 0) * half) / (mflop + half) : 1;
   const computeMs = flops > 0 ? (flops / (peak * eff.compute * sizeFactor)) * 1000 : 0;
   // View ops (Reshape, Squeeze, ...) alias their input: no bytes actually move.
   const memoryMs = family === "view" ? 0 : (bytes / (processor.memoryBandwidthGBs * 1e9 * eff.memory)) * 1000;

@@ -25,6 +25,14 @@ export interface Efficiency {
    * processor. Rate = peak x compute x W / (W + half). Absent or 0: no size effect.
    */
   computeHalfMflop?: number;
+  /**
+   * The share of `compute` that kernels far below `computeHalfMflop` still reach, 0..1: with
+   * several intra-op threads, onnxruntime runs small kernels on one thread and large ones on all,
+   * so small kernels are slower per FLOP without a fixed cost each. Rate = peak x compute x
+   * (W + share x half) / (W + half). Absent or 0: the rate falls to 0 with W (a fixed cost of
+   * half / rate per kernel).
+   */
+  computeSmallShare?: number;
 }
 
 /**
@@ -374,6 +382,7 @@ function validateProcessor(v: unknown, f: string, { fail, obj, num }: Checkers):
     num(x.compute, `${ef}.compute`, { positive: true, max: 4 });
     num(x.memory, `${ef}.memory`, { positive: true, max: 4 });
     if (x.computeHalfMflop !== undefined) num(x.computeHalfMflop, `${ef}.computeHalfMflop`, { min: 0 });
+    if (x.computeSmallShare !== undefined) num(x.computeSmallShare, `${ef}.computeSmallShare`, { min: 0, max: 1 });
   }
   if (p.opEfficiency !== undefined) {
     for (const [op, e] of Object.entries(obj(p.opEfficiency, `${f}.opEfficiency`))) {
@@ -381,6 +390,7 @@ function validateProcessor(v: unknown, f: string, { fail, obj, num }: Checkers):
       num(x.compute, `${f}.opEfficiency.${op}.compute`, { positive: true, max: 4 });
       num(x.memory, `${f}.opEfficiency.${op}.memory`, { positive: true, max: 4 });
       if (x.computeHalfMflop !== undefined) num(x.computeHalfMflop, `${f}.opEfficiency.${op}.computeHalfMflop`, { min: 0 });
+      if (x.computeSmallShare !== undefined) num(x.computeSmallShare, `${f}.opEfficiency.${op}.computeSmallShare`, { min: 0, max: 1 });
     }
   }
   if (p.sparsity !== undefined) {

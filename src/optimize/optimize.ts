@@ -21,6 +21,7 @@ import { shapeInferencePass, type InputShape } from "../../passes/shape-inferenc
 import { evaluate, type SimResult } from "../sim/simulator.ts";
 import { resolveDeviceProfile } from "../profiler/live-host.ts";
 import { parsePin, resolvePins } from "../planner/pins.ts";
+import type { PlanLatency } from "../planner/plan-cost.ts";
 
 /** One simulated inference (no batch figures). */
 export type SimOutcome = Omit<SimResult, "batch">;
@@ -99,8 +100,10 @@ export interface OptimizeResult {
   package: PackageFiles;
   /** The plan's simulated inference (one runtime call; see planMs for the package's). */
   plan: SimOutcome;
-  /** Predicted latency of the package: the simulation plus one runtime call per extra partition. */
+  /** Predicted latency of the package: the plan cost (src/planner/plan-cost.ts), the partitions as the runtime runs them. */
   planMs: number;
+  /** Its parts: simulated inference, calls between partitions, cut and contention charges. */
+  planLatency: PlanLatency;
   /** Every baseline's latency under the same cost (simulation + calls between its partitions). */
   baselines: Record<string, number>;
   runs: PassRun[];
@@ -170,7 +173,9 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 
   let partitions = 0;
   for (const n of analysed.graph.nodes) partitions = Math.max(partitions, (numberAnnotation(n, NodeKey.partition) ?? 0) + 1);
-  const planMs = placement.problem.cost.priced(placement.outcome.assign, plan, partitions).ms;
+  const planLatency = placement.problem.cost.latency(placement.outcome.assign);
+  if (planLatency.partitions !== partitions) throw new Error(`internal error: the plan cost counts ${planLatency.partitions} partitions, the partition pass cut ${partitions}`);
+  const planMs = planLatency.ms;
   const { files, partitioning } = await packageModel(analysed, {
     profile: placement.problem.profile.name,
     thresholds: placement.thresholds,
@@ -197,7 +202,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       bar?.finish();
       lap("check");
     }
-    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, baselines, runs, warnings, notes, check, timings };
+    const result: OptimizeResult = { analysed, placement, partitioning, package: files, plan, planMs, planLatency, baselines, runs, warnings, notes, check, timings };
     writeFileSync(join(stage, REPORT_FILE), JSON.stringify(reportJson(options, result), null, 2) + "\n");
     if (check && !check.ok && options.check) {
       const bad = check.outputs.find((o) => !o.ok)!;

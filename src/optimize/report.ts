@@ -41,10 +41,16 @@ export interface OptimizeReport {
     bestBaseline: { name: string; ms: number; speedup: number } | null;
   };
   predicted: {
-    /** Simulated inference plus one runtime call (profile runOverheadUs) per extra partition. */
+    /** The plan cost: for a split plan, its partitions as the runtime runs them (src/sim/partition-schedule.ts). */
     planMs: number;
+    /** Its parts: planMs = simulatedMs + partitionCallsMs + cutsMs + contentionMs. */
     simulatedMs: number;
+    /** One runtime call (profile runOverheadUs) per partition after the first. */
     partitionCallsMs: number;
+    /** What the cut costs (layout reorders, hand-offs) add, where the profile measures them. */
+    cutsMs: number;
+    /** Slowdown of processors sharing cores or bandwidth while busy at once, where the profile measures it. */
+    contentionMs: number;
     baselinesMs: Record<string, number>;
     speedup: Record<string, number>;
     crossings: number;
@@ -99,8 +105,10 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
     },
     predicted: {
       planMs: round(r.planMs),
-      simulatedMs: round(r.plan.makespanMs),
-      partitionCallsMs: round(r.planMs - r.plan.makespanMs),
+      simulatedMs: round(r.planLatency.simulatedMs),
+      partitionCallsMs: round(r.planLatency.callsMs),
+      cutsMs: round(r.planLatency.cutsMs),
+      contentionMs: round(r.planLatency.contentionMs),
       baselinesMs: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b)])),
       speedup: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, round(b / r.planMs, 4)])),
       crossings: r.plan.crossings,
@@ -143,7 +151,7 @@ export function formatSummary(report: OptimizeReport, out: string): string {
     `  plan: ${stagesText(report)}`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
     `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
-    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
+    `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions${p.cutsMs > 0 ? ` + ${ms(p.cutsMs)} ms at the cuts` : ""}${p.contentionMs > 0 ? ` + ${ms(p.contentionMs)} ms contention` : ""}); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
   if (report.check) {
     const c = report.check;

@@ -1,19 +1,24 @@
 // The one cost every plan is judged by (cpu-only, gpu-only, greedy, HEFT, CoDL-style, the oracle,
-// sparoa's own): the simulated inference plus one runtime call (the profile's runOverheadUs) per
-// partition after the first, with the partitions the partition pass will actually cut
-// (src/planner/partitions.ts: segments, then contraction). Without the call term a plan of
-// seventy one-node partitions could "win" by fractions of a millisecond the calls between
-// partitions more than eat up.
+// sparoa's own), with the partitions the partition pass will actually cut (src/planner/
+// partitions.ts: segments, then contraction). A one-partition plan costs its simulated inference.
+// A split plan is priced as the bundled runtime runs it (src/sim/partition-schedule.ts): whole
+// partitions, one at a time per processor, each started once all its inputs are there, each
+// paying a runtime call (the profile's runOverheadUs) and the cut costs at its boundary. The
+// node-level simulation lets processors interleave nodes across partitions, which the runtime
+// cannot: it priced split plans 20-55% fast on this machine (docs/benchmarks.md, issue 13). The
+// call term also stops a plan of seventy one-node partitions from "winning" by fractions of a
+// millisecond that the calls between partitions more than eat up.
 //
-// Searches evaluate thousands of plans, so they use `searchCost`: the same simulation plus the
-// call charge for the exact partitions when the plan has few segments, else for the first,
-// linear step's segment count, an upper bound on the partitions (contraction only merges).
-// Final choices are always made with `latency`, the exact cost.
+// Searches evaluate thousands of plans through `searchCost`: exactly `latency` for plans of up to
+// EXACT_SEGMENTS segments (the first, linear step of partitioning); above that, the node-level
+// simulation plus a call per segment and the charges' bound, an estimate. Final choices are
+// always made with `latency`, the exact cost.
 import { constantNodes } from "../../ir/node-roles.ts";
-import { evaluate, type SimResult } from "../sim/simulator.ts";
+import { evaluate, fusedNodes, type SimResult } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { PlanEvaluator } from "../sim/fast-eval.ts";
 import { PlanCharges } from "../sim/plan-charges.ts";
+import { schedulePartitions } from "../sim/partition-schedule.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
 
@@ -82,25 +87,45 @@ export class PlanCost {
 
   /** Partitions the partition pass will cut from `assign` (exact: both steps). */
   partitions(assign: ArrayLike<number>): number {
-    if (this.scheduled.length === 0) return 1;
-    const devices = this.scheduledDevices(assign);
-    const seg = this.segments.segments(devices);
-    const merged = contractSegments(seg, devices, this.scheduledPreds);
-    let last = 0;
-    for (const p of merged) last = Math.max(last, p);
-    return last + 1;
+    return this.partitionIndex(assign).count;
   }
 
-  /** The exact cost of a plan. */
-  latency(assign: ArrayLike<number>): PlanLatency {
-    // Contention is charged for the simulated schedule's overlap, which needs the schedule.
-    return this.priced(assign, evaluate(this.sim, assign, this.charges.contends(assign)), this.partitions(assign));
+  /** Partition index per SimGraph node as the partition pass numbers them (-1 for constants), and their count. */
+  partitionIndex(assign: ArrayLike<number>): { partitionOf: Int32Array; count: number } {
+    const partitionOf = new Int32Array(this.sim.nodes.length).fill(-1);
+    if (this.scheduled.length === 0) return { partitionOf, count: 1 };
+    const devices = this.scheduledDevices(assign);
+    const merged = contractSegments(this.segments.segments(devices), devices, this.scheduledPreds);
+    let last = 0;
+    merged.forEach((p, k) => { partitionOf[this.scheduled[k]!] = p; last = Math.max(last, p); });
+    return { partitionOf, count: last + 1 };
   }
 
   /**
-   * The one plan-latency formula: a simulated inference (`simulated`, with its schedule when the
-   * plan contends), one runtime call per partition after the first, the cuts' and the
-   * contention's charges (src/sim/plan-charges.ts).
+   * The exact cost of a plan. One partition: the simulated inference. Several: the runtime's own
+   * schedule of whole partitions (src/sim/partition-schedule.ts), each with its call; the calls
+   * after the first are reported apart (callsMs) so the breakdown adds up as for one partition.
+   */
+  latency(assign: ArrayLike<number>): PlanLatency {
+    const { partitionOf, count } = this.partitionIndex(assign);
+    // Contention is charged for the schedule's overlap, which needs the schedule.
+    if (count <= 1) return this.priced(assign, evaluate(this.sim, assign, this.charges.contends(assign)), count);
+    const bare = schedulePartitions(this.sim, assign, partitionOf, count, this.callMs);
+    if (!this.charges.active) return this.priced(assign, { makespanMs: bare.makespanMs - this.callsMs(count), schedule: bare.schedule }, count);
+    // Cut sides are paid inside the partitions on each side (cuts on parallel branches overlap);
+    // their share of the makespan is reported as cutsMs.
+    const fused = fusedNodes(this.sim, assign);
+    const run = schedulePartitions(this.sim, assign, partitionOf, count, this.callMs, (i, bytes, producer) => this.charges.cutSideMs(i, bytes, assign, fused, producer));
+    const simulatedMs = bare.makespanMs - this.callsMs(count);
+    const cutsMs = Math.max(0, run.makespanMs - bare.makespanMs);
+    const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, fused, run.schedule) : 0;
+    return { ms: simulatedMs + this.callsMs(count) + cutsMs + contentionMs, simulatedMs, partitions: count, callsMs: this.callsMs(count), cutsMs, contentionMs };
+  }
+
+  /**
+   * The plan-latency formula of a one-partition plan (and of the node-level estimate): a simulated
+   * inference (`simulated`, with its schedule when the plan contends), one runtime call per
+   * partition after the first, the cuts' and the contention's charges (src/sim/plan-charges.ts).
    */
   priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number): PlanLatency {
     const simulatedMs = simulated.makespanMs;
@@ -116,20 +141,30 @@ export class PlanCost {
   }
 
   /**
-   * What searches minimise: the simulation plus the call charge, for the exact partition count
-   * when the plan has at most EXACT_SEGMENTS segments (contraction is cheap there), else for the
-   * segment count, an upper bound. Either way >= latency().ms, and equal to it for most plans.
+   * What searches minimise. A plan of at most EXACT_SEGMENTS segments (most plans: contraction
+   * is cheap there) costs exactly latency().ms, the runtime's partition schedule included. Above
+   * that, the node-level simulation plus a call per segment and the searches' bound of the cut and
+   * contention charges: an estimate that does not see partitions wait for each other, so final
+   * choices are always made with latency().
    */
   searchCost(assign: ArrayLike<number>): number {
     this.evaluations++;
-    return this.charged(this.withCalls(this.evaluator.makespanMs(assign), assign), assign);
+    const segments = this.scheduled.length === 0 ? 1 : this.segments.count(this.scheduledDevices(assign));
+    if (segments >= 2 && segments <= EXACT_SEGMENTS) return this.latency(assign).ms;
+    return this.estimate(this.evaluator.makespanMs(assign), segments, assign);
   }
 
+  /** The estimate above EXACT_SEGMENTS segments (or of a one-segment plan, where it is exact): `ms` simulated. */
+  private estimate(ms: number, segments: number, assign: ArrayLike<number>): number {
+    const withCalls = this.scheduled.length === 0 ? ms : ms + this.callsMs(segments);
+    return this.charges.active ? withCalls + this.charges.searchChargeMs(assign) : withCalls;
+  }
 
   /**
    * Incremental single-node moves when the evaluator has them (PlanEvaluator): `sync` makes an
    * assignment current, `moveCost(assign, node)` is searchCost(assign) for an `assign` that
    * differs from the current one in `node` only (bit-equal, cheaper), `commit` makes it current.
+   * A move's segment count is replayed incrementally; plans priced exactly are priced in full.
    */
   incremental(): IncrementalCost | undefined {
     const ev = this.evaluator;
@@ -149,28 +184,31 @@ export class PlanCost {
     const positions = new Int32Array(this.scheduled.length);
     const procs = new Int32Array(this.sim.nodes.length);
     const saved = new Int32Array(this.scheduled.length);
+    const priced = (assign: Int32Array, segments: number, simulated: () => number) =>
+      segments >= 2 && segments <= EXACT_SEGMENTS ? this.latency(assign).ms : this.estimate(simulated(), segments, assign);
     return {
       sync: (assign) => { ev.setAssignment(assign); this.scheduledDevices(assign); current.set(this.devices); stale = true; },
       moveCost: (assign, node) => {
         this.evaluations++;
-        const ms = ev.moveCost(node, assign[node]!);
-        if (this.scheduled.length === 0 || this.callMs === 0) return this.charged(ms, assign);
+        if (this.scheduled.length === 0) return this.estimate(ev.moveCost(node, assign[node]!), 1, assign);
         ensureBaseline();
         const k = this.position[node]!;
-        if (k < 0) return this.charged(this.withCalls(ms, current, this.segments.baselineCount()), assign);
+        if (k < 0) return priced(assign, this.segments.baselineCount(), () => ev.moveCost(node, assign[node]!));
         const was = current[k]!;
         current[k] = assign[node]!;
+        let segments: number;
         try {
-          return this.charged(this.withCalls(ms, current, this.segments.moveCount(current, k)), assign);
+          segments = this.segments.moveCount(current, k);
         } finally {
           current[k] = was;
         }
+        return priced(assign, segments, () => ev.moveCost(node, assign[node]!));
       },
       movesCost: (assign, nodes) => {
         this.evaluations++;
         for (let j = 0; j < nodes.length; j++) procs[j] = assign[nodes[j]!]!;
-        const ms = ev.movesCost(nodes, procs, nodes.length);
-        if (this.scheduled.length === 0 || this.callMs === 0) return this.charged(ms, assign);
+        const simulated = () => ev.movesCost(nodes, procs, nodes.length);
+        if (this.scheduled.length === 0) return this.estimate(simulated(), 1, assign);
         ensureBaseline();
         let count = 0;
         for (let j = 0; j < nodes.length; j++) {
@@ -180,11 +218,13 @@ export class PlanCost {
           saved[count++] = current[k]!;
           current[k] = assign[nodes[j]!]!;
         }
+        let segments: number;
         try {
-          return this.charged(this.withCalls(ms, current, this.segments.movesCount(current, positions, count)), assign);
+          segments = this.segments.movesCount(current, positions, count);
         } finally {
           for (let j = count - 1; j >= 0; j--) current[positions[j]!] = saved[j]!;
         }
+        return priced(assign, segments, simulated);
       },
       commit: (node, proc) => {
         ev.move(node, proc);
@@ -192,23 +232,5 @@ export class PlanCost {
         if (k >= 0 && current[k] !== proc) { current[k] = proc; stale = true; }
       },
     };
-  }
-
-  /** ms plus the cut and contention charges of the full assignment `assign` (searches' bound; none without the profile fields). */
-  private charged(ms: number, assign: ArrayLike<number>): number {
-    return this.charges.active ? ms + this.charges.searchChargeMs(assign) : ms;
-  }
-
-  /** ms plus the call charge of a plan given by its scheduled nodes' devices (`segments`: their count, when known). */
-  private withCalls(ms: number, assign: ArrayLike<number>, segments?: number): number {
-    if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-    const devices = segments === undefined ? this.scheduledDevices(assign) : assign;
-    let parts = segments ?? this.segments.count(devices);
-    if (parts > 2 && parts <= EXACT_SEGMENTS) {
-      let last = 0;
-      for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
-      parts = last + 1;
-    }
-    return ms + this.callsMs(parts);
   }
 }

@@ -31,10 +31,18 @@ const COMPUTE = logGrid(0.02, 2, 48);
 const COMPUTE_WIDE = logGrid(0.0005, 2, 72);
 const MEMORY = logGrid(0.02, 2, 48);
 const HALF = [0, ...logGrid(0.01, 50, 16)];
+/** computeSmallShare candidates: 0 is the plain curve (a fixed cost per kernel), the rest a rate floor for small kernels. */
+const SMALL_SHARE = [0, 0.35, 0.5, 0.65];
 const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
 const MIN_FIT_MS = 0.005;
 
-export function fitProcessor(samples: readonly Sample[], dispatchUs: number): FittedProcessor {
+export interface FitOptions {
+  /** Weight of each sample's squared log error (default 1: every kernel counts alike). */
+  weight?: (s: Sample) => number;
+}
+
+export function fitProcessor(samples: readonly Sample[], dispatchUs: number, options: FitOptions = {}): FittedProcessor {
+  const weight = options.weight ?? (() => 1);
   const d = dispatchUs / 1000;
   // Kernels under 5 us are below what the profiler resolves (its own overhead is about that):
   // they are dispatch-bound and say nothing about rates.
@@ -63,21 +71,24 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
     // A size effect needs kernels of many sizes: with fewer than four, or a span under 10x, the
     // half-efficiency size trades freely against the compute efficiency and fits noise (LRN's
     // two kernels gave 0.03 and 0.7 MFLOP in two repetitions).
-    const halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= 2 * smallest) : [0];
+    const halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= largest / 4) : [0];
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
     for (const compute of hasCompute ? computeGrid : [1]) {
       for (const computeHalfMflop of hasCompute ? halves : [0]) {
-        for (const memory of MEMORY) {
-          const e = { compute, memory, computeHalfMflop };
-          let err = 0;
-          for (const s of group) err += Math.log(predict(e, s) / s.ms) ** 2;
-          if (err < best.err) best = { e, err };
+        for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
+          for (const memory of MEMORY) {
+            const e = { compute, memory, computeHalfMflop, computeSmallShare };
+            let err = 0;
+            for (const s of group) err += weight(s) * Math.log(predict(e, s) / s.ms) ** 2;
+            if (err < best.err) best = { e, err };
+          }
         }
       }
     }
-    best = refine(best, hasCompute, Math.max(...halves), (e) => group.reduce((err, s) => err + Math.log(predict(e, s) / s.ms) ** 2, 0));
+    best = refine(best, hasCompute, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
+    if (best.e.computeHalfMflop && best.e.computeSmallShare) e.computeSmallShare = round3(best.e.computeSmallShare);
     return { e, errPct: round3(median(group.map((s) => (Math.abs(predict(e, s) - s.ms) / s.ms) * 100))) };
   };
   const families = [...new Set(samples.filter((s) => !s.ownOp).map((s) => s.family))];
@@ -121,7 +132,7 @@ function refine(start: { e: Efficiency; err: number }, fitCompute: boolean, maxH
     for (const fc of fitCompute ? factors(span) : [1]) {
       for (const fh of fitCompute && (around.computeHalfMflop ?? 0) > 0 ? factors(halfSpan) : [1]) {
         for (const fm of factors(span)) {
-          const e: Efficiency = { compute: Math.min(4, around.compute * fc), memory: Math.min(4, around.memory * fm), computeHalfMflop: Math.min(maxHalf, (around.computeHalfMflop ?? 0) * fh) };
+          const e: Efficiency = { compute: Math.min(4, around.compute * fc), memory: Math.min(4, around.memory * fm), computeHalfMflop: Math.min(maxHalf, (around.computeHalfMflop ?? 0) * fh), computeSmallShare: around.computeSmallShare ?? 0 };
           const err = error(e);
           if (err < best.err) best = { e, err };
         }

@@ -57,6 +57,8 @@ export interface HostProfileResult {
   providers: Record<string, ProviderStatus>;
   cases: CaseResult[];
   sparsity: { id: string; speedup: number }[];
+  /** What the CPU fit was fitted to (grid medians and calibration kernels), for fit research (bench/). */
+  samples: Sample[];
 }
 
 const HEAVY_MFLOP = 150;
@@ -98,6 +100,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   let runOverheadUs = 0;
   let cases: CaseResult[] = [];
   let sparsity: { id: string; speedup: number }[] = [];
+  let fitted: Sample[] = [];
   const fitErrorPct: Record<string, number> = {};
   const perRep: Record<string, number[]> = {};
   for (const ep of usable) {
@@ -127,10 +130,12 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const medianMs = new Map(timed.map((p) => [p.c.id, median(reps.map((r) => r.ms.get(p.c.id)!))]));
     const samplesOf = (ms: (id: string) => number): Sample[] => timed.map((p) => ({ ...p.sample, ms: ms(p.c.id) }));
     let fit = fitProcessor(samplesOf((id) => medianMs.get(id)!), dispatchUs);
+    let samples = samplesOf((id) => medianMs.get(id)!);
     if (calibrate) {
-      const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`));
-      fit = fitProcessor([...samplesOf((id) => medianMs.get(id)!), ...extra], dispatchUs);
+      samples = [...samples, ...await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`))];
+      fit = fitProcessor(samples, dispatchUs);
     }
+    if (ep === "cpu") fitted = samples;
     const repFits = reps.map((r) => fitProcessor(samplesOf((id) => r.ms.get(id)!), round3(r.dispatchUs)));
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
     const speedups = prepared.filter((p) => p.c.sparsityOf).map((p) => ({ id: p.c.id, speedup: round3(reps[0]!.speedups.get(p.c.id)!) }));
@@ -181,7 +186,10 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   if (cpuWorkers.length > 1) {
     const c = await measureContention({ threads, maxWorkers: Math.max(cpuWorkers.length, 3), onStep: o.onStep, ...(mode === "smoke" ? { durationMs: 100, rounds: 1 } : {}) });
     contention = [{ processors: cpuWorkers, computeSlowdown: c.computeSlowdown, memorySlowdown: c.memorySlowdown }];
-    cutCosts = (await measureCutCosts({ ...timing, threads, executionProvider: "cpu" }, runOverheadUs, o.onStep, longMs)).costs;
+    // The link between workers is charged on its own (its latency; the copy is zero-copy or not, as measured above).
+    const link = links.find((l) => l.between.includes(cpuWorkers[0]!) && l.between.includes(cpuWorkers[1]!));
+    const linkMs = (bytes: number) => (link ? link.latencyUs / 1000 + (link.zeroCopy ? 0 : bytes / (link.bandwidthGBs * 1e6)) : 0);
+    cutCosts = (await measureCutCosts({ threads, windowMs: longMs, callMs: runOverheadUs / 1000, linkMs }, o.onStep)).costs;
   }
   const machine = currentMachine(threads);
   const cpuModel = machine.cpuModel;
@@ -213,7 +221,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       notes: `${load.loaded ? `Measured on a loaded machine (${load.reason}): figures are slower than this machine is when quiet` : `Measured on a quiet machine (${load.reason})`}. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
-  return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
+  return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity, samples: fitted };
 }
 
 /** Generated models whose kernels calibrate the fit: a residual CNN, a depthwise CNN, an MLP-mixer (none of them is in bench/sim-vs-real.ts's test set). */
@@ -337,6 +345,7 @@ function fittedFigures(fit: ReturnType<typeof fitProcessor>, dispatchUs: number)
     out[`${prefix}.compute`] = e.compute;
     out[`${prefix}.memory`] = e.memory;
     out[`${prefix}.computeHalfMflop`] = e.computeHalfMflop ?? 0;
+    if (e.computeHalfMflop) out[`${prefix}.computeSmallShare`] = e.computeSmallShare ?? 0;
   };
   for (const [family, e] of Object.entries(fit.efficiency)) add(`efficiency.${family}`, e);
   for (const [op, e] of Object.entries(fit.opEfficiency)) add(`opEfficiency.${op}`, e);

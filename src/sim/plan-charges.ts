@@ -117,6 +117,17 @@ export class PlanCharges {
     return total;
   }
 
+  /**
+   * One side of a cut at node `i` for a value of `bytes`, ms: the consumer's side by its own
+   * family, the producer's by the family of the kernel that writes it (its fusion root). 0
+   * without measured cut costs. The runtime-faithful schedule (partition-schedule.ts) charges
+   * the sides inside the partitions that pay them, so cuts on parallel branches overlap.
+   */
+  cutSideMs(i: number, bytes: number, assign: ArrayLike<number>, fused: Uint8Array, producer: boolean): number {
+    if (!this.cuts) return 0;
+    return this.side(producer ? this.rootFamily(i, assign, fused) : this.family[i]!, bytes);
+  }
+
   /** Everything charged beyond the schedule for the searches (an upper bound of the exact charge). */
   searchChargeMs(assign: ArrayLike<number>): number {
     if (!this.active || this.usedCount(assign) < 2) return 0;

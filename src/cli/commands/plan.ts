@@ -169,7 +169,7 @@ export function formatPlans(modelPath: string, profile: DeviceProfile, report: B
   if (best) lines.push("", `oracle: ${best.notes.join("; ")}`);
   const sparoa = report.plans.find((p) => p.name === "sparoa");
   if (sparoa) lines.push(`sparoa: ${sparoa.notes.join("; ")} (what optimize writes with the same analyses${"; optimize calibrates activation sparsity by default, plan only with --activations"})`);
-  lines.push("latency = simulated inference + one runtime call per partition after the first, for every plan");
+  lines.push("latency = one simulated inference; for a split plan, its partitions run as the runtime runs them (whole, one at a time per processor, each with its run call and cut costs), for every plan");
   for (const p of report.plans) if (p.name === "codl" && compare) lines.push(`codl: ${p.notes.join("; ")}`);
   return lines.join("\n") + "\n";
 }
