@@ -35,6 +35,8 @@ const HALF = [0, ...logGrid(0.01, 50, 16)];
 const SMALL_SHARE = [0, 0.35, 0.5, 0.65];
 const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
 const MIN_FIT_MS = 0.005;
+/** Kernels of this many MFLOP or more anchor a compute-bound family's efficiency (see fitGroup). */
+const LARGE_MFLOP = 50;
 
 export interface FitOptions {
   /** Weight of each sample's squared log error (default 1: every kernel counts alike). */
@@ -72,10 +74,21 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
     // half-efficiency size trades freely against the compute efficiency and fits noise (LRN's
     // two kernels gave 0.03 and 0.7 MFLOP in two repetitions).
     const halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= largest / 4) : [0];
+    // Anchored on the large kernels (the ones that decide a heavy model's time): when there are
+    // three or more compute-bound kernels of LARGE_MFLOP or more, the compute efficiency is not
+    // searched but set, for each size curve, so that their median rate is met. Left free, it
+    // traded against the size curve and two profiles of one machine landed 40% apart on large
+    // convolutions (docs/benchmarks.md, issue 13).
+    const large = hasCompute ? group.filter((s) => s.flops / 1e6 >= LARGE_MFLOP && s.flops / Math.max(1, s.bytes) >= 20) : [];
+    const anchored = (half: number, share: number): number[] => {
+      if (large.length < 3) return computeGrid;
+      const need = large.map((s) => { const m = s.flops / 1e6; return s.flops / net(s) / 1e6 / (peakGflops * (half > 0 ? (m + share * half) / (m + half) : 1)); });
+      return [Math.min(4, median(need))];
+    };
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
-    for (const compute of hasCompute ? computeGrid : [1]) {
-      for (const computeHalfMflop of hasCompute ? halves : [0]) {
-        for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
+    for (const computeHalfMflop of hasCompute ? halves : [0]) {
+      for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
+        for (const compute of hasCompute ? anchored(computeHalfMflop, computeSmallShare) : [1]) {
           for (const memory of MEMORY) {
             const e = { compute, memory, computeHalfMflop, computeSmallShare };
             let err = 0;
@@ -85,7 +98,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
         }
       }
     }
-    best = refine(best, hasCompute, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
+    best = refine(best, hasCompute && large.length < 3, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
     if (best.e.computeHalfMflop && best.e.computeSmallShare) e.computeSmallShare = round3(best.e.computeSmallShare);

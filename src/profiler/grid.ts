@@ -150,7 +150,7 @@ function transpose(c: number, h: number, quick: boolean): GridCase {
   const id = `transpose c${c} h${h}`;
   return {
     id, family: "data", opType: "Transpose", flops: 0, bytesRead: act * F, bytesWeights: 0, bytesWritten: act * F,
-    inputShape: [1, c, h, h], inputSparsity: 0, weightSparsity: 0, quick,
+    inputShape: [1, c, h, h], inputSparsity: 0, weightSparsity: 0, quick, ownOp: "Transpose",
     // Always one copy: onnxruntime cancels a pair of transposes.
     build: () => chainModel(id, [1, c, h, h], 1, (b, x) => b.op1("Transpose", [x], { attributes: [intsAttr("perm", [0, 1, 3, 2])] })),
   };

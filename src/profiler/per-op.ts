@@ -115,6 +115,14 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
 const TRANSCENDENTAL = new Set(["Gelu", "FastGelu", "Erf", "Exp", "Log", "Tanh", "Softplus", "Mish", "Pow", "Sqrt", "Sin", "Cos"]);
 
 /**
+ * Ops fitted apart from their family: LRN (a pow per element); Transpose, a strided copy several
+ * times slower per byte than Concat's contiguous one (the rest of the data family); and
+ * LayerNormalization, two passes over small rows, against BatchNormalization's one scale and shift
+ * (measured on this machine: one shared fit priced DenseNet's BatchNorms 4x and its Concats 5x slow).
+ */
+const OWN_OPS = new Set(["LRN", "Transpose", "LayerNormalization"]);
+
+/**
  * Fit samples from matched nodes: each node's own FLOPs and bytes (cost pass) and its measured
  * kernel time. A fused chain counts as its root (its members cost nothing in the model either);
  * nodes without a cost count and view ops (no kernel of their own) are left out.
@@ -127,7 +135,7 @@ export function truthSamples(truth: PerOpTruth): Sample[] {
     if (flops === undefined || t.family === "view" || t.measuredMs <= 0) continue;
     const bytes = (numberAnnotation(n, NodeKey.bytesRead) ?? 0) + (numberAnnotation(n, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(n, NodeKey.bytesWritten) ?? 0);
     const kernel = kernelClass(n);
-    const ownOp = kernel.startsWith("Conv:") || n.opType === "LRN" || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
+    const ownOp = kernel.startsWith("Conv:") || OWN_OPS.has(n.opType) || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
     out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp });
   }
   return out;

@@ -17,7 +17,7 @@ import { measureContention } from "./contention.ts";
 import { measureCutCosts } from "./cut-cost.ts";
 import { fitProcessor, round3, type FittedProcessor, type Sample } from "./fit.ts";
 import { perOpTruth, truthSamples } from "./per-op.ts";
-import { generateZooModel, ZOO_PRESETS, type ZooPreset } from "../zoo/index.ts";
+import { generateZooModel, ZOO_PRESETS, type ZooPreset, type ZooSpec } from "../zoo/index.ts";
 import { dispatchModel, handoffModels, profileGrid, type GridCase } from "./grid.ts";
 import { finishLoadReport, probeLoadBefore } from "./load.ts";
 import { FULL_TIMING, QUICK_TIMING, SMOKE_TIMING, kernelSamples, lowPercentile, median, quantile, timeModels, type TimingOptions } from "./measure.ts";
@@ -89,7 +89,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const repetitions = Math.max(1, Math.round(o.repetitions ?? REPETITIONS[mode]));
   // Calibration on whole models is skipped in the smoke mode (seconds, for tests).
   const calibrate = o.calibrate ?? mode !== "smoke";
-  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_PRESETS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS : 0));
+  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_MODELS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS : 0));
   const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
   // Long enough windows for a difference of two small times; the smoke mode only checks the path.
   const longMs = mode === "smoke" ? 20 : 150;
@@ -224,8 +224,15 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity, samples: fitted };
 }
 
-/** Generated models whose kernels calibrate the fit: a residual CNN, a depthwise CNN, an MLP-mixer (none of them is in bench/sim-vs-real.ts's test set). */
-export const CALIBRATION_PRESETS = ["resnet-medium", "mobilenet-medium", "mixer-medium"] as const satisfies readonly ZooPreset[];
+/**
+ * Generated models whose kernels calibrate the fit: a residual CNN, a depthwise CNN, an MLP-mixer
+ * and a small multi-branch CNN (its Concats are the data family's only real-model kernels); none
+ * of them is in bench/sim-vs-real.ts's test set (its inception-medium is wider, deeper and 128 px).
+ */
+export const CALIBRATION_MODELS: readonly { name: string; spec: () => ZooSpec }[] = [
+  ...(["resnet-medium", "mobilenet-medium", "mixer-medium"] as const satisfies readonly ZooPreset[]).map((name) => ({ name, spec: () => ZOO_PRESETS[name](1) })),
+  { name: "multi-branch 96 px", spec: () => ({ batch: 1, classes: 1000, family: "multi-branch", size: "small", seed: 1, resolution: 96, activation: "relu", pruning: { kind: "none", level: 0 }, params: { stem: 32, blocks: [0, 1, 2].map((i) => ({ b1: 24 + 16 * i, b3: 32 + 16 * i, b5: 8 + 8 * i, pool: 8 + 8 * i, reduce: i === 1, factorized: i !== 0 })) } }) },
+];
 
 /** Per-node samples of the calibration models' kernels in onnxruntime's profile (src/profiler/per-op.ts). */
 async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void): Promise<Sample[]> {
@@ -233,9 +240,9 @@ async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: T
   const profile: DeviceProfile = { schema: PROFILE_SCHEMA, name: "calibration", description: "", host: "cpu", runOverheadUs: 0, processors: { cpu: spec }, links: [] };
   const out: Sample[] = [];
   registerBuiltinPasses();
-  for (const preset of CALIBRATION_PRESETS) {
-    step(`calibration model ${preset}`);
-    const model = generateZooModel(ZOO_PRESETS[preset](1));
+  for (const c of CALIBRATION_MODELS) {
+    step(`calibration model ${c.name}`);
+    const model = generateZooModel(c.spec());
     await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
     const truth = await perOpTruth(model, model, profile, "cpu", { ...t, minMs: Math.max(t.minMs, 300) }, profilerOverheadMs);
     out.push(...truthSamples(truth));

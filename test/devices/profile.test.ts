@@ -94,6 +94,14 @@ describe("latency model", () => {
     expect(b.sparsitySpeedup).to.be.closeTo(2, 1e-12);
     expect(b.totalMs).to.be.closeTo(2 + 0.002, 1e-9);
     expect(interpolate([[0, 1], [0.5, 1], [0.9, 3]], 1)).to.equal(3);
+    // A small-kernel share: rate x (F + share x half) / (F + half); small kernels keep a quarter of the rate.
+    node!.annotations.delete(NodeKey.weightSparsity);
+    p.processors.cpu!.efficiency.matmul = { compute: 0.5, memory: 1, computeHalfMflop: 100, computeSmallShare: 0.25 };
+    // 100e6 / (100e9 * 0.5 * (100 + 25) / (100 + 100)) = 3.2 ms
+    expect(nodeLatencyMs(node!, "cpu", p)).to.be.closeTo(3.2 + 0.002, 1e-9);
+    const [tiny] = chainModel([1e3]).graph.nodes;
+    // far below the half size: 1e3 / (100e9 * 0.5 * ~0.25), no fixed cost per kernel
+    expect(nodeLatency(tiny!, "cpu", p).computeMs).to.be.closeTo(1e3 / (100e9 * 0.5 * ((1e-3 + 25) / (1e-3 + 100))) * 1000, 1e-12);
   });
 
   it("a measured table entry overrides the model for its (op, shapes)", () => {
