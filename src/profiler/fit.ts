@@ -35,6 +35,8 @@ const HALF = [0, ...logGrid(0.01, 50, 16)];
 const SMALL_SHARE = [0, 0.35, 0.5, 0.65];
 const COMPUTE_FAMILIES = new Set<OpFamily>(["conv", "matmul"]);
 const MIN_FIT_MS = 0.005;
+/** The memory efficiency of a group fitted on its compute side only: high enough never to bind. */
+const UNBINDING_MEMORY = 4;
 /** Kernels of this many MFLOP or more anchor a compute-bound family's efficiency (see fitGroup). */
 const LARGE_MFLOP = 50;
 
@@ -73,13 +75,21 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
     // A size effect needs kernels of many sizes: with fewer than four, or a span under 10x, the
     // half-efficiency size trades freely against the compute efficiency and fits noise (LRN's
     // two kernels gave 0.03 and 0.7 MFLOP in two repetitions).
-    const halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= largest / 4) : [0];
+    let halves = group.length >= 4 && largest >= 10 * smallest ? HALF.filter((h) => h <= largest / 4) : [0];
     // Anchored on the large kernels (the ones that decide a heavy model's time): when there are
     // three or more compute-bound kernels of LARGE_MFLOP or more, the compute efficiency is not
     // searched but set, for each size curve, so that their median rate is met. Left free, it
     // traded against the size curve and two profiles of one machine landed 40% apart on large
     // convolutions (docs/benchmarks.md, issue 13).
     const large = hasCompute ? group.filter((s) => s.flops / 1e6 >= LARGE_MFLOP && s.flops / Math.max(1, s.bytes) >= 20) : [];
+    // Anchored, the curve's knee stays well below the large kernels (else `compute`, the rate far
+    // beyond them, trades against the knee: 0.8 and 2.3 for one machine's MatMuls in two runs).
+    if (large.length >= 3) halves = halves.filter((h) => h <= LARGE_MFLOP / 5);
+    // Kernels of one arithmetic intensity cannot tell a compute rate from a bandwidth (LayerNorm's
+    // kernels gave 0.023 and 0.016 compute with 0.056 and 0.040 memory in two runs): such a
+    // compute-bound group gets a compute rate only, its memory side left unbinding.
+    const intensities = group.map((s) => s.flops / Math.max(1, s.bytes));
+    const oneSide = hasCompute && (group.length < 3 || Math.max(...intensities) < 2 * Math.min(...intensities));
     const anchored = (half: number, share: number): number[] => {
       if (large.length < 3) return computeGrid;
       const need = large.map((s) => { const m = s.flops / 1e6; return s.flops / net(s) / 1e6 / (peakGflops * (half > 0 ? (m + share * half) / (m + half) : 1)); });
@@ -89,7 +99,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
     for (const computeHalfMflop of hasCompute ? halves : [0]) {
       for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
         for (const compute of hasCompute ? anchored(computeHalfMflop, computeSmallShare) : [1]) {
-          for (const memory of MEMORY) {
+          for (const memory of oneSide ? [UNBINDING_MEMORY] : MEMORY) {
             const e = { compute, memory, computeHalfMflop, computeSmallShare };
             let err = 0;
             for (const s of group) err += weight(s) * Math.log(predict(e, s) / s.ms) ** 2;
@@ -98,7 +108,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
         }
       }
     }
-    best = refine(best, hasCompute && large.length < 3, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
+    best = refine(best, hasCompute && large.length < 3, !oneSide, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
     if (best.e.computeHalfMflop && best.e.computeSmallShare) e.computeSmallShare = round3(best.e.computeSmallShare);
@@ -135,7 +145,7 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
  * a few percent apart would otherwise land a whole step apart. Three rounds over the neighbouring
  * multiplicative factors, each a quarter as wide as the last (down to a fraction of a percent).
  */
-function refine(start: { e: Efficiency; err: number }, fitCompute: boolean, maxHalf: number, error: (e: Efficiency) => number): { e: Efficiency; err: number } {
+function refine(start: { e: Efficiency; err: number }, fitCompute: boolean, fitMemory: boolean, maxHalf: number, error: (e: Efficiency) => number): { e: Efficiency; err: number } {
   let best = start;
   let span = COMPUTE[1]! / COMPUTE[0]!;
   let halfSpan = HALF[2]! / HALF[1]!;
@@ -144,7 +154,7 @@ function refine(start: { e: Efficiency; err: number }, fitCompute: boolean, maxH
     const around = best.e;
     for (const fc of fitCompute ? factors(span) : [1]) {
       for (const fh of fitCompute && (around.computeHalfMflop ?? 0) > 0 ? factors(halfSpan) : [1]) {
-        for (const fm of factors(span)) {
+        for (const fm of fitMemory ? factors(span) : [1]) {
           const e: Efficiency = { compute: Math.min(4, around.compute * fc), memory: Math.min(4, around.memory * fm), computeHalfMflop: Math.min(maxHalf, (around.computeHalfMflop ?? 0) * fh), computeSmallShare: around.computeSmallShare ?? 0 };
           const err = error(e);
           if (err < best.err) best = { e, err };
