@@ -71,9 +71,11 @@ describe("plan charges: contention and cuts", () => {
     const share = (4 * conv) / (4 * conv + addMs);
     const slowdown = share * 1.5 + (1 - share) * 2;
     expect(l.contentionMs).to.be.closeTo((slowdown - 1) * 2 * conv, 1e-9);
-    // One cut: b1 (conv side: 10 us + bytes at 4 GB/s) read by the Add on worker 0 (default side: 100 GB/s).
+    // Two session boundaries into the Add's partition: b1 from worker 1 and a1 from worker 0's
+    // first partition. The producers' conv sides (10 us + bytes at 4 GB/s) run at once on the two
+    // workers; the Add's partition pays both consumer sides (default: 100 GB/s) before it runs.
     const bytes = WIDTH * 4;
-    expect(l.cutsMs).to.be.closeTo(0.01 + bytes / 4e6 + bytes / 100e6, 1e-9);
+    expect(l.cutsMs).to.be.closeTo(0.01 + bytes / 4e6 + 2 * (bytes / 100e6), 1e-9);
     expect(l.ms).to.be.closeTo(l.simulatedMs + l.callsMs + l.cutsMs + l.contentionMs, 1e-12);
     // Without contention the split would halve the branch time; with it the plan pays it back partly.
     expect(l.simulatedMs).to.be.below(cost.latency(new Int32Array(sim.nodes.length)).simulatedMs);
