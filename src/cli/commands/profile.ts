@@ -100,9 +100,9 @@ export const profileCommand: CommandModule<object, ProfileArgs> = {
       const at = (f: string) => `processors.${pname}.${f}`;
       lines.push("", `Processor ${pname} (${p.executionProvider}, ${p.threads} thread(s))${reps > 1 ? `, medians of ${reps} repetitions [range of the repetitions' fits]` : ""}:`);
       lines.push(`  peak ${withRange(p.peakGflops.f32, at("peakGflops.f32"))} GFLOP/s, memory ${withRange(p.memoryBandwidthGBs, at("memoryBandwidthGBs"))} GB/s, dispatch ${withRange(p.dispatchUs, at("dispatchUs"))} us/kernel, run overhead ${withRange(r.profile.runOverheadUs, "runOverheadUs")} us`);
-      lines.push("  family        compute   range  memory   range  half-MFLOP   range  fit error   (range: (max - min) / median of the repetitions' fits)");
-      const row = (label: string, e: { compute: number; memory: number; computeHalfMflop?: number }, path: string, err: number | undefined) =>
-        `  ${label.padEnd(12)}  ${String(e.compute).padStart(7)}  ${pct(`${path}.compute`).padStart(6)}  ${String(e.memory).padStart(6)}  ${pct(`${path}.memory`).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${pct(`${path}.computeHalfMflop`).padStart(6)}  ${err === undefined ? "" : `${err}%`}`;
+      lines.push("  family        compute   range  memory   range  half-MFLOP   range  small-share  fit error   (range: (max - min) / median of the repetitions' fits)");
+      const row = (label: string, e: { compute: number; memory: number; computeHalfMflop?: number; computeSmallShare?: number }, path: string, err: number | undefined) =>
+        `  ${label.padEnd(12)}  ${String(e.compute).padStart(7)}  ${pct(`${path}.compute`).padStart(6)}  ${String(e.memory).padStart(6)}  ${pct(`${path}.memory`).padStart(6)}  ${String(e.computeHalfMflop ?? 0).padStart(10)}  ${pct(`${path}.computeHalfMflop`).padStart(6)}  ${String(e.computeSmallShare ?? 0).padStart(11)}  ${err === undefined ? "" : `${err}%`}`;
       for (const [family, e] of Object.entries(p.efficiency)) lines.push(row(family, e, at(`efficiency.${family}`), r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.${family}`]));
       for (const [op, e] of Object.entries(p.opEfficiency ?? {})) lines.push(row(op, e, at(`opEfficiency.${op}`), r.profile.measured?.fitErrorPct?.[`${p.executionProvider}.op:${op}`]));
       if (pname !== Object.keys(r.profile.processors)[0]) break;
