@@ -18,7 +18,7 @@ import { evaluate, fusedNodes, type SimResult } from "../sim/simulator.ts";
 import type { SimGraph } from "../sim/sim-graph.ts";
 import { PlanEvaluator } from "../sim/fast-eval.ts";
 import { PlanCharges } from "../sim/plan-charges.ts";
-import { schedulePartitions } from "../sim/partition-schedule.ts";
+import { PartitionScheduler } from "../sim/partition-schedule.ts";
 import { makespanEvaluator, type MakespanEvaluator } from "./evaluator.ts";
 import { contractSegments, SegmentCounter } from "./partitions.ts";
 
@@ -62,6 +62,8 @@ export class PlanCost {
   private readonly devices: Int32Array;
   /** Position in `scheduled` per SimGraph node, -1 for a constant. */
   private readonly position: Int32Array;
+  /** The runtime-faithful schedule of split plans, its buffers allocated once. */
+  private readonly scheduler: PartitionScheduler;
   /** Calls of searchCost (each one simulation). */
   evaluations = 0;
 
@@ -78,6 +80,7 @@ export class PlanCost {
     this.callMs = sim.profile.runOverheadUs / 1000;
     this.segments = new SegmentCounter(this.scheduledPreds, sim.processors.length);
     this.devices = new Int32Array(this.scheduled.length);
+    this.scheduler = new PartitionScheduler(sim);
   }
 
   private scheduledDevices(assign: ArrayLike<number>): Int32Array {
@@ -110,15 +113,16 @@ export class PlanCost {
     const { partitionOf, count } = this.partitionIndex(assign);
     // Contention is charged for the schedule's overlap, which needs the schedule.
     if (count <= 1) return this.priced(assign, evaluate(this.sim, assign, this.charges.contends(assign)), count);
-    const bare = schedulePartitions(this.sim, assign, partitionOf, count, this.callMs);
+    const contends = this.charges.contends(assign);
+    const bare = this.scheduler.run(assign, partitionOf, count, this.callMs, undefined, contends && !this.charges.active);
     if (!this.charges.active) return this.priced(assign, { makespanMs: bare.makespanMs - this.callsMs(count), schedule: bare.schedule }, count);
     // Cut sides are paid inside the partitions on each side (cuts on parallel branches overlap);
     // their share of the makespan is reported as cutsMs.
     const fused = fusedNodes(this.sim, assign);
-    const run = schedulePartitions(this.sim, assign, partitionOf, count, this.callMs, (i, bytes, producer) => this.charges.cutSideMs(i, bytes, assign, fused, producer));
+    const run = this.scheduler.run(assign, partitionOf, count, this.callMs, (i, bytes, producer) => this.charges.cutSideMs(i, bytes, assign, fused, producer), contends);
     const simulatedMs = bare.makespanMs - this.callsMs(count);
     const cutsMs = Math.max(0, run.makespanMs - bare.makespanMs);
-    const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, fused, run.schedule) : 0;
+    const contentionMs = contends ? this.charges.contentionMs(assign, fused, run.schedule) : 0;
     return { ms: simulatedMs + this.callsMs(count) + cutsMs + contentionMs, simulatedMs, partitions: count, callsMs: this.callsMs(count), cutsMs, contentionMs };
   }
 

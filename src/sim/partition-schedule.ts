@@ -19,7 +19,7 @@
 // `cutSide`, from the profile's measured cut costs) is paid by the partitions on each side: the
 // consumer before it runs, the producer once per value that leaves it, after its nodes.
 import type { SimGraph } from "./sim-graph.ts";
-import { durationsOf, fusedNodes, type ScheduledNode } from "./simulator.ts";
+import type { ScheduledNode } from "./simulator.ts";
 
 export interface PartitionRun {
   processor: number;
@@ -31,131 +31,208 @@ export interface PartitionScheduleResult {
   /** Request start to the last output on the host, ms (every partition's call included). */
   makespanMs: number;
   runs: PartitionRun[];
-  /** Nodes laid out one after another inside their partition's run (for overlap-based charges). */
+  /** With `detail`: nodes laid out one after another inside their partition's run (for overlap-based charges). */
   schedule: ScheduledNode[];
 }
 
-/**
- * `partitionOf[i]`: partition index of SimGraph node i (topological numbering, as the partition
- * pass writes it), -1 for a constant (recomputed inside each reader, free). `callMs`: one run call.
- */
 export type CutSideFn = (node: number, bytes: number, producer: boolean) => number;
 
-export function schedulePartitions(sim: SimGraph, assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, cutSide?: CutSideFn): PartitionScheduleResult {
-  const P = sim.processors.length;
-  const host = sim.host;
-  const fused = fusedNodes(sim, assign);
-  const dur = durationsOf(sim, assign, fused);
-  const processor = new Int32Array(count).fill(-1);
-  const members: number[][] = Array.from({ length: count }, () => []);
-  for (let i = 0; i < sim.nodes.length; i++) {
-    const p = partitionOf[i]!;
-    if (p < 0) continue;
-    processor[p] = assign[i]!;
-    members[p]!.push(i);
-  }
-  // Inputs per partition: values read by its nodes and made outside it (another partition or the model's input).
-  const inputs: number[][] = Array.from({ length: count }, () => []);
-  const waitingOn = new Int32Array(count);
-  const readers: number[][] = sim.values.map(() => []);
-  for (let p = 0; p < count; p++) {
-    const seen = new Set<number>();
-    for (const i of members[p]!) {
-      for (const vi of sim.inputsOf[i]!) {
-        const producer = sim.values[vi]!.producer;
-        if (seen.has(vi) || (producer >= 0 && partitionOf[producer] === p)) continue;
-        seen.add(vi);
-        inputs[p]!.push(vi);
-        if (producer >= 0) { waitingOn[p]!++; readers[vi]!.push(p); }
-      }
-    }
-  }
-  const sourceOf = (vi: number) => { const producer = sim.values[vi]!.producer; return producer < 0 ? host : assign[producer]!; };
-  const madeAt = new Float64Array(sim.values.length); // on its source processor; model inputs at 0
-  const arrival = (vi: number, to: number) => {
-    const from = sourceOf(vi);
-    return from === to || !sim.copyEngine[from]![to] ? madeAt[vi]! : madeAt[vi]! + sim.transfer(from, to, sim.values[vi]!.bytes);
-  };
-  const syncCopiesMs = (p: number) => {
-    let ms = 0;
-    for (const vi of inputs[p]!) { const from = sourceOf(vi); if (from !== processor[p] && !sim.copyEngine[from]![processor[p]!]) ms += sim.transfer(from, processor[p]!, sim.values[vi]!.bytes); }
-    return ms;
-  };
-  // Cut sides per partition: before its run for inputs made by another processor's partition, after it for outputs read elsewhere.
-  const before = new Float64Array(count);
-  const after = new Float64Array(count);
-  // Every session boundary pays them, also between two partitions of one processor: onnxruntime
-  // converts the value out of its blocked layout and copies it out of the session, and the next
-  // session converts it back (measured: 0.3-0.5 ms per small partition of a split multi-branch CNN).
-  if (cutSide) {
-    for (let p = 0; p < count; p++) {
-      for (const vi of inputs[p]!) {
-        const v = sim.values[vi]!;
-        if (v.producer < 0) continue;
-        let side = 0;
-        for (const c of v.consumers) if (partitionOf[c] === p) side = Math.max(side, cutSide(c, v.bytes, false));
-        before[p] += side;
-      }
-    }
-    sim.values.forEach((v) => {
-      if (v.producer < 0) return;
-      const home = partitionOf[v.producer]!;
-      if (v.consumers.some((c) => partitionOf[c] !== home)) after[home] += cutSide(v.producer, v.bytes, true);
-    });
+/**
+ * The schedule for one compiled graph, with its buffers allocated once: searches price thousands
+ * of plans against one graph (src/planner/plan-cost.ts), and allocating per plan tripled their time.
+ */
+export class PartitionScheduler {
+  private readonly fused: Uint8Array;
+  private readonly dur: Float64Array;
+  private readonly processor: Int32Array;
+  private readonly memberStart: Int32Array;
+  private readonly memberList: Int32Array;
+  private readonly inputStart: Int32Array;
+  private readonly inputList: Int32Array;
+  private readonly waitingOn: Int32Array;
+  private readonly seenBy: Int32Array;
+  private readonly stamp: Int32Array;
+  private readonly madeAt: Float64Array;
+  private readonly readyAt: Float64Array;
+  private readonly startAt: Float64Array;
+  private readonly endAt: Float64Array;
+  private readonly before: Float64Array;
+  private readonly after: Float64Array;
+  private readonly freeAt: Float64Array;
+  private readonly started: Uint8Array;
+
+  constructor(private readonly sim: SimGraph) {
+    const n = sim.nodes.length;
+    const V = sim.values.length;
+    const slots = n + 1; // partitions <= scheduled nodes (+1 for an all-constant graph)
+    let reads = 0;
+    for (const ins of sim.inputsOf) reads += ins.length;
+    this.fused = new Uint8Array(n);
+    this.dur = new Float64Array(n);
+    this.processor = new Int32Array(slots);
+    this.memberStart = new Int32Array(slots + 1);
+    this.memberList = new Int32Array(n);
+    this.inputStart = new Int32Array(slots + 1);
+    this.inputList = new Int32Array(reads);
+    this.waitingOn = new Int32Array(slots);
+    this.seenBy = new Int32Array(V);
+    this.stamp = new Int32Array(slots);
+    this.madeAt = new Float64Array(V);
+    this.readyAt = new Float64Array(slots);
+    this.startAt = new Float64Array(slots);
+    this.endAt = new Float64Array(slots);
+    this.before = new Float64Array(slots);
+    this.after = new Float64Array(slots);
+    this.freeAt = new Float64Array(sim.processors.length);
+    this.started = new Uint8Array(slots);
   }
 
-  const runs: PartitionRun[] = Array.from({ length: count }, (_, p) => ({ processor: processor[p]!, startMs: 0, endMs: 0 }));
-  const readyAt = new Float64Array(count).fill(Infinity);
-  const freeAt = new Float64Array(P);
-  const queued: number[][] = Array.from({ length: P }, () => []);
-  const settle = (p: number) => {
-    let at = 0;
-    for (const vi of inputs[p]!) at = Math.max(at, arrival(vi, processor[p]!));
-    readyAt[p] = at;
-  };
-  for (let p = 0; p < count; p++) {
-    queued[processor[p]!]!.push(p);
-    if (waitingOn[p] === 0) settle(p);
-  }
-  const schedule: ScheduledNode[] = [];
-  let done = 0;
-  let finish = 0;
-  // Each step starts the next partition of one worker: the worker that can start something
-  // earliest; it takes, among the partitions ready by then, the lowest index.
-  while (done < count) {
-    let bestProc = -1;
-    let bestStart = Infinity;
-    for (let w = 0; w < P; w++) {
-      let earliest = Infinity;
-      for (const p of queued[w]!) earliest = Math.min(earliest, readyAt[p]!);
-      const start = Math.max(freeAt[w]!, earliest);
-      if (start < bestStart) { bestStart = start; bestProc = w; }
+  /**
+   * `partitionOf[i]`: partition index of SimGraph node i (topological numbering, as the partition
+   * pass writes it), -1 for a constant (recomputed inside each reader, free). `callMs`: one run
+   * call. `detail`: also lay out every node in `schedule` (the contention charge needs it).
+   */
+  run(assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, cutSide?: CutSideFn, detail = true): PartitionScheduleResult {
+    const sim = this.sim;
+    const n = sim.nodes.length;
+    const P = sim.processors.length;
+    const host = sim.host;
+    const { fused, dur, processor, memberStart, memberList, inputStart, inputList, waitingOn, seenBy, stamp, madeAt, readyAt, startAt, endAt, before, after, freeAt, started } = this;
+    // Fusion as the simulator decides it (simulator.ts fusedNodes), and node times.
+    for (let i = 0; i < n; i++) {
+      const q = assign[i]!;
+      const parent = sim.fuseParent[q]![i]!;
+      fused[i] = parent >= 0 && assign[parent] === q && (!sim.fuseNeedsParentFused[q]![i] || fused[parent] === 1) ? 1 : 0;
+      dur[i] = fused[i] ? 0 : sim.duration[q]![i]!;
     }
-    if (bestProc < 0) throw new Error(`internal error: ${count - done} partitions wait on inputs no partition makes`);
-    const queue = queued[bestProc]!;
-    let pick = -1;
-    for (let k = 0; k < queue.length; k++) if (readyAt[queue[k]!]! <= bestStart && (pick < 0 || queue[k]! < queue[pick]!)) pick = k;
-    const p = queue.splice(pick, 1)[0]!;
-    let t = bestStart + callMs + syncCopiesMs(p) + before[p]!;
-    runs[p]!.startMs = bestStart;
-    for (const i of members[p]!) {
-      if (sim.duration[assign[i]!]![i]! === 0 && sim.inputsOf[i]!.length === 0 && sim.outputsOf[i]!.length === 0) continue;
-      schedule.push({ node: sim.nodes[i]!, processor: sim.processors[bestProc]!, startMs: t, endMs: t + dur[i]!, fused: fused[i] === 1 });
-      t += dur[i]!;
-    }
-    t += after[p]!;
-    runs[p]!.endMs = t;
-    freeAt[bestProc] = t;
-    done++;
-    for (const i of members[p]!) {
-      for (const vi of sim.outputsOf[i]!) {
-        madeAt[vi] = t;
-        const v = sim.values[vi]!;
-        if (v.isGraphOutput) finish = Math.max(finish, bestProc === host ? t : t + sim.transfer(bestProc, host, v.bytes));
-        for (const r of readers[vi]!) if (--waitingOn[r]! === 0) settle(r);
+    // Members per partition (counting sort, topological order kept).
+    memberStart.fill(0, 0, count + 1);
+    for (let i = 0; i < n; i++) { const p = partitionOf[i]!; if (p >= 0) { memberStart[p + 1]!++; processor[p] = assign[i]!; } }
+    for (let p = 0; p < count; p++) memberStart[p + 1]! += memberStart[p]!;
+    const fill = Int32Array.from(memberStart.subarray(0, count));
+    for (let i = 0; i < n; i++) { const p = partitionOf[i]!; if (p >= 0) memberList[fill[p]!++] = i; }
+    // Inputs per partition: values read by its nodes and made outside it (another partition or the model's input).
+    seenBy.fill(-1);
+    let k = 0;
+    for (let p = 0; p < count; p++) {
+      inputStart[p] = k;
+      waitingOn[p] = 0;
+      for (let m = memberStart[p]!; m < memberStart[p + 1]!; m++) {
+        for (const vi of sim.inputsOf[memberList[m]!]!) {
+          const producer = sim.values[vi]!.producer;
+          if (seenBy[vi] === p || (producer >= 0 && partitionOf[producer] === p)) continue;
+          seenBy[vi] = p;
+          inputList[k++] = vi;
+          if (producer >= 0) waitingOn[p]!++;
+        }
       }
     }
-    finish = Math.max(finish, t);
+    inputStart[count] = k;
+    // Cut sides. Every session boundary pays them, also between two partitions of one processor:
+    // onnxruntime converts the value out of its blocked layout and copies it out of the session,
+    // and the next session converts it back (measured: 0.3-0.5 ms per small partition of a split
+    // multi-branch CNN on two CPU workers).
+    before.fill(0, 0, count);
+    after.fill(0, 0, count);
+    if (cutSide) {
+      for (let p = 0; p < count; p++) {
+        for (let j = inputStart[p]!; j < inputStart[p + 1]!; j++) {
+          const v = sim.values[inputList[j]!]!;
+          if (v.producer < 0) continue;
+          let side = 0;
+          for (const c of v.consumers) if (partitionOf[c] === p) side = Math.max(side, cutSide(c, v.bytes, false));
+          before[p] += side;
+        }
+      }
+      for (const v of sim.values) {
+        if (v.producer < 0) continue;
+        const home = partitionOf[v.producer]!;
+        if (v.consumers.some((c) => partitionOf[c] !== home)) after[home] += cutSide(v.producer, v.bytes, true);
+      }
+    }
+
+    const sourceOf = (vi: number) => { const producer = sim.values[vi]!.producer; return producer < 0 ? host : assign[producer]!; };
+    // Ready: every input there; across a copy engine a value arrives its link time after it was made.
+    const settle = (p: number) => {
+      let at = 0;
+      const to = processor[p]!;
+      for (let j = inputStart[p]!; j < inputStart[p + 1]!; j++) {
+        const vi = inputList[j]!;
+        const from = sourceOf(vi);
+        at = Math.max(at, from === to || !sim.copyEngine[from]![to] ? madeAt[vi]! : madeAt[vi]! + sim.transfer(from, to, sim.values[vi]!.bytes));
+      }
+      readyAt[p] = at;
+    };
+    // Copies the consuming worker makes itself before the run (no copy engine).
+    const syncCopiesMs = (p: number) => {
+      let ms = 0;
+      const to = processor[p]!;
+      for (let j = inputStart[p]!; j < inputStart[p + 1]!; j++) {
+        const vi = inputList[j]!;
+        const from = sourceOf(vi);
+        if (from !== to && !sim.copyEngine[from]![to]) ms += sim.transfer(from, to, sim.values[vi]!.bytes);
+      }
+      return ms;
+    };
+    madeAt.fill(0);
+    readyAt.fill(Infinity, 0, count);
+    freeAt.fill(0);
+    started.fill(0, 0, count);
+    stamp.fill(-1, 0, count);
+    for (let p = 0; p < count; p++) if (waitingOn[p] === 0) settle(p);
+    const schedule: ScheduledNode[] = [];
+    let done = 0;
+    let finish = 0;
+    // Each step starts the next partition of one worker: the worker that can start something
+    // earliest; it takes, among its partitions ready by then, the lowest index.
+    while (done < count) {
+      let bestProc = -1;
+      let bestStart = Infinity;
+      for (let w = 0; w < P; w++) {
+        let earliest = Infinity;
+        for (let p = 0; p < count; p++) if (!started[p] && processor[p] === w && readyAt[p]! < earliest) earliest = readyAt[p]!;
+        const start = Math.max(freeAt[w]!, earliest);
+        if (start < bestStart) { bestStart = start; bestProc = w; }
+      }
+      if (bestProc < 0) throw new Error(`internal error: ${count - done} partitions wait on inputs no partition makes`);
+      let p = 0;
+      while (started[p] || processor[p] !== bestProc || readyAt[p]! > bestStart) p++;
+      started[p] = 1;
+      let t = bestStart + callMs + syncCopiesMs(p) + before[p]!;
+      startAt[p] = bestStart;
+      for (let m = memberStart[p]!; m < memberStart[p + 1]!; m++) {
+        const i = memberList[m]!;
+        if (detail && !(sim.duration[assign[i]!]![i]! === 0 && sim.inputsOf[i]!.length === 0 && sim.outputsOf[i]!.length === 0)) {
+          schedule.push({ node: sim.nodes[i]!, processor: sim.processors[bestProc]!, startMs: t, endMs: t + dur[i]!, fused: fused[i] === 1 });
+        }
+        t += dur[i]!;
+      }
+      t += after[p]!;
+      endAt[p] = t;
+      freeAt[bestProc] = t;
+      done++;
+      for (let m = memberStart[p]!; m < memberStart[p + 1]!; m++) {
+        for (const vi of sim.outputsOf[memberList[m]!]!) {
+          madeAt[vi] = t;
+          const v = sim.values[vi]!;
+          if (v.isGraphOutput) finish = Math.max(finish, bestProc === host ? t : t + sim.transfer(bestProc, host, v.bytes));
+          // Each partition reading it waits on it once (stamped with the value: every value is made once).
+          for (const c of v.consumers) {
+            const q = partitionOf[c]!;
+            if (q < 0 || q === p || stamp[q] === vi) continue;
+            stamp[q] = vi;
+            if (--waitingOn[q]! === 0) settle(q);
+          }
+        }
+      }
+      finish = Math.max(finish, t);
+    }
+    const runs = Array.from({ length: count }, (_, p): PartitionRun => ({ processor: processor[p]!, startMs: startAt[p]!, endMs: endAt[p]! }));
+    return { makespanMs: finish, runs, schedule };
   }
-  return { makespanMs: finish, runs, schedule };
+}
+
+/** One schedule without a reusable scheduler (tests, one-off reports). */
+export function schedulePartitions(sim: SimGraph, assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, cutSide?: CutSideFn, detail = true): PartitionScheduleResult {
+  return new PartitionScheduler(sim).run(assign, partitionOf, count, callMs, cutSide, detail);
 }
