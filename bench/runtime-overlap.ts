@@ -76,9 +76,9 @@ try {
   saveModel(twoBranchModel(Number(values.width), Number(values.depth)), modelPath);
   const side = (name: string) => (name.startsWith("left") ? 0 : name.startsWith("right") ? 1 : 2);
   const split = join(dir, "two-devices");
-  await writeHandPackage(modelPath, split, (n) => ({ partition: side(n.name), device: side(n.name) === 1 ? "cpu1" : "cpu0" }));
+  await writeHandPackage(modelPath, split, (n) => ({ partition: side(n.name), processor: side(n.name) === 1 ? "cpu1" : "cpu0" }));
   const single = join(dir, "one-device");
-  await writeHandPackage(modelPath, single, (n) => ({ partition: side(n.name), device: "cpu0" }));
+  await writeHandPackage(modelPath, single, (n) => ({ partition: side(n.name), processor: "cpu0" }));
   writeFileSync(join(dir, "README"), "scratch folder of bench/runtime-overlap.ts\n");
 
   const two = await loadPackage(split, { threads: 1, trace: true });
@@ -107,7 +107,7 @@ try {
     perRound.push(p50.one / p50.two);
   }
   const ceiling = await machineCeiling(modelPath, feeds, 10);
-  const util = (rt: Runtime) => rt.deviceStats().map((s) => `${s.device} ${((100 * s.busyMs) / twoWall).toFixed(0)}%`).join(", ");
+  const util = (rt: Runtime) => rt.processorStats().map((s) => `${s.processor} ${((100 * s.busyMs) / twoWall).toFixed(0)}%`).join(", ");
   const m = { two: median(times.two), one: median(times.one), plain1: median(times.plain1), plain2: median(times.plain2) };
   const deciles = (xs: number[]) => [0.1, 0.5, 0.9].map((q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!.toFixed(2)).join(" / ");
   console.log(`two-branch ${values.width}x${values.depth} per branch, batch ${values.batch}; ${rounds} interleaved rounds x ${block} requests`);

@@ -28,7 +28,7 @@ import { decodeModel, encodeModel, type GraphProto, type StringStringEntryProto 
 /** Issue 18's renames: the key and field that named a node's or partition's processor `device`, and the format versions. */
 const RENAMES_ISSUE_18 =
   "sparoa.device=sparoa.processor,sparoa.package.v1=sparoa.package.v2,sparoa.optimize-report.v1=sparoa.optimize-report.v2," +
-  "json:partitions[].device=processor,json:nodes[].device=processor,json:summary.partitionsPerDevice=partitionsPerProcessor";
+  "json:partitions[].device=processor,json:nodes[].device=processor,json:summary.crossDeviceEdges=crossProcessorEdges";
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -1,7 +1,7 @@
 // The placement pass: compiles the placement problem from the analyses' annotations and asks
 // the planner (src/planner/planner.ts) for a plan: thresholds (given or searched) -> SparOA's
 // quadrant rule and smoothing -> refinement -> the cheapest plan evaluated. Writes
-// NodeKey.device, quadrant, time_cpu_ms, time_gpu_ms, pinned, transfer_ms and placement_reason;
+// NodeKey.processor, quadrant, time_cpu_ms, time_gpu_ms, pinned, transfer_ms and placement_reason;
 // the full result (problem, stages, baselines, explanations) is the pass's analysis result, which
 // the partition pass and optimize read from the pass manager (placementAnalysis).
 //
@@ -76,7 +76,7 @@ export const placementPass = definePass({
     scheduler: stringOption("the SAC scheduler's weights", "FILE", "bundled"),
     state: customOption<HardwareState>("FILE|{json}", "the hardware state the profile is adjusted for (a file or an inline snapshot)", parseStateOption, stateProblem),
   },
-  annotates: { nodes: [NodeKey.device, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
+  annotates: { nodes: [NodeKey.processor, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
   build: (options) => {
     const sparsity = options.sparsity;
     const intensity = options.intensity;
@@ -103,7 +103,7 @@ export const placementPass = definePass({
         const explanations = explainPlacement(problem, plan.outcome);
         annotate(problem, explanations, ctx);
         const counts: Record<string, number> = {};
-        for (const e of explanations) counts[`nodes-${e.device}`] = (counts[`nodes-${e.device}`] ?? 0) + 1;
+        for (const e of explanations) counts[`nodes-${e.processor}`] = (counts[`nodes-${e.processor}`] ?? 0) + 1;
         const result: PlacementResult = { ...plan, problem, explanations, thresholdDecision: decision };
         return {
           changed: true,
@@ -125,13 +125,13 @@ function annotate(problem: PlacementProblem, explanations: readonly NodeExplanat
     ctx.at(node);
     const e = explanations[i]!;
     const a = node.annotations;
-    a.set(NodeKey.device, e.device);
+    a.set(NodeKey.processor, e.processor);
     a.set(NodeKey.quadrant, e.quadrant);
     a.set(NodeKey.timeCpuMs, e.timeMs[cpu]!);
     if (gpu) a.set(NodeKey.timeGpuMs, e.timeMs[gpu]!);
     a.set(NodeKey.transferMs, e.transferMs);
     a.set(NodeKey.placementReason, e.reason);
-    if (e.pinned) a.set(NodeKey.pinned, e.device); else a.delete(NodeKey.pinned);
+    if (e.pinned) a.set(NodeKey.pinned, e.processor); else a.delete(NodeKey.pinned);
   });
   ctx.currentNode = null;
 }

@@ -54,7 +54,7 @@ export class PlanCost {
   /** Cut and contention charges (src/sim/plan-charges.ts). */
   readonly charges: PlanCharges;
   private readonly segments: SegmentCounter;
-  private readonly devices: Int32Array;
+  private readonly processors: Int32Array;
   /** Position in `scheduled` per SimGraph node, -1 for a constant. */
   private readonly position: Int32Array;
   /** Calls of searchCost (each one simulation). */
@@ -72,20 +72,20 @@ export class PlanCost {
     this.scheduledPreds = this.scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
     this.callMs = sim.profile.runOverheadUs / 1000;
     this.segments = new SegmentCounter(this.scheduledPreds, sim.processors.length);
-    this.devices = new Int32Array(this.scheduled.length);
+    this.processors = new Int32Array(this.scheduled.length);
   }
 
-  private scheduledDevices(assign: ArrayLike<number>): Int32Array {
-    for (let k = 0; k < this.scheduled.length; k++) this.devices[k] = assign[this.scheduled[k]!]!;
-    return this.devices;
+  private scheduledProcessors(assign: ArrayLike<number>): Int32Array {
+    for (let k = 0; k < this.scheduled.length; k++) this.processors[k] = assign[this.scheduled[k]!]!;
+    return this.processors;
   }
 
   /** Partitions the partition pass will cut from `assign` (exact: both steps). */
   partitions(assign: ArrayLike<number>): number {
     if (this.scheduled.length === 0) return 1;
-    const devices = this.scheduledDevices(assign);
-    const seg = this.segments.segments(devices);
-    const merged = contractSegments(seg, devices, this.scheduledPreds);
+    const processors = this.scheduledProcessors(assign);
+    const seg = this.segments.segments(processors);
+    const merged = contractSegments(seg, processors, this.scheduledPreds);
     let last = 0;
     for (const p of merged) last = Math.max(last, p);
     return last + 1;
@@ -150,7 +150,7 @@ export class PlanCost {
     const procs = new Int32Array(this.sim.nodes.length);
     const saved = new Int32Array(this.scheduled.length);
     return {
-      sync: (assign) => { ev.setAssignment(assign); this.scheduledDevices(assign); current.set(this.devices); stale = true; },
+      sync: (assign) => { ev.setAssignment(assign); this.scheduledProcessors(assign); current.set(this.processors); stale = true; },
       moveCost: (assign, node) => {
         this.evaluations++;
         const ms = ev.moveCost(node, assign[node]!);
@@ -199,14 +199,14 @@ export class PlanCost {
     return this.charges.active ? ms + this.charges.searchChargeMs(assign) : ms;
   }
 
-  /** ms plus the call charge of a plan given by its scheduled nodes' devices (`segments`: their count, when known). */
+  /** ms plus the call charge of a plan given by its scheduled nodes' processors (`segments`: their count, when known). */
   private withCalls(ms: number, assign: ArrayLike<number>, segments?: number): number {
     if (this.scheduled.length === 0 || this.callMs === 0) return ms;
-    const devices = segments === undefined ? this.scheduledDevices(assign) : assign;
-    let parts = segments ?? this.segments.count(devices);
+    const processors = segments === undefined ? this.scheduledProcessors(assign) : assign;
+    let parts = segments ?? this.segments.count(processors);
     if (parts > 2 && parts <= EXACT_SEGMENTS) {
       let last = 0;
-      for (const p of contractSegments(this.segments.segments(devices), devices, this.scheduledPreds)) last = Math.max(last, p);
+      for (const p of contractSegments(this.segments.segments(processors), processors, this.scheduledPreds)) last = Math.max(last, p);
       parts = last + 1;
     }
     return ms + this.callsMs(parts);

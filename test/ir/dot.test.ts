@@ -22,7 +22,7 @@ describe("DOT printer", () => {
   it("colours a saved annotated model by its sparoa.device metadata_props", () => {
     const model = loadModel(join(FIXTURES, "tiny-cnn.onnx"));
     const fills = (dot: string) => [...dot.matchAll(/\[label="[^"]*", fillcolor="(#[0-9a-f]{6})"\]/g)].map((m) => m[1]);
-    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.device", i < 4 ? "gpu" : "cpu"));
+    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.processor", i < 4 ? "gpu" : "cpu"));
     const colours = fills(modelToDot(model));
     expect(new Set(colours.slice(0, 4)).size).to.equal(1);
     expect(new Set(colours.slice(4)).size).to.equal(1);

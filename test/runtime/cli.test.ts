@@ -22,7 +22,7 @@ describe("sparoa run / bench", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sparoa-cli-"));
     pkg = join(dir, "pkg");
-    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, processor: n.name.startsWith("right") ? "gpu" : "cpu" }));
     writeFileSync(join(pkg, "two-branch.onnx"), readFileSync(join(FIXTURES, "two-branch.onnx")));
     input = join(dir, "x.npy");
     writeFileSync(input, npyBytes(fromOrtTensor("x", generateFeeds([{ name: "x", dtype: "f32", shape: [3, 256] }], 9).x!)));
@@ -60,7 +60,7 @@ describe("sparoa run / bench", () => {
     for (const [args, message] of [
       [["--input", `x=${wrong}`], "sparoa: error: input 'x': shape [3,255], the model expects [batch,256] (axis 1 must be 256)\n"],
       [["--input", `z=${input}`], "sparoa: error: input 'z': the model has no such input (did you mean 'x'?) (inputs: x)\n"],
-      [["--device-map", "gpu=cuda"], /^sparoa: error: device 'gpu' cannot use provider 'cuda': .*docs\/gpu.md\n$/],
+      [["--processor-map", "gpu=cuda"], /^sparoa: error: device 'gpu' cannot use provider 'cuda': .*docs\/gpu.md\n$/],
     ] as const) {
       const r = sparoa("run", pkg, ...args, "-o", out);
       expect(r.status).to.equal(1);
@@ -76,7 +76,7 @@ describe("sparoa run / bench", () => {
     const report = JSON.parse(r.stdout);
     for (const side of ["sparoa", "onnxruntime"]) for (const k of ["p50", "p90", "p99", "throughput"]) expect(report[side][k]).to.be.a("number").and.greaterThan(0);
     expect(report.ratios.p50).to.be.closeTo(report.sparoa.p50 / report.onnxruntime.p50, 1e-9);
-    expect(report.utilisation.map((u: { device: string }) => u.device)).to.deep.equal(["cpu", "gpu"]);
+    expect(report.utilisation.map((u: { processor: string }) => u.processor)).to.deep.equal(["cpu", "gpu"]);
     // A 0.1 ms model: the note says where the runtime's extra time goes.
     const small = report.onnxruntime.p50 < 2 && report.sparoa.p50 > 1.5 * report.onnxruntime.p50;
     expect(report.notes.some((n: string) => /crosses threads at least twice/.test(n))).to.equal(small);

@@ -35,7 +35,7 @@ describe("runtime robustness", () => {
       const e = await rejection(rt.run(feeds()));
       expect(e).to.be.instanceOf(InputError);
       expect(e.message).to.match(message);
-      expect(rt.deviceStats().every((s) => s.busyMs === 0)).to.equal(true);
+      expect(rt.processorStats().every((s) => s.busyMs === 0)).to.equal(true);
     });
   }
 
