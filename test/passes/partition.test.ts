@@ -182,9 +182,9 @@ describe("partition pass", () => {
     expect(run!.result.statistics!["partitions-cpu"]! + run!.result.statistics!["partitions-gpu"]!).to.equal(run!.result.statistics!["partitions"]);
   });
 
-  it("names a node without a device", () => {
+  it("names a node without a processor", () => {
     const model = randomDagModel({ nodes: 4, seed: 2 });
     model.graph.nodes.at(-1)!.annotations.delete(NodeKey.processor);
-    expect(() => assignPartitions(model.graph)).to.throw(PartitionError, /node 'n3' \(\w+\) has no device/);
+    expect(() => assignPartitions(model.graph)).to.throw(PartitionError, /node 'n3' \(\w+\) has no processor/);
   });
 });

@@ -35,12 +35,12 @@ describe("runtime executor", () => {
     expectClose(await rt.run(feeds), await plainRun(TWO_BRANCH, feeds));
   });
 
-  it("runs a device-annotated whole model (metadata_props sparoa.device) without a package folder", async () => {
+  it("runs a processor-annotated whole model (metadata_props sparoa.processor) without a package folder", async () => {
     const model = loadModel(TINY_CNN);
     model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.processor", i % 3 === 0 ? "gpu" : "cpu"));
     rt = await loadPackage(model, { processorMap: "gpu=cpu" });
     expect(rt.manifest.partitions.length).to.be.greaterThan(3);
-    expect(rt.describeProcessors()[1]).to.match(/^gpu -> cpu \(mapped by the device map/);
+    expect(rt.describeProcessors()[1]).to.match(/^gpu -> cpu \(mapped by the processor map/);
     const feeds = generateFeeds(rt.manifest.source.inputs, 4);
     expectClose(await rt.run(feeds), await plainRun(TINY_CNN, feeds));
   });
@@ -74,8 +74,8 @@ describe("runtime executor", () => {
     for (let i = 0; i < 3; i++) await rt.run(feeds);
     const events = rt.trace!.toJSON().traceEvents;
     const names = events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => String(e.args!.name));
-    expect(names.some((n) => n.startsWith("device cpu"))).to.equal(true);
-    expect(names.some((n) => n.startsWith("device gpu -> cpu"))).to.equal(true);
+    expect(names.some((n) => n.startsWith("processor cpu"))).to.equal(true);
+    expect(names.some((n) => n.startsWith("processor gpu -> cpu"))).to.equal(true);
     expect(events.filter((e) => e.cat === "transfer" && e.ph === "b").length).to.equal(3 * 2 * 2);
     expect(events.filter((e) => e.cat === "request" && e.ph === "b").length).to.equal(3);
     const stats = rt.processorStats();

@@ -32,8 +32,10 @@ describe("runtime package loading", () => {
   });
 
   const cases: [string, (m: any) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["wrong schema", (m) => { m.schema = "sparoa.package.v0"; }, /^manifest.json: schema: expected "sparoa.package.v1", got "sparoa.package.v0"$/],
-    ["device not a string", (m) => { m.partitions[1].processor = 5; }, /^manifest.json: partitions\[1\].processor: expected a non-empty string, got 5$/],
+    ["wrong schema", (m) => { m.schema = "sparoa.package.v0"; }, /^manifest.json: schema: expected "sparoa.package.v2" \(or "sparoa.package.v1"\), got "sparoa.package.v0"$/],
+    ["processor not a string", (m) => { m.partitions[1].processor = 5; }, /^manifest.json: partitions\[1\].processor: expected a non-empty string, got 5$/],
+    // A v1 manifest names the processor `device`: one that says v1 is read by the v1 field.
+    ["v1 schema without v1's device field", (m) => { m.schema = "sparoa.package.v1"; }, /^manifest.json: partitions\[0\].device: expected a non-empty string, got nothing$/],
     ["bad dtype", (m) => { m.source.inputs[0].dtype = "float"; }, /source.inputs\[0\].dtype: expected an ONNX short dtype name/],
     ["input nobody produces", (m) => { m.partitions[1].inputs.push("ghost"); }, /partitions\[1\].inputs\[2\]: expected a model input or an output of an earlier partition, got "ghost"/],
     ["missing dependency", (m) => { m.partitions[1].dependsOn = []; }, /partitions\[1\].dependsOn: expected to include partition 0, which produces its input 'right_relu3_out0'/],
