@@ -17,7 +17,7 @@ import { median } from "../src/runtime/stats.ts";
 import { writeHandPackage } from "../test/support/hand-package.ts";
 import { twoBranchModel } from "./support/models.ts";
 
-/** Share of the partition-0/1 run time during which both device workers were running (wall clock). */
+/** Share of the partition-0/1 run time during which both processor workers were running (wall clock). */
 function overlapShare(rt: Runtime): number {
   const spans = rt.trace!.toJSON().traceEvents.filter((e) => e.ph === "X" && (e.name === "partition 0" || e.name === "partition 1"));
   const byRequest = new Map<unknown, { ts: number; end: number }[]>();

@@ -1,5 +1,5 @@
 // The runtime's drift check (src/runtime/drift.ts) as `sparoa run` and `sparoa bench` report it:
-// the device workers time every partition, the figures per device are the sums of the package's
+// the processor workers time every partition, the figures per processor are the sums of the package's
 // predicted and measured partition times, the verdict follows --drift-ratio, and a ratio <= 1 is
 // refused. Predictions are for the plan's profile (orin-nano here) while the partitions run on
 // this machine's CPU, so the measured side is whatever this machine does; the test checks the
@@ -72,7 +72,7 @@ describe("drift check (run, bench)", function () {
     expect(driftReport(manifest, new Map()).note).to.match(/no predicted times/);
   });
 
-  it("the device workers time every partition of a run", async () => {
+  it("the processor workers time every partition of a run", async () => {
     const runtime = await Runtime.load(pkg, { threads: 1 });
     try {
       const feeds = prepareFeeds(runtime.manifest, {}, { seed: 1 }).feeds;

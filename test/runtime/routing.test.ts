@@ -108,7 +108,7 @@ describe("runtime routing", () => {
     rt.worker("gpu").crashForTest("next-run");
     const e = await rejection(rt.run(generateFeeds(rt.manifest.source.inputs, 3, { batch: 4 })));
     expect(e).to.be.instanceOf(RuntimeError);
-    expect(e.message).to.match(/^device worker 'gpu' died while running partition \d/);
+    expect(e.message).to.match(/^processor worker 'gpu' died while running partition \d/);
     expect(await rt.worker("cpu").held()).to.deep.equal({ requests: 0, values: 0 });
     const feeds = generateFeeds(rt.manifest.source.inputs, 4, { batch: 4 });
     expectClose(await rt.run(feeds), await plainRun(TWO_BRANCH, feeds));
