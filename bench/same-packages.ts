@@ -61,6 +61,11 @@ const CASES: { model: string; flags: string[] }[] = [
   { model: "two-branch.onnx", flags: ["--device", "h100-pcie", "--sparsity-threshold", "0.1", "--intensity-threshold", "1"] },
   { model: "tiny-resnet-n.onnx", flags: ["--device", "orin-nano", "--batch", "2"] },
   { model: "tiny-resnet-n.onnx", flags: ["--device", "agx-orin", "--input-shape", "input=4x3x32x32"] },
+  // The plans above put every node on the cpu (one partition); pins make plans with gpu
+  // partitions, boundaries between processors and constants recomputed per partition.
+  { model: "two-branch.onnx", flags: ["--device", "orin-nano", "--pin", "re:^right=gpu"] },
+  { model: "tiny-resnet-n.onnx", flags: ["--device", "agx-orin", "--batch", "2", "--pin", "op:Conv=gpu"] },
+  { model: "tiny-cnn.onnx", flags: ["--device", "h100-pcie", "--calibrate", "--samples", "2", "--pin", "op:Relu=gpu"] },
 ];
 
 function files(dir: string): string[] {
