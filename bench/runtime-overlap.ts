@@ -115,7 +115,7 @@ try {
   console.log(`  two devices, 1 thread each    p50 ${m.two.toFixed(2)} ms   (utilisation ${util(two)})`);
   console.log(`  plain onnxruntime, 1 thread   p50 ${m.plain1.toFixed(2)} ms`);
   console.log(`  plain onnxruntime, 2 threads  p50 ${m.plain2.toFixed(2)} ms`);
-  console.log(`  speed-up two devices vs one device: ${(m.one / m.two).toFixed(2)}x (target >= 1.8x); per round p10 / p50 / p90: ${deciles(perRound)}`);
+  console.log(`  speed-up two processors vs one processor: ${(m.one / m.two).toFixed(2)}x (target >= 1.8x); per round p10 / p50 / p90: ${deciles(perRound)}`);
   console.log(`  two devices vs plain ORT 1 thread: ${(m.plain1 / m.two).toFixed(2)}x faster; vs plain ORT 2 threads: ${(m.plain2 / m.two).toFixed(2)}x`);
   console.log(`  machine ceiling now (two plain onnxruntime workers at once vs one, throughput): ${ceiling.toFixed(2)}x`);
   console.log(`  branches running at the same time (from the trace): ${(100 * overlapShare(two)).toFixed(0)}% of the branch time`);

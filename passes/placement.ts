@@ -61,7 +61,7 @@ export const placementPass = definePass({
     profile: stringOption("device profile, a name or a JSON file", "NAME|FILE", "orin-nano"),
     sparsity: numberOption("the quadrant rule's sparsity threshold (absent: chosen)", { min: 0 }),
     intensity: numberOption("the quadrant rule's intensity threshold (absent: chosen)", { min: 0 }),
-    pin: listOption("pins, NAME=DEVICE, op:OPTYPE=DEVICE or re:REGEX=DEVICE (in text: separated by ';', or by newlines when there is one)", "PIN;..."),
+    pin: listOption("pins, NAME=PROCESSOR, op:OPTYPE=PROCESSOR or re:REGEX=PROCESSOR (in text: separated by ';', or by newlines when there is one)", "PIN;..."),
     smoothing: booleanOption("SparOA's smoothing of isolated placements", true),
     "intensity-axis": choiceOption("what the intensity threshold measures", INTENSITY_AXES),
     refine: booleanOption("refine the threshold plan (false: the raw quadrant plan, no guarantee)", true),

@@ -77,7 +77,7 @@ export function parseThreads(spec: string | number | Record<string, number> | un
   const out: Record<string, number> = {};
   for (const part of spec.split(",")) {
     const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!m || Number(m[2]) < 1) throw new ProviderError(`--threads: '${part}' is not DEVICE=N with N >= 1 (example: cpu=1,gpu=1)`);
+    if (!m || Number(m[2]) < 1) throw new ProviderError(`--threads: '${part}' is not PROCESSOR=N with N >= 1 (example: cpu=1,gpu=1)`);
     out[m[1]!] = bounded(Number(m[2]), part.trim());
   }
   return out;

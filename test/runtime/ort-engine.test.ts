@@ -149,9 +149,9 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     const dir = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "two-branch-bench"));
     const r = await runSparoa(["bench", dir, "--engine", "ort", "--json", "-n", "4", "--rounds", "2", "--warmup", "1", "--threads", "1"]);
     expect(r.code, r.stderr).to.equal(0);
-    const out = JSON.parse(r.stdout) as { engine: string; devices: string[]; sparoa: { count: number; p50: number }; onnxruntime: { p50: number }; ratios: { p50: number } };
+    const out = JSON.parse(r.stdout) as { engine: string; processors: string[]; sparoa: { count: number; p50: number }; onnxruntime: { p50: number }; ratios: { p50: number } };
     expect(out.engine).to.equal("ort");
-    expect(out.devices.at(-1)).to.match(/^one onnxruntime session: providers \[cpu\], sequential execution, layer_ann settings "cpu\(sparoa\/cpu\/, sparoa\/gpu\/\)"$/);
+    expect(out.processors.at(-1)).to.match(/^one onnxruntime session: providers \[cpu\], sequential execution, layer_ann settings "cpu\(sparoa\/cpu\/, sparoa\/gpu\/\)"$/);
     expect(out.sparoa.count).to.equal(4);
     expect(out.ratios.p50).to.be.closeTo(out.sparoa.p50 / out.onnxruntime.p50, 1e-9);
   });
