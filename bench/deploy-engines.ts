@@ -33,7 +33,7 @@ async function cases(): Promise<Case[]> {
   const out: Case[] = [];
   const twoBranch = join(work, "two-branch.onnx");
   saveModel(twoBranchModel(512, 8), twoBranch);
-  await writeHandPackage(twoBranch, join(work, "pkg-two-branch"), (n) => (n.name.startsWith("left") ? { partition: 0, device: "cpu" } : n.name.startsWith("right") ? { partition: 1, device: "gpu" } : { partition: 2, device: "cpu" }));
+  await writeHandPackage(twoBranch, join(work, "pkg-two-branch"), (n) => (n.name.startsWith("left") ? { partition: 0, processor: "cpu" } : n.name.startsWith("right") ? { partition: 1, processor: "gpu" } : { partition: 2, processor: "cpu" }));
   out.push({ name: "two-branch 512x8 (batch 64)", original: twoBranch, pkg: join(work, "pkg-two-branch"), dims: { batch: 64 } });
   for (const m of lightModels().filter((p) => /squeezenet|inception_v1|resnet50/.test(p))) {
     out.push({ name: `${basename(m, ".onnx")} (thirds)`, original: m, pkg: await writeThirdsPackage(m, join(work, `pkg-${basename(m, ".onnx")}`)), dims: {} });

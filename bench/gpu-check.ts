@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { readNpy } from "../src/io/npy.ts";
 import { writeAtomic } from "../src/io/output.ts";
 import { compareTensors } from "../ort/tensor-bridge.ts";
-import { type Provider } from "../src/runtime/device-placement.ts";
+import { type Provider } from "../src/runtime/processor-placement.ts";
 import { hostShowsGpu, providerProblem } from "../ort/providers.ts";
 import { NPM_BINDINGS } from "../test/support/npm-bindings.ts";
 
@@ -137,11 +137,11 @@ export async function gpuCheck(o: GpuCheckOptions): Promise<GpuCheckReport> {
     return {
       model, pkg,
       optimize: ["optimize", model, "--device", profileFile, "-o", pkg, "--check", "--no-calibrate", ...shapeArgs(model), "--json"],
-      runGpu: ["run", pkg, "--device-map", `gpu=${gpu}`, "-o", join(work, `out-gpu-${stem}`)],
-      runCpu: ["run", pkg, "--device-map", "gpu=cpu", "-o", join(work, `out-cpu-${stem}`)],
-      benchWorkers: ["bench", pkg, "--device-map", `gpu=${gpu}`, "-n", n, "--json"],
-      benchOrt: ["bench", pkg, "--engine", "ort", "--device-map", `gpu=${gpu}`, "-n", n, "--no-baseline", "--json"],
-      benchGpuOnly: ["bench", model, "--device-map", `cpu=${gpu}`, "-n", n, "--no-baseline", "--json"],
+      runGpu: ["run", pkg, "--processor-map", `gpu=${gpu}`, "-o", join(work, `out-gpu-${stem}`)],
+      runCpu: ["run", pkg, "--processor-map", "gpu=cpu", "-o", join(work, `out-cpu-${stem}`)],
+      benchWorkers: ["bench", pkg, "--processor-map", `gpu=${gpu}`, "-n", n, "--json"],
+      benchOrt: ["bench", pkg, "--engine", "ort", "--processor-map", `gpu=${gpu}`, "-n", n, "--no-baseline", "--json"],
+      benchGpuOnly: ["bench", model, "--processor-map", `cpu=${gpu}`, "-n", n, "--no-baseline", "--json"],
     };
   });
   const profileArgs = ["profile", "--ep", "cpu", gpu, "--quick", "-o", profileFile, "--json"];

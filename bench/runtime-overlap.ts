@@ -17,7 +17,7 @@ import { median } from "../src/runtime/stats.ts";
 import { writeHandPackage } from "../test/support/hand-package.ts";
 import { twoBranchModel } from "./support/models.ts";
 
-/** Share of the partition-0/1 run time during which both device workers were running (wall clock). */
+/** Share of the partition-0/1 run time during which both processor workers were running (wall clock). */
 function overlapShare(rt: Runtime): number {
   const spans = rt.trace!.toJSON().traceEvents.filter((e) => e.ph === "X" && (e.name === "partition 0" || e.name === "partition 1"));
   const byRequest = new Map<unknown, { ts: number; end: number }[]>();
@@ -76,9 +76,9 @@ try {
   saveModel(twoBranchModel(Number(values.width), Number(values.depth)), modelPath);
   const side = (name: string) => (name.startsWith("left") ? 0 : name.startsWith("right") ? 1 : 2);
   const split = join(dir, "two-devices");
-  await writeHandPackage(modelPath, split, (n) => ({ partition: side(n.name), device: side(n.name) === 1 ? "cpu1" : "cpu0" }));
+  await writeHandPackage(modelPath, split, (n) => ({ partition: side(n.name), processor: side(n.name) === 1 ? "cpu1" : "cpu0" }));
   const single = join(dir, "one-device");
-  await writeHandPackage(modelPath, single, (n) => ({ partition: side(n.name), device: "cpu0" }));
+  await writeHandPackage(modelPath, single, (n) => ({ partition: side(n.name), processor: "cpu0" }));
   writeFileSync(join(dir, "README"), "scratch folder of bench/runtime-overlap.ts\n");
 
   const two = await loadPackage(split, { threads: 1, trace: true });
@@ -107,7 +107,7 @@ try {
     perRound.push(p50.one / p50.two);
   }
   const ceiling = await machineCeiling(modelPath, feeds, 10);
-  const util = (rt: Runtime) => rt.deviceStats().map((s) => `${s.device} ${((100 * s.busyMs) / twoWall).toFixed(0)}%`).join(", ");
+  const util = (rt: Runtime) => rt.processorStats().map((s) => `${s.processor} ${((100 * s.busyMs) / twoWall).toFixed(0)}%`).join(", ");
   const m = { two: median(times.two), one: median(times.one), plain1: median(times.plain1), plain2: median(times.plain2) };
   const deciles = (xs: number[]) => [0.1, 0.5, 0.9].map((q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!.toFixed(2)).join(" / ");
   console.log(`two-branch ${values.width}x${values.depth} per branch, batch ${values.batch}; ${rounds} interleaved rounds x ${block} requests`);
@@ -115,7 +115,7 @@ try {
   console.log(`  two devices, 1 thread each    p50 ${m.two.toFixed(2)} ms   (utilisation ${util(two)})`);
   console.log(`  plain onnxruntime, 1 thread   p50 ${m.plain1.toFixed(2)} ms`);
   console.log(`  plain onnxruntime, 2 threads  p50 ${m.plain2.toFixed(2)} ms`);
-  console.log(`  speed-up two devices vs one device: ${(m.one / m.two).toFixed(2)}x (target >= 1.8x); per round p10 / p50 / p90: ${deciles(perRound)}`);
+  console.log(`  speed-up two processors vs one processor: ${(m.one / m.two).toFixed(2)}x (target >= 1.8x); per round p10 / p50 / p90: ${deciles(perRound)}`);
   console.log(`  two devices vs plain ORT 1 thread: ${(m.plain1 / m.two).toFixed(2)}x faster; vs plain ORT 2 threads: ${(m.plain2 / m.two).toFixed(2)}x`);
   console.log(`  machine ceiling now (two plain onnxruntime workers at once vs one, throughput): ${ceiling.toFixed(2)}x`);
   console.log(`  branches running at the same time (from the trace): ${(100 * overlapShare(two)).toFixed(0)}% of the branch time`);

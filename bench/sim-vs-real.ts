@@ -32,7 +32,7 @@ import { perOpTruth, type FamilyTruth } from "../src/profiler/per-op.ts";
 import { profileHost, profilerOverhead } from "../src/profiler/profile-host.ts";
 import { simulate } from "../src/sim/simulator.ts";
 import { Runtime } from "../src/runtime/runtime.ts";
-import { DEVICE_KEY } from "../src/package/manifest.ts";
+import { PROCESSOR_KEY } from "../src/package/manifest.ts";
 import { generateZooModel, ZOO_PRESETS } from "../src/zoo/index.ts";
 import { FIXTURES, lightModels, npmModels } from "../test/support/corpus.ts";
 import { multiBranchCnn, transformerLike } from "./support/models.ts";
@@ -234,9 +234,9 @@ async function main(): Promise<void> {
         const annotated = loadModel(c.path);
         if (c.shapes) applyInputShapes(annotated, [...c.shapes].map(([name, dims]) => ({ name, dims })));
         const byName = new Map([...plan.placement].map(([n, d]) => [n.name, d]));
-        for (const n of annotated.graph.nodes) n.metadata.set(DEVICE_KEY, byName.get(n.name) ?? "cpu0");
+        for (const n of annotated.graph.nodes) n.metadata.set(PROCESSOR_KEY, byName.get(n.name) ?? "cpu0");
         const devices = [...new Set(byName.values())];
-        loaded.push({ plan, label, devices, runtime: await Runtime.load(annotated, { deviceMap: devices.map((d) => `${d}=cpu`), threads: 1 }), feeds: randomFeeds(annotated) });
+        loaded.push({ plan, label, devices, runtime: await Runtime.load(annotated, { processorMap: devices.map((d) => `${d}=cpu`), threads: 1 }), feeds: randomFeeds(annotated) });
       }
       const measured = await timeInTurn(loaded.map((x) => () => x.runtime.run(x.feeds)));
       const oneIndex = loaded.findIndex((x) => x.devices.length === 1);

@@ -1,7 +1,7 @@
 // What nodes and values share: ONNX metadata_props and sparoa's analysis annotations, both
 // created on first use (most elements have neither, and an empty Map costs ~200 bytes).
 
-/** What passes attach to nodes and values: shapes, costs, sparsity, device. Shown in dumps. */
+/** What passes attach to nodes and values: shapes, costs, sparsity, processor. Shown in dumps. */
 export type Annotation = string | number | boolean | readonly number[];
 
 export class Annotated {

@@ -25,14 +25,14 @@ export const NodeKey = {
   // combined sparsity used by placement
   sparsity: "sparsity",
   // placement / partitioning
-  device: "device",                 // logical device name, e.g. "cpu" | "gpu"
+  processor: "processor",           // the processor it runs on, e.g. "cpu" | "gpu" (written `sparoa.processor`; packages before v2: `sparoa.device`)
   partition: "partition",           // partition index
   quadrant: "quadrant",             // "dense-heavy" | "dense-light" | "sparse-heavy" | "sparse-light"
   timeCpuMs: "time_cpu_ms",
   timeGpuMs: "time_gpu_ms",
   pinned: "pinned",
-  placementReason: "placement_reason", // one line: why the node is on its device
-  transferMs: "transfer_ms",           // ms its inputs take to reach its device
+  placementReason: "placement_reason", // one line: why the node is on its processor
+  transferMs: "transfer_ms",           // ms its inputs take to reach its processor
   // shape-inference pass
   shapeError: "shape_error",        // a shape rule found the node's inputs inconsistent (the message)
 } as const;

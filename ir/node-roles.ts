@@ -2,7 +2,7 @@
 //  - constant nodes: computable from initializers alone (Constant, ConstantOfShape of a stored
 //    shape, arithmetic on weights). onnxruntime folds them when a session loads, so they cost
 //    nothing per inference and can be recomputed in every partition that reads them instead
-//    of shipping their (often weight-sized) outputs across devices.
+//    of shipping their (often weight-sized) outputs across processors.
 //  - shape-computing nodes: Shape/Size, and nodes whose outputs only feed shape-like inputs
 //    (Reshape's shape, Slice's starts, ...). They are tiny, integer, and their consumers need the
 //    result on the host, so they stay on the CPU.

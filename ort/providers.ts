@@ -1,7 +1,7 @@
 // Whether an onnxruntime execution provider works on this machine. A provider is tried by creating
 // a session over one probe model (Identity on f32[1]) with only that provider: onnxruntime-node
 // throws instead of falling back (field notes). Two ways, one model: in-process for the runtime
-// (it places devices at load; a failure's native log is silenced by quietOnnxruntime), and in a
+// (it places processors on providers at load; a failure's native log is silenced by quietOnnxruntime), and in a
 // child process for `sparoa profile` (a failing WebGPU/CUDA load prints native warnings that
 // must not mix into its output).
 import { spawnSync } from "node:child_process";

@@ -1,7 +1,7 @@
 // Partitions run one after another in this thread, each fed from the model inputs and the tensors
 // earlier ones produced: what `optimize --check` runs a package with (it checks the cut, not the
 // runtime) and the benchmarks' floor under the runtime (plain sessions in sequence). The runtime
-// itself runs partitions in device workers (src/runtime).
+// itself runs partitions in processor workers (src/runtime).
 import type * as ort from "onnxruntime-node";
 
 export interface SequentialPart {

@@ -1,8 +1,8 @@
 // @ts-check
-// The one place onnxruntime sessions are created: the runtime's device workers, the `--engine
+// The one place onnxruntime sessions are created: the runtime's processor workers, the `--engine
 // ort` session, calibration, `--check`, boundary type inference, the profiler and provider
 // probes all call `openSession`. Checked JavaScript (`tsc` checks it through `// @ts-check`) so
-// a device worker imports it without a TypeScript loader (tsx costs 0.5-1 s per worker start).
+// a processor worker imports it without a TypeScript loader (tsx costs 0.5-1 s per worker start).
 import * as ort from "onnxruntime-node";
 
 /**

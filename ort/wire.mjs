@@ -1,5 +1,5 @@
 // @ts-check
-// Wire tensors <-> onnxruntime tensors, shared by the main thread and the device workers
+// Wire tensors <-> onnxruntime tensors, shared by the main thread and the processor workers
 // (checked JavaScript, so a worker starts without a TypeScript loader: tsx costs 0.5-1 s per
 // worker). A wire tensor owns its ArrayBuffer, so it can be transferred (moved, not copied)
 // between threads; views onto larger or shared buffers are copied once.
@@ -36,7 +36,7 @@ export function ownedBuffer(view) {
  */
 export function toWire(name, tensor) {
   const data = tensor.data;
-  if (!ArrayBuffer.isView(data)) throw new Error(`tensor '${name}': string tensors cannot cross devices here`);
+  if (!ArrayBuffer.isView(data)) throw new Error(`tensor '${name}': string tensors cannot cross processors here`);
   return { name, type: tensor.type, dims: tensor.dims.map(Number), data: ownedBuffer(data) };
 }
 

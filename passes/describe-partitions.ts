@@ -12,7 +12,7 @@ import { constantNodes, isInitializer } from "../ir/node-roles.ts";
 
 export interface Partition {
   id: number;
-  device: string;
+  processor: string;
   /** Its own nodes, in topological order. */
   nodes: Node[];
   /** Constant nodes assigned to other partitions that it recomputes (clones), topological order. */
@@ -43,9 +43,9 @@ export interface Partitioning {
 export class PartitionError extends SparoaError {}
 
 /**
- * Reads NodeKey.partition (and NodeKey.device) of `graph`'s nodes and builds the partition
+ * Reads NodeKey.partition (and NodeKey.processor) of `graph`'s nodes and builds the partition
  * structure. Partition ids must be 0..n-1 in a topological order of the partition graph and
- * each partition single-device; anything else throws a PartitionError naming the culprit.
+ * each partition single-processor; anything else throws a PartitionError naming the culprit.
  */
 export function describePartitions(graph: Graph): Partitioning {
   const order = topologicalOrder(graph);
@@ -61,13 +61,13 @@ export function describePartitions(graph: Graph): Partitioning {
     count = Math.max(count, p + 1);
   }
   const partitions: Partition[] = Array.from({ length: count }, (_, id) => ({
-    id, device: "", nodes: [], clonedConstants: [], inputs: [], outputs: [], initializers: [], dependsOn: [],
+    id, processor: "", nodes: [], clonedConstants: [], inputs: [], outputs: [], initializers: [], dependsOn: [],
   }));
   for (const n of order) {
     const part = partitions[partitionOf.get(n)!]!;
-    const device = stringAnnotation(n, NodeKey.device) ?? "";
-    if (part.device === "") part.device = device;
-    else if (device !== part.device) throw new PartitionError(`partition ${part.id} mixes devices: node '${n.name || n.opType}' is on '${device}', the partition on '${part.device}'`);
+    const processor = stringAnnotation(n, NodeKey.processor) ?? "";
+    if (part.processor === "") part.processor = processor;
+    else if (processor !== part.processor) throw new PartitionError(`partition ${part.id} mixes processors: node '${n.name || n.opType}' is on '${processor}', the partition on '${part.processor}'`);
     part.nodes.push(n);
   }
   partitions.forEach((p) => { if (p.nodes.length === 0) throw new PartitionError(`partition ${p.id} is empty (ids must be 0..${count - 1})`); });
@@ -134,9 +134,9 @@ export function describePartitions(graph: Graph): Partitioning {
   return { partitions, partitionOf, boundaries, passthrough };
 }
 
-/** Number of (value, reading partition) pairs whose partitions are on different devices. */
-export function crossDeviceEdges(p: Partitioning): number {
+/** Number of (value, reading partition) pairs whose partitions are on different processors. */
+export function crossProcessorEdges(p: Partitioning): number {
   let n = 0;
-  for (const b of p.boundaries) for (const t of b.to) if (p.partitions[t]!.device !== p.partitions[b.from]!.device) n++;
+  for (const b of p.boundaries) for (const t of b.to) if (p.partitions[t]!.processor !== p.partitions[b.from]!.processor) n++;
   return n;
 }

@@ -1,33 +1,33 @@
-// The partition pass: cuts a graph whose nodes carry a device (NodeKey.device) into maximal
-// single-device subgraphs and writes each node's partition index (NodeKey.partition).
+// The partition pass: cuts a graph whose nodes carry a processor (NodeKey.processor) into maximal
+// single-processor subgraphs and writes each node's partition index (NodeKey.partition).
 //
-// Why not just merge adjacent same-device nodes? Contracting every connected same-device
+// Why not just merge adjacent same-processor nodes? Contracting every connected same-processor
 // component can create a cycle between partitions: with A(gpu) -> B(cpu) -> C(gpu) and A -> C,
 // putting A and C together gives {A,C} -> {B} -> {A,C}. The runtime needs a partition graph it
 // can run in order, so the algorithm keeps acyclicity by construction and then merges only
 // where a cycle check allows:
 //
-// 1. Device-batched topological order. Kahn's algorithm with one ready queue per device: keep
-//    taking ready nodes of the current device (lowest original position first) until none is
-//    ready, then close the partition and switch to the device whose ready node comes first.
-//    A partition also closes right after a node that gives an idle device work (a node of
-//    another device becomes ready and that device had none): the next ready nodes of this
-//    device go to a new partition, so the other device can start at once. Every
+// 1. Processor-batched topological order. Kahn's algorithm with one ready queue per processor: keep
+//    taking ready nodes of the current processor (lowest original position first) until none is
+//    ready, then close the partition and switch to the processor whose ready node comes first.
+//    A partition also closes right after a node that gives an idle processor work (a node of
+//    another processor becomes ready and that processor had none): the next ready nodes of this
+//    processor go to a new partition, so the other processor can start at once. Every
 //    partition is a contiguous run of one topological order, so every edge between
 //    partitions goes forward and the partition graph is acyclic.
-// 2. Cycle-checked contraction. Two same-device partitions P and Q (P first) may merge when no
+// 2. Cycle-checked contraction. Two same-processor partitions P and Q (P first) may merge when no
 //    path of two or more partition edges leads from P to Q (such a path would become a cycle
 //    through the merged partition), and when merging delays nothing: every other partition Q
 //    reads from must already be an ancestor of P, and every other reader of P a descendant of
-//    Q. Without that rule a branch on one device
-//    merged with the join after a branch on another device would wait for that other branch,
+//    Q. Without that rule a branch on one processor
+//    merged with the join after a branch on another processor would wait for that other branch,
 //    and the two branches would run one after the other instead of at once (the runtime starts
 //    a partition when all of its inputs exist). Reachability is kept as bitsets over the
 //    partition graph; merging repeats until no pair qualifies, so the result is maximal: no two
-//    same-device partitions can be merged without a cycle or a delay.
+//    same-processor partitions can be merged without a cycle or a delay.
 // 3. Constant nodes (computable from initializers alone; passes/node-roles.ts) are not
 //    scheduled: each joins the first partition that reads it, and other readers recompute
-//    it (describePartitions clones it), so weights never cross devices at run time.
+//    it (describePartitions clones it), so weights never cross processors at run time.
 //
 // If/Loop/Scan nodes are single main-graph nodes here, so their subgraphs stay whole in one
 // partition; the outer values their bodies capture count as the node's inputs (effectiveInputs)
@@ -38,23 +38,23 @@ import type { Node } from "../ir/node.ts";
 import { effectiveInputs, topologicalOrder } from "../ir/topo.ts";
 import { NodeKey, stringAnnotation } from "../ir/annotation-keys.ts";
 import { constantNodes, topLevelReader } from "../ir/node-roles.ts";
-import { crossDeviceEdges, describePartitions, PartitionError } from "./describe-partitions.ts";
+import { crossProcessorEdges, describePartitions, PartitionError } from "./describe-partitions.ts";
 import { Role } from "../src/planner/problem.ts";
-import { contractSegments, deviceBatchedSegments } from "../src/planner/partitions.ts";
+import { contractSegments, processorBatchedSegments } from "../src/planner/partitions.ts";
 import { stringOption } from "./options.ts";
 import { definePass, type PassContext, type PassResult } from "./pass.ts";
 import { placementAnalysis, type PlacementResult } from "./placement.ts";
 
 export interface PartitionOptions {
-  /** Device for nodes without NodeKey.device; undefined: such a node is an error. */
-  defaultDevice?: string;
+  /** Processor for nodes without NodeKey.processor; undefined: such a node is an error. */
+  defaultProcessor?: string;
 }
 
 export interface PartitionAssignment {
   /** Partition index per main-graph node; indices are a topological order of the partition graph. */
   partitionOf: Map<Node, number>;
-  /** Device of each partition. */
-  devices: string[];
+  /** Processor of each partition. */
+  processors: string[];
 }
 
 export function assignPartitions(graph: Graph, options: PartitionOptions = {}): PartitionAssignment {
@@ -63,9 +63,9 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
   const scheduled = order.filter((n) => !constants.has(n));
   const index = new Map<Node, number>();
   scheduled.forEach((n, i) => index.set(n, i));
-  const device = scheduled.map((n) => {
-    const d = stringAnnotation(n, NodeKey.device) ?? options.defaultDevice;
-    if (d === undefined) throw new PartitionError(`node '${n.name || n.opType}' (${n.opType}) has no device; run placement first or pin it`);
+  const processor = scheduled.map((n) => {
+    const d = stringAnnotation(n, NodeKey.processor) ?? options.defaultProcessor;
+    if (d === undefined) throw new PartitionError(`node '${n.name || n.opType}' (${n.opType}) has no processor; run placement first or pin it`);
     return d;
   });
   const preds = scheduled.map((n) => {
@@ -77,14 +77,14 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
     return [...s];
   });
 
-  const segmentOf = deviceBatchedSegments(device, preds);
-  const merged = contractSegments(segmentOf, device, preds);
+  const segmentOf = processorBatchedSegments(processor, preds);
+  const merged = contractSegments(segmentOf, processor, preds);
   const result = new Map<Node, number>();
   scheduled.forEach((n, i) => result.set(n, merged[i]!));
 
   const partitionCount = merged.reduce((a, b) => Math.max(a, b), -1) + 1; // no spread: 200,000 arguments overflow the stack
-  const devices = new Array<string>(partitionCount);
-  merged.forEach((p, i) => { devices[p] = device[i]!; });
+  const processors = new Array<string>(partitionCount);
+  merged.forEach((p, i) => { processors[p] = processor[i]!; });
   // Constants, consumers first: each joins the earliest partition that reads it.
   for (let i = order.length - 1; i >= 0; i--) {
     const c = order[i]!;
@@ -98,39 +98,39 @@ export function assignPartitions(graph: Graph, options: PartitionOptions = {}): 
     }
     if (best === undefined) best = partitionCount === 0 ? 0 : partitionCount - 1; // only a model output (or dead)
     result.set(c, best);
-    devices[best] ??= stringAnnotation(c, NodeKey.device) ?? options.defaultDevice ?? "cpu"; // an all-constant graph
+    processors[best] ??= stringAnnotation(c, NodeKey.processor) ?? options.defaultProcessor ?? "cpu"; // an all-constant graph
   }
-  return { partitionOf: result, devices };
+  return { partitionOf: result, processors };
 }
 
-/** Writes NodeKey.partition, and the partition's device on every node (constants follow their partition). */
+/** Writes NodeKey.partition, and the partition's processor on every node (constants follow their partition). */
 export function applyPartitions(graph: Graph, assignment: PartitionAssignment): void {
   for (const n of graph.nodes) {
     const p = assignment.partitionOf.get(n)!;
-    const d = assignment.devices[p]!;
+    const d = assignment.processors[p]!;
     for (const node of [n, ...n.subgraphs().flatMap((sub) => [...sub.allNodes()])]) {
       node.annotations.set(NodeKey.partition, p);
-      node.annotations.set(NodeKey.device, d);
+      node.annotations.set(NodeKey.processor, d);
     }
   }
 }
 
 export const partitionPass = definePass({
   name: "partition",
-  description: "cut the device-placed graph into maximal single-device partitions with an acyclic partition graph",
-  options: { default: stringOption("device of nodes placement left without one (absent: such a node is an error)", "DEVICE") },
-  annotates: { nodes: [NodeKey.partition, NodeKey.device] },
+  description: "cut the processor-placed graph into maximal single-processor partitions with an acyclic partition graph",
+  options: { default: stringOption("processor of nodes placement left without one (absent: such a node is an error)", "PROCESSOR") },
+  annotates: { nodes: [NodeKey.partition, NodeKey.processor] },
   build: (options) => ({
     preserves: "all",
     run(model: Model, ctx: PassContext): PassResult {
       const graph = model.graph;
-      const assignment = assignPartitions(graph, { defaultDevice: options.default });
+      const assignment = assignPartitions(graph, { defaultProcessor: options.default });
       applyPartitions(graph, assignment);
       const placement = placementAnalysis(ctx);
       if (placement) reportConstantsWhereRecomputed(placement, assignment);
       const p = describePartitions(graph);
-      const statistics: Record<string, number> = { partitions: p.partitions.length, "cross-device-edges": crossDeviceEdges(p), "boundary-values": p.boundaries.length };
-      for (const part of p.partitions) statistics[`partitions-${part.device}`] = (statistics[`partitions-${part.device}`] ?? 0) + 1;
+      const statistics: Record<string, number> = { partitions: p.partitions.length, "cross-processor-edges": crossProcessorEdges(p), "boundary-values": p.boundaries.length };
+      for (const part of p.partitions) statistics[`partitions-${part.processor}`] = (statistics[`partitions-${part.processor}`] ?? 0) + 1;
       return { changed: true, statistics };
     },
   }),
@@ -138,7 +138,7 @@ export const partitionPass = definePass({
 
 /**
  * A constant node is recomputed inside the partition that reads it first, so it runs on that
- * partition's device: placement's explanations (summary, report.json, --explain) say the same as
+ * partition's processor: placement's explanations (summary, report.json, --explain) say the same as
  * the annotated model.
  */
 function reportConstantsWhereRecomputed(placement: PlacementResult, assignment: PartitionAssignment): void {
@@ -147,9 +147,9 @@ function reportConstantsWhereRecomputed(placement: PlacementResult, assignment: 
     if (problem.role[i] !== Role.Constant) return;
     const p = assignment.partitionOf.get(node);
     if (p === undefined) return;
-    const device = assignment.devices[p]!;
-    const reason = `constant: recomputed in partition ${p}, the first that reads it (${device})`;
-    explanations[i] = { ...explanations[i]!, device, reason };
+    const processor = assignment.processors[p]!;
+    const reason = `constant: recomputed in partition ${p}, the first that reads it (${processor})`;
+    explanations[i] = { ...explanations[i]!, processor, reason };
     node.annotations.set(NodeKey.placementReason, reason);
   });
 }

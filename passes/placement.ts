@@ -1,7 +1,7 @@
 // The placement pass: compiles the placement problem from the analyses' annotations and asks
 // the planner (src/planner/planner.ts) for a plan: thresholds (given or searched) -> SparOA's
 // quadrant rule and smoothing -> refinement -> the cheapest plan evaluated. Writes
-// NodeKey.device, quadrant, time_cpu_ms, time_gpu_ms, pinned, transfer_ms and placement_reason;
+// NodeKey.processor, quadrant, time_cpu_ms, time_gpu_ms, pinned, transfer_ms and placement_reason;
 // the full result (problem, stages, baselines, explanations) is the pass's analysis result, which
 // the partition pass and optimize read from the pass manager (placementAnalysis).
 //
@@ -61,7 +61,7 @@ export const placementPass = definePass({
     profile: stringOption("device profile, a name or a JSON file", "NAME|FILE", "orin-nano"),
     sparsity: numberOption("the quadrant rule's sparsity threshold (absent: chosen)", { min: 0 }),
     intensity: numberOption("the quadrant rule's intensity threshold (absent: chosen)", { min: 0 }),
-    pin: listOption("pins, NAME=DEVICE, op:OPTYPE=DEVICE or re:REGEX=DEVICE (in text: separated by ';', or by newlines when there is one)", "PIN;..."),
+    pin: listOption("pins, NAME=PROCESSOR, op:OPTYPE=PROCESSOR or re:REGEX=PROCESSOR (in text: separated by ';', or by newlines when there is one)", "PIN;..."),
     smoothing: booleanOption("SparOA's smoothing of isolated placements", true),
     "intensity-axis": choiceOption("what the intensity threshold measures", INTENSITY_AXES),
     refine: booleanOption("refine the threshold plan (false: the raw quadrant plan, no guarantee)", true),
@@ -76,7 +76,7 @@ export const placementPass = definePass({
     scheduler: stringOption("the SAC scheduler's weights", "FILE", "bundled"),
     state: customOption<HardwareState>("FILE|{json}", "the hardware state the profile is adjusted for (a file or an inline snapshot)", parseStateOption, stateProblem),
   },
-  annotates: { nodes: [NodeKey.device, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
+  annotates: { nodes: [NodeKey.processor, NodeKey.quadrant, NodeKey.timeCpuMs, NodeKey.timeGpuMs, NodeKey.transferMs, NodeKey.placementReason, NodeKey.pinned] },
   build: (options) => {
     const sparsity = options.sparsity;
     const intensity = options.intensity;
@@ -103,7 +103,7 @@ export const placementPass = definePass({
         const explanations = explainPlacement(problem, plan.outcome);
         annotate(problem, explanations, ctx);
         const counts: Record<string, number> = {};
-        for (const e of explanations) counts[`nodes-${e.device}`] = (counts[`nodes-${e.device}`] ?? 0) + 1;
+        for (const e of explanations) counts[`nodes-${e.processor}`] = (counts[`nodes-${e.processor}`] ?? 0) + 1;
         const result: PlacementResult = { ...plan, problem, explanations, thresholdDecision: decision };
         return {
           changed: true,
@@ -125,13 +125,13 @@ function annotate(problem: PlacementProblem, explanations: readonly NodeExplanat
     ctx.at(node);
     const e = explanations[i]!;
     const a = node.annotations;
-    a.set(NodeKey.device, e.device);
+    a.set(NodeKey.processor, e.processor);
     a.set(NodeKey.quadrant, e.quadrant);
     a.set(NodeKey.timeCpuMs, e.timeMs[cpu]!);
     if (gpu) a.set(NodeKey.timeGpuMs, e.timeMs[gpu]!);
     a.set(NodeKey.transferMs, e.transferMs);
     a.set(NodeKey.placementReason, e.reason);
-    if (e.pinned) a.set(NodeKey.pinned, e.device); else a.delete(NodeKey.pinned);
+    if (e.pinned) a.set(NodeKey.pinned, e.processor); else a.delete(NodeKey.pinned);
   });
   ctx.currentNode = null;
 }

@@ -92,7 +92,7 @@ describe("README: every example runs from a fresh clone", function () {
     }
   });
 
-  it("the compiled device workers (dist/, checked JavaScript) give the outputs the tsx sources give, across two devices", () => {
+  it("the compiled processor workers (dist/, checked JavaScript) give the outputs the tsx sources give, across two processors", () => {
     // The two-branch fixture annotated for two devices: three partitions, values crossing
     // between the workers over peer ports, the worker and wire code from dist/ vs from the sources.
     const annotated = join(root, "two-device.onnx");

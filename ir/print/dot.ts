@@ -1,16 +1,16 @@
 // Graphviz DOT of the main graph: a box per node, an edge per value, nodes filled by their
-// `device` annotation once placement has run (grey before). Render with the `dot` layout
+// `processor` annotation once placement has run (grey before). Render with the `dot` layout
 // (`dot -Tsvg m.dot -o m.svg`): clusters are drawn by it only.
 //
 // For real models the caller can hide nodes (`hide`: constants and shape arithmetic) and fold
 // view-only nodes into the edge that passes through them (`fold`), and ask for one cluster per
-// partition with a legend of the devices: a 4-layer ViT drawn in full is 6,000 x 19,000 px.
+// partition with a legend of the processors: a 4-layer ViT drawn in full is 6,000 x 19,000 px.
 import type { Node } from "../node.ts";
 import type { Model } from "../model.ts";
 import type { Value } from "../value.ts";
 import { formatType } from "../types.ts";
 
-const DEVICE_COLOURS: Record<string, string> = { cpu: "#9ecae1", gpu: "#a1d99b" };
+const PROCESSOR_COLOURS: Record<string, string> = { cpu: "#9ecae1", gpu: "#a1d99b" };
 const FALLBACK_COLOURS = ["#fdae6b", "#bcbddc", "#fdd0a2", "#c7e9c0"];
 
 export interface DotOptions {
@@ -19,11 +19,11 @@ export interface DotOptions {
   hiddenNote?: string;
   /** Single-data-input nodes drawn as part of an edge (their op names on it) instead of as boxes. */
   fold?: ReadonlySet<Node>;
-  /** One cluster per `partition` annotation (or sparoa.partition metadata) and a device legend. */
+  /** One cluster per `partition` annotation (or sparoa.partition metadata) and a processor legend. */
   clusters?: boolean;
   /** Types on the edges (default true); off, each box shows its output type instead. */
   edgeTypes?: boolean;
-  /** Tighter ranks, two-line boxes (op and type, then the name), no device line (colour and legend say it). */
+  /** Tighter ranks, two-line boxes (op and type, then the name), no processor line (colour and legend say it). */
   compact?: boolean;
 }
 
@@ -42,7 +42,9 @@ function attribute(n: Node, key: string): string | undefined {
   // Placement writes the annotation; a saved annotated model carries it as metadata_props.
   const a = n.hasAnnotations ? n.annotations.get(key) : undefined;
   if (typeof a === "string" || typeof a === "number") return String(a);
-  return n.hasMetadata ? n.metadata.get(`sparoa.${key}`) : undefined;
+  if (!n.hasMetadata) return undefined;
+  // Models annotated before package format v2 called the processor `sparoa.device`.
+  return n.metadata.get(`sparoa.${key}`) ?? (key === "processor" ? n.metadata.get("sparoa.device") : undefined);
 }
 
 export function modelToDot(model: Model, options: DotOptions = {}): string {
@@ -55,9 +57,9 @@ export function modelToDot(model: Model, options: DotOptions = {}): string {
   const ids = new Map<object, string>();
   const id = (o: object) => { let s = ids.get(o); if (!s) { s = `n${ids.size}`; ids.set(o, s); } return s; };
   const colours = new Map<string, string>();
-  const colourOf = (device: string) => {
-    let c = colours.get(device);
-    if (!c) colours.set(device, (c = DEVICE_COLOURS[device] ?? FALLBACK_COLOURS[[...colours.keys()].filter((d) => !DEVICE_COLOURS[d]).length % FALLBACK_COLOURS.length]!));
+  const colourOf = (processor: string) => {
+    let c = colours.get(processor);
+    if (!c) colours.set(processor, (c = PROCESSOR_COLOURS[processor] ?? FALLBACK_COLOURS[[...colours.keys()].filter((d) => !PROCESSOR_COLOURS[d]).length % FALLBACK_COLOURS.length]!));
     return c;
   };
   for (const v of g.inputs) if (!g.initializers.has(v.name)) lines.push(`  ${id(v)} [label=${quote(`${v.name}\n${formatType(v.type)}`)}, shape=ellipse, fillcolor="#ffffff"];`);
@@ -86,20 +88,20 @@ export function modelToDot(model: Model, options: DotOptions = {}): string {
   const partitions = new Map<string, string[]>();
   const drawn = g.nodes.filter((n) => !hide.has(n) && !fold.has(n));
   for (const n of drawn) {
-    const device = attribute(n, "device");
-    const fill = device === undefined ? "#eeeeee" : colourOf(device);
+    const processor = attribute(n, "processor");
+    const fill = processor === undefined ? "#eeeeee" : colourOf(processor);
     const out = n.outputs[0];
     const label = options.compact
       ? `${n.qualifiedOp}${out ? ` ${formatType(out.type)}` : ""}${n.name ? `\n${shortName(n.name)}` : ""}`
-      : `${n.qualifiedOp}${n.name ? `\n${n.name}` : ""}${!edgeTypes && out ? `\n${formatType(out.type)}` : ""}${device !== undefined ? `\n[${device}]` : ""}`;
+      : `${n.qualifiedOp}${n.name ? `\n${n.name}` : ""}${!edgeTypes && out ? `\n${formatType(out.type)}` : ""}${processor !== undefined ? `\n[${processor}]` : ""}`;
     const box = `${id(n)} [label=${quote(label)}, fillcolor=${quote(fill)}];`;
     const partition = options.clusters ? attribute(n, "partition") : undefined;
     if (partition !== undefined) partitions.set(partition, [...(partitions.get(partition) ?? []), box]);
     else lines.push(`  ${box}`);
   }
   for (const [p, boxes] of [...partitions].sort((a, b) => Number(a[0]) - Number(b[0]))) {
-    const device = drawn.find((n) => attribute(n, "partition") === p && attribute(n, "device") !== undefined);
-    lines.push(`  subgraph cluster_p${p.replace(/\W/g, "_")} {`, `    label=${quote(`partition ${p}${device ? ` (${attribute(device, "device")})` : ""}`)}; style="rounded,dashed"; color="#888888"; fontname="Helvetica"; fontsize=11;`);
+    const processor = drawn.find((n) => attribute(n, "partition") === p && attribute(n, "processor") !== undefined);
+    lines.push(`  subgraph cluster_p${p.replace(/\W/g, "_")} {`, `    label=${quote(`partition ${p}${processor ? ` (${attribute(processor, "processor")})` : ""}`)}; style="rounded,dashed"; color="#888888"; fontname="Helvetica"; fontsize=11;`);
     for (const b of boxes) lines.push(`    ${b}`);
     lines.push("  }");
   }

@@ -1,6 +1,6 @@
 // `sparoa export PKG --format triton -o REPO`: a Triton Inference Server model repository from a
 // package. One `onnxruntime_onnx` model per partition (its instance_group on the CPU or a GPU by
-// the partition's device, intra-op threads from the device profile) and one `ensemble` model
+// the partition's processor, intra-op threads from the device profile) and one `ensemble` model
 // whose steps wire the partitions by the manifest's inputs and outputs. Each partition model
 // gets its own weights file with just its tensors (Triton loads a model from its version folder
 // and resolves external data there). Every config is validated before anything is written.
@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { decodeModel, encodeModel, StringStringEntryProtoSchema, type ModelProto, type TypeProto } from "../../ir/onnx/proto.ts";
 import { loadProfile } from "../devices/profile.ts";
 import type { PackageManifest } from "../package/manifest.ts";
-import { isGpuName } from "../runtime/device-placement.ts";
+import { isGpuName } from "../runtime/processor-placement.ts";
 import { openPackage, ManifestError } from "../runtime/package.ts";
 import type { PartitionModel } from "../runtime/messages.ts";
 import { configText, tritonDataType, type TritonModelConfig, type TritonTensor } from "./triton-config.ts";
@@ -39,7 +39,7 @@ export interface TritonRepository {
   files: Map<string, Uint8Array | string>;
   folders: string[];
   ensemble: string;
-  models: { name: string; partition: number; device: string; kind: "KIND_CPU" | "KIND_GPU"; threads: number }[];
+  models: { name: string; partition: number; processor: string; kind: "KIND_CPU" | "KIND_GPU"; threads: number }[];
   maxBatchSize: number;
   /** Why the repository has no dynamic batch dimension, when it has none. */
   batchNote?: string;
@@ -89,10 +89,10 @@ export async function buildTritonRepository(target: string, options: TritonExpor
   };
   const names = new Map<number, string>();
   for (const p of partitions) {
-    const name = `${ensemble}_p${p.spec.id}_${modelName(p.spec.device)}`;
+    const name = `${ensemble}_p${p.spec.id}_${modelName(p.spec.processor)}`;
     names.set(p.spec.id, name);
-    const gpu = isGpuName(p.spec.device);
-    const count = threads.get(p.spec.device) ?? 1;
+    const gpu = isGpuName(p.spec.processor);
+    const count = threads.get(p.spec.processor) ?? 1;
     const config: TritonModelConfig = {
       name, platform: "onnxruntime_onnx", max_batch_size: maxBatchSize,
       input: p.inputs.map((t) => toTriton(t, where(p))),
@@ -103,7 +103,7 @@ export async function buildTritonRepository(target: string, options: TritonExpor
     files.set(`${name}/config.pbtxt`, configText(config));
     files.set(`${name}/1/model.onnx`, p.weights.length > 0 ? encodeModel(p.proto) : readPartition(pkg.models.get(p.spec.id)!));
     if (p.weights.length > 0) files.set(`${name}/1/weights.bin`, joined(p.weights));
-    models.push({ name, partition: p.spec.id, device: p.spec.device, kind: gpu ? "KIND_GPU" : "KIND_CPU", threads: gpu ? 1 : count });
+    models.push({ name, partition: p.spec.id, processor: p.spec.processor, kind: gpu ? "KIND_GPU" : "KIND_CPU", threads: gpu ? 1 : count });
   }
   const sourceTensor = (spec: { name: string; dtype: string; shape: Dim[] | null }, from: string): TritonTensor => {
     const producer = partitions.flatMap((p) => [...p.inputs, ...p.outputs]).find((t) => t.name === spec.name);
@@ -155,7 +155,7 @@ function batchDimension(m: PackageManifest, tensors: TypedTensor[], assume: bool
   return { note: assume ? `'${odd.name}' has no dynamic leading dimension` : `'${odd.name}' does not start with the batch dimension '${first}' (--assume-batch takes any dynamic leading dimension as the batch)` };
 }
 
-/** Intra-op threads per logical device from the plan's device profile (1 when the profile is not a bundled or readable one). */
+/** Intra-op threads per logical processor from the plan's device profile (1 when the profile is not a bundled or readable one). */
 function profileThreads(m: PackageManifest): Map<string, number> {
   const out = new Map<string, number>();
   try {

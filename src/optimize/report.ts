@@ -1,13 +1,14 @@
 // What optimize tells the user: the report JSON written beside the package (and printed by
 // --json), the summary it always prints, and the per-node --explain table.
-import { crossDeviceEdges } from "../../passes/describe-partitions.ts";
+import { crossProcessorEdges } from "../../passes/describe-partitions.ts";
 import type { NodeExplanation } from "../planner/explain.ts";
 import type { StageReport } from "../planner/planner.ts";
 import type { CheckResult } from "../package/check.ts";
 import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
 import type { ThresholdDecision } from "../predictor/choose.ts";
 
-export const REPORT_SCHEMA = "sparoa.optimize-report.v1";
+/** v2: a node's and a partition's processor is `processor` (v1: `device`), `summary.crossProcessorEdges` (v1: `crossDeviceEdges`). */
+export const REPORT_SCHEMA = "sparoa.optimize-report.v2";
 
 /** Said on every run: nothing here ran on a GPU. */
 export function hardwareNote(profile: string): string {
@@ -35,7 +36,7 @@ export interface OptimizeReport {
   planner: {
     finalStage: string;
     stages: StageReport[];
-    /** Nodes the final plan has on another device than the threshold placement. */
+    /** Nodes the final plan has on another processor than the threshold placement. */
     movedNodes: number;
     /** The best baseline under the same cost, and the final plan's speedup over it (>= 1). */
     bestBaseline: { name: string; ms: number; speedup: number } | null;
@@ -61,12 +62,12 @@ export interface OptimizeReport {
   summary: {
     nodes: Record<string, number>;
     partitions: Record<string, number>;
-    crossDeviceEdges: number;
+    crossProcessorEdges: number;
     quadrants: Record<string, number>;
     pinned: number;
     smoothingMoves: number;
   };
-  partitions: { id: number; device: string; nodes: number; inputs: number; outputs: number; predictedMs?: number; file: string }[];
+  partitions: { id: number; processor: string; nodes: number; inputs: number; outputs: number; predictedMs?: number; file: string }[];
   /** onnxruntime's own layer assignment for model.annotated.onnx (as in the manifest). */
   layerAssignment: { key: string; settings: string } | null;
   check: (Omit<CheckResult, "outputs"> & { outputs: CheckResult["outputs"]; rtol: number; atol: number; optimization: string }) | null;
@@ -117,15 +118,15 @@ export function reportJson(options: OptimizeOptions, r: OptimizeResult): Optimiz
       busyMs: Object.fromEntries(Object.entries(r.plan.processors).map(([k, p]) => [k, round(p.busyMs)])),
     },
     summary: {
-      nodes: count(r.placement.explanations.map((e) => e.device)),
-      partitions: count(r.partitioning.partitions.map((p) => p.device)),
-      crossDeviceEdges: crossDeviceEdges(r.partitioning),
+      nodes: count(r.placement.explanations.map((e) => e.processor)),
+      partitions: count(r.partitioning.partitions.map((p) => p.processor)),
+      crossProcessorEdges: crossProcessorEdges(r.partitioning),
       quadrants: count(r.placement.explanations.map((e) => e.quadrant)),
       pinned: r.placement.explanations.filter((e) => e.pinned).length,
       smoothingMoves: r.placement.thresholdPlan.moves,
     },
     partitions: r.package.manifest.partitions.map((p) => ({
-      id: p.id, device: p.device, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
+      id: p.id, processor: p.processor, nodes: p.nodes, inputs: p.inputs.length, outputs: p.outputs.length, file: p.file,
       ...(p.predictedMs !== undefined ? { predictedMs: p.predictedMs } : {}),
     })),
     layerAssignment: r.package.manifest.layerAssignment ?? null,
@@ -150,7 +151,7 @@ export function formatSummary(report: OptimizeReport, out: string): string {
     ...(t.comparison ? [`  grid search beside it: ${t.comparison.grid.sparsity.toPrecision(3)}, ${t.comparison.grid.intensity.toPrecision(3)} in ${t.comparison.grid.searchMs.toFixed(0)} ms; threshold plan ${ms(t.comparison.predicted.ms)} ms predicted vs ${ms(t.comparison.grid.ms)} ms grid (regret ${t.comparison.regret.toFixed(3)})${t.comparison.refinedRegret !== undefined ? `, refined ${ms(t.comparison.predicted.refinedMs!)} vs ${ms(t.comparison.grid.refinedMs!)} ms (regret ${t.comparison.refinedRegret.toFixed(3)})` : ""}`] : []),
     `  plan: ${stagesText(report)}`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
-    `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossDeviceEdges} cross-device edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
+    `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossProcessorEdges} cross-processor edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
     `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions${p.cutsMs > 0 ? ` + ${ms(p.cutsMs)} ms at the cuts` : ""}${p.contentionMs > 0 ? ` + ${ms(p.contentionMs)} ms contention` : ""}); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
   if (report.check) {
@@ -183,7 +184,7 @@ export function formatExplain(report: OptimizeReport): string {
   const lines: string[] = [];
   for (const e of report.nodes) {
     const times = Object.entries(e.timeMs).map(([k, v]) => `${k} ${ms(v)} ms`).join(", ");
-    lines.push(`${e.name || "(unnamed)"} [${e.op}] -> ${e.device}${e.pinned ? " (pinned)" : ""}`);
+    lines.push(`${e.name || "(unnamed)"} [${e.op}] -> ${e.processor}${e.pinned ? " (pinned)" : ""}`);
     lines.push(`    sparsity ${e.sparsity.toFixed(3)}, ${report.thresholds.axis === "flops" ? `${e.intensity.toPrecision(3)} FLOPs` : `intensity ${e.intensity.toPrecision(3)} FLOP/B`}, ${e.quadrant}; predicted ${times}; transfers in ${ms(e.transferMs)} ms`);
     lines.push(`    why: ${e.reason}`);
   }

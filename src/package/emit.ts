@@ -1,5 +1,5 @@
 // The two forms `sparoa optimize` writes (docs/package-format.md):
-//  (a) the whole model with per-node `sparoa.*` metadata_props (device, partition, sparsity,
+//  (a) the whole model with per-node `sparoa.*` metadata_props (processor, partition, sparsity,
 //      intensity, predicted times...), still loadable by onnxruntime and viewable in Netron;
 //  (b) a package: one standalone ONNX model per partition plus manifest.json
 //      (src/package/manifest.ts, schema sparoa.package.v1).
@@ -24,7 +24,7 @@ import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { isInitializer } from "../../ir/node-roles.ts";
 import type { Partitioning } from "../../passes/describe-partitions.ts";
 import { externalTensorProto, WeightsFile, WEIGHTS_FILE } from "./weights-file.ts";
-import { DEVICE_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
+import { PROCESSOR_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 import { LAYER_ANN_KEY, layerAnnotation, layerAssignmentSettings } from "./layer-assignment.ts";
 
 /** Node metadata_props need IR 10; onnxruntime 1.30 loads IR 8-13 (field notes). */
@@ -74,20 +74,20 @@ export function annotatedModelProto(model: Model): ModelProto {
 }
 
 /**
- * Every node that has a `sparoa.device` also gets onnxruntime's `layer_ann` (replacing one the
+ * Every node that has a `sparoa.processor` also gets onnxruntime's `layer_ann` (replacing one the
  * original had), in subgraphs too. Rebuilt messages, never edits: export may share the
  * original file's NodeProtos.
  */
 function withLayerAnnotations(graph: GraphProto): GraphProto {
   const node = graph.node.map((n) => {
     const meta = new Map(n.metadataProps.map((e) => [e.key, e.value]));
-    const device = meta.get(DEVICE_KEY);
+    const processor = meta.get(PROCESSOR_KEY);
     const attribute = n.attribute.map((a) => (a.g || a.graphs.length > 0
       ? rebuild(AttributeProtoSchema, a, { g: a.g ? withLayerAnnotations(a.g) : undefined, graphs: a.graphs.map(withLayerAnnotations) })
       : a));
-    const metadataProps = device === undefined ? n.metadataProps : [
+    const metadataProps = processor === undefined ? n.metadataProps : [
       ...n.metadataProps.filter((e) => e.key !== LAYER_ANN_KEY),
-      create(StringStringEntryProtoSchema, { key: LAYER_ANN_KEY, value: layerAnnotation(device, meta.get(PARTITION_KEY)) }),
+      create(StringStringEntryProtoSchema, { key: LAYER_ANN_KEY, value: layerAnnotation(processor, meta.get(PARTITION_KEY)) }),
     ];
     return rebuild(NodeProtoSchema, n, { attribute, metadataProps });
   });
@@ -158,7 +158,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
     const produced = new Set(nodes.flatMap((n) => n.outputs.map((v) => v.name)));
     const boundaryNames = new Set([...inputs, ...outputs].map((v) => v.name));
     const valueInfo = [...produced].filter((name) => !boundaryNames.has(name)).map((name) => valueInfoByName.get(name)).filter((vi) => vi !== undefined);
-    const file = `partitions/p${part.id}_${part.device}.onnx`;
+    const file = `partitions/p${part.id}_${part.processor}.onnx`;
     const partModel = create(ModelProtoSchema, {
       irVersion: whole.irVersion,
       opsetImport: whole.opsetImport,
@@ -169,11 +169,11 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
       functions: whole.functions,
       metadataProps: [
         create(StringStringEntryProtoSchema, { key: PARTITION_KEY, value: String(part.id) }),
-        create(StringStringEntryProtoSchema, { key: DEVICE_KEY, value: part.device }),
+        create(StringStringEntryProtoSchema, { key: PROCESSOR_KEY, value: part.processor }),
         create(StringStringEntryProtoSchema, { key: "sparoa.source", value: basename(model.path ?? "model.onnx") }),
       ],
       graph: create(GraphProtoSchema, {
-        name: `${g.name || "graph"}_p${part.id}_${part.device}`,
+        name: `${g.name || "graph"}_p${part.id}_${part.processor}`,
         node: nodes.map((n) => nodeProto.get(n)!),
         initializer: initializers.map((v) => initializerProto.get(v.name)).filter((t) => t !== undefined),
         sparseInitializer: g.sparseInitializer.filter((s) => initializers.some((v) => v.name === s.values?.name)),
@@ -183,9 +183,9 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
       }),
     });
     files.set(file, encodeModel(partModel));
-    const predicted = predictedPartitionMs(part.nodes, part.device);
+    const predicted = predictedPartitionMs(part.nodes, part.processor);
     specs.push({
-      id: part.id, device: part.device, file,
+      id: part.id, processor: part.processor, file,
       inputs: inputs.map((v) => v.name), outputs: outputs.map((v) => v.name),
       dependsOn: part.dependsOn, nodes: part.nodes.length,
       ...(predicted !== undefined ? { predictedMs: round(predicted) } : {}),
@@ -201,7 +201,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
     },
     partitions: specs,
     boundaries: partitioning.boundaries
-      .map((b) => ({ b, to: b.to.filter((t) => partitioning.partitions[t]!.device !== partitioning.partitions[b.from]!.device) }))
+      .map((b) => ({ b, to: b.to.filter((t) => partitioning.partitions[t]!.processor !== partitioning.partitions[b.from]!.processor) }))
       .filter(({ to }) => to.length > 0)
       .map(({ b, to }) => ({ name: b.value.name, from: b.from, to, bytes: valueBytes(plannedType(b.value)) })),
     plan: {
@@ -212,7 +212,7 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
       inputShapes: Object.fromEntries(dataInputs(model).map((v) => [v.name, tensorSpec(v, plannedType(v)).shape])),
     },
     annotatedModel: ANNOTATED_MODEL_FILE,
-    layerAssignment: { key: LAYER_ANN_KEY, settings: layerAssignmentSettings([...new Set(specs.map((p) => p.device))]) },
+    layerAssignment: { key: LAYER_ANN_KEY, settings: layerAssignmentSettings([...new Set(specs.map((p) => p.processor))]) },
   };
   files.set(ANNOTATED_MODEL_FILE, encodeModel(whole));
   if (weights.byteLength > 0) files.set(`partitions/${WEIGHTS_FILE}`, weights.chunks);
@@ -220,9 +220,9 @@ export function buildPackage(model: Model, partitioning: Partitioning, types: Re
   return { manifest, files };
 }
 
-/** Sum of the nodes' predicted times on `device` (NodeKey.timeCpuMs / timeGpuMs), when placement wrote them. */
-function predictedPartitionMs(nodes: readonly Node[], device: string): number | undefined {
-  const key = device === "gpu" ? NodeKey.timeGpuMs : device === "cpu" ? NodeKey.timeCpuMs : undefined;
+/** Sum of the nodes' predicted times on `processor` (NodeKey.timeCpuMs / timeGpuMs), when placement wrote them. */
+function predictedPartitionMs(nodes: readonly Node[], processor: string): number | undefined {
+  const key = processor === "gpu" ? NodeKey.timeGpuMs : processor === "cpu" ? NodeKey.timeCpuMs : undefined;
   if (!key) return undefined;
   let total = 0;
   for (const n of nodes) {

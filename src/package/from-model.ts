@@ -1,5 +1,5 @@
 // A package made in memory from a model, for the runtime to run without `sparoa optimize`: a
-// device-annotated whole model (per-node metadata_props `sparoa.device`, optionally
+// processor-annotated whole model (per-node metadata_props `sparoa.processor`, optionally
 // `sparoa.partition`) is cut with the partitioner and package emitter that `optimize` uses; a
 // plain model (no node annotated) is one partition on the CPU. `--engine ort` runs an annotated
 // model as one session instead, given onnxruntime's layer annotations here.
@@ -12,7 +12,7 @@ import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
 import { describePartitions, PartitionError } from "../../passes/describe-partitions.ts";
 import { buildPackage, dataInputs, tensorSpec } from "./emit.ts";
 import { LAYER_ANN_KEY, layerAnnotation } from "./layer-assignment.ts";
-import { DEVICE_KEY, PACKAGE_SCHEMA, PARTITION_KEY, type PackageManifest } from "./manifest.ts";
+import { PROCESSOR_KEY, PACKAGE_SCHEMA, PARTITION_KEY, processorOf, type PackageManifest } from "./manifest.ts";
 import { ManifestError } from "./validate.ts";
 import { resolveValueTypes } from "./value-types.ts";
 import { WEIGHTS_FILE } from "./weights-file.ts";
@@ -21,24 +21,24 @@ export interface ModelPackage {
   manifest: PackageManifest;
   /** Partition id -> its model (bytes in memory, or `source` itself for a plain model). */
   models: Map<number, SessionSource>;
-  /** Whether any node carried a device: "annotated model", else "model". */
+  /** Whether any node carried a processor: "annotated model", else "model". */
   kind: "annotated model" | "model";
 }
 
 /** `model` as a package; `label` names it in messages, `source` is where onnxruntime finds the whole model. */
 export async function packageFromModel(model: Model, label: string, source: { path: string } | { bytes: Uint8Array }): Promise<ModelPackage> {
   const nodes = model.graph.nodes;
-  const annotated = nodes.filter((n) => n.metadata.get(DEVICE_KEY) !== undefined).length;
+  const annotated = nodes.filter((n) => processorOf(n.metadata) !== undefined).length;
   if (annotated === 0) return { manifest: plainManifest(model, label), models: new Map([[0, source]]), kind: "model" };
   if (annotated !== nodes.length) {
-    const missing = nodes.find((n) => !n.metadata.has(DEVICE_KEY))!;
-    throw new ManifestError(`${label}: node '${missing.name}' (${missing.opType}) has no ${DEVICE_KEY} while ${annotated} of ${nodes.length} nodes do; annotate every node or none`);
+    const missing = nodes.find((n) => processorOf(n.metadata) === undefined)!;
+    throw new ManifestError(`${label}: node '${missing.name}' (${missing.opType}) has no ${PROCESSOR_KEY} while ${annotated} of ${nodes.length} nodes do; annotate every node or none`);
   }
-  for (const n of nodes) n.annotations.set(NodeKey.device, n.metadata.get(DEVICE_KEY)!);
+  for (const n of nodes) n.annotations.set(NodeKey.processor, processorOf(n.metadata)!);
   const labels = nodes.map((n) => n.metadata.get(PARTITION_KEY));
   try {
     if (labels.every((l) => l !== undefined && /^\d+$/.test(l))) nodes.forEach((n, i) => n.annotations.set(NodeKey.partition, Number(labels[i])));
-    else applyPartitions(model.graph, assignPartitions(model.graph)); // devices only: cut as `optimize` would
+    else applyPartitions(model.graph, assignPartitions(model.graph)); // processors only: cut as `optimize` would
     const partitioning = describePartitions(model.graph);
     const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);
     const types = await resolveValueTypes(model, needed);
@@ -51,12 +51,12 @@ export async function packageFromModel(model: Model, label: string, source: { pa
 }
 
 /**
- * Every node gets onnxruntime's `layer_ann` from its sparoa.device / sparoa.partition, as
+ * Every node gets onnxruntime's `layer_ann` from its sparoa.processor / sparoa.partition, as
  * model.annotated.onnx has it (IR 10 for node metadata_props): how `--engine ort` runs a model
  * annotated elsewhere as one session.
  */
 export function addLayerAnnotations(model: Model): void {
-  for (const n of model.graph.nodes) n.metadata.set(LAYER_ANN_KEY, layerAnnotation(n.metadata.get(DEVICE_KEY) ?? "cpu", n.metadata.get(PARTITION_KEY)));
+  for (const n of model.graph.nodes) n.metadata.set(LAYER_ANN_KEY, layerAnnotation(processorOf(n.metadata) ?? "cpu", n.metadata.get(PARTITION_KEY)));
   if (model.irVersion < 10) model.irVersion = 10;
 }
 
@@ -66,7 +66,7 @@ function plainManifest(model: Model, label: string): PackageManifest {
   return {
     schema: PACKAGE_SCHEMA,
     source: { file: basename(label), inputs: inputs.map((v) => tensorSpec(v)), outputs: g.outputs.map((v) => tensorSpec(v)) },
-    partitions: [{ id: 0, device: "cpu", file: basename(label), inputs: inputs.map((v) => v.name), outputs: g.outputs.map((v) => v.name), dependsOn: [], nodes: g.nodes.length }],
+    partitions: [{ id: 0, processor: "cpu", file: basename(label), inputs: inputs.map((v) => v.name), outputs: g.outputs.map((v) => v.name), dependsOn: [], nodes: g.nodes.length }],
     boundaries: [],
     plan: { profile: "none (plain model: one partition on the CPU)" },
   };

@@ -1,5 +1,5 @@
 // onnxruntime's own layer assignment (docs/deploy.md): each node of model.annotated.onnx carries
-// a metadata_props entry `layer_ann` = "sparoa/<device>/p<partition>", and one session option
+// a metadata_props entry `layer_ann` = "sparoa/<processor>/p<partition>", and one session option
 // `session.layer_assignment_settings` maps those annotations to execution providers with prefix
 // rules ("cpu(sparoa/cpu/); gpu(sparoa/gpu/)"). A user with plain onnxruntime then runs the plan
 // as one session, without sparoa. Pure string logic: no onnxruntime import here.
@@ -10,29 +10,29 @@ export const LAYER_ANN_KEY = "layer_ann";
 /** The session config key the settings string goes under (node binding: `extra.session.layer_assignment_settings`). */
 export const LAYER_SETTINGS_KEY = "session.layer_assignment_settings";
 
-/** `layer_ann` of a node on `device` in partition `partition`. */
-export function layerAnnotation(device: string, partition: number | string | undefined): string {
-  return partition === undefined ? `${annotationPrefix(device)}` : `${annotationPrefix(device)}p${partition}`;
+/** `layer_ann` of a node on `processor` in partition `partition`. */
+export function layerAnnotation(processor: string, partition: number | string | undefined): string {
+  return partition === undefined ? `${annotationPrefix(processor)}` : `${annotationPrefix(processor)}p${partition}`;
 }
 
-/** The prefix every `layer_ann` of a logical device starts with (the trailing slash keeps "gpu" from matching "gpu2"). */
-export function annotationPrefix(device: string): string {
-  return `sparoa/${device}/`;
+/** The prefix every `layer_ann` of a processor starts with (the trailing slash keeps "gpu" from matching "gpu2"). */
+export function annotationPrefix(processor: string): string {
+  return `sparoa/${processor}/`;
 }
 
-/** onnxruntime's device word for a logical device of the plan: `gpu` for GPU-like names, else `cpu`. */
-export function planDeviceWord(device: string): string {
-  return /^(gpu|cuda|dgpu|igpu)\d*$/i.test(device) ? "gpu" : "cpu";
+/** onnxruntime's device word (its layer assignment's `cpu(...)`, `gpu(...)`) for a processor of the plan: `gpu` for GPU-like names, else `cpu`. */
+export function ortDeviceWord(processor: string): string {
+  return /^(gpu|cuda|dgpu|igpu)\d*$/i.test(processor) ? "gpu" : "cpu";
 }
 
 /**
  * The settings string: one rule per onnxruntime device, listing the annotation prefixes of the
- * logical devices it runs, in first-seen order. `deviceWord` maps a logical device to
- * onnxruntime's device name (the plan's own word by default).
+ * processors it runs, in first-seen order. `deviceWord` maps a processor to onnxruntime's
+ * device name (`ortDeviceWord` of the plan's own name by default).
  */
-export function layerAssignmentSettings(devices: readonly string[], deviceWord: (device: string) => string = planDeviceWord): string {
+export function layerAssignmentSettings(processors: readonly string[], deviceWord: (processor: string) => string = ortDeviceWord): string {
   const rules = new Map<string, string[]>();
-  for (const d of devices) {
+  for (const d of processors) {
     const word = deviceWord(d);
     const list = rules.get(word) ?? [];
     if (!list.includes(annotationPrefix(d))) list.push(annotationPrefix(d));
@@ -41,11 +41,12 @@ export function layerAssignmentSettings(devices: readonly string[], deviceWord: 
   return [...rules].map(([word, prefixes]) => `${word}(${prefixes.join(", ")})`).join("; ");
 }
 
-/** The logical device a `layer_ann` written by sparoa names, or undefined for someone else's annotation. */
-export function deviceOfAnnotation(annotation: string): string | undefined {
+/** The processor a `layer_ann` written by sparoa names, or undefined for someone else's annotation. */
+export function processorOfAnnotation(annotation: string): string | undefined {
   return /^sparoa\/([^/]+)\//.exec(annotation)?.[1];
 }
 
+/** One rule of the settings string: an onnxruntime device name and its annotation patterns. */
 export interface LayerRule { device: string; patterns: string[] }
 
 /**

@@ -1,11 +1,21 @@
 // The deployable package that `sparoa optimize` writes and the runtime runs: partition models
-// plus this manifest (manifest.json), schema `sparoa.package.v1` (docs/package-format.md).
+// plus this manifest (manifest.json), schema `sparoa.package.v2` (docs/package-format.md).
 
-export const PACKAGE_SCHEMA = "sparoa.package.v1";
+/** The schema new packages are written with. v2 renamed `partitions[].device` to `processor`. */
+export const PACKAGE_SCHEMA = "sparoa.package.v2";
+/** Older schemas readers still accept; `validateManifest` reads them as the current one, in memory. */
+export const LEGACY_PACKAGE_SCHEMAS = ["sparoa.package.v1"] as const;
 
-/** metadata_props of each node of a device-annotated model: its logical device, and optionally its partition id. */
-export const DEVICE_KEY = "sparoa.device";
+/** metadata_props of each node of a processor-annotated model: its processor, and optionally its partition id. */
+export const PROCESSOR_KEY = "sparoa.processor";
+/** What packages before v2 (and their annotated models) called PROCESSOR_KEY; read, never written. */
+export const LEGACY_PROCESSOR_KEY = "sparoa.device";
 export const PARTITION_KEY = "sparoa.partition";
+
+/** A node's processor from its metadata_props, under the current key or the one older packages wrote. */
+export function processorOf(metadata: ReadonlyMap<string, string>): string | undefined {
+  return metadata.get(PROCESSOR_KEY) ?? metadata.get(LEGACY_PROCESSOR_KEY);
+}
 
 export interface TensorSpec {
   name: string;
@@ -17,8 +27,8 @@ export interface TensorSpec {
 
 export interface PartitionSpec {
   id: number;
-  /** Logical device ("cpu", "gpu"); the runtime's device map says which provider runs it. */
-  device: string;
+  /** Processor of the plan's device profile ("cpu", "gpu"); the runtime's processor map says which provider runs it. */
+  processor: string;
   /** Partition model file, relative to the manifest. */
   file: string;
   /** Value names this partition reads: model inputs or outputs of earlier partitions. */
@@ -36,7 +46,7 @@ export interface PackageManifest {
   /** The original model file's name and its interface. */
   source: { file: string; inputs: TensorSpec[]; outputs: TensorSpec[] };
   partitions: PartitionSpec[];
-  /** Tensors crossing between partitions on different devices. */
+  /** Tensors crossing between partitions on different processors. */
   boundaries: { name: string; from: number; to: number[]; bytes: number | null }[];
   /** Device profile name the plan was made for, the thresholds and the predictions. */
   plan: {
@@ -52,7 +62,7 @@ export interface PackageManifest {
   /**
    * onnxruntime's own layer assignment for the annotated model: every node's metadata_props
    * `key` ("layer_ann") and the `session.layer_assignment_settings` string that maps it to
-   * devices (docs/deploy.md).
+   * onnxruntime devices (docs/deploy.md).
    */
   layerAssignment?: { key: string; settings: string };
 }

@@ -1,7 +1,7 @@
 // Reading manifest.json: every field is checked, and an error names the field's path
 // (e.g. `partitions[2].inputs[0]`) and what is wrong with it.
 import { SparoaError } from "../../ir/sparoa-error.ts";
-import { PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
+import { LEGACY_PACKAGE_SCHEMAS, PACKAGE_SCHEMA, type PackageManifest, type PartitionSpec, type TensorSpec } from "./manifest.ts";
 import { dtypeFromName } from "../../ir/dtype.ts";
 
 export class ManifestError extends SparoaError {
@@ -73,7 +73,10 @@ class Checker {
 export function validateManifest(raw: Json, file = "manifest.json"): PackageManifest {
   const c = new Checker(file);
   const root = c.object(raw, "(root)");
-  if (root.schema !== PACKAGE_SCHEMA) c.fail("schema", `"${PACKAGE_SCHEMA}"`, root.schema);
+  // A v1 manifest called a partition's processor `device`; it is read as the processor (the file is left as it is).
+  const legacy = (LEGACY_PACKAGE_SCHEMAS as readonly unknown[]).includes(root.schema);
+  if (root.schema !== PACKAGE_SCHEMA && !legacy) c.fail("schema", `"${PACKAGE_SCHEMA}" (or ${LEGACY_PACKAGE_SCHEMAS.map((s) => `"${s}"`).join(", ")})`, root.schema);
+  const processorField = legacy ? "device" : "processor";
   const source = c.object(root.source, "source");
   const sourceSpec = {
     file: c.string(source.file, "source.file"),
@@ -85,7 +88,7 @@ export function validateManifest(raw: Json, file = "manifest.json"): PackageMani
     const o = c.object(p, path);
     return {
       id: c.int(o.id, `${path}.id`),
-      device: c.string(o.device, `${path}.device`),
+      processor: c.string(o[processorField], `${path}.${processorField}`),
       file: c.string(o.file, `${path}.file`),
       inputs: c.strings(o.inputs, `${path}.inputs`),
       outputs: c.strings(o.outputs, `${path}.outputs`),

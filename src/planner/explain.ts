@@ -6,13 +6,13 @@ import { freeValues, thresholdSplit } from "./thresholds.ts";
 export interface NodeExplanation {
   name: string;
   op: string;
-  device: string;
+  processor: string;
   sparsity: number;
   intensity: number;
   quadrant: Quadrant;
   /** Predicted ms on each processor (unfused). */
   timeMs: Record<string, number>;
-  /** Ms its inputs take to arrive on its device under the plan. */
+  /** Ms its inputs take to arrive on its processor under the plan. */
   transferMs: number;
   pinned: string | null;
   reason: string;
@@ -28,7 +28,7 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
   const sparseNote = note(thresholdSplit(freeValues(problem, "sparsity"), t.sparsity), "sparse");
   const heavyNote = note(thresholdSplit(freeValues(problem, "intensity"), t.intensity), "heavy");
   return sim.nodes.map((node, i) => {
-    const device = sim.processors[outcome.assign[i]!]!;
+    const processor = sim.processors[outcome.assign[i]!]!;
     const timeMs: Record<string, number> = {};
     sim.processors.forEach((p, pi) => { timeMs[p] = sim.duration[pi]![i]!; });
     let transferMs = 0;
@@ -49,19 +49,19 @@ export function explainPlacement(problem: PlacementProblem, outcome: PlacementOu
       case Reason.Pinned: reason = `pinned by --pin '${problem.pins[i]!.text}'`; break;
       case Reason.Shape: reason = "shape computation: stays on the CPU"; break;
       case Reason.Control: reason = "control flow (If/Loop/Scan): stays on the CPU"; break;
-      case Reason.Constant: reason = `constant: recomputed where it is read, follows its first reader (${device})`; break;
+      case Reason.Constant: reason = `constant: recomputed where it is read, follows its first reader (${processor})`; break;
       case Reason.NoGpu: reason = `profile '${problem.profile.name}' has no GPU`; break;
       case Reason.Quadrant: reason = `${quadrant} (${sides}) -> ${quadrant === "dense-heavy" ? gpu : cpu}`; break;
-      case Reason.Faster: reason = `${quadrant} (${sides}): mixed quadrant, latency model says ${device} is faster (${fmt(timeMs[cpu]!)} ms cpu vs ${fmt(timeMs[gpu] ?? NaN)} ms gpu)`; break;
+      case Reason.Faster: reason = `${quadrant} (${sides}): mixed quadrant, latency model says ${processor} is faster (${fmt(timeMs[cpu]!)} ms cpu vs ${fmt(timeMs[gpu] ?? NaN)} ms gpu)`; break;
       case Reason.Refined: {
         const gain = outcome.moveGainMs?.[i];
         const figure = gain === undefined || Number.isNaN(gain) ? `one of ${outcome.movedNodes} nodes moved together` : `${gain <= 0 ? "-" : "+"}${fmt(Math.abs(gain))} ms (moving it back alone: ${gain <= 0 ? "+" : "-"}${fmt(Math.abs(gain))} ms)`;
-        reason = `${quadrant} (${sides}), moved to ${device} by ${outcome.refinedBy ?? "refinement"}: ${figure}`;
+        reason = `${quadrant} (${sides}), moved to ${processor} by ${outcome.refinedBy ?? "refinement"}: ${figure}`;
         break;
       }
-      case Reason.Smoothed: reason = `${quadrant} (${sides}), moved to ${device} by smoothing: saves ${fmt(outcome.smoothSaved[i]!)} ms of transfers for ${fmt(outcome.smoothCost[i]!)} ms more compute`; break;
+      case Reason.Smoothed: reason = `${quadrant} (${sides}), moved to ${processor} by smoothing: saves ${fmt(outcome.smoothSaved[i]!)} ms of transfers for ${fmt(outcome.smoothCost[i]!)} ms more compute`; break;
     }
     const pin = problem.pins[i];
-    return { name: node.name, op: node.opType, device, sparsity: s, intensity: x, quadrant, timeMs, transferMs, pinned: pin ? pin.text : null, reason };
+    return { name: node.name, op: node.opType, processor, sparsity: s, intensity: x, quadrant, timeMs, transferMs, pinned: pin ? pin.text : null, reason };
   });
 }

@@ -1,6 +1,6 @@
 // A strong local search over placements, judged by the plan cost (src/planner/plan-cost.ts):
 // hill climbing with single-node moves and moves of topologically contiguous runs of nodes (so a
-// whole branch can change device at once), then iterated perturbation from the best found.
+// whole branch can change processor at once), then iterated perturbation from the best found.
 //
 // The budget is a number of cost evaluations (simulations), never wall time, so the answer is
 // the same on a busy and a quiet machine: same seed + same budget => same plan. The budget is

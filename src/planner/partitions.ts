@@ -1,56 +1,56 @@
-// How the partition pass cuts a device assignment into single-device partitions, on plain
+// How the partition pass cuts a processor assignment into single-processor partitions, on plain
 // arrays so the planner can count a plan's partitions (each costs a runtime call) without
-// the IR: step 1, device-batched topological segments; step 2, cycle- and delay-checked
+// the IR: step 1, processor-batched topological segments; step 2, cycle- and delay-checked
 // contraction. passes/partition.ts explains the rules and applies them to a graph.
 import { Heap } from "../../ir/heap.ts";
 
 /**
- * Step 1: partition index per node from a device-batched Kahn order (see the header). Also an
+ * Step 1: partition index per node from a processor-batched Kahn order (see the header). Also an
  * upper bound on the partition count that placement's threshold search uses (linear time).
  */
-export function deviceBatchedSegments<D extends string | number>(device: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
-  const n = device.length;
+export function processorBatchedSegments<D extends string | number>(processor: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
+  const n = processor.length;
   const succ: number[][] = Array.from({ length: n }, () => []);
   const pending = preds.map((p) => p.length);
   preds.forEach((ps, i) => ps.forEach((p) => succ[p]!.push(i)));
   const ready = new Map<D, Heap<number>>();
   const queue = (d: D) => { let q = ready.get(d); if (!q) ready.set(d, (q = smallestFirst())); return q; };
-  pending.forEach((c, i) => { if (c === 0) queue(device[i]!).push(i); });
+  pending.forEach((c, i) => { if (c === 0) queue(processor[i]!).push(i); });
   const segment = new Array<number>(n).fill(-1);
   let current: D | undefined;
   let seg = -1;
   let handedOff = false;
   for (let placed = 0; placed < n; placed++) {
     if (current === undefined || queue(current).size === 0) {
-      let bestDevice: D | undefined;
-      for (const [d, q] of ready) if (q.size > 0 && (bestDevice === undefined || q.peek()! < queue(bestDevice).peek()!)) bestDevice = d;
-      if (bestDevice === undefined) throw new Error("the graph has a cycle"); // topologicalOrder would have thrown first
-      current = bestDevice;
+      let bestProcessor: D | undefined;
+      for (const [d, q] of ready) if (q.size > 0 && (bestProcessor === undefined || q.peek()! < queue(bestProcessor).peek()!)) bestProcessor = d;
+      if (bestProcessor === undefined) throw new Error("the graph has a cycle"); // topologicalOrder would have thrown first
+      current = bestProcessor;
       seg++;
     } else if (handedOff) {
-      seg++; // another device reads what this segment made: more work here would keep it waiting
+      seg++; // another processor reads what this segment made: more work here would keep it waiting
     }
     handedOff = false;
     const i = queue(current).pop()!;
     segment[i] = seg;
     for (const s of succ[i]!) {
       if (--pending[s]! > 0) continue;
-      const q = queue(device[s]!);
-      // Another device that was waiting gets work from this node: cut here so it can start.
-      if (device[s] !== current && q.size === 0) handedOff = true;
+      const q = queue(processor[s]!);
+      // Another processor that was waiting gets work from this node: cut here so it can start.
+      if (processor[s] !== current && q.size === 0) handedOff = true;
       q.push(s);
     }
   }
   return segment;
 }
 
-/** Step 2: merge same-device partitions while no path of length >= 2 joins them; renumber topologically. */
-export function contractSegments<D extends string | number>(initial: readonly number[], device: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
+/** Step 2: merge same-processor partitions while no path of length >= 2 joins them; renumber topologically. */
+export function contractSegments<D extends string | number>(initial: readonly number[], processor: ArrayLike<D>, preds: readonly (readonly number[])[]): number[] {
   let part = [...initial];
   for (;;) {
     const count = part.length === 0 ? 0 : Math.max(...part) + 1;
-    const partDevice = new Array<D>(count);
-    part.forEach((p, i) => { partDevice[p] = device[i]!; });
+    const partProcessor = new Array<D>(count);
+    part.forEach((p, i) => { partProcessor[p] = processor[i]!; });
     const succ = Array.from({ length: count }, () => new Set<number>());
     preds.forEach((ps, i) => ps.forEach((p) => { if (part[p] !== part[i]) succ[part[p]!]!.add(part[i]!); }));
     const topo = kahn(count, succ);
@@ -73,10 +73,10 @@ export function contractSegments<D extends string | number>(initial: readonly nu
     search: for (let a = 0; a < topo.length; a++) {
       for (let b = a + 1; b < topo.length; b++) {
         const p = topo[a]!, q = topo[b]!;
-        if (partDevice[p] !== partDevice[q]) continue;
+        if (partProcessor[p] !== partProcessor[q]) continue;
         if ((via[p]![q >>> 5]! >>> (q & 31)) & 1) continue;
         // No delay: every other partition q reads from must be done before p can start anyway,
-        // else the merged partition would hold p back until that (other device's) work is done
+        // else the merged partition would hold p back until that (other processor's) work is done
         // and run p after it instead of beside it; and every other reader of p must wait for q
         // anyway, else it would wait for q's work too.
         if (!predParts[q]!.every((r) => r === p || reaches(r, p))) continue;
@@ -115,17 +115,17 @@ function smallestFirst(): Heap<number> {
   return new Heap<number>((a, b) => a < b);
 }
 
-/** Steps of the device-batched order between the baseline's checkpoints (IncrementalSegmentCounter). */
+/** Steps of the processor-batched order between the baseline's checkpoints (IncrementalSegmentCounter). */
 const SEGMENT_CHECKPOINT_EVERY = 8;
 
 /**
- * deviceBatchedSegments for processor indices 0..P-1, with the successor lists and heaps built
+ * processorBatchedSegments for processor indices 0..P-1, with the successor lists and heaps built
  * once: searches count the segments of thousands of plans over the same graph. For single-node
- * moves, `setBaseline` + `moveCount` count incrementally: the device-batched order is the
- * baseline's until the moved node enters a ready queue (its device is read then, never before),
+ * moves, `setBaseline` + `moveCount` count incrementally: the processor-batched order is the
+ * baseline's until the moved node enters a ready queue (its processor is read then, never before),
  * so a trial starts from the baseline's last checkpoint before that step; and once the trial has
  * placed the moved node and has placed exactly the nodes the baseline had at a checkpoint, with
- * the same current device and hand-off flag, the ready queues hold the same nodes too (a node is
+ * the same current processor and hand-off flag, the ready queues hold the same nodes too (a node is
  * ready when its producers are placed), so the rest of the order is the baseline's and so is
  * the number of segments it still starts.
  */
@@ -153,14 +153,14 @@ export class SegmentCounter {
   // The baseline (valid while hasBaseline).
   private hasBaseline = false;
   private baseTotal = 0;
-  private readonly baseDevice: Int32Array;
+  private readonly baseProcessor: Int32Array;
   /** Step (nodes placed before it) whose placement pushed the node into a ready queue; -1: ready at the start. */
   private readonly pushStep: Int32Array;
   private readonly cpCurrent: number[] = [];
   private readonly cpSeg: number[] = [];
   private readonly cpHandedOff: number[] = [];
   private cpPlaced = new Int32Array(0);
-  /** Ready queue contents per checkpoint and device: cpQueue[cpQueueStart[c * P + d] ..]. */
+  /** Ready queue contents per checkpoint and processor: cpQueue[cpQueueStart[c * P + d] ..]. */
   private cpQueueStart: number[] = [];
   private cpQueue: number[] = [];
   /** Scratch: the moved nodes of a trial. */
@@ -189,30 +189,30 @@ export class SegmentCounter {
     this.words = (n + 31) >> 5;
     this.placed = new Int32Array(this.words);
     this.pendingStamp = new Int32Array(n);
-    this.baseDevice = new Int32Array(n);
+    this.baseProcessor = new Int32Array(n);
     this.pushStep = new Int32Array(n);
     this.moved = new Int32Array(n);
   }
 
-  /** Segment index per node (same as deviceBatchedSegments). */
-  segments(device: ArrayLike<number>): number[] {
-    this.run(device, true, false);
+  /** Segment index per node (same as processorBatchedSegments). */
+  segments(processor: ArrayLike<number>): number[] {
+    this.run(processor, true, false);
     return [...this.segment];
   }
 
   /** Number of segments. */
-  count(device: ArrayLike<number>): number {
-    return this.run(device, false, false);
+  count(processor: ArrayLike<number>): number {
+    return this.run(processor, false, false);
   }
 
   /** Bumped by every setBaseline: a holder of an older baseline knows it was replaced. */
   generation = 0;
 
-  /** count(device), recording what moveCount needs; later trials are against this device array. */
-  setBaseline(device: ArrayLike<number>): number {
+  /** count(processor), recording what moveCount needs; later trials are against this processor array. */
+  setBaseline(processor: ArrayLike<number>): number {
     this.generation++;
-    this.baseDevice.set(device as ArrayLike<number>);
-    this.baseTotal = this.run(device, false, true);
+    this.baseProcessor.set(processor as ArrayLike<number>);
+    this.baseTotal = this.run(processor, false, true);
     this.hasBaseline = true;
     return this.baseTotal;
   }
@@ -222,28 +222,28 @@ export class SegmentCounter {
     return this.baseTotal;
   }
 
-  /** count(device) for a `device` that differs from the baseline's in node `node` only. */
-  moveCount(device: ArrayLike<number>, node: number): number {
+  /** count(processor) for a `processor` that differs from the baseline's in node `node` only. */
+  moveCount(processor: ArrayLike<number>, node: number): number {
     this.one[0] = node;
-    return this.movesCount(device, this.one, 1);
+    return this.movesCount(processor, this.one, 1);
   }
 
-  /** count(device) for a `device` that differs from the baseline's in nodes[0..count) only. */
-  movesCount(device: ArrayLike<number>, nodes: ArrayLike<number>, count = nodes.length): number {
+  /** count(processor) for a `processor` that differs from the baseline's in nodes[0..count) only. */
+  movesCount(processor: ArrayLike<number>, nodes: ArrayLike<number>, count = nodes.length): number {
     if (!this.hasBaseline) throw new Error("SegmentCounter: moveCount without a baseline");
     // The order is the baseline's until the first moved node enters a ready queue.
     let first = this.n;
     let moved = 0;
     for (let j = 0; j < count; j++) {
       const i = nodes[j]!;
-      if (device[i] === this.baseDevice[i]) continue;
+      if (processor[i] === this.baseProcessor[i]) continue;
       first = Math.min(first, this.pushStep[i]!);
       this.moved[moved++] = i;
     }
     if (moved === 0) return this.baseTotal;
     this.stats.trials++;
-    if (first < 0) return this.replay(device, moved, 0, true);
-    return this.replay(device, moved, Math.floor(first / SEGMENT_CHECKPOINT_EVERY), false);
+    if (first < 0) return this.replay(processor, moved, 0, true);
+    return this.replay(processor, moved, Math.floor(first / SEGMENT_CHECKPOINT_EVERY), false);
   }
 
   private newEpoch(): void {
@@ -252,7 +252,7 @@ export class SegmentCounter {
   }
 
   /** Placing a node: mark it, release its successors (pending counts start on first touch). */
-  private place(device: ArrayLike<number>, i: number, step: number, record: boolean): void {
+  private place(processor: ArrayLike<number>, i: number, step: number, record: boolean): void {
     this.placed[i >> 5]! |= 1 << (i & 31);
     for (let k = this.succStart[i]!, ke = this.succStart[i + 1]!; k < ke; k++) {
       const s = this.succ[k]!;
@@ -264,14 +264,14 @@ export class SegmentCounter {
       } else left = this.pending[s]! - 1;
       this.pending[s] = left;
       if (left > 0) continue;
-      const d = device[s]!;
+      const d = processor[s]!;
       if (d !== this.current && this.sizes[d] === 0) this.handedOff = true;
       this.push(d, s);
       if (record) this.pushStep[s] = step;
     }
   }
 
-  private run(device: ArrayLike<number>, record: boolean, baseline: boolean): number {
+  private run(processor: ArrayLike<number>, record: boolean, baseline: boolean): number {
     const n = this.n;
     this.hasBaseline &&= !baseline;
     if (n === 0) return 0;
@@ -279,7 +279,7 @@ export class SegmentCounter {
     this.placed.fill(0);
     this.sizes.fill(0);
     if (baseline) { this.cpCurrent.length = this.cpSeg.length = this.cpHandedOff.length = this.cpQueueStart.length = this.cpQueue.length = 0; }
-    for (let i = 0; i < n; i++) if (this.indegree[i] === 0) { this.push(device[i]!, i); if (baseline) this.pushStep[i] = -1; }
+    for (let i = 0; i < n; i++) if (this.indegree[i] === 0) { this.push(processor[i]!, i); if (baseline) this.pushStep[i] = -1; }
     this.current = -1;
     this.seg = -1;
     this.handedOff = false;
@@ -287,7 +287,7 @@ export class SegmentCounter {
       if (baseline && placed % SEGMENT_CHECKPOINT_EVERY === 0) this.checkpoint();
       const i = this.next();
       if (record) this.segment[i] = this.seg;
-      this.place(device, i, placed, baseline);
+      this.place(processor, i, placed, baseline);
     }
     return this.seg + 1;
   }
@@ -320,7 +320,7 @@ export class SegmentCounter {
   }
 
   /** The trial of movesCount (moved nodes in this.moved[0..moved)) from checkpoint c (or from the start), back on the baseline once it can be. */
-  private replay(device: ArrayLike<number>, moved: number, c: number, fromStart: boolean): number {
+  private replay(processor: ArrayLike<number>, moved: number, c: number, fromStart: boolean): number {
     const n = this.n;
     const P = this.processors;
     const K = SEGMENT_CHECKPOINT_EVERY;
@@ -329,7 +329,7 @@ export class SegmentCounter {
     if (fromStart) {
       this.placed.fill(0);
       this.sizes.fill(0);
-      for (let i = 0; i < n; i++) if (this.indegree[i] === 0) this.push(device[i]!, i);
+      for (let i = 0; i < n; i++) if (this.indegree[i] === 0) this.push(processor[i]!, i);
       this.current = -1;
       this.seg = -1;
       this.handedOff = false;
@@ -357,7 +357,7 @@ export class SegmentCounter {
       }
       this.stats.steps++;
       const i = this.next();
-      this.place(device, i, step, false);
+      this.place(processor, i, step, false);
     }
     return this.seg + 1;
   }

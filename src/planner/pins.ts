@@ -1,6 +1,6 @@
 // User pins: `NAME=cpu` (a node name), `op:Softmax=gpu` (every node of an op type),
 // `re:^layer4.*=gpu` (node names matching a regular expression). A pin that matches nothing is
-// an error listing close names; two pins sending one node to different devices is an error
+// an error listing close names; two pins sending one node to different processors is an error
 // naming both.
 import { SparoaError } from "../../ir/sparoa-error.ts";
 import type { Graph } from "../../ir/graph.ts";
@@ -16,22 +16,22 @@ export interface Pin {
   text: string;
   kind: "name" | "op" | "re";
   pattern: string;
-  device: string;
+  processor: string;
 }
 
-export function parsePin(text: string, devices: readonly string[]): Pin {
+export function parsePin(text: string, processors: readonly string[]): Pin {
   const at = text.lastIndexOf("=");
   if (at <= 0 || at === text.length - 1) throw new PinError(`--pin '${text}': expected NAME=PROCESSOR, op:OPTYPE=PROCESSOR or re:REGEX=PROCESSOR`);
   const target = text.slice(0, at);
-  const device = text.slice(at + 1).trim();
-  if (!devices.includes(device)) throw new PinError(`--pin '${text}': unknown processor '${device}' (this profile has ${devices.join(", ")})`);
+  const processor = text.slice(at + 1).trim();
+  if (!processors.includes(processor)) throw new PinError(`--pin '${text}': unknown processor '${processor}' (this profile has ${processors.join(", ")})`);
   const kind = target.startsWith("op:") ? "op" : target.startsWith("re:") ? "re" : "name";
   const pattern = kind === "name" ? target : target.slice(3);
   if (pattern === "") throw new PinError(`--pin '${text}': nothing to match before '='`);
   if (kind === "re") {
     try { new RegExp(pattern); } catch (e) { throw new PinError(`--pin '${text}': invalid regular expression (${(e as Error).message})`); }
   }
-  return { text, kind, pattern, device };
+  return { text, kind, pattern, processor };
 }
 
 /** The pin deciding each pinned main-graph node. */
@@ -49,8 +49,8 @@ export function resolvePins(graph: Graph, pins: readonly Pin[]): Map<Node, Pin> 
     }
     for (const n of matches) {
       const earlier = out.get(n);
-      if (earlier && earlier.device !== pin.device) {
-        throw new PinError(`--pin '${earlier.text}' and --pin '${pin.text}' contradict: node '${n.name || n.opType}' (${n.opType}) cannot be on both ${earlier.device} and ${pin.device}`);
+      if (earlier && earlier.processor !== pin.processor) {
+        throw new PinError(`--pin '${earlier.text}' and --pin '${pin.text}' contradict: node '${n.name || n.opType}' (${n.opType}) cannot be on both ${earlier.processor} and ${pin.processor}`);
       }
       out.set(n, pin);
     }

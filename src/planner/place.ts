@@ -9,7 +9,7 @@
 //    constants follow their first consumer (partitioning recomputes them wherever read).
 // 3. Transfer-aware smoothing. Sweeping in topological order, a free node moves to the other
 //    processor when that lowers the transfers on its edges by more than it raises its own
-//    compute time: a node is not left on a device whose transfers cost more than it saves.
+//    compute time: a node is not left on a processor whose transfers cost more than it saves.
 //    Every move strictly lowers (node times + transfers), so the sweeps terminate.
 import { Role, type PlacementProblem } from "./problem.ts";
 

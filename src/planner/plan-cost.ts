@@ -59,7 +59,7 @@ export class PlanCost {
   /** Cut and contention charges (src/sim/plan-charges.ts). */
   readonly charges: PlanCharges;
   private readonly segments: SegmentCounter;
-  private readonly devices: Int32Array;
+  private readonly processors: Int32Array;
   /** Position in `scheduled` per SimGraph node, -1 for a constant. */
   private readonly position: Int32Array;
   /** The runtime-faithful schedule of split plans, its buffers allocated once. */
@@ -79,13 +79,13 @@ export class PlanCost {
     this.scheduledPreds = this.scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
     this.callMs = sim.profile.runOverheadUs / 1000;
     this.segments = new SegmentCounter(this.scheduledPreds, sim.processors.length);
-    this.devices = new Int32Array(this.scheduled.length);
+    this.processors = new Int32Array(this.scheduled.length);
     this.scheduler = new PartitionScheduler(sim);
   }
 
-  private scheduledDevices(assign: ArrayLike<number>): Int32Array {
-    for (let k = 0; k < this.scheduled.length; k++) this.devices[k] = assign[this.scheduled[k]!]!;
-    return this.devices;
+  private scheduledProcessors(assign: ArrayLike<number>): Int32Array {
+    for (let k = 0; k < this.scheduled.length; k++) this.processors[k] = assign[this.scheduled[k]!]!;
+    return this.processors;
   }
 
   /** Partitions the partition pass will cut from `assign` (exact: both steps). */
@@ -97,8 +97,8 @@ export class PlanCost {
   partitionIndex(assign: ArrayLike<number>): { partitionOf: Int32Array; count: number } {
     const partitionOf = new Int32Array(this.sim.nodes.length).fill(-1);
     if (this.scheduled.length === 0) return { partitionOf, count: 1 };
-    const devices = this.scheduledDevices(assign);
-    const merged = contractSegments(this.segments.segments(devices), devices, this.scheduledPreds);
+    const processors = this.scheduledProcessors(assign);
+    const merged = contractSegments(this.segments.segments(processors), processors, this.scheduledPreds);
     let last = 0;
     merged.forEach((p, k) => { partitionOf[this.scheduled[k]!] = p; last = Math.max(last, p); });
     return { partitionOf, count: last + 1 };
@@ -153,7 +153,7 @@ export class PlanCost {
    */
   searchCost(assign: ArrayLike<number>): number {
     this.evaluations++;
-    const segments = this.scheduled.length === 0 ? 1 : this.segments.count(this.scheduledDevices(assign));
+    const segments = this.scheduled.length === 0 ? 1 : this.segments.count(this.scheduledProcessors(assign));
     if (segments >= 2 && segments <= EXACT_SEGMENTS) return this.latency(assign).ms;
     return this.estimate(this.evaluator.makespanMs(assign), segments, assign);
   }
@@ -191,7 +191,7 @@ export class PlanCost {
     const priced = (assign: Int32Array, segments: number, simulated: () => number) =>
       segments >= 2 && segments <= EXACT_SEGMENTS ? this.latency(assign).ms : this.estimate(simulated(), segments, assign);
     return {
-      sync: (assign) => { ev.setAssignment(assign); this.scheduledDevices(assign); current.set(this.devices); stale = true; },
+      sync: (assign) => { ev.setAssignment(assign); this.scheduledProcessors(assign); current.set(this.processors); stale = true; },
       moveCost: (assign, node) => {
         this.evaluations++;
         if (this.scheduled.length === 0) return this.estimate(ev.moveCost(node, assign[node]!), 1, assign);

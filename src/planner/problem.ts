@@ -90,7 +90,7 @@ export function placementProblem(model: Model, profile: DeviceProfile, options: 
     if (pin) {
       role[i] = Role.Pinned;
       pinOf[i] = pin;
-      pinnedTo[i] = sim.processors.indexOf(pin.device);
+      pinnedTo[i] = sim.processors.indexOf(pin.processor);
     } else if (constants.has(node)) role[i] = Role.Constant;
     else if (shapes.has(node)) role[i] = Role.Shape;
     else if (node.subgraphs().length > 0) role[i] = Role.Control;

@@ -15,7 +15,7 @@ import type { Model } from "../../ir/model.ts";
 import { topologicalOrder } from "../../ir/topo.ts";
 import type { OpFamily } from "../devices/op-family.ts";
 import type { CutCostSpec } from "../devices/profile.ts";
-import { DEVICE_KEY } from "../package/manifest.ts";
+import { PROCESSOR_KEY } from "../package/manifest.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import { round3 } from "./fit.ts";
 import { profileGrid } from "./grid.ts";
@@ -60,7 +60,7 @@ export interface CutTiming {
 /** The chain `model` with its first half of scheduled nodes on `first` and the rest on `second`. */
 function placed(model: Model, first: string, second: string): Model {
   const nodes = topologicalOrder(model.graph).filter((n) => n.opType !== "Constant");
-  nodes.forEach((n, i) => n.metadata.set(DEVICE_KEY, i < nodes.length / 2 ? first : second));
+  nodes.forEach((n, i) => n.metadata.set(PROCESSOR_KEY, i < nodes.length / 2 ? first : second));
   return model;
 }
 
@@ -90,9 +90,9 @@ export async function measureCutCosts(t: CutTiming, onStep?: (label: string) => 
       const one = placed(c.build(2), "cpu0", "cpu0");
       const two = placed(c.build(2), "cpu0", "cpu1");
       const feeds = randomFeeds(one);
-      const runtimes = [await Runtime.load(one, { deviceMap: ["cpu0=cpu"], threads: t.threads })];
+      const runtimes = [await Runtime.load(one, { processorMap: ["cpu0=cpu"], threads: t.threads })];
       try {
-        runtimes.push(await Runtime.load(two, { deviceMap: ["cpu0=cpu", "cpu1=cpu"], threads: t.threads }));
+        runtimes.push(await Runtime.load(two, { processorMap: ["cpu0=cpu", "cpu1=cpu"], threads: t.threads }));
         const [tOne, tTwo] = (await timeInTurn(runtimes.map((r) => () => r.run(feeds)), t.windowMs)) as [number, number];
         measurements.push({ family, id, bytes: c.bytesWritten, extraMs: round3(tTwo - tOne - t.callMs - t.linkMs(c.bytesWritten)) });
       } finally {

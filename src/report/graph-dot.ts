@@ -1,7 +1,7 @@
 // The DOT picture `inspect --format dot` draws by default: constants (folded from the weights at
 // load) and shape arithmetic (Shape, Gather, Concat feeding a Reshape's shape) hidden, view-only
 // nodes (Reshape, Transpose, ...) drawn as labels on the edge through them, one cluster per
-// partition and a device legend. `--all-nodes` draws every node as ir/print/dot.ts always did.
+// partition and a processor legend. `--all-nodes` draws every node as ir/print/dot.ts always did.
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import { modelToDot } from "../../ir/print/dot.ts";

@@ -1,14 +1,14 @@
-// The protocol between the main thread, the device workers (device-worker.mjs) and workers
+// The protocol between the main thread, the processor workers (processor-worker.mjs) and workers
 // among themselves. Tensors travel as plain (transferable, never shared) ArrayBuffers:
 // onnxruntime-node rejects SharedArrayBuffer data.
 //
 // A request is dispatched whole: every worker gets its partitions' ids and the model inputs it
 // reads in one message, then runs each partition as soon as its inputs are there. A value
-// read on the device that made it stays there; a value another device reads goes straight to
+// read on the processor that made it stays there; a value another processor reads goes straight to
 // that worker over a peer port; only the model's outputs come back to the main thread. The
 // main thread is thus off the path between partitions (each thread hop costs 0.1-0.3 ms here).
 //
-// The worker (device-worker.mjs, checked JavaScript) imports these types with JSDoc `@import`,
+// The worker (processor-worker.mjs, checked JavaScript) imports these types with JSDoc `@import`,
 // so `tsc --noEmit -p .` checks both sides against this one definition.
 import type { MessagePort } from "node:worker_threads";
 import type { WireTensor } from "../../ort/wire.mjs";
@@ -21,7 +21,7 @@ export type { WireTensor };
 export interface OutputRoute {
   /** Partitions on the same worker read it: it stays there as an onnxruntime tensor. */
   local: boolean;
-  /** Devices whose workers read it (each gets its own buffer over a peer port). */
+  /** Processors whose workers read it (each gets its own buffer over a peer port). */
   peers: string[];
   /** A model output: it goes back to the main thread. */
   main: boolean;
@@ -50,7 +50,7 @@ export interface SessionSettings {
 
 export interface WorkerLoad {
   kind: "load";
-  device: string;
+  processor: string;
   partitions: PartitionLoad[];
   settings: SessionSettings;
   /** How many of this worker's partitions read each value: it is dropped after the last. */
@@ -59,8 +59,8 @@ export interface WorkerLoad {
 
 export type ToWorker =
   | WorkerLoad
-  /** A port to another device's worker (sent again when that worker is replaced). */
-  | { kind: "peer"; device: string; port: MessagePort }
+  /** A port to another processor's worker (sent again when that worker is replaced). */
+  | { kind: "peer"; processor: string; port: MessagePort }
   /** Run these partitions (topological order) for `request`; `feeds` are the model inputs they read. */
   | { kind: "request"; request: number; partitions: number[]; feeds: WireTensor[]; sent: number }
   /** Drop everything held for a failed request, including values that arrive later. */

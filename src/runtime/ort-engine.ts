@@ -15,11 +15,11 @@ import { decodeModel } from "../../ir/onnx/proto.ts";
 import { LAYER_ANN_KEY, layerAssignmentSettings, parseLayerRules, patternMatches } from "../package/layer-assignment.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { ManifestError, openPackage, type OpenedPackage } from "./package.ts";
-import { DEVICE_KEY } from "../package/manifest.ts";
+import { processorOf } from "../package/manifest.ts";
 import { addLayerAnnotations } from "../package/from-model.ts";
 import { firstCause } from "../../ort/providers.ts";
-import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement, type Provider } from "./device-placement.ts";
-import type { DeviceStats, Feeds, LoadOptions } from "./runtime.ts";
+import { describePlacement, parseProcessorMap, parseThreads, placeProcessors, processorMapOption, type ProcessorPlacement, type Provider } from "./processor-placement.ts";
+import type { ProcessorStats, Feeds, LoadOptions } from "./runtime.ts";
 import type { RouteSummary } from "./routes.ts";
 import { checkFeeds } from "./validate-inputs.ts";
 
@@ -34,13 +34,13 @@ export class EngineError extends SparoaError {
 }
 
 export interface OrtEngineOptions extends Omit<LoadOptions, "trace"> {
-  /** A layer assignment settings string to use instead of the one derived from the device placement. */
+  /** A layer assignment settings string to use instead of the one derived from the processor placement. */
   settings?: string;
   /** Profile the session (onnxruntime's trace), so `placementCheck()` can say what ran where. */
   profile?: boolean;
   /**
    * Default: parallel when a GPU provider runs part of the plan and partitions on different
-   * devices can run at the same time, else sequential (on CPU providers alone parallel mode was
+   * processors can run at the same time, else sequential (on CPU providers alone parallel mode was
    * 1.35-1.66x slower here: its inter-op threads compete with the intra-op ones; docs/benchmarks.md).
    */
   executionMode?: "sequential" | "parallel";
@@ -53,14 +53,14 @@ export interface PlacementCheck {
   /** Planned nodes the profile shows running on the expected provider. */
   agree: number;
   /** Planned nodes that ran on another provider than the plan's (kernel fallback, rule skipped). */
-  mismatches: { node: string; op: string; device: string; expected: string; actual: string }[];
+  mismatches: { node: string; op: string; processor: string; expected: string; actual: string }[];
   /** Planned nodes the profile does not show: folded or fused away by onnxruntime's graph optimisations. */
   notInProfile: number;
   /**
    * Nodes in the profile that the model does not have (fusions, layout changes, copies), with
    * their provider, and `from`: the planned node whose output they are named after
    * (onnxruntime's CPU layout pass names `conv1_out0_nchwc` after conv1's output); such a node
-   * is also compared with that node's device.
+   * is also compared with that node's processor.
    */
   added: { node: string; op: string; provider: string; from?: string }[];
 }
@@ -80,7 +80,7 @@ export class OrtEngine {
 
   private constructor(
     readonly pkg: OpenedPackage,
-    readonly placements: DevicePlacement[],
+    readonly placements: ProcessorPlacement[],
     private readonly session: ort.InferenceSession,
     /** The settings string the session runs with. */
     readonly settings: string,
@@ -100,13 +100,13 @@ export class OrtEngine {
   static async load(target: string, options: OrtEngineOptions = {}): Promise<OrtEngine> {
     const pkg = await openPackage(target);
     const { model, source } = annotatedSource(target, pkg);
-    const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
-    const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
-    const providerOf = new Map(placements.map((p) => [p.device, p.provider]));
-    const settings = options.settings ?? layerAssignmentSettings(devices, (d) => (providerOf.get(d) === "cpu" ? "cpu" : "gpu"));
+    const processors = [...new Set(pkg.manifest.partitions.map((p) => p.processor))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
+    const placements = await placeProcessors(processors, parseProcessorMap(processorMapOption(options)), parseThreads(options.threads));
+    const providerOf = new Map(placements.map((p) => [p.processor, p.provider]));
+    const settings = options.settings ?? layerAssignmentSettings(processors, (d) => (providerOf.get(d) === "cpu" ? "cpu" : "gpu"));
     const providers = [...new Set([...placements.map((p) => p.provider).filter((p) => p !== "cpu"), "cpu" as const])];
     const gpuUsed = placements.some((p) => p.provider !== "cpu");
-    const executionMode = options.executionMode ?? (gpuUsed && hasConcurrentDevices(pkg.manifest) ? "parallel" : "sequential");
+    const executionMode = options.executionMode ?? (gpuUsed && hasConcurrentProcessors(pkg.manifest) ? "parallel" : "sequential");
     const cpuThreads = placements.filter((p) => p.provider === "cpu").reduce((a, p) => a + p.threads, 0);
     const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "sparoa-ort-profile-")) : undefined;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -131,7 +131,7 @@ export class OrtEngine {
       throw new EngineError(`${target}: onnxruntime cannot create one session for the annotated model: ${cause}`);
     }
     const planned = new Map<string, PlannedNode>();
-    for (const n of model.graph.nodes) planned.set(n.name, { op: n.opType, device: n.metadata.get(DEVICE_KEY) ?? "cpu", outputs: n.outputs.map((v) => v.name) });
+    for (const n of model.graph.nodes) planned.set(n.name, { op: n.opType, processor: processorOf(n.metadata) ?? "cpu", outputs: n.outputs.map((v) => v.name) });
     const engine = new OrtEngine(pkg, placements, session, settings, executionMode, providers, planned, profileDir);
     engine.notes.push(...settingsNotes(settings, providers, model.graph.nodes.map((n) => n.metadata.get(LAYER_ANN_KEY) ?? "")));
     return engine;
@@ -156,15 +156,15 @@ export class OrtEngine {
     const file = readdirSync(this.profileDir).find((f) => f.endsWith(".json"));
     if (!file) return undefined;
     this.ran = profiledProviders(JSON.parse(readFileSync(join(this.profileDir, file), "utf8")));
-    const check = comparePlacement(this.plannedNodes, this.ran, new Map(this.placements.map((p) => [p.device, p.provider])));
+    const check = comparePlacement(this.plannedNodes, this.ran, new Map(this.placements.map((p) => [p.processor, p.provider])));
     this.check = check;
     rmSync(this.profileDir, { recursive: true, force: true });
     this.profileDir = undefined;
     return check;
   }
 
-  /** One line per device placement, then the session itself. */
-  describeDevices(): string[] {
+  /** One line per processor placement, then the session itself. */
+  describeProcessors(): string[] {
     return [
       ...this.placements.map(describePlacement),
       `one onnxruntime session: providers [${this.providers.join(", ")}], ${this.executionMode} execution, ${LAYER_ANN_KEY} settings "${this.settings}"`,
@@ -178,10 +178,10 @@ export class OrtEngine {
   }
 
   /** The session's busy time, as one entry (onnxruntime does not split it per provider). */
-  deviceStats(): DeviceStats[] {
+  processorStats(): ProcessorStats[] {
     const wall = performance.now() - this.statsSince;
     return [{
-      device: "session", provider: this.providers.join("+"), threads: this.placements.filter((p) => p.provider === "cpu").reduce((a, p) => a + p.threads, 0),
+      processor: "session", provider: this.providers.join("+"), threads: this.placements.filter((p) => p.provider === "cpu").reduce((a, p) => a + p.threads, 0),
       busyMs: this.busyMs, utilisation: wall > 0 ? this.busyMs / wall : 0, restarts: 0, partitions: this.manifest.partitions.map((p) => p.id),
     }];
   }
@@ -208,15 +208,15 @@ export function profiledProviders(events: { cat?: string; name?: string; args?: 
   return ran;
 }
 
-/** The plan (node -> logical device, device -> provider) against what ran. */
+/** The plan (node -> processor, processor -> provider) against what ran. */
 export function comparePlacement(planned: ReadonlyMap<string, PlannedNode>, ran: ReadonlyMap<string, { op: string; provider: string }>, providerOf: ReadonlyMap<string, Provider>): PlacementCheck {
   const check: PlacementCheck = { planned: planned.size, agree: 0, mismatches: [], notInProfile: 0, added: [] };
-  const expectedOf = (device: string) => EP_NAME[providerOf.get(device) ?? "cpu"];
-  for (const [node, { op, device }] of planned) {
+  const expectedOf = (processor: string) => EP_NAME[providerOf.get(processor) ?? "cpu"];
+  for (const [node, { op, processor }] of planned) {
     const actual = ran.get(node);
     if (!actual) { check.notInProfile++; continue; }
-    if (actual.provider === expectedOf(device)) check.agree++;
-    else check.mismatches.push({ node, op, device, expected: expectedOf(device), actual: actual.provider });
+    if (actual.provider === expectedOf(processor)) check.agree++;
+    else check.mismatches.push({ node, op, processor, expected: expectedOf(processor), actual: actual.provider });
   }
   const producer = new Map<string, string>();
   for (const [node, p] of planned) for (const v of p.outputs) producer.set(v, node);
@@ -224,19 +224,19 @@ export function comparePlacement(planned: ReadonlyMap<string, PlannedNode>, ran:
     if (planned.has(node)) continue;
     const from = producer.get(node.replace(/_nchwc$/, ""));
     check.added.push({ node, op: r.op, provider: r.provider, ...(from ? { from } : {}) });
-    const device = from ? planned.get(from)!.device : undefined;
-    if (device !== undefined && r.provider !== expectedOf(device)) check.mismatches.push({ node, op: r.op, device, expected: expectedOf(device), actual: r.provider });
+    const processor = from ? planned.get(from)!.processor : undefined;
+    if (processor !== undefined && r.provider !== expectedOf(processor)) check.mismatches.push({ node, op: r.op, processor, expected: expectedOf(processor), actual: r.provider });
   }
   return check;
 }
 
-/** A node of the annotated model: its op, planned logical device and output value names. */
-export interface PlannedNode { op: string; device: string; outputs: string[] }
+/** A node of the annotated model: its op, planned processor and output value names. */
+export interface PlannedNode { op: string; processor: string; outputs: string[] }
 
 /**
  * What the session loads: a package's annotated model by path (external weights resolve beside
  * it), an .onnx whose nodes all carry layer_ann by path, or else the model with layer_ann added
- * from sparoa.device / sparoa.partition, as bytes.
+ * from sparoa.processor / sparoa.partition, as bytes.
  */
 function annotatedSource(target: string, pkg: OpenedPackage): { model: Model; source: { path: string } | { bytes: Uint8Array; externalData: ExternalData } } {
   let file = target;
@@ -272,7 +272,7 @@ type ExternalData = { path: string; data: Uint8Array }[];
 
 /**
  * What onnxruntime will do with the settings beyond the plan (it logs this natively; sparoa
- * keeps onnxruntime quiet and says it once): rules for a device no registered provider serves
+ * keeps onnxruntime quiet and says it once): rules for a processor no registered provider serves
  * are skipped, and nodes no rule matches are placed by onnxruntime itself.
  */
 function settingsNotes(settings: string, providers: readonly Provider[], annotations: readonly string[]): string[] {
@@ -289,12 +289,12 @@ function settingsNotes(settings: string, providers: readonly Provider[], annotat
   return notes;
 }
 
-/** Whether two partitions on different devices can run at the same time (neither reaches the other). */
-function hasConcurrentDevices(m: PackageManifest): boolean {
+/** Whether two partitions on different processors can run at the same time (neither reaches the other). */
+function hasConcurrentProcessors(m: PackageManifest): boolean {
   const reach = m.partitions.map(() => new Set<number>());
   for (const p of m.partitions) for (const d of p.dependsOn) { reach[p.id]!.add(d); for (const r of reach[d]!) reach[p.id]!.add(r); }
   for (const a of m.partitions) for (const b of m.partitions) {
-    if (a.id < b.id && a.device !== b.device && !reach[b.id]!.has(a.id)) return true;
+    if (a.id < b.id && a.processor !== b.processor && !reach[b.id]!.has(a.id)) return true;
   }
   return false;
 }

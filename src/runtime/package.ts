@@ -1,5 +1,5 @@
 // Opening what the runtime runs: a package folder (manifest.json + partition models), or a model
-// that src/package/from-model.ts turns into a package in memory (a device-annotated model cut as
+// that src/package/from-model.ts turns into a package in memory (a processor-annotated model cut as
 // `sparoa optimize` would, a plain model as one partition on the CPU).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { readRegularFile } from "../../ir/read-file.ts";

@@ -1,67 +1,67 @@
-// Where every value of a package goes at run time, fixed once at load: for each device, the
+// Where every value of a package goes at run time, fixed once at load: for each processor, the
 // partitions it runs, how many of them read each value (the worker drops a value after its
 // last local reader), the model inputs it needs from the main thread, and for each partition
-// output whether it stays on the device, goes to which other devices, and whether it is a
+// output whether it stays on the processor, goes to which other processors, and whether it is a
 // model output the main thread collects.
 import type { PackageManifest } from "../package/manifest.ts";
 import type { OutputRoute } from "./messages.ts";
 
 export interface PartitionRoutes { id: number; inputs: string[]; outputs: { name: string; route: OutputRoute }[] }
 
-export interface DeviceRoutes {
-  device: string;
-  /** This device's partitions, in the manifest's (topological) order. */
+export interface ProcessorRoutes {
+  processor: string;
+  /** This processor's partitions, in the manifest's (topological) order. */
   partitions: PartitionRoutes[];
-  /** Value -> number of this device's partitions that read it. */
+  /** Value -> number of this processor's partitions that read it. */
   readers: Record<string, number>;
-  /** Model inputs this device's partitions read. */
+  /** Model inputs this processor's partitions read. */
   inputs: string[];
 }
 
-export function planRoutes(manifest: PackageManifest, devices: readonly string[]): DeviceRoutes[] {
+export function planRoutes(manifest: PackageManifest, processors: readonly string[]): ProcessorRoutes[] {
   const modelInputs = new Set(manifest.source.inputs.map((t) => t.name));
   const modelOutputs = new Set(manifest.source.outputs.map((t) => t.name));
-  const readers = new Map(devices.map((d) => [d, {} as Record<string, number>]));
+  const readers = new Map(processors.map((d) => [d, {} as Record<string, number>]));
   for (const p of manifest.partitions) {
-    const r = readers.get(p.device)!;
+    const r = readers.get(p.processor)!;
     for (const n of p.inputs) r[n] = (r[n] ?? 0) + 1;
   }
-  const readOn = (device: string, name: string) => (readers.get(device)![name] ?? 0) > 0;
-  return devices.map((device) => {
-    const parts = manifest.partitions.filter((p) => p.device === device);
+  const readOn = (processor: string, name: string) => (readers.get(processor)![name] ?? 0) > 0;
+  return processors.map((processor) => {
+    const parts = manifest.partitions.filter((p) => p.processor === processor);
     return {
-      device,
+      processor,
       partitions: parts.map((p) => ({
         id: p.id,
         inputs: p.inputs,
         outputs: p.outputs.map((name) => ({
           name,
-          route: { local: readOn(device, name), peers: devices.filter((d) => d !== device && readOn(d, name)), main: modelOutputs.has(name) },
+          route: { local: readOn(processor, name), peers: processors.filter((d) => d !== processor && readOn(d, name)), main: modelOutputs.has(name) },
         })),
       })),
-      readers: readers.get(device)!,
+      readers: readers.get(processor)!,
       inputs: [...new Set(parts.flatMap((p) => p.inputs.filter((n) => modelInputs.has(n))))],
     };
   });
 }
 
 export interface RouteSummary {
-  /** Values that stay on the device that made them. */
+  /** Values that stay on the processor that made them. */
   kept: number;
-  /** Values sent from one device's worker straight to another's. */
+  /** Values sent from one processor's worker straight to another's. */
   crossings: { name: string; from: string; to: string }[];
   /** Model outputs returned to the main thread. */
   returned: number;
 }
 
 /** What travels where on each request, for `sparoa run` / `sparoa bench` output. */
-export function summarizeRoutes(routes: readonly DeviceRoutes[]): RouteSummary {
+export function summarizeRoutes(routes: readonly ProcessorRoutes[]): RouteSummary {
   const summary: RouteSummary = { kept: 0, crossings: [], returned: 0 };
   for (const r of routes) {
     for (const p of r.partitions) {
       for (const { name, route } of p.outputs) {
         if (route.local) summary.kept++;
-        for (const to of route.peers) summary.crossings.push({ name, from: r.device, to });
+        for (const to of route.peers) summary.crossings.push({ name, from: r.processor, to });
         if (route.main) summary.returned++;
       }
     }
@@ -72,6 +72,6 @@ export function summarizeRoutes(routes: readonly DeviceRoutes[]): RouteSummary {
 export function describeRouteSummary(s: RouteSummary): string {
   const pairs = new Map<string, number>();
   for (const c of s.crossings) pairs.set(`${c.from} -> ${c.to}`, (pairs.get(`${c.from} -> ${c.to}`) ?? 0) + 1);
-  const crossing = s.crossings.length === 0 ? "none crosses devices" : `${s.crossings.length} cross devices worker to worker (${[...pairs].map(([k, n]) => `${n} ${k}`).join(", ")})`;
-  return `per request: ${s.kept} value(s) stay on the device that made them, ${crossing}, ${s.returned} model output(s) return`;
+  const crossing = s.crossings.length === 0 ? "none crosses processors" : `${s.crossings.length} cross processors worker to worker (${[...pairs].map(([k, n]) => `${n} ${k}`).join(", ")})`;
+  return `per request: ${s.kept} value(s) stay on the processor that made them, ${crossing}, ${s.returned} model output(s) return`;
 }

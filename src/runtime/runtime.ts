@@ -1,28 +1,30 @@
-// The bundled runtime: one worker thread per logical device, each owning the onnxruntime
+// The bundled runtime: one worker thread per processor, each owning the onnxruntime
 // sessions of its partitions. A request goes to every worker at once; each runs a partition
-// as soon as its inputs are there, so independent partitions on different devices run at the
-// same time. Values stay on the device that made them when read there, and go straight to
+// as soon as its inputs are there, so independent partitions on different processors run at the
+// same time. Values stay on the processor that made them when read there, and go straight to
 // the reading worker otherwise, by transferring their ArrayBuffers over a peer port (a copy
-// only when more than one device reads a value): the main thread only hands out the model
+// only when more than one processor reads a value): the main thread only hands out the model
 // inputs and collects the outputs.
 import { MessageChannel } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
 import type { Model } from "../../ir/model.ts";
 import type { PackageManifest } from "../package/manifest.ts";
 import { openPackage, type OpenedPackage } from "./package.ts";
-import { describePlacement, parseDeviceMap, parseThreads, placeDevices, type DevicePlacement } from "./device-placement.ts";
+import { describePlacement, parseProcessorMap, parseThreads, placeProcessors, processorMapOption, type ProcessorMapSpec, type ProcessorPlacement } from "./processor-placement.ts";
 import { RuntimeError, WorkerHandle, type DoneMessage, type RequestListener } from "./worker-handle.ts";
 import { checkFeeds, InputError } from "./validate-inputs.ts";
 import { copyWire, fromWire, wireBytes } from "../../ort/wire.mjs";
 import { TraceRecorder } from "./trace-recorder.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import { planRoutes, summarizeRoutes, type DeviceRoutes, type RouteSummary } from "./routes.ts";
+import { planRoutes, summarizeRoutes, type ProcessorRoutes, type RouteSummary } from "./routes.ts";
 import { nowMs, type PartitionLoad, type WireTensor } from "./messages.ts";
 
 export interface LoadOptions {
-  /** Logical device -> provider: "gpu=cuda", ["gpu=cpu"], {gpu: "webgpu"}. */
-  deviceMap?: string | readonly string[] | Record<string, string>;
-  /** Intra-op threads: one number for every device, or per device ("cpu=1,gpu=1" or an object). */
+  /** Processor -> provider: "gpu=cuda", ["gpu=cpu"], {gpu: "webgpu"}. */
+  processorMap?: ProcessorMapSpec;
+  /** @deprecated The old name of `processorMap`, still accepted. */
+  deviceMap?: ProcessorMapSpec;
+  /** Intra-op threads: one number for every processor, or per processor ("cpu=1,gpu=1" or an object). */
   threads?: number | string | Record<string, number>;
   /** Record a Chrome trace of every run (see `trace`). */
   trace?: boolean;
@@ -30,15 +32,15 @@ export interface LoadOptions {
 
 export type Feeds = Record<string, ort.Tensor>;
 
-export interface DeviceStats { device: string; provider: string; threads: number; busyMs: number; utilisation: number; restarts: number; partitions: number[] }
+export interface ProcessorStats { processor: string; provider: string; threads: number; busyMs: number; utilisation: number; restarts: number; partitions: number[] }
 
 export class Runtime {
   readonly trace: TraceRecorder | undefined;
   private readonly handles = new Map<string, WorkerHandle>();
   /** Reused buffers for the copies of request inputs (the workers hand them back). */
   private readonly pool = new BufferPool();
-  /** Model input -> how many devices read it (all but the last get a copy). */
-  private readonly inputDevices = new Map<string, number>();
+  /** Model input -> how many processors read it (all but the last get a copy). */
+  private readonly inputProcessors = new Map<string, number>();
   private readonly outputs: string[];
   private closed = false;
   private requestCounter = 0;
@@ -46,31 +48,31 @@ export class Runtime {
   /** Per partition id: measured compute time (worker start to end) and runs since the last reset. */
   private readonly partitionTotals = new Map<number, { ms: number; runs: number }>();
 
-  /** `routes`: where each value goes, per device, in the order of `placements` (fixed at load). */
-  private constructor(readonly pkg: OpenedPackage, readonly placements: DevicePlacement[], private readonly routes: readonly DeviceRoutes[], trace: boolean) {
+  /** `routes`: where each value goes, per processor, in the order of `placements` (fixed at load). */
+  private constructor(readonly pkg: OpenedPackage, readonly placements: ProcessorPlacement[], private readonly routes: readonly ProcessorRoutes[], trace: boolean) {
     this.trace = trace ? new TraceRecorder() : undefined;
     this.outputs = pkg.manifest.source.outputs.map((t) => t.name);
-    for (const r of routes) for (const n of r.inputs) this.inputDevices.set(n, (this.inputDevices.get(n) ?? 0) + 1);
+    for (const r of routes) for (const n of r.inputs) this.inputProcessors.set(n, (this.inputProcessors.get(n) ?? 0) + 1);
   }
 
   get manifest(): PackageManifest {
     return this.pkg.manifest;
   }
 
-  /** Opens a package (folder, annotated model or plain model), places devices and starts the workers. */
+  /** Opens a package (folder, annotated model or plain model), places processors and starts the workers. */
   static async load(target: string | Model, options: LoadOptions = {}): Promise<Runtime> {
     const pkg = await openPackage(target);
-    const devices = [...new Set(pkg.manifest.partitions.map((p) => p.device))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
-    const placements = await placeDevices(devices, parseDeviceMap(options.deviceMap), parseThreads(options.threads));
-    const runtime = new Runtime(pkg, placements, planRoutes(pkg.manifest, devices), options.trace === true);
+    const processors = [...new Set(pkg.manifest.partitions.map((p) => p.processor))].sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
+    const placements = await placeProcessors(processors, parseProcessorMap(processorMapOption(options)), parseThreads(options.threads));
+    const runtime = new Runtime(pkg, placements, planRoutes(pkg.manifest, processors), options.trace === true);
     const cpuWorkers = placements.filter((p) => p.provider === "cpu").length;
     placements.forEach((placement, i) => {
       const r = runtime.routes[i]!;
       const loads: PartitionLoad[] = r.partitions.map((p) => ({ ...p, model: pkg.models.get(p.id)!, label: `partition ${p.id} (${pkg.manifest.partitions.find((q) => q.id === p.id)!.file})` }));
       const spin = placement.provider !== "cpu" || cpuWorkers === 1;
-      const handle = new WorkerHandle(placement, { device: placement.device, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: r.readers });
+      const handle = new WorkerHandle(placement, { processor: placement.processor, partitions: loads, settings: { providers: [placement.provider], threads: placement.threads, spin }, readers: r.readers });
       handle.onSpawn = (h) => runtime.connectPeers(h);
-      runtime.handles.set(placement.device, handle);
+      runtime.handles.set(placement.processor, handle);
     });
     try {
       await Promise.all([...runtime.handles.values()].map((h) => h.start()));
@@ -86,18 +88,18 @@ export class Runtime {
     for (const other of this.handles.values()) {
       if (other === handle || !other.alive) continue;
       const { port1, port2 } = new MessageChannel();
-      handle.post({ kind: "peer", device: other.device, port: port1 }, [port1]);
-      other.post({ kind: "peer", device: handle.device, port: port2 }, [port2]);
+      handle.post({ kind: "peer", processor: other.processor, port: port1 }, [port1]);
+      other.post({ kind: "peer", processor: handle.processor, port: port2 }, [port2]);
     }
   }
 
-  /** What travels where on each request: kept on a device, worker to worker, back to the caller. */
+  /** What travels where on each request: kept on a processor, worker to worker, back to the caller. */
   routeSummary(): RouteSummary {
     return summarizeRoutes(this.routes);
   }
 
-  /** One line per device: where it runs, stated plainly when a GPU device runs on the CPU. */
-  describeDevices(): string[] {
+  /** One line per processor: where it runs, stated plainly when a GPU processor runs on the CPU. */
+  describeProcessors(): string[] {
     return this.placements.map(describePlacement);
   }
 
@@ -118,7 +120,7 @@ export class Runtime {
 
   /**
    * The executor proper, on wire tensors the runtime may consume (used by the batching queue).
-   * Every device gets its share of the request at once; the workers pass values among
+   * Every processor gets its share of the request at once; the workers pass values among
    * themselves and send back only the model's outputs.
    */
   async runWire(feeds: Map<string, WireTensor>, checked = true): Promise<Map<string, WireTensor>> {
@@ -128,7 +130,7 @@ export class Runtime {
     const begin = nowMs();
     const results = new Map<string, WireTensor>();
     for (const name of this.outputs) { const f = feeds.get(name); if (f) results.set(name, copyWire(f)); } // a model input that is also an output
-    const sendsLeft = new Map(this.inputDevices);
+    const sendsLeft = new Map(this.inputProcessors);
     const take = (name: string): WireTensor => {
       const left = sendsLeft.get(name)! - 1;
       sendsLeft.set(name, left);
@@ -144,13 +146,13 @@ export class Runtime {
         for (const h of this.handles.values()) h.forget(request);
         reject(e);
       };
-      const listener = (device: string): RequestListener => ({
+      const listener = (processor: string): RequestListener => ({
         failed: fail,
         done: (m, returned) => {
           for (const b of m.spent) this.pool.give(b);
           if (failed) return;
           for (const o of m.outputs) results.set(o.name, o);
-          this.record(device, request, m, returned);
+          this.record(processor, request, m, returned);
           if (--left > 0) return;
           const missing = this.outputs.find((n) => !results.has(n));
           if (missing) return fail(new RuntimeError(`no partition returned the model output '${missing}'`));
@@ -159,32 +161,32 @@ export class Runtime {
         },
       });
       for (const r of this.routes) {
-        this.handles.get(r.device)!.dispatch(request, r.partitions.map((p) => p.id), r.inputs.map(take), listener(r.device)).catch(fail);
+        this.handles.get(r.processor)!.dispatch(request, r.partitions.map((p) => p.id), r.inputs.map(take), listener(r.processor)).catch(fail);
       }
     });
   }
 
-  /** The trace of one partition run: its span on the device's track and the transfers around it. */
-  private record(device: string, request: number, m: DoneMessage, returned: number): void {
+  /** The trace of one partition run: its span on the processor's track and the transfers around it. */
+  private record(processor: string, request: number, m: DoneMessage, returned: number): void {
     const total = this.partitionTotals.get(m.partition);
     if (total) { total.ms += m.end - m.start; total.runs++; } else this.partitionTotals.set(m.partition, { ms: m.end - m.start, runs: 1 });
     if (!this.trace) return;
     const p = this.manifest.partitions.find((q) => q.id === m.partition)!;
-    const track = `device ${describePlacement(this.handles.get(device)!.placement)}`;
+    const track = `processor ${describePlacement(this.handles.get(processor)!.placement)}`;
     this.trace.span(track, `partition ${p.id}`, m.start, m.end, { request, inputs: p.inputs, outputs: p.outputs });
-    for (const a of m.arrivals) this.trace.async("transfer", `${a.name}: ${a.from} -> ${device}`, a.sent, a.received, { bytes: a.bytes, request });
-    for (const o of m.outputs) this.trace.async("transfer", `${o.name}: ${device} -> main`, m.sent, returned, { bytes: wireBytes(o), request });
+    for (const a of m.arrivals) this.trace.async("transfer", `${a.name}: ${a.from} -> ${processor}`, a.sent, a.received, { bytes: a.bytes, request });
+    for (const o of m.outputs) this.trace.async("transfer", `${o.name}: ${processor} -> main`, m.sent, returned, { bytes: wireBytes(o), request });
   }
 
-  /** Busy time and utilisation per device since the last reset. */
-  deviceStats(): DeviceStats[] {
+  /** Busy time and utilisation per processor since the last reset. */
+  processorStats(): ProcessorStats[] {
     const wall = nowMs() - this.statsSince;
     return this.placements.map((pl) => {
-      const h = this.handles.get(pl.device)!;
+      const h = this.handles.get(pl.processor)!;
       return {
-        device: pl.device, provider: pl.provider, threads: pl.threads, busyMs: h.busyMs,
+        processor: pl.processor, provider: pl.provider, threads: pl.threads, busyMs: h.busyMs,
         utilisation: wall > 0 ? h.busyMs / wall : 0, restarts: h.restarts,
-        partitions: this.manifest.partitions.filter((p) => p.device === pl.device).map((p) => p.id),
+        partitions: this.manifest.partitions.filter((p) => p.processor === pl.processor).map((p) => p.id),
       };
     });
   }
@@ -210,10 +212,10 @@ export class Runtime {
     return [...this.handles.values()].filter((h) => h.alive).length;
   }
 
-  /** The handle of a device's worker (tests use it to crash one). */
-  worker(device: string): WorkerHandle {
-    const h = this.handles.get(device);
-    if (!h) throw new RuntimeError(`no device '${device}' (devices: ${[...this.handles.keys()].join(", ")})`);
+  /** The handle of a processor's worker (tests use it to crash one). */
+  worker(processor: string): WorkerHandle {
+    const h = this.handles.get(processor);
+    if (!h) throw new RuntimeError(`no processor '${processor}' (processors: ${[...this.handles.keys()].join(", ")})`);
     return h;
   }
 
@@ -224,7 +226,7 @@ export class Runtime {
   }
 }
 
-/** `loadPackage(pathOrModel, {deviceMap, threads})`: the library entry point. */
+/** `loadPackage(pathOrModel, {processorMap, threads})`: the library entry point. */
 export function loadPackage(target: string | Model, options: LoadOptions = {}): Promise<Runtime> {
   return Runtime.load(target, options);
 }

@@ -1,4 +1,4 @@
-// A Chrome trace (chrome://tracing, ui.perfetto.dev) of the runtime: one track per device worker
+// A Chrome trace (chrome://tracing, ui.perfetto.dev) of the runtime: one track per processor worker
 // with its partition runs, and async tracks for transfers, the batching queue and whole requests
 // (those overlap one another, so they are async events rather than complete events). The format
 // is written by src/io/chrome-trace.ts.
@@ -10,7 +10,7 @@ export class TraceRecorder {
   /** Trace times are microseconds from this origin (ms since the epoch). */
   private readonly origin = performance.timeOrigin + performance.now();
 
-  /** A named thread track (device workers, the main thread). */
+  /** A named thread track (processor workers, the main thread). */
   track(name: string): number {
     return this.trace.track(name, { sortIndex: true });
   }

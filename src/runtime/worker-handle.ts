@@ -1,16 +1,16 @@
-// The main thread's handle on one device worker: starts it, loads its sessions, dispatches
+// The main thread's handle on one processor worker: starts it, loads its sessions, dispatches
 // requests and passes back what the worker reports on each. When the worker dies its
-// in-flight requests fail with an error naming the device and partition, and a fresh worker
+// in-flight requests fail with an error naming the processor and partition, and a fresh worker
 // is started with the same sessions (the runtime reconnects its peer ports).
 import { SparoaError } from "../../ir/sparoa-error.ts";
 import { Worker, type MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { nowMs, type FromWorker, type IoMeta, type ToWorker, type WireTensor, type WorkerLoad } from "./messages.ts";
-import type { DevicePlacement } from "./device-placement.ts";
+import type { ProcessorPlacement } from "./processor-placement.ts";
 import { firstCause } from "../../ort/providers.ts";
-import { unavailableMessage } from "./device-placement.ts";
+import { unavailableMessage } from "./processor-placement.ts";
 
-const WORKER = fileURLToPath(new URL("./device-worker.mjs", import.meta.url));
+const WORKER = fileURLToPath(new URL("./processor-worker.mjs", import.meta.url));
 
 export class RuntimeError extends SparoaError {
   override name = "RuntimeError";
@@ -42,10 +42,10 @@ export class WorkerHandle {
   /** Called with every new worker thread, before any request reaches it (the runtime connects peers). */
   onSpawn: ((handle: WorkerHandle) => void) | undefined;
 
-  constructor(readonly placement: DevicePlacement, private readonly load: Omit<WorkerLoad, "kind">) {}
+  constructor(readonly placement: ProcessorPlacement, private readonly load: Omit<WorkerLoad, "kind">) {}
 
-  get device(): string {
-    return this.placement.device;
+  get processor(): string {
+    return this.placement.processor;
   }
 
   get alive(): boolean {
@@ -67,7 +67,7 @@ export class WorkerHandle {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(WORKER, { name: `sparoa-${this.device}` });
+    const worker = new Worker(WORKER, { name: `sparoa-${this.processor}` });
     this.worker = worker;
     const ready = new Promise<void>((resolve, reject) => {
       let loaded = false;
@@ -95,7 +95,7 @@ export class WorkerHandle {
             const f = this.inFlight.get(m.request);
             if (!f) break;
             this.inFlight.delete(m.request);
-            f.listener.failed(new RuntimeError(`partition ${m.partition} on device '${this.device}' failed: ${m.message}`));
+            f.listener.failed(new RuntimeError(`partition ${m.partition} on processor '${this.processor}' failed: ${m.message}`));
             break;
           }
           case "held":
@@ -105,8 +105,8 @@ export class WorkerHandle {
           case "closed": break;
         }
       });
-      worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`device worker '${this.device}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
-      worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`device worker '${this.device}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
+      worker.on("error", (e: Error) => { if (!loaded) reject(new RuntimeError(`processor worker '${this.processor}' failed to start: ${e.message}`)); this.died(worker, e.message, loaded); });
+      worker.on("exit", (code) => { if (!loaded) reject(new RuntimeError(`processor worker '${this.processor}' exited while loading (code ${code})`)); this.died(worker, `exit code ${code}`, loaded); });
       this.post({ kind: "load", ...this.load });
     });
     this.onSpawn?.(this);
@@ -116,9 +116,9 @@ export class WorkerHandle {
   private loadFailure(label: string, message: string): string {
     const first = message.split("\n")[0]!;
     if (this.placement.provider !== "cpu" && /provider|shared library|adapter|backend/i.test(first)) {
-      return `${label}: ${unavailableMessage(this.placement.device, this.placement.provider, firstCause(first))}`;
+      return `${label}: ${unavailableMessage(this.placement.processor, this.placement.provider, firstCause(first))}`;
     }
-    return `${label}: onnxruntime cannot load it on device '${this.placement.device}' (${first})`;
+    return `${label}: onnxruntime cannot load it on processor '${this.placement.processor}' (${first})`;
   }
 
   /** A worker that ended without being asked: fail its requests, then start a replacement. */
@@ -131,7 +131,7 @@ export class WorkerHandle {
       const partition = f.partitions.find((id) => !f.finished.has(id));
       f.listener.failed(new RuntimeError(this.closing
         ? "the runtime was closed before this request finished"
-        : `device worker '${this.device}' died while running partition ${partition} (${why}); the request failed, the worker is being restarted`));
+        : `processor worker '${this.processor}' died while running partition ${partition} (${why}); the request failed, the worker is being restarted`));
     }
     if (this.closing || !loaded) return; // a worker that never loaded would fail the same way again
     this.restarts++;
@@ -139,12 +139,12 @@ export class WorkerHandle {
     this.ready.then(() => this.onRestart?.(undefined), (e: Error) => this.onRestart?.(e));
   }
 
-  /** Hands a request's partitions on this device (topological order) and the model inputs they read to the worker. */
+  /** Hands a request's partitions on this processor (topological order) and the model inputs they read to the worker. */
   async dispatch(request: number, partitions: number[], feeds: WireTensor[], listener: RequestListener): Promise<void> {
     if (this.closing) throw new RuntimeError("the runtime is closed");
     await this.ready;
     if (this.closing) throw new RuntimeError("the runtime was closed before this request finished");
-    if (!this.worker) throw new RuntimeError(`device worker '${this.device}' is not running`);
+    if (!this.worker) throw new RuntimeError(`processor worker '${this.processor}' is not running`);
     this.inFlight.set(request, { partitions, finished: new Set(), listener });
     this.post({ kind: "request", request, partitions, feeds, sent: nowMs() }, feeds.map((f) => f.data));
   }

@@ -38,9 +38,9 @@ describe("bench/gpu-check.sh --dry", () => {
     expect(skipped[0]!.commands).to.have.length(1);
     expect(skipped[0]!.commands[0]).to.match(/^sparoa profile --ep cpu cuda --quick -o \S+gpu-host\.json --json$/);
     expect(skipped[1]!.commands).to.have.length(2); // one optimize per model
-    expect(skipped[2]!.commands[0]).to.match(/^sparoa run \S+pkg-two-branch --device-map gpu=cuda -o /);
+    expect(skipped[2]!.commands[0]).to.match(/^sparoa run \S+pkg-two-branch --processor-map gpu=cuda -o /);
     expect(skipped[3]!.commands).to.have.length(6);
-    expect(skipped[3]!.commands.join("\n")).to.match(/--engine ort/).and.match(/tiny-cnn\.onnx --device-map cpu=cuda/);
+    expect(skipped[3]!.commands.join("\n")).to.match(/--engine ort/).and.match(/tiny-cnn\.onnx --processor-map cpu=cuda/);
     const rehearsal = report.steps.find((s) => s.name.startsWith("rehearsal"))!;
     expect(rehearsal.status).to.equal("ran");
     expect(rehearsal.result).to.deep.equal({ checkOk: true });

@@ -29,7 +29,7 @@ describe("pictures", () => {
     // Placement's annotations: attention on the GPU in partition 1, the rest on the CPU in 0.
     model.graph.nodes.forEach((n) => {
       const gpu = n.name.includes("attn") && !n.name.includes("shape") && !n.name.includes("lead");
-      n.annotations.set("device", gpu ? "gpu" : "cpu");
+      n.annotations.set("processor", gpu ? "gpu" : "cpu");
       n.annotations.set("partition", gpu ? 1 : 0);
     });
     const dot = graphDot(model, false);

@@ -30,7 +30,7 @@ async function exportAndRun(path: string): Promise<void> {
   expect(checked.ensembles).to.deep.equal([repo.ensemble]);
   expect(checked.models.size).to.equal(manifest.partitions.length + 1);
   // Each partition model runs where the plan put it.
-  for (const m of repo.models) expect(checked.models.get(m.name)!.instance_group![0]!.kind).to.equal(m.device === "gpu" ? "KIND_GPU" : "KIND_CPU");
+  for (const m of repo.models) expect(checked.models.get(m.name)!.instance_group![0]!.kind).to.equal(m.processor === "gpu" ? "KIND_GPU" : "KIND_CPU");
   const feeds = deployFeeds(path, manifest.source.inputs);
   const run = await runEnsemble(repoDir, repo.ensemble, tritonRequest(repoDir, repo.ensemble, feeds));
   expect(run.order).to.have.length(manifest.partitions.length);

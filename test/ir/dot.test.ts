@@ -6,11 +6,11 @@ import { modelToDot } from "../../ir/print/dot.ts";
 import { FIXTURES } from "../support/corpus.ts";
 
 describe("DOT printer", () => {
-  it("colours nodes by device: grey before placement, one colour per device after", () => {
+  it("colours nodes by processor: grey before placement, one colour per processor after", () => {
     const model = loadModel(join(FIXTURES, "tiny-cnn.onnx"));
     const fills = (dot: string) => [...dot.matchAll(/\[label="[^"]*", fillcolor="(#[0-9a-f]{6})"\]/g)].map((m) => m[1]);
     expect(new Set(fills(modelToDot(model)))).to.deep.equal(new Set(["#eeeeee"]));
-    model.graph.nodes.forEach((n, i) => n.annotations.set("device", i < 4 ? "gpu" : i < 8 ? "cpu" : "dla"));
+    model.graph.nodes.forEach((n, i) => n.annotations.set("processor", i < 4 ? "gpu" : i < 8 ? "cpu" : "dla"));
     const dot = modelToDot(model);
     const colours = fills(dot);
     expect(colours.slice(0, 4).every((c) => c === colours[0])).to.equal(true);
@@ -19,10 +19,10 @@ describe("DOT printer", () => {
     expect(dot).to.include('label="Conv\\nconv1\\n[gpu]"');
   });
 
-  it("colours a saved annotated model by its sparoa.device metadata_props", () => {
+  for (const key of ["sparoa.processor", "sparoa.device"]) it(`colours a saved annotated model by its ${key} metadata_props${key === "sparoa.device" ? " (packages before format v2)" : ""}`, () => {
     const model = loadModel(join(FIXTURES, "tiny-cnn.onnx"));
     const fills = (dot: string) => [...dot.matchAll(/\[label="[^"]*", fillcolor="(#[0-9a-f]{6})"\]/g)].map((m) => m[1]);
-    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.device", i < 4 ? "gpu" : "cpu"));
+    model.graph.nodes.forEach((n, i) => n.metadata.set(key, i < 4 ? "gpu" : "cpu"));
     const colours = fills(modelToDot(model));
     expect(new Set(colours.slice(0, 4)).size).to.equal(1);
     expect(new Set(colours.slice(4)).size).to.equal(1);

@@ -167,7 +167,7 @@ function everythingModel(dir: string): Model {
   // Annotations live in memory only (a file carries them as sparoa.* metadata when asked).
   const mmNode = loaded.graph.nodes.find((n) => n.name === "mm")!;
   mmNode.outputs[0]!.annotations.set("zero_fraction", 0.25);
-  mmNode.annotations.set("flops", 32).set("intensity", Number.NaN).set("device", "cpu").set("pinned", true).set("dims", [1, Number.POSITIVE_INFINITY]);
+  mmNode.annotations.set("flops", 32).set("intensity", Number.NaN).set("processor", "cpu").set("pinned", true).set("dims", [1, Number.POSITIVE_INFINITY]);
   return loaded;
 }
 
@@ -198,7 +198,7 @@ describe("JSON form (docs/ir-json.md is its schema)", () => {
       const custom = json.graph.nodes.find((n) => n.name === "custom")!;
       expect(custom.attributes).to.deep.include({ nan: "NaN", big: "9223372036854775807", ints: [1, -1], floats: [0.5, "-Infinity"] });
       const mm = json.graph.nodes.find((n) => n.name === "mm")!;
-      expect(mm.annotations).to.deep.equal({ flops: 32, intensity: "NaN", device: "cpu", pinned: true, dims: [1, "Infinity"] });
+      expect(mm.annotations).to.deep.equal({ flops: 32, intensity: "NaN", processor: "cpu", pinned: true, dims: [1, "Infinity"] });
       expect(json.graph.values.mm_out0).to.deep.equal({ name: "mm_out0", type: "f32[N,4]", dtype: "f32", shape: ["N", 4], annotations: { zero_fraction: 0.25 } });
       expect(json.graph.initializers.w).to.deep.equal({ dtype: "f32", dims: [4, 4], bytes: 64, external: { location: "everything.onnx.data", offset: 0, length: 64 } });
     } finally {

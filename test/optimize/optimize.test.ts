@@ -89,10 +89,10 @@ async function optimizeAll(cases: Case[], device: string, calibrated: boolean, e
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as OptimizeReport;
     expect(report.nodes.length).to.equal(r.analysed.graph.nodes.length);
     expect(report.predicted.planMs).to.be.greaterThan(0);
-    // Never slower than a baseline, and the summary's counts are the annotated model's devices.
+    // Never slower than a baseline, and the summary's counts are the annotated model's processors.
     for (const [k, ms] of Object.entries(report.predicted.baselinesMs)) expect(report.predicted.planMs, `${c.name} vs ${k}`).to.be.at.most(ms + 1e-9);
-    const devices = r.analysed.graph.nodes.reduce<Record<string, number>>((a, n) => { const d = String(n.annotations.get("device")); a[d] = (a[d] ?? 0) + 1; return a; }, {});
-    expect(report.summary.nodes, c.name).to.deep.equal(devices);
+    const processors = r.analysed.graph.nodes.reduce<Record<string, number>>((a, n) => { const d = String(n.annotations.get("processor")); a[d] = (a[d] ?? 0) + 1; return a; }, {});
+    expect(report.summary.nodes, c.name).to.deep.equal(processors);
     rows.push(`${c.name} ${manifest.partitions.length}p ${report.predicted.speedup["cpu-only"]!.toFixed(2)}x/${report.predicted.speedup["gpu-only"]!.toFixed(2)}x`);
     rmSync(out, { recursive: true, force: true });
   }
@@ -129,9 +129,9 @@ describe("sparoa optimize", () => {
     const j = cli("optimize", "fixtures/tiny-cnn.onnx", "-o", out, "--json", "--no-calibrate", "--pin", "op:Gemm=gpu");
     expect(j.status, j.stderr).to.equal(0);
     const report = JSON.parse(j.stdout) as ReturnType<typeof reportJson>;
-    expect(report.schema).to.equal("sparoa.optimize-report.v1");
+    expect(report.schema).to.equal("sparoa.optimize-report.v2");
     const gemm = report.nodes.find((n) => n.op === "Gemm")!;
-    expect(gemm).to.include({ device: "gpu", pinned: "op:Gemm=gpu" });
+    expect(gemm).to.include({ processor: "gpu", pinned: "op:Gemm=gpu" });
     // Which stage made the plan, what each gained, and the guarantee against the (pinned) baselines.
     expect(report.planner.stages.map((s) => s.stage)).to.deep.equal(["thresholds", "refinement"]);
     expect(report.planner.bestBaseline!.speedup).to.be.at.least(1);

@@ -49,7 +49,7 @@ const keepLabels = (labelled: Model) => (m: Model) => {
 
 function labelRandomly(model: Model, seed: number): void {
   const rand = seededRandom(seed);
-  for (const n of model.graph.nodes) n.annotations.set(NodeKey.device, rand() < 0.5 ? "cpu" : "gpu");
+  for (const n of model.graph.nodes) n.annotations.set(NodeKey.processor, rand() < 0.5 ? "cpu" : "gpu");
 }
 
 describe("package emit and --check", () => {
@@ -73,7 +73,7 @@ describe("package emit and --check", () => {
     const file = join(work, "if.onnx");
     saveModel(model, file);
     const { dir, manifest } = await emit(file, "if", keepLabels(model));
-    expect(manifest.partitions.map((p) => p.device)).to.deep.equal(["gpu", "cpu", "gpu"]);
+    expect(manifest.partitions.map((p) => p.processor)).to.deep.equal(["gpu", "cpu", "gpu"]);
     expect(manifest.boundaries.map((b) => b.name)).to.include("relu_gpu_out0");
     for (const flag of [0, 1]) {
       const inputs = checkInputs(dataInputs(model), [], 3);
@@ -93,14 +93,14 @@ describe("package emit and --check", () => {
       expect(onDisk.partitions[b.from]!.outputs).to.include(b.name);
       for (const t of b.to) {
         expect(onDisk.partitions[t]!.inputs).to.include(b.name);
-        expect(onDisk.partitions[t]!.device).to.not.equal(onDisk.partitions[b.from]!.device);
+        expect(onDisk.partitions[t]!.processor).to.not.equal(onDisk.partitions[b.from]!.processor);
       }
     }
     const annotated = decodeModel(readFileSync(join(dir, onDisk.annotatedModel!)));
     expect(Number(annotated.irVersion)).to.be.at.least(EMIT_IR_VERSION);
     for (const n of annotated.graph!.node) {
       const meta = Object.fromEntries(n.metadataProps.map((e) => [e.key, e.value]));
-      expect(meta["sparoa.device"], n.name).to.be.oneOf(["cpu", "gpu"]);
+      expect(meta["sparoa.processor"], n.name).to.be.oneOf(["cpu", "gpu"]);
       expect(Number(meta["sparoa.partition"]), n.name).to.be.at.least(0);
     }
     const partition = decodeModel(readFileSync(join(dir, onDisk.partitions[0]!.file)));

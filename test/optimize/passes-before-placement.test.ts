@@ -34,7 +34,7 @@ describe("passes before placement (stable node identity)", () => {
     const nodes = annotated.graph!.node;
     expect(nodes.map((n) => n.name)).to.not.include("dead_sigmoid");
     expect(nodes.length).to.equal(9);
-    const device = (name: string) => nodes.find((n) => n.name === name)!.metadataProps.find((e) => e.key === "sparoa.device")?.value;
+    const device = (name: string) => nodes.find((n) => n.name === name)!.metadataProps.find((e) => e.key === "sparoa.processor")?.value;
     expect(device("conv2")).to.equal("gpu");
     // Symbolic batch kept in the package (cut from the file's own model), bound only for analysis.
     const input = annotated.graph!.input[0]!.type!.value;

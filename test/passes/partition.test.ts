@@ -10,7 +10,7 @@ import { seededRandom } from "../../ir/random.ts";
 import { NodeKey } from "../../ir/annotation-keys.ts";
 import { constantNodes } from "../../ir/node-roles.ts";
 import { applyPartitions, assignPartitions } from "../../passes/partition.ts";
-import { deviceBatchedSegments } from "../../src/planner/partitions.ts";
+import { processorBatchedSegments } from "../../src/planner/partitions.ts";
 import { describePartitions, PartitionError, type Partitioning } from "../../passes/describe-partitions.ts";
 import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
@@ -35,7 +35,7 @@ function checkInvariants(model: Model, p: Partitioning, label: string): number {
     for (const n of part.nodes) {
       expect(seen.has(n), `${label}: node ${n.name} in two partitions`).to.equal(false);
       seen.set(n, part.id);
-      expect(n.annotations.get(NodeKey.device), `${label}: device of ${n.name}`).to.equal(part.device);
+      expect(n.annotations.get(NodeKey.processor), `${label}: device of ${n.name}`).to.equal(part.processor);
       expect(n.annotations.get(NodeKey.partition)).to.equal(part.id);
     }
   }
@@ -74,10 +74,10 @@ function checkInvariants(model: Model, p: Partitioning, label: string): number {
   const predsOf = (id: number) => quotient.flatMap((succ, from) => (succ.has(id) ? [from] : []));
   for (const a of p.partitions) {
     for (const b of p.partitions) {
-      if (b.id <= a.id || a.device !== b.device) continue;
+      if (b.id <= a.id || a.processor !== b.processor) continue;
       const indirect = [...quotient[a.id]!].some((k) => k !== b.id && reach[k]!.has(b.id));
       const delays = predsOf(b.id).some((r) => r !== a.id && !reach[r]!.has(a.id)) || [...quotient[a.id]!].some((r) => r !== b.id && !reach[b.id]!.has(r));
-      expect(indirect || delays, `${label}: partitions ${a.id} and ${b.id} (${a.device}) could merge`).to.equal(true);
+      expect(indirect || delays, `${label}: partitions ${a.id} and ${b.id} (${a.processor}) could merge`).to.equal(true);
     }
   }
   return p.partitions.length;
@@ -93,9 +93,9 @@ describe("partition pass", () => {
     const c = b.op1("Add", [a, bb], { name: "C" });
     b.output(c);
     const model = new Model(g);
-    ["gpu", "cpu", "gpu"].forEach((d, i) => g.nodes[i]!.annotations.set(NodeKey.device, d));
+    ["gpu", "cpu", "gpu"].forEach((d, i) => g.nodes[i]!.annotations.set(NodeKey.processor, d));
     const p = partitionModel(model);
-    expect(p.partitions.map((q) => q.device)).to.deep.equal(["gpu", "cpu", "gpu"]);
+    expect(p.partitions.map((q) => q.processor)).to.deep.equal(["gpu", "cpu", "gpu"]);
     expect(p.partitions[2]!.dependsOn).to.deep.equal([0, 1]);
     checkInvariants(model, p, "abc");
   });
@@ -111,11 +111,11 @@ describe("partition pass", () => {
     b.output(b.op1("Add", [l2, r2], { name: "join" }));
     const model = new Model(g);
     const devices: Record<string, string> = { l1: "gpu", l2: "gpu", r1: "cpu", r2: "cpu", join: "gpu" };
-    for (const n of g.nodes) n.annotations.set(NodeKey.device, devices[n.name]!);
+    for (const n of g.nodes) n.annotations.set(NodeKey.processor, devices[n.name]!);
     const p = partitionModel(model);
     // gpu{join,l1,l2} would be acyclic, but the GPU branch would then wait for the CPU branch
     // (a partition starts when all its inputs exist) and the two would run one after the other.
-    expect(p.partitions.map((q) => [q.device, q.nodes.map((n) => n.name).sort().join(",")])).to.deep.equal([["gpu", "l1,l2"], ["cpu", "r1,r2"], ["gpu", "join"]]);
+    expect(p.partitions.map((q) => [q.processor, q.nodes.map((n) => n.name).sort().join(",")])).to.deep.equal([["gpu", "l1,l2"], ["cpu", "r1,r2"], ["gpu", "join"]]);
     expect(p.partitions.map((q) => q.dependsOn)).to.deep.equal([[], [], [0, 1]]);
     checkInvariants(model, p, "branches");
   });
@@ -136,10 +136,10 @@ describe("partition pass", () => {
     const devices = g.nodes.map((n) => (n.name.startsWith("c") ? "cpu" : "gpu"));
     const index = new Map(g.nodes.map((n, i) => [n, i]));
     const preds = g.nodes.map((n) => n.inputs.flatMap((x) => (x?.producer ? [index.get(x.producer)!] : [])));
-    expect(new Set(deviceBatchedSegments(devices, preds)).size).to.equal(3);
-    for (const n of g.nodes) n.annotations.set(NodeKey.device, devices[index.get(n)!]!);
+    expect(new Set(processorBatchedSegments(devices, preds)).size).to.equal(3);
+    for (const n of g.nodes) n.annotations.set(NodeKey.processor, devices[index.get(n)!]!);
     const p = partitionModel(new Model(g));
-    expect(p.partitions.map((q) => [q.device, q.nodes.length])).to.deep.equal([["cpu", 200], ["gpu", 200]]);
+    expect(p.partitions.map((q) => [q.processor, q.nodes.length])).to.deep.equal([["cpu", 200], ["gpu", 200]]);
   });
 
   it("keeps an If node whole and turns its branches' outer captures into partition inputs", () => {
@@ -147,7 +147,7 @@ describe("partition pass", () => {
     const p = partitionModel(model);
     checkInvariants(model, p, "if");
     const ifPart = p.partitions.find((q) => q.nodes.some((n) => n.opType === "If"))!;
-    expect(ifPart.device).to.equal("cpu");
+    expect(ifPart.processor).to.equal("cpu");
     expect(ifPart.inputs.map((v) => v.name)).to.include.members(["relu_gpu_out0", "x", "flag"]);
     const inner = [...model.graph.nodes.find((n) => n.opType === "If")!.subgraphs().flatMap((s) => s.nodes)];
     for (const n of inner) expect(n.annotations.get(NodeKey.partition)).to.equal(ifPart.id);
@@ -170,7 +170,7 @@ describe("partition pass", () => {
     const rand = seededRandom(11);
     for (const f of files) {
       const model = loadModel(f);
-      for (const n of model.graph.nodes) n.annotations.set(NodeKey.device, rand() < 0.5 ? "cpu" : "gpu");
+      for (const n of model.graph.nodes) n.annotations.set(NodeKey.processor, rand() < 0.5 ? "cpu" : "gpu");
       checkInvariants(model, partitionModel(model), f);
     }
   });
@@ -182,9 +182,9 @@ describe("partition pass", () => {
     expect(run!.result.statistics!["partitions-cpu"]! + run!.result.statistics!["partitions-gpu"]!).to.equal(run!.result.statistics!["partitions"]);
   });
 
-  it("names a node without a device", () => {
+  it("names a node without a processor", () => {
     const model = randomDagModel({ nodes: 4, seed: 2 });
-    model.graph.nodes.at(-1)!.annotations.delete(NodeKey.device);
-    expect(() => assignPartitions(model.graph)).to.throw(PartitionError, /node 'n3' \(\w+\) has no device/);
+    model.graph.nodes.at(-1)!.annotations.delete(NodeKey.processor);
+    expect(() => assignPartitions(model.graph)).to.throw(PartitionError, /node 'n3' \(\w+\) has no processor/);
   });
 });

@@ -65,7 +65,7 @@ describe("typed pass options", () => {
     const devices = async (entries: ReturnType<typeof parsePipeline>) => {
       const model = loadModel(join(FIXTURES, "tiny-cnn.onnx"));
       await new PassManager(instantiate(entries)).run(model);
-      return model.graph.nodes.map((n) => n.annotations.get(NodeKey.device));
+      return model.graph.nodes.map((n) => n.annotations.get(NodeKey.processor));
     };
     const fromText = await devices(parsePipeline(text));
     expect(fromText[0]).to.equal("gpu");

@@ -188,7 +188,7 @@ describe("placement", () => {
     const runs = await new PassManager(instantiate(parsePipeline("placement{profile=agx-orin}"))).run(model);
     expect(runs.map((r) => r.pass.name)).to.deep.equal(["shape-inference", "cost", "weight-sparsity", "placement"]);
     for (const n of model.graph.nodes) {
-      expect(n.annotations.get(NodeKey.device), n.name).to.be.oneOf(["cpu", "gpu"]);
+      expect(n.annotations.get(NodeKey.processor), n.name).to.be.oneOf(["cpu", "gpu"]);
       expect(n.annotations.get(NodeKey.placementReason), n.name).to.be.a("string");
       expect(n.annotations.get(NodeKey.timeGpuMs), n.name).to.be.a("number");
     }

@@ -83,7 +83,7 @@ describe("planner", () => {
       const runs = await new PassManager(instantiate(parsePipeline("shape-inference,cost,weight-sparsity,placement{profile=agx-orin},partition"))).run(model);
       const placement = placementAnalysis(runs)!;
       placement.problem.sim.nodes.forEach((node, i) => {
-        expect(placement.explanations[i]!.device, node.name).to.equal(node.annotations.get(NodeKey.device));
+        expect(placement.explanations[i]!.processor, node.name).to.equal(node.annotations.get(NodeKey.processor));
       });
       const constants = placement.explanations.filter((e) => e.op === "Constant");
       expect(constants.length).to.equal(3);

@@ -1,7 +1,7 @@
 // The plan cost's incremental path (src/planner/plan-cost.ts incremental(), src/planner/partitions.ts
 // SegmentCounter.setBaseline/moveCount) against the full computation: on random DAGs with two and
 // three devices, every single-node move's segment count equals a fresh count (and
-// deviceBatchedSegments'), through sequences of moves, some committed; on generated models under
+// processorBatchedSegments'), through sequences of moves, some committed; on generated models under
 // the bundled profiles, every incremental plan-cost move equals searchCost of the moved plan.
 import { expect } from "chai";
 import { seededRandom } from "../../ir/random.ts";
@@ -10,7 +10,7 @@ import { PassManager } from "../../passes/manager.ts";
 import { instantiate, parsePipeline } from "../../passes/pipeline.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
 import { PlanCost } from "../../src/planner/plan-cost.ts";
-import { deviceBatchedSegments, SegmentCounter } from "../../src/planner/partitions.ts";
+import { processorBatchedSegments, SegmentCounter } from "../../src/planner/partitions.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { mobileNetLike, vitLike } from "../../bench/support/models.ts";
 
@@ -37,7 +37,7 @@ describe("incremental plan cost", () => {
       const fresh = new SegmentCounter(preds, P);
       const bias = rand();
       const device = Int32Array.from({ length: n }, () => (rand() < bias ? 0 : Math.floor(rand() * P)));
-      expect(counter.setBaseline(device), `graph ${g}`).to.equal(new Set(deviceBatchedSegments(device, preds)).size);
+      expect(counter.setBaseline(device), `graph ${g}`).to.equal(new Set(processorBatchedSegments(device, preds)).size);
       for (let m = 0; m < 40; m++) {
         const node = Math.floor(rand() * n);
         const was = device[node]!;

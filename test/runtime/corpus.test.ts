@@ -22,7 +22,7 @@ import { expectClose, plainRun } from "./reference.ts";
 function annotateThirds(path: string) {
   const m = loadModel(path);
   const n = m.graph.nodes.length;
-  m.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.device", ["cpu", "gpu", "cpu"][Math.min(2, Math.floor((i * 3) / n))]!));
+  m.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.processor", ["cpu", "gpu", "cpu"][Math.min(2, Math.floor((i * 3) / n))]!));
   return m;
 }
 
@@ -46,10 +46,10 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
       requireBackendTests(this);
       this.timeout(1_200_000); // VGG-19 (575 MB): about a minute on a quiet machine, over 10 under parallel load; the first run also measures batch-norm statistics
       const path = await materializeNormalized(lightModelPath(name));
-      const rt = await loadPackage(annotateThirds(path), { deviceMap: "gpu=cpu", threads: 1 });
+      const rt = await loadPackage(annotateThirds(path), { processorMap: "gpu=cpu", threads: 1 });
       try {
         expect(rt.manifest.partitions.length).to.equal(3);
-        expect(rt.manifest.partitions.map((p) => p.device)).to.deep.equal(["cpu", "gpu", "cpu"]);
+        expect(rt.manifest.partitions.map((p) => p.processor)).to.deep.equal(["cpu", "gpu", "cpu"]);
         const image = (seed: number) => ({ [rt.manifest.source.inputs[0]!.name]: imageOrtTensor([1, 3, 224, 224], seed) });
         const feeds = image(1);
         const expected = await plainRun(path, feeds);
@@ -66,7 +66,7 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
   });
   for (const path of npmModels()) {
     it(`npm model ${basename(path)}: 3 partitions on cpu/gpu/cpu`, async () => {
-      const rt = await loadPackage(annotateThirds(path), { deviceMap: "gpu=cpu", threads: 1 });
+      const rt = await loadPackage(annotateThirds(path), { processorMap: "gpu=cpu", threads: 1 });
       try {
         const feeds = npmFeeds(rt.manifest.source.inputs, 1);
         const expected = await plainRun(path, feeds);
@@ -89,7 +89,7 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
       const model = loadModel(join(dir, "model.onnx"));
       const n = model.graph.nodes.length;
       if (n < 2) { skipped.push(`${basename(dir)} (one node)`); continue; }
-      model.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.device", i < n / 2 ? "cpu" : "gpu"));
+      model.graph.nodes.forEach((node, i) => node.metadata.set("sparoa.processor", i < n / 2 ? "cpu" : "gpu"));
       const inputs = model.graph.inputs.filter((v) => !v.initializer);
       const files = readdirSync(data).filter((f) => /^input_\d+\.pb$/.test(f)).sort((a, b) => Number(a.slice(6, -3)) - Number(b.slice(6, -3)));
       let feeds: Record<string, ort.Tensor>;
@@ -100,7 +100,7 @@ describe("runtime on the corpus (partitioned == whole model)", function () {
         skipped.push(`${basename(dir)} (${(e as Error).message.split("\n")[0]!.slice(0, 60)})`);
         continue;
       }
-      const rt = await loadPackage(model, { deviceMap: "gpu=cpu", threads: 1 });
+      const rt = await loadPackage(model, { processorMap: "gpu=cpu", threads: 1 });
       try {
         const out = await rt.run(feeds);
         const expected: Record<string, ort.Tensor> = {};

@@ -1,5 +1,5 @@
 // The runtime's drift check (src/runtime/drift.ts) as `sparoa run` and `sparoa bench` report it:
-// the device workers time every partition, the figures per device are the sums of the package's
+// the processor workers time every partition, the figures per processor are the sums of the package's
 // predicted and measured partition times, the verdict follows --drift-ratio, and a ratio <= 1 is
 // refused. Predictions are for the plan's profile (orin-nano here) while the partitions run on
 // this machine's CPU, so the measured side is whatever this machine does; the test checks the
@@ -15,7 +15,7 @@ import { Runtime } from "../../src/runtime/runtime.ts";
 import { prepareFeeds } from "../../src/cli/tensor-args.ts";
 import { runSparoaInProcess } from "../support/cli-in-process.ts";
 
-interface Drift { profile: string; maxRatio: number; drifted: boolean; devices: { device: string; predictedMs: number; measuredMs: number; ratio: number; drifted: boolean }[] }
+interface Drift { profile: string; maxRatio: number; drifted: boolean; processors: { processor: string; predictedMs: number; measuredMs: number; ratio: number; drifted: boolean }[] }
 
 describe("drift check (run, bench)", function () {
   this.timeout(120_000);
@@ -33,16 +33,16 @@ describe("drift check (run, bench)", function () {
   const checkAgainstManifest = (drift: Drift, ratio: number) => {
     expect(drift.profile).to.equal("orin-nano");
     expect(drift.maxRatio).to.equal(ratio);
-    const devices = new Set(manifest.partitions.map((p) => p.device));
-    expect(drift.devices.map((d) => d.device).sort()).to.deep.equal([...devices].sort());
-    for (const d of drift.devices) {
-      const predicted = manifest.partitions.filter((p) => p.device === d.device).reduce((a, p) => a + p.predictedMs!, 0);
+    const devices = new Set(manifest.partitions.map((p) => p.processor));
+    expect(drift.processors.map((d) => d.processor).sort()).to.deep.equal([...devices].sort());
+    for (const d of drift.processors) {
+      const predicted = manifest.partitions.filter((p) => p.processor === d.processor).reduce((a, p) => a + p.predictedMs!, 0);
       expect(d.predictedMs).to.be.closeTo(predicted, 1e-9);
       expect(d.measuredMs).to.be.greaterThan(0);
       expect(d.ratio).to.be.closeTo(d.measuredMs / d.predictedMs, 1e-9);
-      expect(d.drifted, d.device).to.equal(d.ratio > ratio || d.ratio < 1 / ratio);
+      expect(d.drifted, d.processor).to.equal(d.ratio > ratio || d.ratio < 1 / ratio);
     }
-    expect(drift.drifted).to.equal(drift.devices.some((d) => d.drifted));
+    expect(drift.drifted).to.equal(drift.processors.some((d) => d.drifted));
   };
 
   it("run --json reports each device's measured against predicted partition time, and the text output says the verdict", async () => {
@@ -53,7 +53,7 @@ describe("drift check (run, bench)", function () {
     const wide = await runSparoaInProcess(["run", pkg, "--threads", "1", "--drift-ratio", "1e9"]);
     expect(wide.code, wide.stderr).to.equal(0);
     const lines = wide.stdout.split("\n").filter((l) => l.startsWith("drift: "));
-    expect(lines).to.have.length(new Set(manifest.partitions.map((p) => p.device)).size);
+    expect(lines).to.have.length(new Set(manifest.partitions.map((p) => p.processor)).size);
     for (const l of lines) expect(l).to.match(/^drift: \w+ partitions measured [\d.]+ ms vs predicted [\d.]+ ms for orin-nano \([\d.]+x\), within 1000000000x$/);
   });
 
@@ -72,7 +72,7 @@ describe("drift check (run, bench)", function () {
     expect(driftReport(manifest, new Map()).note).to.match(/no predicted times/);
   });
 
-  it("the device workers time every partition of a run", async () => {
+  it("the processor workers time every partition of a run", async () => {
     const runtime = await Runtime.load(pkg, { threads: 1 });
     try {
       const feeds = prepareFeeds(runtime.manifest, {}, { seed: 1 }).feeds;

@@ -26,21 +26,21 @@ describe("runtime executor", () => {
     const pkg = join(dir, "two-branch");
     const manifest = await writeHandPackage(TWO_BRANCH, pkg, (n) => ({
       partition: n.name.startsWith("left") ? 0 : n.name.startsWith("right") ? 1 : 2,
-      device: n.name.startsWith("right") ? "gpu" : "cpu",
+      processor: n.name.startsWith("right") ? "gpu" : "cpu",
     }));
-    expect(manifest.partitions.map((p) => [p.device, p.dependsOn])).to.deep.equal([["cpu", []], ["gpu", []], ["cpu", [0, 1]]]);
+    expect(manifest.partitions.map((p) => [p.processor, p.dependsOn])).to.deep.equal([["cpu", []], ["gpu", []], ["cpu", [0, 1]]]);
     rt = await loadPackage(pkg, { threads: 1 });
-    expect(rt.describeDevices()).to.deep.equal(["cpu -> cpu, 1 thread", "gpu -> cpu (no GPU on this host: the 'gpu' partitions run on the CPU), 1 thread"]);
+    expect(rt.describeProcessors()).to.deep.equal(["cpu -> cpu, 1 thread", "gpu -> cpu (no GPU on this host: the 'gpu' partitions run on the CPU), 1 thread"]);
     const feeds = generateFeeds(rt.manifest.source.inputs, 3, { batch: 5 });
     expectClose(await rt.run(feeds), await plainRun(TWO_BRANCH, feeds));
   });
 
-  it("runs a device-annotated whole model (metadata_props sparoa.device) without a package folder", async () => {
+  it("runs a processor-annotated whole model (metadata_props sparoa.processor) without a package folder", async () => {
     const model = loadModel(TINY_CNN);
-    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.device", i % 3 === 0 ? "gpu" : "cpu"));
-    rt = await loadPackage(model, { deviceMap: "gpu=cpu" });
+    model.graph.nodes.forEach((n, i) => n.metadata.set("sparoa.processor", i % 3 === 0 ? "gpu" : "cpu"));
+    rt = await loadPackage(model, { processorMap: "gpu=cpu" });
     expect(rt.manifest.partitions.length).to.be.greaterThan(3);
-    expect(rt.describeDevices()[1]).to.match(/^gpu -> cpu \(mapped by the device map/);
+    expect(rt.describeProcessors()[1]).to.match(/^gpu -> cpu \(mapped by the processor map/);
     const feeds = generateFeeds(rt.manifest.source.inputs, 4);
     expectClose(await rt.run(feeds), await plainRun(TINY_CNN, feeds));
   });
@@ -68,18 +68,18 @@ describe("runtime executor", () => {
 
   it("runs independent partitions at the same time and records a trace with a track per device", async () => {
     const pkg = join(dir, "two-branch-trace");
-    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(TWO_BRANCH, pkg, (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, processor: n.name.startsWith("right") ? "gpu" : "cpu" }));
     rt = await loadPackage(pkg, { threads: 1, trace: true });
     const feeds = generateFeeds(rt.manifest.source.inputs, 1, { batch: 64 });
     for (let i = 0; i < 3; i++) await rt.run(feeds);
     const events = rt.trace!.toJSON().traceEvents;
     const names = events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => String(e.args!.name));
-    expect(names.some((n) => n.startsWith("device cpu"))).to.equal(true);
-    expect(names.some((n) => n.startsWith("device gpu -> cpu"))).to.equal(true);
+    expect(names.some((n) => n.startsWith("processor cpu"))).to.equal(true);
+    expect(names.some((n) => n.startsWith("processor gpu -> cpu"))).to.equal(true);
     expect(events.filter((e) => e.cat === "transfer" && e.ph === "b").length).to.equal(3 * 2 * 2);
     expect(events.filter((e) => e.cat === "request" && e.ph === "b").length).to.equal(3);
-    const stats = rt.deviceStats();
-    expect(stats.map((s) => s.device)).to.deep.equal(["cpu", "gpu"]);
+    const stats = rt.processorStats();
+    expect(stats.map((s) => s.processor)).to.deep.equal(["cpu", "gpu"]);
     for (const s of stats) expect(s.busyMs).to.be.greaterThan(0);
   });
 

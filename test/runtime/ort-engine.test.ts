@@ -63,9 +63,9 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     const graph = decodeModel(readFileSync(join(dir, "model.annotated.onnx"))).graph!;
     for (const n of graph.node) {
       const meta = new Map(n.metadataProps.map((e) => [e.key, e.value]));
-      expect(meta.get(LAYER_ANN_KEY), n.name).to.equal(`sparoa/${meta.get("sparoa.device")}/p${meta.get("sparoa.partition")}`);
+      expect(meta.get(LAYER_ANN_KEY), n.name).to.equal(`sparoa/${meta.get("sparoa.processor")}/p${meta.get("sparoa.partition")}`);
     }
-    expect(new Set(graph.node.map((n) => new Map(n.metadataProps.map((e) => [e.key, e.value])).get("sparoa.device")))).to.deep.equal(new Set(["cpu", "gpu"]));
+    expect(new Set(graph.node.map((n) => new Map(n.metadataProps.map((e) => [e.key, e.value])).get("sparoa.processor")))).to.deep.equal(new Set(["cpu", "gpu"]));
   });
 
   for (const path of lightModels()) {
@@ -88,12 +88,12 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
       await engine.run(deployFeeds("two-branch.onnx", engine.manifest.source.inputs));
       expect(engine.placementCheck()!.mismatches).to.have.length(0);
       const asCuda = comparePlacement(engine.plannedNodes, engine.ran!, new Map([["cpu", "cpu"], ["gpu", "cuda"]]));
-      const gpuNodes = [...engine.plannedNodes].filter(([name, n]) => n.device === "gpu" && engine.ran!.has(name)).map(([name]) => name);
+      const gpuNodes = [...engine.plannedNodes].filter(([name, n]) => n.processor === "gpu" && engine.ran!.has(name)).map(([name]) => name);
       // Nodes onnxruntime renamed after a gpu node's output count as that node's.
-      gpuNodes.push(...asCuda.added.filter((a) => a.from && engine.plannedNodes.get(a.from)!.device === "gpu").map((a) => a.node));
+      gpuNodes.push(...asCuda.added.filter((a) => a.from && engine.plannedNodes.get(a.from)!.processor === "gpu").map((a) => a.node));
       expect(gpuNodes.length).to.be.greaterThan(0);
       expect(asCuda.mismatches.map((m) => m.node).sort()).to.deep.equal(gpuNodes.sort());
-      expect(asCuda.mismatches[0]).to.include({ expected: "CUDAExecutionProvider", actual: "CPUExecutionProvider", device: "gpu" });
+      expect(asCuda.mismatches[0]).to.include({ expected: "CUDAExecutionProvider", actual: "CPUExecutionProvider", processor: "gpu" });
     } finally {
       await engine.close();
     }
@@ -106,7 +106,7 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     expect(saveModel(model, path, { externalDataThreshold: 1024 }).externalTensors).to.be.greaterThan(0);
     const engine = await OrtEngine.load(path, { threads: 1 });
     try {
-      expect(engine.manifest.partitions.map((p) => p.device)).to.include("gpu");
+      expect(engine.manifest.partitions.map((p) => p.processor)).to.include("gpu");
       const feeds = deployFeeds(path, engine.manifest.source.inputs);
       expectClose(await engine.run(feeds), await plainRun(join(FIXTURES, "two-branch.onnx"), feeds), 1e-4, 1e-5, "external data");
     } finally {
@@ -122,7 +122,7 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     const derived = await OrtEngine.load(dir, { threads: 1 });
     try {
       expect(asPlanned.notes).to.deep.equal(["rule 'gpu(sparoa/gpu/)' matches no registered provider (providers: cpu): onnxruntime skips it"]);
-      const gpuNodes = [...cpuOnly.plannedNodes.values()].filter((n) => n.device === "gpu").length;
+      const gpuNodes = [...cpuOnly.plannedNodes.values()].filter((n) => n.processor === "gpu").length;
       expect(cpuOnly.notes).to.deep.equal([`${gpuNodes} of ${cpuOnly.plannedNodes.size} nodes match no rule: onnxruntime places them itself`]);
       expect(derived.notes).to.deep.equal([]);
       const feeds = deployFeeds("two-branch.onnx", derived.manifest.source.inputs);
@@ -149,9 +149,9 @@ describe("--engine ort: one onnxruntime session with layer assignment", () => {
     const dir = await writeThirdsPackage(join(FIXTURES, "two-branch.onnx"), join(work, "two-branch-bench"));
     const r = await runSparoa(["bench", dir, "--engine", "ort", "--json", "-n", "4", "--rounds", "2", "--warmup", "1", "--threads", "1"]);
     expect(r.code, r.stderr).to.equal(0);
-    const out = JSON.parse(r.stdout) as { engine: string; devices: string[]; sparoa: { count: number; p50: number }; onnxruntime: { p50: number }; ratios: { p50: number } };
+    const out = JSON.parse(r.stdout) as { engine: string; processors: string[]; sparoa: { count: number; p50: number }; onnxruntime: { p50: number }; ratios: { p50: number } };
     expect(out.engine).to.equal("ort");
-    expect(out.devices.at(-1)).to.match(/^one onnxruntime session: providers \[cpu\], sequential execution, layer_ann settings "cpu\(sparoa\/cpu\/, sparoa\/gpu\/\)"$/);
+    expect(out.processors.at(-1)).to.match(/^one onnxruntime session: providers \[cpu\], sequential execution, layer_ann settings "cpu\(sparoa\/cpu\/, sparoa\/gpu\/\)"$/);
     expect(out.sparoa.count).to.equal(4);
     expect(out.ratios.p50).to.be.closeTo(out.sparoa.p50 / out.onnxruntime.p50, 1e-9);
   });

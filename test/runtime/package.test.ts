@@ -13,7 +13,7 @@ describe("runtime package loading", () => {
   let good: Record<string, unknown>;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sparoa-pkg-"));
-    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), join(dir, "p"), (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, device: n.name.startsWith("right") ? "gpu" : "cpu" }));
+    await writeHandPackage(join(FIXTURES, "two-branch.onnx"), join(dir, "p"), (n) => ({ partition: n.name.startsWith("right") ? 0 : 1, processor: n.name.startsWith("right") ? "gpu" : "cpu" }));
     good = JSON.parse(readFileSync(join(dir, "p", "manifest.json"), "utf8"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,14 +26,16 @@ describe("runtime package loading", () => {
 
   it("accepts what the cutter writes", () => {
     const m = validateManifest(good);
-    expect(m.partitions.map((p) => p.device)).to.deep.equal(["gpu", "cpu"]);
+    expect(m.partitions.map((p) => p.processor)).to.deep.equal(["gpu", "cpu"]);
     expect(m.partitions[1]!.dependsOn).to.deep.equal([0]);
     expect(m.boundaries.map((b) => [b.name, b.from, b.to])).to.deep.equal([["right_relu3_out0", 0, [1]]]);
   });
 
   const cases: [string, (m: any) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["wrong schema", (m) => { m.schema = "sparoa.package.v0"; }, /^manifest.json: schema: expected "sparoa.package.v1", got "sparoa.package.v0"$/],
-    ["device not a string", (m) => { m.partitions[1].device = 5; }, /^manifest.json: partitions\[1\].device: expected a non-empty string, got 5$/],
+    ["wrong schema", (m) => { m.schema = "sparoa.package.v0"; }, /^manifest.json: schema: expected "sparoa.package.v2" \(or "sparoa.package.v1"\), got "sparoa.package.v0"$/],
+    ["processor not a string", (m) => { m.partitions[1].processor = 5; }, /^manifest.json: partitions\[1\].processor: expected a non-empty string, got 5$/],
+    // A v1 manifest names the processor `device`: one that says v1 is read by the v1 field.
+    ["v1 schema without v1's device field", (m) => { m.schema = "sparoa.package.v1"; }, /^manifest.json: partitions\[0\].device: expected a non-empty string, got nothing$/],
     ["bad dtype", (m) => { m.source.inputs[0].dtype = "float"; }, /source.inputs\[0\].dtype: expected an ONNX short dtype name/],
     ["input nobody produces", (m) => { m.partitions[1].inputs.push("ghost"); }, /partitions\[1\].inputs\[2\]: expected a model input or an output of an earlier partition, got "ghost"/],
     ["missing dependency", (m) => { m.partitions[1].dependsOn = []; }, /partitions\[1\].dependsOn: expected to include partition 0, which produces its input 'right_relu3_out0'/],

@@ -35,7 +35,7 @@ describe("runtime robustness", () => {
       const e = await rejection(rt.run(feeds()));
       expect(e).to.be.instanceOf(InputError);
       expect(e.message).to.match(message);
-      expect(rt.deviceStats().every((s) => s.busyMs === 0)).to.equal(true);
+      expect(rt.processorStats().every((s) => s.busyMs === 0)).to.equal(true);
     });
   }
 
@@ -43,7 +43,7 @@ describe("runtime robustness", () => {
     rt.worker("gpu").crashForTest("next-run");
     const e = await rejection(rt.run(generateFeeds(rt.manifest.source.inputs, 5, { batch: 8 })));
     expect(e).to.be.instanceOf(RuntimeError);
-    expect(e.message).to.match(/^device worker 'gpu' died while running partition \d \(worker crash requested during a run \(test hook\)\); the request failed, the worker is being restarted$/);
+    expect(e.message).to.match(/^processor worker 'gpu' died while running partition \d \(worker crash requested during a run \(test hook\)\); the request failed, the worker is being restarted$/);
     const small = generateFeeds(rt.manifest.source.inputs, 6, { batch: 4 });
     expectClose(await rt.run(small), await plainRun(TWO_BRANCH, small));
     expect(rt.worker("gpu").restarts).to.equal(1);

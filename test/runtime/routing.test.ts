@@ -37,7 +37,7 @@ describe("runtime routing", () => {
     let peerSends = 0;
     for (let seed = 1; seed <= 10; seed++) {
       const model = randomDagModel({ nodes: 12 + 3 * seed, seed, devices: ["cpu", "dla", "npu"], constants: seed % 3 });
-      for (const n of model.graph.nodes) n.metadata.set("sparoa.device", String(n.annotations.get(NodeKey.device)));
+      for (const n of model.graph.nodes) n.metadata.set("sparoa.processor", String(n.annotations.get(NodeKey.processor)));
       const file = join(dir, `dag${seed}.onnx`);
       saveModel(model, file);
       rt = await loadPackage(model, { threads: 1, trace: true });
@@ -47,7 +47,7 @@ describe("runtime routing", () => {
       const results = await Promise.all(feeds.map((f) => rt!.run(f)));
       for (let i = 0; i < feeds.length; i++) expectClose(results[i]!, await plainRun(file, feeds[i]!), 1e-4, 1e-5, `seed ${seed} concurrent request ${i}`);
       peerSends += transfers(rt, 1).filter((t) => !t.includes("main")).length;
-      for (const device of ["cpu", "dla", "npu"]) if (rt.manifest.partitions.some((p) => p.device === device)) expect(await rt.worker(device).held(), `seed ${seed} ${device}`).to.deep.equal({ requests: 0, values: 0 });
+      for (const device of ["cpu", "dla", "npu"]) if (rt.manifest.partitions.some((p) => p.processor === device)) expect(await rt.worker(device).held(), `seed ${seed} ${device}`).to.deep.equal({ requests: 0, values: 0 });
       await rt.close();
       rt = undefined;
     }
@@ -59,8 +59,8 @@ describe("runtime routing", () => {
     rt = await loadPackage(annotatedTwoBranch(), { threads: 1 });
     const m = rt.manifest;
     const routes = planRoutes(m, ["cpu", "gpu"]);
-    const gpu = routes.find((r) => r.device === "gpu")!;
-    const cpu = routes.find((r) => r.device === "cpu")!;
+    const gpu = routes.find((r) => r.processor === "gpu")!;
+    const cpu = routes.find((r) => r.processor === "cpu")!;
     expect(gpu.inputs).to.deep.equal(["x"]);
     expect(cpu.inputs).to.deep.equal(["x"]);
     const right = gpu.partitions[0]!.outputs[0]!;
@@ -68,7 +68,7 @@ describe("runtime routing", () => {
     const finals = cpu.partitions.flatMap((p) => p.outputs).filter((o) => o.route.main);
     expect(finals.map((o) => o.name)).to.deep.equal(m.source.outputs.map((t) => t.name));
     for (const p of cpu.partitions) for (const o of p.outputs) if (!o.route.main) expect(o.route, o.name).to.deep.equal({ local: true, peers: [], main: false });
-    for (const [name, count] of Object.entries(cpu.readers)) expect(count, name).to.equal(m.partitions.filter((p) => p.device === "cpu" && p.inputs.includes(name)).length);
+    for (const [name, count] of Object.entries(cpu.readers)) expect(count, name).to.equal(m.partitions.filter((p) => p.processor === "cpu" && p.inputs.includes(name)).length);
   });
 
   it("keeps values on a device that reads them itself: 4 partitions on one device trade only the input and the output with the main thread", async () => {
@@ -108,7 +108,7 @@ describe("runtime routing", () => {
     rt.worker("gpu").crashForTest("next-run");
     const e = await rejection(rt.run(generateFeeds(rt.manifest.source.inputs, 3, { batch: 4 })));
     expect(e).to.be.instanceOf(RuntimeError);
-    expect(e.message).to.match(/^device worker 'gpu' died while running partition \d/);
+    expect(e.message).to.match(/^processor worker 'gpu' died while running partition \d/);
     expect(await rt.worker("cpu").held()).to.deep.equal({ requests: 0, values: 0 });
     const feeds = generateFeeds(rt.manifest.source.inputs, 4, { batch: 4 });
     expectClose(await rt.run(feeds), await plainRun(TWO_BRANCH, feeds));

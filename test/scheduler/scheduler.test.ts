@@ -160,9 +160,9 @@ describe("SAC scheduler", function () {
     const busy = await replanPackage(first, syntheticState(0.75), { out: again, thresholds: "grid" });
     expect(existsSync(join(again, "manifest.json"))).to.equal(true);
     expect(busy.placement.problem.profile.description).to.match(/25% available \(cpu 75% busy\)/);
-    const drift = partitionDrift(src.manifest, new Map(src.manifest.partitions.map((p) => [p.id, (p.predictedMs ?? 0) * (p.device === "cpu" ? 2 : 1.1)])), 1.5);
+    const drift = partitionDrift(src.manifest, new Map(src.manifest.partitions.map((p) => [p.id, (p.predictedMs ?? 0) * (p.processor === "cpu" ? 2 : 1.1)])), 1.5);
     expect(drift.length).to.be.greaterThan(0);
-    for (const d of drift) expect(d.drifted, d.device).to.equal(d.device === "cpu");
+    for (const d of drift) expect(d.drifted, d.processor).to.equal(d.processor === "cpu");
     await replanPackage(first, syntheticState(0.5), { out: join(first, "inside"), thresholds: "grid" }).then(() => expect.fail("wrote into the package"), (e: Error) => expect(e.message).to.match(/never into it/));
   });
 

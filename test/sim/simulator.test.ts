@@ -1,5 +1,5 @@
 // Simulator invariants on hand-annotated graphs: makespan bounds, exact chain sums, transfers
-// exactly on cross-device edges, energy bookkeeping.
+// exactly on cross-processor edges, energy bookkeeping.
 import { expect } from "chai";
 import { Builder, DataType, Graph, Model, tensorType, type Node } from "../../ir/index.ts";
 import { nodeLatencyMs } from "../../src/devices/latency.ts";
@@ -39,7 +39,7 @@ describe("simulator", () => {
     close(r.energyMj, 10 * sum + 5 * sum);
   });
 
-  it("makespan >= critical path and >= each processor's busy time; transfers only on cross-device edges", () => {
+  it("makespan >= critical path and >= each processor's busy time; transfers only on cross-processor edges", () => {
     const rand = seeded(42);
     let checked = 0;
     for (const copyEngine of [true, false]) {

@@ -18,7 +18,7 @@ import { generateFeeds } from "../../src/runtime/generate-inputs.ts";
 export async function writeThirdsPackage(modelPath: string, dir: string): Promise<string> {
   const model = loadModel(modelPath);
   const nodes = model.graph.nodes;
-  nodes.forEach((n, i) => n.annotations.set(NodeKey.device, ["cpu", "gpu", "cpu"][Math.min(2, Math.floor((i * 3) / nodes.length))]!));
+  nodes.forEach((n, i) => n.annotations.set(NodeKey.processor, ["cpu", "gpu", "cpu"][Math.min(2, Math.floor((i * 3) / nodes.length))]!));
   applyPartitions(model.graph, assignPartitions(model.graph));
   const partitioning = describePartitions(model.graph);
   const needed = new Set<Value>([...partitioning.boundaries.map((b) => b.value), ...dataInputs(model), ...model.graph.outputs]);

@@ -9,7 +9,7 @@ import type { PackageManifest } from "../../src/package/manifest.ts";
 import { resolveValueTypes } from "../../src/package/value-types.ts";
 import { writeFiles } from "../../src/package/write.ts";
 
-export interface Placement { partition: number; device: string }
+export interface Placement { partition: number; processor: string }
 
 export async function writeHandPackage(modelPath: string, dir: string, place: (node: Node, index: number) => Placement): Promise<PackageManifest> {
   const model = loadModel(modelPath);
@@ -17,7 +17,7 @@ export async function writeHandPackage(modelPath: string, dir: string, place: (n
     const p = place(n, i);
     for (const node of [n, ...n.subgraphs().flatMap((sub) => [...sub.allNodes()])]) {
       node.annotations.set(NodeKey.partition, p.partition);
-      node.annotations.set(NodeKey.device, p.device);
+      node.annotations.set(NodeKey.processor, p.processor);
     }
   });
   const partitioning = describePartitions(model.graph);
@@ -27,11 +27,11 @@ export async function writeHandPackage(modelPath: string, dir: string, place: (n
   return manifest;
 }
 
-/** `count` contiguous slices of `total` nodes, alternating between `devices`. */
-export function slices(total: number, count: number, devices: readonly string[] = ["cpu"]): (node: Node, index: number) => Placement {
+/** `count` contiguous slices of `total` nodes, alternating between `processors`. */
+export function slices(total: number, count: number, processors: readonly string[] = ["cpu"]): (node: Node, index: number) => Placement {
   return (_n, i) => {
     const partition = Math.min(count - 1, Math.floor((i * count) / total));
-    return { partition, device: devices[partition % devices.length]! };
+    return { partition, processor: processors[partition % processors.length]! };
   };
 }
 
@@ -59,5 +59,5 @@ export function narrowCuts(graph: Graph, count: number): (node: Node, index: num
     if (!Number.isFinite(best)) throw new Error(`only ${cuts.length + 1} single-tensor slices exist in graph '${graph.name}'`);
     cuts.push(best);
   }
-  return (_n, i) => ({ partition: cuts.filter((c) => i > c).length, device: "cpu" });
+  return (_n, i) => ({ partition: cuts.filter((c) => i > c).length, processor: "cpu" });
 }

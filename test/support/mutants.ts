@@ -190,7 +190,7 @@ export async function detect(detector: Detector, dir: string, probe: Probe): Pro
       return r.ok ? undefined : r.outputs.filter((o) => !o.ok).map((o) => `${o.against} '${o.name}': ${o.reason ?? "differs"}`).join("; ");
     }
     if (detector === "runtime") {
-      const rt = await loadPackage(dir, { deviceMap: "gpu=cpu", threads: 1 });
+      const rt = await loadPackage(dir, { processorMap: "gpu=cpu", threads: 1 });
       try {
         const got = await rt.run(probe.feeds);
         return Object.keys(expected).map((n) => differs(n, got[n])).find((w) => w);
@@ -204,7 +204,7 @@ export async function detect(detector: Detector, dir: string, probe: Probe): Pro
       return ["--input", `${k}=${f}`];
     }).flat();
     const out = join(probe.work, `run-${Math.random().toString(36).slice(2)}`);
-    const r = await runSparoa(["run", dir, ...files, "-o", out, "--device-map", "gpu=cpu", "--threads", "1"]);
+    const r = await runSparoa(["run", dir, ...files, "-o", out, "--processor-map", "gpu=cpu", "--threads", "1"]);
     if (r.code !== 0) return `exit ${r.code}: ${r.stderr.trim().split("\n")[0]}`;
     return Object.keys(expected).map((n) => {
       let got: ort.Tensor | undefined;
@@ -232,7 +232,7 @@ function thirds(modelPath: string): (node: Node, index: number) => Placement {
   const compute = nodes.filter((n) => n.opType !== "Constant");
   const slice = new Map(compute.map((n, i) => [n, Math.min(2, Math.floor((i * 3) / compute.length))]));
   const partitionOf = nodes.map((n) => slice.get(n) ?? Math.min(2, ...n.outputs.flatMap((v) => v.uses.map((u) => slice.get(u.node) ?? 2))));
-  return (_n, i) => ({ partition: partitionOf[i]!, device: partitionOf[i] === 1 ? "gpu" : "cpu" });
+  return (_n, i) => ({ partition: partitionOf[i]!, processor: partitionOf[i] === 1 ? "gpu" : "cpu" });
 }
 
 /** Cuts `c.model` into three partitions (cpu, gpu, cpu), checks that every detector accepts the package, then runs every detector on every mutant. */

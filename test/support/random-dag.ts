@@ -37,7 +37,7 @@ export function randomDagModel(options: RandomDagOptions): Model {
   const outputs = new Set<Value>([values[values.length - 1]!]);
   for (const v of values.slice(1)) if (v.uses.length === 0) outputs.add(v);
   for (const v of outputs) b.output(v);
-  for (const n of g.nodes) n.annotations.set(NodeKey.device, pick(devices));
+  for (const n of g.nodes) n.annotations.set(NodeKey.processor, pick(devices));
   return new Model(g, { irVersion: 8, opsets: { "": 13 } });
 }
 
@@ -66,6 +66,6 @@ export function capturingIfModel(): Model {
   const z = b.op1("Neg", [ifNode.outputs[0]!], { name: "neg_gpu" });
   z.type = type;
   b.output(z);
-  for (const n of g.nodes) n.annotations.set(NodeKey.device, n.name.endsWith("cpu") ? "cpu" : "gpu");
+  for (const n of g.nodes) n.annotations.set(NodeKey.processor, n.name.endsWith("cpu") ? "cpu" : "gpu");
   return new Model(g, { irVersion: 8, opsets: { "": 13 } });
 }

@@ -7,7 +7,7 @@ import { FIXTURES } from "./corpus.ts";
 /** fixtures/two-branch.onnx with its right branch on "gpu", everything else on "cpu". */
 export function annotatedTwoBranch(): Model {
   const m = loadModel(join(FIXTURES, "two-branch.onnx"));
-  for (const n of m.graph.nodes) n.metadata.set("sparoa.device", n.name.startsWith("right") ? "gpu" : "cpu");
+  for (const n of m.graph.nodes) n.metadata.set("sparoa.processor", n.name.startsWith("right") ? "gpu" : "cpu");
   return m;
 }
 

@@ -1,4 +1,4 @@
-// `sparoa bench PKG|MODEL`: latency percentiles, throughput and per-device utilisation of the
+// `sparoa bench PKG|MODEL`: latency percentiles, throughput and per-processor utilisation of the
 // bundled runtime, and of plain onnxruntime on the original model in the same run, as ratios.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -27,7 +27,7 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: "bench <package>",
-  describe: "measure the runtime (p50/p90/p99, throughput, device utilisation) against plain onnxruntime in the same run",
+  describe: "measure the runtime (p50/p90/p99, throughput, processor utilisation) against plain onnxruntime in the same run",
   builder: (y) => withRuntimeFlags(y as Argv<object>)
     .positional("package", { type: "string", demandOption: true, describe: "package folder, or an .onnx model (annotated or plain)" })
     .option("input", { alias: "i", type: "string", array: true, describe: "NAME=FILE (.npy or .pb); default: seeded inputs (--seed, --dim)" })
@@ -42,7 +42,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .option("max-batch", { type: "number", default: 64, describe: "largest batch the tuner tries" })
     .option("json", { type: "boolean", default: false, describe: "print the figures as JSON" })
     .option("drift-ratio", DRIFT_RATIO_OPTION)
-    .example("$0 bench out/ --device-map gpu=cpu --threads cpu=1,gpu=1", "two devices of one thread each vs plain onnxruntime")
+    .example("$0 bench out/ --processor-map gpu=cpu --threads cpu=1,gpu=1", "two processors of one thread each vs plain onnxruntime")
     .example("$0 bench model.onnx --batching --max-latency-ms 50 -c 64", "dynamic batching under a 50 ms bound")
     .example("$0 bench out/ -n 20 --trace bench.json", "record a Perfetto trace of the runs")
     .example("$0 bench out/ --engine ort", "the annotated model as one onnxruntime session with its layer assignment")
@@ -79,7 +79,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const concurrency = argv.batching && argv.concurrency === 1 ? 2 * argv["max-batch"] : argv.concurrency;
       const sendRuntime = () => (queue ? queue.submit(feeds) : runtime.run(feeds));
       const sendPlain = () => plain!.run(feeds);
-      if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} device worker(s); ${prepared.line}; warming up (Ctrl-C stops)\n`);
+      if (!argv.json) process.stderr.write(`sparoa: bench: ${runtime.manifest.partitions.length} partition(s) on ${runtime.placements.length} processor worker(s); ${prepared.line}; warming up (Ctrl-C stops)\n`);
       const progress = new Progress("bench", argv.rounds * (plain ? 2 : 1), !argv.json);
       const sparoaRuns: LoadResult[] = [];
       const plainRuns: LoadResult[] = [];
@@ -96,7 +96,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         if (plain) { plainRuns.push(await closedLoop(sendPlain, per, concurrency)); progress.tick(1, "onnxruntime"); }
       }
       progress.finish();
-      const stats = runtime.deviceStats().map((d) => ({ ...d, utilisation: d.busyMs / runtimeWall }));
+      const stats = runtime.processorStats().map((d) => ({ ...d, utilisation: d.busyMs / runtimeWall }));
       const drift = driftReport(runtime.manifest, measuredPartitionTimes(runtime), argv["drift-ratio"]);
       const sparoa = measured(sparoaRuns);
       const base = plain ? measured(plainRuns) : undefined;
@@ -110,12 +110,12 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       } : undefined;
       if (argv.trace) runtime.trace!.write(argv.trace);
       const report = {
-        package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, devices: runtime.describeDevices(), routes: runtime.routeSummary(),
+        package: argv.package, engine: argv.engine ?? "workers", origin: runtime.pkg.origin, inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, partitions: runtime.manifest.partitions.length, processors: runtime.describeProcessors(), routes: runtime.routeSummary(),
         concurrency, baselineThreads: plain ? baselineThreads : undefined, sparoa, onnxruntime: base, ratios, utilisation: stats, drift, batching, notes,
       };
       if (argv.json) { process.stdout.write(JSON.stringify(report, null, 2) + "\n"); return; }
       process.stdout.write(`${prepared.line}\n`);
-      printReport(report.devices, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
+      printReport(report.processors, runtime.manifest.partitions.length, concurrency, sparoa, base, ratios, stats, baselineThreads, notes);
       if (report.routes.crossings.length + report.routes.kept > 0) process.stdout.write(`  ${describeRouteSummary(report.routes)}\n`);
       for (const line of describeDrift(drift)) process.stdout.write(`  ${line}\n`);
       if (batching) process.stdout.write(`  batching: ${batching.batches} batches of ${batching.meanRows.toFixed(1)} rows on average; tuner (${batching.phase}) chose batch ${batching.chosen.maxBatch}, wait ${batching.chosen.maxWaitMs.toFixed(2)} ms\n`);
@@ -127,11 +127,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   },
 };
 
-function printReport(devices: string[], partitions: number, concurrency: number, sparoa: Measured, base: Measured | undefined,
-  ratios: Record<string, number> | undefined, stats: { device: string; utilisation: number; restarts: number }[], baselineThreads: number, notes: string[]): void {
+function printReport(processors: string[], partitions: number, concurrency: number, sparoa: Measured, base: Measured | undefined,
+  ratios: Record<string, number> | undefined, stats: { processor: string; utilisation: number; restarts: number }[], baselineThreads: number, notes: string[]): void {
   const out = (s: string) => process.stdout.write(s + "\n");
   out(`${partitions} partition(s), concurrency ${concurrency}`);
-  for (const d of devices) out(`  device ${d}`);
+  for (const d of processors) out(`  processor ${d}`);
   const row = (label: string, m: Measured) => `  ${label.padEnd(26)}${ms(m.p50).padStart(11)}${ms(m.p90).padStart(11)}${ms(m.p99).padStart(11)}${`${m.throughput.toFixed(1)}/s`.padStart(12)}`;
   out(`  ${"".padEnd(26)}${"p50".padStart(11)}${"p90".padStart(11)}${"p99".padStart(11)}${"throughput".padStart(12)}`);
   out(row("sparoa runtime", sparoa));
@@ -139,6 +139,6 @@ function printReport(devices: string[], partitions: number, concurrency: number,
     out(row(`plain onnxruntime (${baselineThreads} thr)`, base));
     out(`  ${"ratio sparoa/plain".padEnd(26)}${`${ratios.p50!.toFixed(2)}x`.padStart(11)}${`${ratios.p90!.toFixed(2)}x`.padStart(11)}${`${ratios.p99!.toFixed(2)}x`.padStart(11)}${`${ratios.throughput!.toFixed(2)}x`.padStart(12)}`);
   }
-  out(`  utilisation: ${stats.map((s) => `${s.device} ${(100 * s.utilisation).toFixed(0)}%${s.restarts ? ` (${s.restarts} restarts)` : ""}`).join(", ")}`);
+  out(`  utilisation: ${stats.map((s) => `${s.processor} ${(100 * s.utilisation).toFixed(0)}%${s.restarts ? ` (${s.restarts} restarts)` : ""}`).join(", ")}`);
   for (const n of notes) out(`  note: ${n}`);
 }

@@ -1,6 +1,6 @@
 // `sparoa optimize MODEL --device orin-nano -o OUT`: place every node on the CPU or GPU of a
 // device profile by sparsity and intensity, partition, and write a deployable package plus a
-// device-annotated model and a report that says why.
+// processor-annotated model and a report that says why.
 import type { Argv, CommandModule } from "yargs";
 import { deviceNames } from "../../devices/profile.ts";
 import { optimize, type OptimizeOptions } from "../../optimize/optimize.ts";

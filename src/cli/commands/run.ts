@@ -28,15 +28,15 @@ export function safeFileName(name: string): string {
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run <package>",
-  describe: "run a package (folder with manifest.json), a device-annotated model or a plain model once on the bundled runtime",
+  describe: "run a package (folder with manifest.json), a processor-annotated model or a plain model once on the bundled runtime",
   builder: (y) => withRuntimeFlags(y as Argv<object>)
     .positional("package", { type: "string", demandOption: true, describe: "package folder, or an .onnx model" })
     .option("input", { alias: "i", type: "string", array: true, describe: "NAME=FILE (.npy or TensorProto .pb); generated from --seed when none is given" })
     .option("output", { alias: "o", type: "string", describe: "folder for one NAME.npy per output" })
-    .option("json", { type: "boolean", default: false, describe: "print devices, timings and outputs as JSON" })
+    .option("json", { type: "boolean", default: false, describe: "print processors, timings and outputs as JSON" })
     .option("drift-ratio", DRIFT_RATIO_OPTION)
     .example("$0 run out/ --input x=x.npy -o results/", "write results/<output>.npy")
-    .example("$0 run out/ --device-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
+    .example("$0 run out/ --processor-map gpu=cuda --json", "gpu partitions on CUDA; outputs as JSON")
     .example("$0 run model.onnx --batch 4 --trace run.json", "seeded inputs of batch 4, Chrome trace of the run")
     .example("$0 run out/ --engine ort --json", "one onnxruntime session with layer_ann settings; its profile checked against the plan") as unknown as Argv<RunArgs>,
   handler: async (argv) => {
@@ -60,13 +60,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (argv.trace) runtime.trace!.write(argv.trace);
       if (argv.json) {
         process.stdout.write(JSON.stringify({
-          package: argv.package, engine: argv.engine ?? "workers", inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, devices: runtime.describeDevices(),
+          package: argv.package, engine: argv.engine ?? "workers", inputs: { generated: prepared.generated, seed: prepared.generated ? argv.seed : undefined, shapes: prepared.shapes }, processors: runtime.describeProcessors(),
           ...(runtime instanceof OrtEngine ? { layerAssignmentSettings: runtime.settings, placementCheck: placement ?? null } : {}), partitions: runtime.manifest.partitions.length, routes: runtime.routeSummary(), ms, drift,
           outputs: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [n, argv.output ? { dtype: t.type, shape: t.dims.map(Number), file: join(argv.output!, `${safeFileName(n)}.npy`) } : outputJson(t)])),
         }) + "\n");
         return;
       }
-      for (const line of runtime.describeDevices()) process.stdout.write(`device ${line}\n`);
+      for (const line of runtime.describeProcessors()) process.stdout.write(`processor ${line}\n`);
       process.stdout.write(`${prepared.line}\n`);
       if (runtime instanceof OrtEngine) process.stdout.write(`ran the annotated model as one onnxruntime session in ${ms.toFixed(2)} ms\n${describePlacementCheck(placement)}`);
       else process.stdout.write(`ran ${runtime.manifest.partitions.length} partition(s) in ${ms.toFixed(2)} ms; ${describeRouteSummary(runtime.routeSummary())}\n`);
@@ -88,7 +88,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 function describePlacementCheck(c: PlacementCheck | undefined): string {
   if (!c) return "placement: onnxruntime wrote no profile\n";
   const lines = [`placement (onnxruntime profile): ${c.agree} of ${c.planned} nodes ran where planned, ${c.mismatches.length} elsewhere, ${c.notInProfile} folded or fused away${c.added.length ? `, ${c.added.length} node(s) onnxruntime added (${c.added.filter((a) => a.from).length} named after a planned node's output and checked as that node)` : ""}`];
-  for (const m of c.mismatches.slice(0, 10)) lines.push(`  mismatch: ${m.node} (${m.op}) planned ${m.device} -> ${m.expected}, ran on ${m.actual}`);
+  for (const m of c.mismatches.slice(0, 10)) lines.push(`  mismatch: ${m.node} (${m.op}) planned ${m.processor} -> ${m.expected}, ran on ${m.actual}`);
   if (c.mismatches.length > 10) lines.push(`  ... ${c.mismatches.length - 10} more (--json lists all)`);
   return lines.join("\n") + "\n";
 }

@@ -1,7 +1,7 @@
 // @ts-check
-// The body of one device worker thread: it owns the onnxruntime sessions of every partition
-// placed on its logical device, created with that device's providers and thread count, and
-// runs them one at a time (session.run blocks this thread; other devices run in their own).
+// The body of one processor worker thread: it owns the onnxruntime sessions of every partition
+// placed on its processor, created with that processor's providers and thread count, and
+// runs them one at a time (session.run blocks this thread; other processors run in their own).
 // A request's partitions arrive together; each runs once all its inputs are here, whichever
 // thread they came from. Outputs go where the load message's routes say: kept here, sent to
 // a peer worker, or back to the main thread. Checked JavaScript (`// @ts-check`, the message
@@ -15,7 +15,7 @@ import { copyWire, fromWire, toWire } from "../../ort/wire.mjs";
 import { openSession, quietOnnxruntime } from "../../ort/session.mjs";
 import { nowMs } from "./clock.mjs";
 
-if (!parentPort) throw new Error("device-worker.mjs must run in a worker thread");
+if (!parentPort) throw new Error("processor-worker.mjs must run in a worker thread");
 const port = parentPort;
 
 // Unavailable providers log native errors before throwing; the main thread reports them once.
@@ -25,7 +25,7 @@ quietOnnxruntime();
 /** @typedef {{ tensor: Tensor, left: number, lent?: ArrayBuffer }} HeldValue */
 /** @typedef {{ values: Map<string, HeldValue>, jobs: number[], arrivals: Arrival[], spent: ArrayBuffer[] }} RequestState */
 
-let device = "?";
+let processor = "?";
 /** @type {Map<number, LoadedPartition>} */
 const partitions = new Map();
 /** @type {Map<string, number>} */
@@ -67,7 +67,7 @@ function meta(list) {
 
 /** @param {WorkerLoad} message */
 async function load(message) {
-  device = message.device;
+  processor = message.processor;
   readers = new Map(Object.entries(message.readers));
   const s = message.settings;
   /** @type {InferenceSession.SessionOptions} */
@@ -214,7 +214,7 @@ async function runJob(request, r, id) {
     route.peers.forEach((peer, i) => {
       const w = /** @type {WireTensor} */ (wires[i]);
       /** @type {PeerValue} */
-      const value = { kind: "value", request, from: device, sent: nowMs(), tensor: w };
+      const value = { kind: "value", request, from: processor, sent: nowMs(), tensor: w };
       peers.get(peer)?.postMessage(value, [w.data]);
     });
     if (route.main) toMain.push(/** @type {WireTensor} */ (wires[wires.length - 1]));
@@ -247,8 +247,8 @@ port.on("message", (/** @type {ToWorker} */ message) => {
       setup = setup.then(() => load(message));
       return;
     case "peer": {
-      peers.get(message.device)?.close();
-      peers.set(message.device, message.port);
+      peers.get(message.processor)?.close();
+      peers.set(message.processor, message.port);
       message.port.on("message", onPeerValue);
       return;
     }
