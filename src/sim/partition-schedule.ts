@@ -54,6 +54,7 @@ export class PartitionScheduler {
   private readonly stamp: Int32Array;
   private readonly madeAt: Float64Array;
   private readonly readyAt: Float64Array;
+  private readonly copies: Float64Array;
   private readonly startAt: Float64Array;
   private readonly endAt: Float64Array;
   private readonly before: Float64Array;
@@ -79,6 +80,7 @@ export class PartitionScheduler {
     this.stamp = new Int32Array(slots);
     this.madeAt = new Float64Array(V);
     this.readyAt = new Float64Array(slots);
+    this.copies = new Float64Array(slots);
     this.startAt = new Float64Array(slots);
     this.endAt = new Float64Array(slots);
     this.before = new Float64Array(slots);
@@ -97,7 +99,7 @@ export class PartitionScheduler {
     const n = sim.nodes.length;
     const P = sim.processors.length;
     const host = sim.host;
-    const { fused, dur, processor, memberStart, memberList, inputStart, inputList, waitingOn, seenBy, stamp, madeAt, readyAt, startAt, endAt, before, after, freeAt, started } = this;
+    const { fused, dur, processor, memberStart, memberList, inputStart, inputList, waitingOn, seenBy, stamp, madeAt, readyAt, copies, startAt, endAt, before, after, freeAt, started } = this;
     // Fusion as the simulator decides it (simulator.ts fusedNodes), and node times.
     for (let i = 0; i < n; i++) {
       const q = assign[i]!;
@@ -152,27 +154,22 @@ export class PartitionScheduler {
     }
 
     const sourceOf = (vi: number) => { const producer = sim.values[vi]!.producer; return producer < 0 ? host : assign[producer]!; };
-    // Ready: every input there; across a copy engine a value arrives its link time after it was made.
+    // Ready: every input there; across a copy engine a value arrives its link time after it was
+    // made, without one the consuming worker copies it itself before the run (`copies`).
     const settle = (p: number) => {
       let at = 0;
-      const to = processor[p]!;
-      for (let j = inputStart[p]!; j < inputStart[p + 1]!; j++) {
-        const vi = inputList[j]!;
-        const from = sourceOf(vi);
-        at = Math.max(at, from === to || !sim.copyEngine[from]![to] ? madeAt[vi]! : madeAt[vi]! + sim.transfer(from, to, sim.values[vi]!.bytes));
-      }
-      readyAt[p] = at;
-    };
-    // Copies the consuming worker makes itself before the run (no copy engine).
-    const syncCopiesMs = (p: number) => {
       let ms = 0;
       const to = processor[p]!;
       for (let j = inputStart[p]!; j < inputStart[p + 1]!; j++) {
         const vi = inputList[j]!;
         const from = sourceOf(vi);
-        if (from !== to && !sim.copyEngine[from]![to]) ms += sim.transfer(from, to, sim.values[vi]!.bytes);
+        if (from === to) { at = Math.max(at, madeAt[vi]!); continue; }
+        const link = sim.transfer(from, to, sim.values[vi]!.bytes);
+        if (sim.copyEngine[from]![to]) at = Math.max(at, madeAt[vi]! + link);
+        else { at = Math.max(at, madeAt[vi]!); ms += link; }
       }
-      return ms;
+      readyAt[p] = at;
+      copies[p] = ms;
     };
     madeAt.fill(0);
     readyAt.fill(Infinity, 0, count);
@@ -198,7 +195,7 @@ export class PartitionScheduler {
       let p = 0;
       while (started[p] || processor[p] !== bestProc || readyAt[p]! > bestStart) p++;
       started[p] = 1;
-      let t = bestStart + callMs + syncCopiesMs(p) + before[p]!;
+      let t = bestStart + callMs + copies[p]! + before[p]!;
       startAt[p] = bestStart;
       for (let m = memberStart[p]!; m < memberStart[p + 1]!; m++) {
         const i = memberList[m]!;
