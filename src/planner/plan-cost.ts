@@ -120,21 +120,18 @@ export class PlanCost {
     // their share of the makespan is reported as cutsMs.
     const fused = fusedNodes(this.sim, assign);
     const run = this.scheduler.run(assign, partitionOf, count, this.callMs, (i, bytes, producer) => this.charges.cutSideMs(i, bytes, assign, fused, producer), contends);
-    const simulatedMs = bare.makespanMs - this.callsMs(count);
-    const cutsMs = Math.max(0, run.makespanMs - bare.makespanMs);
-    const contentionMs = contends ? this.charges.contentionMs(assign, fused, run.schedule) : 0;
-    return { ms: simulatedMs + this.callsMs(count) + cutsMs + contentionMs, simulatedMs, partitions: count, callsMs: this.callsMs(count), cutsMs, contentionMs };
+    return this.priced(assign, { makespanMs: bare.makespanMs - this.callsMs(count), schedule: run.schedule }, count, Math.max(0, run.makespanMs - bare.makespanMs));
   }
 
   /**
-   * The plan-latency formula of a one-partition plan (and of the node-level estimate): a simulated
-   * inference (`simulated`, with its schedule when the plan contends), one runtime call per
-   * partition after the first, the cuts' and the contention's charges (src/sim/plan-charges.ts).
+   * The one plan-latency formula: a simulated inference (`simulated`, with its schedule when the
+   * plan contends), one runtime call per partition after the first, the cuts' charge (for a split
+   * plan, what its cut sides add to the runtime's schedule) and the contention's
+   * (src/sim/plan-charges.ts).
    */
-  priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number): PlanLatency {
+  private priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number, cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0): PlanLatency {
     const simulatedMs = simulated.makespanMs;
     const callsMs = this.callsMs(partitions);
-    const cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0;
     const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
     return { ms: simulatedMs + callsMs + cutsMs + contentionMs, simulatedMs, partitions, callsMs, cutsMs, contentionMs };
   }
