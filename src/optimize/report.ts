@@ -151,7 +151,7 @@ export function formatSummary(report: OptimizeReport, out: string): string {
     ...(t.comparison ? [`  grid search beside it: ${t.comparison.grid.sparsity.toPrecision(3)}, ${t.comparison.grid.intensity.toPrecision(3)} in ${t.comparison.grid.searchMs.toFixed(0)} ms; threshold plan ${ms(t.comparison.predicted.ms)} ms predicted vs ${ms(t.comparison.grid.ms)} ms grid (regret ${t.comparison.regret.toFixed(3)})${t.comparison.refinedRegret !== undefined ? `, refined ${ms(t.comparison.predicted.refinedMs!)} vs ${ms(t.comparison.grid.refinedMs!)} ms (regret ${t.comparison.refinedRegret.toFixed(3)})` : ""}`] : []),
     `  plan: ${stagesText(report)}`,
     `  nodes: ${by(s.nodes)}; quadrants: ${by(s.quadrants)}${s.pinned ? `; ${s.pinned} pinned` : ""}; smoothing moved ${s.smoothingMoves}, refinement moved ${report.planner.movedNodes}`,
-    `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossProcessorEdges} cross-processor edges, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
+    `  partitions: ${Object.values(s.partitions).reduce((a, b) => a + b, 0)} (${by(s.partitions)}), ${s.crossProcessorEdges} cross-processor edge${s.crossProcessorEdges === 1 ? "" : "s"}, ${(p.bytesMoved / 1e6).toFixed(2)} MB moved per inference`,
     `  predicted latency: ${ms(p.planMs)} ms (simulated ${ms(p.simulatedMs)} ms + ${ms(p.partitionCallsMs)} ms for the calls between partitions${p.cutsMs > 0 ? ` + ${ms(p.cutsMs)} ms at the cuts` : ""}${p.contentionMs > 0 ? ` + ${ms(p.contentionMs)} ms contention` : ""}); ${Object.entries(p.baselinesMs).map(([k, v]) => `${k} ${ms(v)} ms (${planVersus(p.speedup[k]!)})`).join(", ")}`,
   ];
   if (report.check) {
