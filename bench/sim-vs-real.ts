@@ -27,7 +27,7 @@ import { instantiate, parsePipeline } from "../passes/pipeline.ts";
 import { runBaselines, type Plan } from "../src/planner/baselines/index.ts";
 import { applyInputShapes } from "../passes/shape-inference.ts";
 import { loadProfile, type DeviceProfile } from "../src/devices/profile.ts";
-import { FULL_TIMING, QUICK_TIMING, lowPercentile, median, randomFeeds } from "../src/profiler/measure.ts";
+import { FULL_TIMING, QUICK_TIMING, lowPercentile, median, randomFeeds, timeInTurn } from "../src/profiler/measure.ts";
 import { perOpTruth, type FamilyTruth } from "../src/profiler/per-op.ts";
 import { profileHost, profilerOverhead } from "../src/profiler/profile-host.ts";
 import { simulate } from "../src/sim/simulator.ts";
@@ -90,31 +90,10 @@ async function analysed(c: Case): Promise<Model> {
   return model;
 }
 
-async function timeRuns(run: () => Promise<unknown>): Promise<{ p10: number; median: number; runs: number }> {
-  for (let i = 0; i < 3; i++) await run();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 200 && (times.length < 15 || performance.now() - start < (quick ? 1000 : 3000))) {
-    const t = performance.now();
-    await run();
-    times.push(performance.now() - t);
-  }
-  return { p10: lowPercentile(times), median: median(times), runs: times.length };
-}
-
-/** Several runners timed in turn (A, B, C, A, B, C, ...): p10 and median of each. */
-async function timeInTurn(runs: (() => Promise<unknown>)[]): Promise<{ p10: number; median: number }[]> {
-  for (const run of runs) for (let i = 0; i < 3; i++) await run();
-  const times: number[][] = runs.map(() => []);
-  const start = performance.now();
-  while (times[0]!.length < 200 && (times[0]!.length < 15 || performance.now() - start < runs.length * (quick ? 1000 : 3000))) {
-    for (let k = 0; k < runs.length; k++) {
-      const t = performance.now();
-      await runs[k]!();
-      times[k]!.push(performance.now() - t);
-    }
-  }
-  return times.map((ts) => ({ p10: lowPercentile(ts), median: median(ts) }));
+/** Runners timed in turn (A, B, C, A, B, C, ...) for a second each (three without --quick), at least 15 runs: p10, median and count of each. */
+async function timeRunsInTurn(runs: (() => Promise<unknown>)[]): Promise<{ p10: number; median: number; runs: number }[]> {
+  const times = await timeInTurn(runs, { warmup: 3, minRuns: 15, maxRuns: 200, minMs: quick ? 1000 : 3000 });
+  return times.map((ts) => ({ p10: lowPercentile(ts), median: median(ts), runs: ts.length }));
 }
 
 async function measureOrt(path: string, model: Model, threads: number) {
@@ -122,7 +101,7 @@ async function measureOrt(path: string, model: Model, threads: number) {
   const session = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all", logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: "0" } } } });
   try {
     const feeds = randomFeeds(model);
-    return await timeRuns(() => session.run(feeds));
+    return (await timeRunsInTurn([() => session.run(feeds)]))[0]!;
   } finally {
     await session.release();
   }
@@ -238,7 +217,7 @@ async function main(): Promise<void> {
         const devices = [...new Set(byName.values())];
         loaded.push({ plan, label, devices, runtime: await Runtime.load(annotated, { processorMap: devices.map((d) => `${d}=cpu`), threads: 1 }), feeds: randomFeeds(annotated) });
       }
-      const measured = await timeInTurn(loaded.map((x) => () => x.runtime.run(x.feeds)));
+      const measured = await timeRunsInTurn(loaded.map((x) => () => x.runtime.run(x.feeds)));
       const oneIndex = loaded.findIndex((x) => x.devices.length === 1);
       loaded.forEach(({ plan, label, devices }, k) => {
         const l = plan.latency;

@@ -113,14 +113,16 @@ export class PlanCost {
     const { partitionOf, count } = this.partitionIndex(assign);
     // Contention is charged for the schedule's overlap, which needs the schedule.
     if (count <= 1) return this.priced(assign, evaluate(this.sim, assign, this.charges.contends(assign)), count);
-    const contends = this.charges.contends(assign);
-    const bare = this.scheduler.run(assign, partitionOf, count, this.callMs, undefined, contends && !this.charges.active);
-    if (!this.charges.active) return this.priced(assign, { makespanMs: bare.makespanMs - this.callsMs(count), schedule: bare.schedule }, count);
+    const fused = fusedNodes(this.sim, assign);
+    // Without the profile's charges nothing reads the node layout (contention needs them).
+    const bare = this.scheduler.run(assign, partitionOf, count, this.callMs, { fused, detail: false });
+    const simulated = bare.makespanMs - this.callsMs(count);
+    if (!this.charges.active) return this.priced(assign, { makespanMs: simulated, schedule: [] }, count, 0, fused);
     // Cut sides are paid inside the partitions on each side (cuts on parallel branches overlap);
     // their share of the makespan is reported as cutsMs.
-    const fused = fusedNodes(this.sim, assign);
-    const run = this.scheduler.run(assign, partitionOf, count, this.callMs, (i, bytes, producer) => this.charges.cutSideMs(i, bytes, assign, fused, producer), contends);
-    return this.priced(assign, { makespanMs: bare.makespanMs - this.callsMs(count), schedule: run.schedule }, count, Math.max(0, run.makespanMs - bare.makespanMs));
+    const cutSide = (i: number, bytes: number, producer: boolean) => this.charges.cutSideMs(i, bytes, assign, fused, producer);
+    const run = this.scheduler.run(assign, partitionOf, count, this.callMs, { cutSide, fused, detail: this.charges.contends(assign) });
+    return this.priced(assign, { makespanMs: simulated, schedule: run.schedule }, count, Math.max(0, run.makespanMs - bare.makespanMs), fused);
   }
 
   /**
@@ -129,10 +131,10 @@ export class PlanCost {
    * plan, what its cut sides add to the runtime's schedule) and the contention's
    * (src/sim/plan-charges.ts).
    */
-  private priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number, cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0): PlanLatency {
+  private priced(assign: ArrayLike<number>, simulated: Pick<SimResult, "makespanMs" | "schedule">, partitions: number, cutsMs = partitions > 1 ? this.charges.cutsMs(assign) : 0, fused?: Uint8Array): PlanLatency {
     const simulatedMs = simulated.makespanMs;
     const callsMs = this.callsMs(partitions);
-    const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, undefined, simulated.schedule) : 0;
+    const contentionMs = this.charges.contends(assign) ? this.charges.contentionMs(assign, fused, simulated.schedule) : 0;
     return { ms: simulatedMs + callsMs + cutsMs + contentionMs, simulatedMs, partitions, callsMs, cutsMs, contentionMs };
   }
 

@@ -19,7 +19,7 @@ import { PROCESSOR_KEY } from "../package/manifest.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import { round3 } from "./fit.ts";
 import { profileGrid } from "./grid.ts";
-import { lowPercentile, randomFeeds } from "./measure.ts";
+import { lowPercentile, randomFeeds, timeInTurn } from "./measure.ts";
 
 /** Grid cases (src/profiler/grid.ts ids) that stand for a family at a cut, two tensor sizes each. */
 const CUT_CASES: [OpFamily, string[]][] = [
@@ -64,21 +64,6 @@ function placed(model: Model, first: string, second: string): Model {
   return model;
 }
 
-/** 10th percentiles of runtimes run in turn until each has `windowMs` of runs (at least 15). */
-async function timeInTurn(runs: (() => Promise<unknown>)[], windowMs: number): Promise<number[]> {
-  for (const run of runs) for (let i = 0; i < 3; i++) await run();
-  const times: number[][] = runs.map(() => []);
-  const start = performance.now();
-  while (times[0]!.length < 400 && (times[0]!.length < 15 || performance.now() - start < runs.length * windowMs)) {
-    for (let k = 0; k < runs.length; k++) {
-      const t = performance.now();
-      await runs[k]!();
-      times[k]!.push(performance.now() - t);
-    }
-  }
-  return times.map(lowPercentile);
-}
-
 export async function measureCutCosts(t: CutTiming, onStep?: (label: string) => void): Promise<CutCosts> {
   const grid = new Map(profileGrid(false).map((c) => [c.id, c]));
   const measurements: CutMeasurement[] = [];
@@ -93,7 +78,7 @@ export async function measureCutCosts(t: CutTiming, onStep?: (label: string) => 
       const runtimes = [await Runtime.load(one, { processorMap: ["cpu0=cpu"], threads: t.threads })];
       try {
         runtimes.push(await Runtime.load(two, { processorMap: ["cpu0=cpu", "cpu1=cpu"], threads: t.threads }));
-        const [tOne, tTwo] = (await timeInTurn(runtimes.map((r) => () => r.run(feeds)), t.windowMs)) as [number, number];
+        const [tOne, tTwo] = (await timeInTurn(runtimes.map((r) => () => r.run(feeds)), { warmup: 3, minRuns: 15, maxRuns: 400, minMs: t.windowMs })).map(lowPercentile) as [number, number];
         measurements.push({ family, id, bytes: c.bytesWritten, extraMs: round3(tTwo - tOne - t.callMs - t.linkMs(c.bytesWritten)) });
       } finally {
         await Promise.all(runtimes.map((r) => r.close()));

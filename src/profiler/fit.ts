@@ -40,13 +40,7 @@ const UNBINDING_MEMORY = 4;
 /** Kernels of this many MFLOP or more anchor a compute-bound family's efficiency (see fitGroup). */
 const LARGE_MFLOP = 50;
 
-export interface FitOptions {
-  /** Weight of each sample's squared log error (default 1: every kernel counts alike). */
-  weight?: (s: Sample) => number;
-}
-
-export function fitProcessor(samples: readonly Sample[], dispatchUs: number, options: FitOptions = {}): FittedProcessor {
-  const weight = options.weight ?? (() => 1);
+export function fitProcessor(samples: readonly Sample[], dispatchUs: number): FittedProcessor {
   const d = dispatchUs / 1000;
   // Kernels under 5 us are below what the profiler resolves (its own overhead is about that):
   // they are dispatch-bound and say nothing about rates.
@@ -98,20 +92,20 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number, opt
       const need = large.map((s) => { const m = s.flops / 1e6; return s.flops / net(s) / 1e6 / (peakGflops * (half > 0 ? (m + share * half) / (m + half) : 1)); });
       return [Math.min(4, median(need))];
     };
+    const error = (e: Efficiency) => group.reduce((err, s) => err + Math.log(predict(e, s) / s.ms) ** 2, 0);
     let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
     for (const computeHalfMflop of hasCompute ? halves : [0]) {
       for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
         for (const compute of hasCompute ? anchored(computeHalfMflop, computeSmallShare) : [1]) {
           for (const memory of oneSide ? [UNBINDING_MEMORY] : MEMORY) {
             const e = { compute, memory, computeHalfMflop, computeSmallShare };
-            let err = 0;
-            for (const s of group) err += weight(s) * Math.log(predict(e, s) / s.ms) ** 2;
+            const err = error(e);
             if (err < best.err) best = { e, err };
           }
         }
       }
     }
-    best = refine(best, hasCompute && large.length < 3, !oneSide, Math.max(...halves), (e) => group.reduce((err, s) => err + weight(s) * Math.log(predict(e, s) / s.ms) ** 2, 0));
+    best = refine(best, hasCompute && large.length < 3, !oneSide, Math.max(...halves), error);
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
     if (best.e.computeHalfMflop && best.e.computeSmallShare) e.computeSmallShare = round3(best.e.computeSmallShare);

@@ -48,20 +48,28 @@ export async function timeModels(models: { model: Model; bytes?: Uint8Array; inp
       const feeds = randomFeeds(model, inputSparsity);
       return () => sessions[k]!.run(feeds);
     });
-    for (const run of runs) for (let i = 0; i < options.warmup; i++) await run();
-    const times: number[][] = runs.map(() => []);
-    const start = performance.now();
-    while (times[0]!.length < options.maxRuns && (times[0]!.length < options.minRuns || performance.now() - start < options.minMs * runs.length)) {
-      for (let k = 0; k < runs.length; k++) {
-        const t = performance.now();
-        await runs[k]!();
-        times[k]!.push(performance.now() - t);
-      }
-    }
-    return times.map(stat);
+    return (await timeInTurn(runs, options)).map(stat);
   } finally {
     await Promise.all(sessions.map((s) => s.release()));
   }
+}
+
+/**
+ * Every run's times in ms, the runs called in turn (A, B, C, A, B, C, ...) after `warmup` calls
+ * each, until each has `minMs` of runs and at least `minRuns`, or `maxRuns`.
+ */
+export async function timeInTurn(runs: readonly (() => Promise<unknown>)[], options: Pick<TimingOptions, "warmup" | "minRuns" | "maxRuns" | "minMs">): Promise<number[][]> {
+  for (const run of runs) for (let i = 0; i < options.warmup; i++) await run();
+  const times: number[][] = runs.map(() => []);
+  const start = performance.now();
+  while (times[0]!.length < options.maxRuns && (times[0]!.length < options.minRuns || performance.now() - start < options.minMs * runs.length)) {
+    for (let k = 0; k < runs.length; k++) {
+      const t = performance.now();
+      await runs[k]!();
+      times[k]!.push(performance.now() - t);
+    }
+  }
+  return times;
 }
 
 /**

@@ -57,8 +57,6 @@ export interface HostProfileResult {
   providers: Record<string, ProviderStatus>;
   cases: CaseResult[];
   sparsity: { id: string; speedup: number }[];
-  /** What the CPU fit was fitted to (grid medians and calibration kernels), for fit research (bench/). */
-  samples: Sample[];
 }
 
 const HEAVY_MFLOP = 150;
@@ -100,7 +98,6 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   let runOverheadUs = 0;
   let cases: CaseResult[] = [];
   let sparsity: { id: string; speedup: number }[] = [];
-  let fitted: Sample[] = [];
   const fitErrorPct: Record<string, number> = {};
   const perRep: Record<string, number[]> = {};
   for (const ep of usable) {
@@ -129,13 +126,12 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const timed = prepared.filter((p) => !p.c.sparsityOf);
     const medianMs = new Map(timed.map((p) => [p.c.id, median(reps.map((r) => r.ms.get(p.c.id)!))]));
     const samplesOf = (ms: (id: string) => number): Sample[] => timed.map((p) => ({ ...p.sample, ms: ms(p.c.id) }));
-    let fit = fitProcessor(samplesOf((id) => medianMs.get(id)!), dispatchUs);
-    let samples = samplesOf((id) => medianMs.get(id)!);
+    const gridSamples = samplesOf((id) => medianMs.get(id)!);
+    let fit = fitProcessor(gridSamples, dispatchUs);
     if (calibrate) {
-      samples = [...samples, ...await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`))];
-      fit = fitProcessor(samples, dispatchUs);
+      const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`));
+      fit = fitProcessor([...gridSamples, ...extra], dispatchUs);
     }
-    if (ep === "cpu") fitted = samples;
     const repFits = reps.map((r) => fitProcessor(samplesOf((id) => r.ms.get(id)!), round3(r.dispatchUs)));
     for (const [f, e] of Object.entries(fit.fitErrorPct)) fitErrorPct[`${ep}.${f}`] = e;
     const speedups = prepared.filter((p) => p.c.sparsityOf).map((p) => ({ id: p.c.id, speedup: round3(reps[0]!.speedups.get(p.c.id)!) }));
@@ -221,7 +217,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       notes: `${load.loaded ? `Measured on a loaded machine (${load.reason}): figures are slower than this machine is when quiet` : `Measured on a quiet machine (${load.reason})`}. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
-  return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity, samples: fitted };
+  return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
 }
 
 /**

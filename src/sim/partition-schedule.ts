@@ -19,7 +19,7 @@
 // `cutSide`, from the profile's measured cut costs) is paid by the partitions on each side: the
 // consumer before it runs, the producer once per value that leaves it, after its nodes.
 import type { SimGraph } from "./sim-graph.ts";
-import type { ScheduledNode } from "./simulator.ts";
+import { fusedNodes, type ScheduledNode } from "./simulator.ts";
 
 export interface PartitionRun {
   processor: number;
@@ -92,21 +92,18 @@ export class PartitionScheduler {
   /**
    * `partitionOf[i]`: partition index of SimGraph node i (topological numbering, as the partition
    * pass writes it), -1 for a constant (recomputed inside each reader, free). `callMs`: one run
-   * call. `detail`: also lay out every node in `schedule` (the contention charge needs it).
+   * call. `fused`: fusedNodes(sim, assign), when the caller has it. `detail`: also lay out every
+   * node in `schedule` (the contention charge needs it).
    */
-  run(assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, cutSide?: CutSideFn, detail = true): PartitionScheduleResult {
+  run(assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, options: { cutSide?: CutSideFn; fused?: Uint8Array; detail?: boolean } = {}): PartitionScheduleResult {
     const sim = this.sim;
     const n = sim.nodes.length;
     const P = sim.processors.length;
     const host = sim.host;
-    const { fused, dur, processor, memberStart, memberList, inputStart, inputList, waitingOn, seenBy, stamp, madeAt, readyAt, copies, startAt, endAt, before, after, freeAt, started } = this;
-    // Fusion as the simulator decides it (simulator.ts fusedNodes), and node times.
-    for (let i = 0; i < n; i++) {
-      const q = assign[i]!;
-      const parent = sim.fuseParent[q]![i]!;
-      fused[i] = parent >= 0 && assign[parent] === q && (!sim.fuseNeedsParentFused[q]![i] || fused[parent] === 1) ? 1 : 0;
-      dur[i] = fused[i] ? 0 : sim.duration[q]![i]!;
-    }
+    const { cutSide, detail = true } = options;
+    const { dur, processor, memberStart, memberList, inputStart, inputList, waitingOn, seenBy, stamp, madeAt, readyAt, copies, startAt, endAt, before, after, freeAt, started } = this;
+    const fused = options.fused ?? fusedNodes(sim, assign, this.fused);
+    for (let i = 0; i < n; i++) dur[i] = fused[i] ? 0 : sim.duration[assign[i]!]![i]!;
     // Members per partition (counting sort, topological order kept).
     memberStart.fill(0, 0, count + 1);
     for (let i = 0; i < n; i++) { const p = partitionOf[i]!; if (p >= 0) { memberStart[p + 1]!++; processor[p] = assign[i]!; } }
@@ -199,9 +196,7 @@ export class PartitionScheduler {
       startAt[p] = bestStart;
       for (let m = memberStart[p]!; m < memberStart[p + 1]!; m++) {
         const i = memberList[m]!;
-        if (detail && !(sim.duration[assign[i]!]![i]! === 0 && sim.inputsOf[i]!.length === 0 && sim.outputsOf[i]!.length === 0)) {
-          schedule.push({ node: sim.nodes[i]!, processor: sim.processors[bestProc]!, startMs: t, endMs: t + dur[i]!, fused: fused[i] === 1 });
-        }
+        if (detail) schedule.push({ node: sim.nodes[i]!, processor: sim.processors[bestProc]!, startMs: t, endMs: t + dur[i]!, fused: fused[i] === 1 });
         t += dur[i]!;
       }
       t += after[p]!;
@@ -230,6 +225,6 @@ export class PartitionScheduler {
 }
 
 /** One schedule without a reusable scheduler (tests, one-off reports). */
-export function schedulePartitions(sim: SimGraph, assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number, cutSide?: CutSideFn, detail = true): PartitionScheduleResult {
-  return new PartitionScheduler(sim).run(assign, partitionOf, count, callMs, cutSide, detail);
+export function schedulePartitions(sim: SimGraph, assign: ArrayLike<number>, partitionOf: ArrayLike<number>, count: number, callMs: number): PartitionScheduleResult {
+  return new PartitionScheduler(sim).run(assign, partitionOf, count, callMs);
 }

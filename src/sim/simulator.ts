@@ -95,9 +95,8 @@ export function placementOf(sim: SimGraph, assign: ArrayLike<number>): Map<Node,
   return new Map(sim.nodes.map((n, i) => [n, sim.processors[assign[i]!]!]));
 }
 
-/** Which nodes run fused into their producer under `assign`. */
-export function fusedNodes(sim: SimGraph, assign: ArrayLike<number>): Uint8Array {
-  const fused = new Uint8Array(sim.nodes.length);
+/** Which nodes run fused into their producer under `assign` (written into `fused`, one entry per node). */
+export function fusedNodes(sim: SimGraph, assign: ArrayLike<number>, fused: Uint8Array = new Uint8Array(sim.nodes.length)): Uint8Array {
   for (let i = 0; i < sim.nodes.length; i++) {
     const p = assign[i]!;
     const parent = sim.fuseParent[p]![i]!;
