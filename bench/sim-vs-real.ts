@@ -1,7 +1,8 @@
 // The simulator against reality on this machine (issue 13, issue 17). In one run:
-//  1. fresh profiles of this host: a 2-thread `cpu`, and two 1-thread workers `cpu0`/`cpu1` with
-//     their measured contention and cut costs (src/profiler: contention.ts, cut-cost.ts), both
-//     calibrated on generated models' kernels (per-op.ts);
+//  1. fresh profiles of this host: a 2-thread `cpu`, a 1-thread `cpu`, and two 1-thread workers
+//     `cpu0`/`cpu1` with their measured contention, cut costs and the runtime's own cost
+//     (src/profiler: contention.ts, cut-cost.ts, runtime-overhead.ts), all calibrated on
+//     generated models' kernels (per-op.ts);
 //  2. single-device plans, at 1 and 2 threads, on the light corpus, the npm models and generated
 //     CNN, multi-branch and transformer models: the simulator's prediction against (a) wall-clock
 //     session.run (10th percentile and median) and (b) the sum of onnxruntime's own per-node
@@ -11,7 +12,7 @@
 //     runtime) against their prediction under the one plan cost (with contention and cut
 //     charges, and without them for comparison), signed.
 //
-//   node --import tsx bench/sim-vs-real.ts [--quick] [--split-only] [--threads 1|2] [--json OUT.json] [--save-profiles DIR] [--profile P.json] [--profile-2x1 P.json]
+//   node --import tsx bench/sim-vs-real.ts [--quick] [--split-only] [--threads 1|2] [--json OUT.json] [--save-profiles DIR] [--profile P.json] [--profile-1t P.json] [--profile-2x1 P.json]
 //
 // Timing statistic: the 10th percentile of many runs (the machine is shared: see
 // src/profiler/measure.ts lowPercentile); medians are printed too. The machine's load (uptime)
@@ -132,10 +133,14 @@ async function main(): Promise<void> {
   const onStep = (s: string) => process.stderr.write(`  ${s.padEnd(60).slice(0, 60)}\r`);
   const full: DeviceProfile = flag("--profile") ? loadProfile(flag("--profile")!) : (await profileHost({ quick, threads, onStep })).profile;
   const pair: DeviceProfile = flag("--profile-2x1") ? loadProfile(flag("--profile-2x1")!) : (await profileHost({ quick, threads: 1, workers: 2, name: "host-2x1", onStep })).profile;
+  // Single-device rows at one thread are plain sessions: the one-thread host profile, not the
+  // workers' (whose rates and request cost are those of the runtime's worker threads).
+  const one: DeviceProfile | undefined = splitOnly || threads === 1 ? undefined : flag("--profile-1t") ? loadProfile(flag("--profile-1t")!) : (await profileHost({ quick, threads: 1, name: "host-1t", onStep })).profile;
   const profileS = (performance.now() - t0) / 1000;
   const saveTo = flag("--save-profiles");
-  if (saveTo) for (const p of [full, pair]) writeFileSync(join(saveTo, `${p.name}.json`), JSON.stringify(p, null, 1));
-  console.log(`profiles ready in ${profileS.toFixed(0)} s: '${full.name}' ${threads}-thread cpu; '${pair.name}' two 1-thread workers`);
+  if (saveTo) for (const p of [full, pair, ...(one ? [one] : [])]) writeFileSync(join(saveTo, `${p.name}.json`), JSON.stringify(p, null, 1));
+  console.log(`profiles ready in ${profileS.toFixed(0)} s: '${full.name}' ${threads}-thread cpu;${one ? ` '${one.name}' 1-thread cpu;` : ""} '${pair.name}' two 1-thread workers`);
+  if (pair.measured?.runtime) console.log(`  the runtime's workers: ${pair.measured.runtime.requestUs} us per request over a plain session, sessions x${pair.measured.runtime.slowdown} a plain one's`);
   console.log(`  contention (two workers at once / one alone): compute-bound x${pair.contention?.[0]?.computeSlowdown.join(", x") ?? "-"}, memory-bound x${pair.contention?.[0]?.memorySlowdown.join(", x") ?? "-"} (for 2, 3 workers)`);
   console.log(`  cut costs per side (GB/s): ${Object.entries(pair.cutCosts ?? {}).map(([k, v]) => `${k} ${v.bandwidthGBs}`).join(", ")}\n`);
 
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const c of splitOnly ? [] : all) {
     const model = await analysed(c);
-    for (const [profile, proc, t] of ([[full, "cpu", threads], [pair, "cpu0", 1]] as const).filter(([, , t]) => !onlyThreads || t === Number(onlyThreads))) {
+    for (const [profile, proc, t] of ([[full, "cpu", threads], [one ?? full, "cpu", 1]] as const).filter(([, , t]) => !onlyThreads || t === Number(onlyThreads))) {
       const placement = new Map<Node, string>(model.graph.nodes.map((n) => [n, proc]));
       const predicted = simulate(model, placement, profile).makespanMs;
       const measured = await measureOrt(c.path, model, t);
@@ -245,7 +250,7 @@ async function main(): Promise<void> {
   const wall = (performance.now() - t0) / 1000;
   console.log(`\ndone in ${wall.toFixed(0)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s CPU of this process (onnxruntime's threads included); load average now ${load()}`);
   const out = flag("--json");
-  if (out) writeFileSync(out, JSON.stringify({ started, quick, loadAtEnd: loadavg(), wallS: wall, profiles: { full: full.measured, pair: { contention: pair.contention, cutCosts: pair.cutCosts, measured: pair.measured } }, single, families: [...families.values()], splits: splitRows }, null, 1));
+  if (out) writeFileSync(out, JSON.stringify({ started, quick, loadAtEnd: loadavg(), wallS: wall, profiles: { full: full.measured, oneThread: one?.measured, pair: { runtime: pair.measured?.runtime, contention: pair.contention, cutCosts: pair.cutCosts, measured: pair.measured } }, single, families: [...families.values()], splits: splitRows }, null, 1));
 }
 
 try {

@@ -145,6 +145,12 @@ export interface MeasurementInfo {
    * (`runOverheadUs`, `processors.cpu.peakGflops.f32`, `processors.cpu.efficiency.conv.compute`).
    */
   spread?: Record<string, FigureSpread>;
+  /**
+   * Profiles of the bundled runtime's workers: a request's fixed cost through a worker beyond a
+   * plain session (folded into runOverheadUs), and how much slower a worker's session runs than
+   * a plain one (the processors' rates are divided by it). src/profiler/runtime-overhead.ts.
+   */
+  runtime?: { requestUs: number; slowdown: number };
 }
 
 /** The machine's load around a measurement: other work inflates every time measured. */
@@ -180,8 +186,14 @@ export interface DeviceProfile {
   description: string;
   /** The processor where model inputs arrive and outputs are read (usually the CPU). */
   host: string;
-  /** Fixed cost per inference call (runtime entry, session.run) in microseconds. */
+  /** Fixed cost per inference request (runtime entry, session.run) in microseconds. */
   runOverheadUs: number;
+  /**
+   * Cost of each further partition's run inside a request, µs (default runOverheadUs). Differs
+   * where requests go through the bundled runtime's workers: the request pays the messages to
+   * and from a worker once, each further partition only its session run.
+   */
+  partitionCallUs?: number;
   processors: Record<string, ProcessorSpec>;
   links: LinkSpec[];
   measuredTable?: MeasuredEntry[];
@@ -281,6 +293,7 @@ export function validateProfile(json: unknown, source = "profile"): DeviceProfil
   str(root.name, "name");
   if (typeof root.description !== "string") fail("description", "must be a string");
   num(root.runOverheadUs, "runOverheadUs", { min: 0 });
+  if (root.partitionCallUs !== undefined) num(root.partitionCallUs, "partitionCallUs", { min: 0 });
   const processors = obj(root.processors, "processors");
   const names = Object.keys(processors);
   if (names.length === 0) fail("processors", "must list at least one processor");

@@ -46,7 +46,7 @@ export interface OptimizeReport {
     planMs: number;
     /** Its parts: planMs = simulatedMs + partitionCallsMs + cutsMs + contentionMs. */
     simulatedMs: number;
-    /** One runtime call (profile runOverheadUs) per partition after the first. */
+    /** One run call (profile partitionCallUs, default runOverheadUs) per partition after the first. */
     partitionCallsMs: number;
     /** What the cut costs (layout reorders, hand-offs) add, where the profile measures them. */
     cutsMs: number;

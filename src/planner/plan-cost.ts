@@ -3,7 +3,8 @@
 // partitions.ts: segments, then contraction). A one-partition plan costs its simulated inference.
 // A split plan is priced as the bundled runtime runs it (src/sim/partition-schedule.ts): whole
 // partitions, one at a time per processor, each started once all its inputs are there, each
-// paying a runtime call (the profile's runOverheadUs) and the cut costs at its boundary. The
+// paying a run call (the profile's partitionCallUs) and the cut costs at its boundary, the request
+// its own cost once (runOverheadUs: through the runtime's workers, more than one call). The
 // node-level simulation lets processors interleave nodes across partitions, which the runtime
 // cannot: it priced split plans 20-55% fast on this machine (docs/benchmarks.md, issue 13). The
 // call term also stops a plan of seventy one-node partitions from "winning" by fractions of a
@@ -40,7 +41,7 @@ export interface PlanLatency {
   simulatedMs: number;
   /** Partitions the partition pass cuts from this plan. */
   partitions: number;
-  /** The runtime calls after the first: (partitions - 1) x runOverheadUs. */
+  /** The runtime calls after the first: (partitions - 1) x partitionCallUs (default runOverheadUs). */
   callsMs: number;
   /** Layout reorders and hand-offs at the cuts between processors (profile `cutCosts`; 0 without). */
   cutsMs: number;
@@ -53,8 +54,10 @@ export class PlanCost {
   readonly scheduled: number[];
   /** Per scheduled node, the positions of its scheduled producers in `scheduled`. */
   readonly scheduledPreds: number[][];
-  /** Ms of one runtime call between partitions. */
+  /** Ms of each further partition's run call (profile partitionCallUs, default runOverheadUs). */
   readonly callMs: number;
+  /** Ms of the request itself, paid once (profile runOverheadUs). */
+  readonly requestMs: number;
   readonly evaluator: MakespanEvaluator;
   /** Cut and contention charges (src/sim/plan-charges.ts). */
   readonly charges: PlanCharges;
@@ -77,7 +80,8 @@ export class PlanCost {
     this.scheduled = [];
     for (let i = 0; i < n; i++) if (!constants.has(sim.nodes[i]!)) { position[i] = this.scheduled.length; this.scheduled.push(i); }
     this.scheduledPreds = this.scheduled.map((i) => [...new Set(sim.inputsOf[i]!.map((vi) => sim.values[vi]!.producer).filter((p) => p >= 0 && position[p]! >= 0).map((p) => position[p]!))]);
-    this.callMs = sim.profile.runOverheadUs / 1000;
+    this.callMs = (sim.profile.partitionCallUs ?? sim.profile.runOverheadUs) / 1000;
+    this.requestMs = sim.profile.runOverheadUs / 1000;
     this.segments = new SegmentCounter(this.scheduledPreds, sim.processors.length);
     this.processors = new Int32Array(this.scheduled.length);
     this.scheduler = new PartitionScheduler(sim);
@@ -116,7 +120,8 @@ export class PlanCost {
     const fused = fusedNodes(this.sim, assign);
     // Without the profile's charges nothing reads the node layout (contention needs them).
     const bare = this.scheduler.run(assign, partitionOf, count, this.callMs, { fused, detail: false });
-    const simulated = bare.makespanMs - this.callsMs(count);
+    // The schedule charged a partition call per partition: the first is the request's instead.
+    const simulated = bare.makespanMs - this.callMs + this.requestMs - this.callsMs(count);
     if (!this.charges.active) return this.priced(assign, { makespanMs: simulated, schedule: [] }, count, 0, fused);
     // Cut sides are paid inside the partitions on each side (cuts on parallel branches overlap);
     // their share of the makespan is reported as cutsMs.

@@ -11,10 +11,11 @@ import { lookupPass } from "../../passes/registry.ts";
 import { opKey } from "../devices/latency.ts";
 import { currentMachine, type ProfileMode } from "../devices/host-machine.ts";
 import { OP_FAMILIES } from "../devices/op-family.ts";
-import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
+import { PROFILE_SCHEMA, validateProfile, type DeviceProfile, type Efficiency, type FigureSpread, type LinkSpec, type MeasuredEntry, type MeasurementInfo, type ProcessorSpec, type SparsityEffect } from "../devices/profile.ts";
 import type { ExecutionProvider } from "../../ort/provider-names.ts";
 import { measureContention } from "./contention.ts";
 import { measureCutCosts } from "./cut-cost.ts";
+import { measureRuntimeOverhead } from "./runtime-overhead.ts";
 import { fitProcessor, round3, type FittedProcessor, type Sample } from "./fit.ts";
 import { perOpTruth, truthSamples } from "./per-op.ts";
 import { generateZooModel, ZOO_PRESETS, type ZooPreset, type ZooSpec } from "../zoo/index.ts";
@@ -64,6 +65,8 @@ const HEAVY_MFLOP = 150;
 const ORT_FUSIONS = ["Conv+BatchNormalization", "Conv+Relu", "Conv+Clip", "Conv+LeakyRelu", "Conv+Sigmoid", "Conv+HardSigmoid", "Conv+Tanh", "Conv+Add", "Conv+Mul", "Gemm+Relu", "Gemm+Clip", "MatMul+Add"];
 const CONTENTION_STEPS = 4;
 const CUT_STEPS = 10;
+/** The one-Add model and each calibration model (smoke: the first only), through a worker and plain. */
+const runtimeSteps = (mode: ProfileMode) => 1 + (mode === "smoke" ? 1 : CALIBRATION_MODELS.length);
 /** Chains of kernels with more weights than this get two copies (the weights dominate the model's size). */
 const HEAVY_WEIGHT_BYTES = 16e6;
 /** Repetitions of the whole grid per mode: every figure is the median over them, with its spread. */
@@ -87,7 +90,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const repetitions = Math.max(1, Math.round(o.repetitions ?? REPETITIONS[mode]));
   // Calibration on whole models is skipped in the smoke mode (seconds, for tests).
   const calibrate = o.calibrate ?? mode !== "smoke";
-  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_MODELS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS : 0));
+  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_MODELS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS + runtimeSteps(mode) : 0));
   const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
   // Long enough windows for a difference of two small times; the smoke mode only checks the path.
   const longMs = mode === "smoke" ? 20 : 150;
@@ -179,6 +182,8 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const cpuWorkers = names.filter((n) => processors[n]!.kind === "cpu" && processors[n]!.executionProvider === "cpu");
   let contention: DeviceProfile["contention"];
   let cutCosts: DeviceProfile["cutCosts"];
+  let partitionCallUs: number | undefined;
+  let runtime: MeasurementInfo["runtime"];
   if (cpuWorkers.length > 1) {
     const c = await measureContention({ threads, maxWorkers: Math.max(cpuWorkers.length, 3), onStep: o.onStep, ...(mode === "smoke" ? { durationMs: 100, rounds: 1 } : {}) });
     contention = [{ processors: cpuWorkers, computeSlowdown: c.computeSlowdown, memorySlowdown: c.memorySlowdown }];
@@ -186,6 +191,16 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const link = links.find((l) => l.between.includes(cpuWorkers[0]!) && l.between.includes(cpuWorkers[1]!));
     const linkMs = (bytes: number) => (link ? link.latencyUs / 1000 + (link.zeroCopy ? 0 : bytes / (link.bandwidthGBs * 1e6)) : 0);
     cutCosts = (await measureCutCosts({ threads, windowMs: longMs, callMs: runOverheadUs / 1000, linkMs }, o.onStep)).costs;
+    // Requests to these processors go through the bundled runtime's workers: the request pays
+    // the messages once (runOverheadUs), each further partition only its run (partitionCallUs),
+    // and a worker's session runs `slowdown` times the plain session the grid was timed with.
+    const models = CALIBRATION_MODELS.slice(0, runtimeSteps(mode) - 1).map((c) => ({ name: c.name, build: () => generateZooModel(c.spec()) }));
+    const overhead = await measureRuntimeOverhead(models, { threads, windowMs: 4 * longMs }, o.onStep);
+    for (const name of cpuWorkers) slowDown(processors[name]!, overhead.slowdown);
+    for (const e of table) if (cpuWorkers.includes(e.processor)) e.ms = round3(e.ms * overhead.slowdown);
+    partitionCallUs = runOverheadUs;
+    runOverheadUs = round3(runOverheadUs + overhead.requestUs);
+    runtime = { requestUs: overhead.requestUs, slowdown: overhead.slowdown };
   }
   const machine = currentMachine(threads);
   const cpuModel = machine.cpuModel;
@@ -196,6 +211,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     description: `This machine as measured by sparoa profile: ${cpuModel}, ${availableParallelism()} cores; onnxruntime-node ${onnxruntimeVersion()} (${usable.join(", ")}), ${threads} intra-op thread(s)${workers > 1 ? ` per worker, ${workers} workers` : ""}`,
     host: names.includes("cpu") ? "cpu" : names[0]!,
     runOverheadUs,
+    ...(partitionCallUs !== undefined ? { partitionCallUs } : {}),
     processors,
     links,
     measuredTable: table,
@@ -214,10 +230,18 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
       repetitions,
       load,
       spread: spreadOf(perRep),
+      ...(runtime ? { runtime } : {}),
       notes: `${load.loaded ? `Measured on a loaded machine (${load.reason}): figures are slower than this machine is when quiet` : `Measured on a quiet machine (${load.reason})`}. Per-op times are the 10th percentile of onnxruntime's own per-kernel profile over chains of copies, less the profiler's own per-kernel overhead (no session overhead). Power is not measured here (no power sensors): busy/idle watts are assumptions. Other work on the machine inflates times; rerun when it is quiet.`,
     },
   };
   return { profile: validateProfile(profile, "measured profile"), providers, cases, sparsity };
+}
+
+/** A processor whose sessions run `factor` times slower than those it was timed with. */
+function slowDown(p: ProcessorSpec, factor: number): void {
+  p.peakGflops.f32 = round3(p.peakGflops.f32 / factor);
+  p.memoryBandwidthGBs = round3(p.memoryBandwidthGBs / factor);
+  p.dispatchUs = round3(p.dispatchUs * factor);
 }
 
 /**

@@ -10,7 +10,7 @@
 // split plans on this machine (docs/benchmarks.md, issue 13). The plan cost (src/planner/
 // plan-cost.ts) prices every split plan with this schedule instead.
 //
-// Per partition: one runtime call (the profile's runOverheadUs), its nodes' times as the simulator
+// Per partition: one run call (`callMs`: the profile's partitionCallUs), its nodes' times as the simulator
 // counts them (fused nodes free), and the copies of inputs from processors without a copy engine
 // to it (done by the consuming worker before the run, as onnxruntime copies inputs itself).
 // Values crossing a link with a copy engine arrive link time after their producer ends. Model

@@ -66,6 +66,12 @@ describe("live host profile (--device host)", function () {
     expect(first.contention![0]!.processors).to.deep.equal(["cpu0", "cpu1"]);
     for (const s of [...first.contention![0]!.computeSlowdown, ...first.contention![0]!.memorySlowdown]) expect(s).to.be.at.least(1);
     expect(first.cutCosts!.conv!.bandwidthGBs).to.be.above(0);
+    // Requests go through the runtime's workers: the request's own cost measured apart from a
+    // partition's run call, and the worker sessions' slowdown applied to the workers' rates.
+    const runtime = first.measured!.runtime!;
+    expect(runtime.slowdown).to.be.within(0.8, 2);
+    expect(first.partitionCallUs).to.be.a("number");
+    expect(first.runOverheadUs).to.be.closeTo(first.partitionCallUs! + runtime.requestUs, 0.01 * first.runOverheadUs); // 3 significant figures
     const path = hostProfileCachePath(currentMachine(1), "smoke", 2);
     expect(path).to.not.equal(hostProfileCachePath(currentMachine(1), "smoke"));
     const written = statSync(path).mtimeMs;

@@ -50,6 +50,25 @@ describe("partition schedule: the runtime's order of whole partitions", () => {
     expect(l.callsMs).to.be.closeTo(2 * 0.04, 1e-12);
   });
 
+  it("through the runtime's workers the request pays runOverheadUs once and each further partition partitionCallUs", () => {
+    const model = chainModel([1e6, 4e6, 2e6]);
+    const profile = { ...workers(), runOverheadUs: 300, partitionCallUs: 40 };
+    const cost = new PlanCost(compileSim(model, profile));
+    const nodes = model.graph.nodes;
+    const split = Int32Array.from([0, 1, 0]);
+    const work = nodes.reduce((a, n, i) => a + nodeLatencyMs(n, `cpu${split[i]}`, profile), 0);
+    const l = cost.latency(split);
+    expect(l.ms).to.be.closeTo(work + 0.3 + 2 * 0.04 + 2 * 0.1, 1e-9);
+    expect(l.callsMs).to.be.closeTo(2 * 0.04, 1e-12);
+    expect(l.simulatedMs + l.callsMs + l.cutsMs + l.contentionMs).to.be.closeTo(l.ms, 1e-12);
+    // One partition: the request alone, as the node-level simulation charges it.
+    const whole = new Int32Array(3);
+    expect(cost.latency(whole).ms).to.be.closeTo(nodes.reduce((a, n) => a + nodeLatencyMs(n, "cpu0", profile), 0) + 0.3, 1e-9);
+    // The searches' estimate agrees on both.
+    expect(cost.searchCost(split)).to.be.closeTo(l.ms, 1e-9);
+    expect(cost.searchCost(whole)).to.be.closeTo(cost.latency(whole).ms, 1e-9);
+  });
+
   it("a worker runs one partition to its end, each once its inputs are there, lowest index first (random DAGs)", () => {
     const profile = workers();
     for (let seed = 1; seed <= 8; seed++) {
