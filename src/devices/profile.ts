@@ -194,6 +194,12 @@ export interface DeviceProfile {
    * and from a worker once, each further partition only its session run.
    */
   partitionCallUs?: number;
+  /**
+   * GB/s of the bundled runtime's copy of a partition output that goes to more than one place
+   * (kept for a later partition of its worker and sent to another, say): one copy per extra
+   * destination into a fresh buffer, on the producing worker. Absent: no copies charged.
+   */
+  valueCopyGBs?: number;
   processors: Record<string, ProcessorSpec>;
   links: LinkSpec[];
   measuredTable?: MeasuredEntry[];
@@ -294,6 +300,7 @@ export function validateProfile(json: unknown, source = "profile"): DeviceProfil
   if (typeof root.description !== "string") fail("description", "must be a string");
   num(root.runOverheadUs, "runOverheadUs", { min: 0 });
   if (root.partitionCallUs !== undefined) num(root.partitionCallUs, "partitionCallUs", { min: 0 });
+  if (root.valueCopyGBs !== undefined) num(root.valueCopyGBs, "valueCopyGBs", { min: 1e-6 });
   const processors = obj(root.processors, "processors");
   const names = Object.keys(processors);
   if (names.length === 0) fail("processors", "must list at least one processor");

@@ -183,6 +183,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   let contention: DeviceProfile["contention"];
   let cutCosts: DeviceProfile["cutCosts"];
   let partitionCallUs: number | undefined;
+  let valueCopyGBs: number | undefined;
   let runtime: MeasurementInfo["runtime"];
   if (cpuWorkers.length > 1) {
     const c = await measureContention({ threads, maxWorkers: Math.max(cpuWorkers.length, 3), onStep: o.onStep, ...(mode === "smoke" ? { durationMs: 100, rounds: 1 } : {}) });
@@ -200,6 +201,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     for (const e of table) if (cpuWorkers.includes(e.processor)) e.ms = round3(e.ms * overhead.slowdown);
     partitionCallUs = runOverheadUs;
     runOverheadUs = round3(runOverheadUs + overhead.requestUs);
+    valueCopyGBs = overhead.copyGBs;
     runtime = { requestUs: overhead.requestUs, slowdown: overhead.slowdown };
   }
   const machine = currentMachine(threads);
@@ -212,6 +214,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     host: names.includes("cpu") ? "cpu" : names[0]!,
     runOverheadUs,
     ...(partitionCallUs !== undefined ? { partitionCallUs } : {}),
+    ...(valueCopyGBs !== undefined ? { valueCopyGBs } : {}),
     processors,
     links,
     measuredTable: table,

@@ -5,7 +5,10 @@
 // - a request's fixed cost (the message to the worker, waking it, the results back): the
 //   difference on a one-Add model, whose session run is next to nothing;
 // - a worker's session runs slower than the same session in the main thread: the median over
-//   whole models of (runtime - fixed) / plain.
+//   whole models of (runtime - fixed) / plain;
+// - a value a worker both keeps and sends (or sends to two places) is copied into a fresh
+//   buffer per extra place, since buffers move between threads: the GB/s of such a copy
+//   (page faults included: 3-8 GB/s here, against 10-20 GB/s for a copy into warm memory).
 //
 // Measured here (2-core VM, 2026-11-30): 0.30 ms per request, and worker sessions 1.04-1.21x
 // (median 1.13) on six generated models. Before these were charged, split plans were predicted
@@ -30,6 +33,8 @@ export interface RuntimeOverhead {
   requestUs: number;
   /** A worker's session time over the same session in the main thread (clamped to 0.8-2). */
   slowdown: number;
+  /** GB/s of copying a value into a fresh buffer (freshCopyGBs). */
+  copyGBs: number;
   measurements: RuntimeOverheadMeasurement[];
 }
 
@@ -69,5 +74,23 @@ export async function measureRuntimeOverhead(models: readonly { name: string; bu
   }
   const ratios = measurements.slice(1).map((m) => (m.runtimeMs - requestMs) / m.plainMs);
   const slowdown = ratios.length ? Math.min(SLOWDOWN_RANGE[1], Math.max(SLOWDOWN_RANGE[0], median(ratios))) : 1;
-  return { requestUs: round3(requestMs * 1000), slowdown: round3(slowdown), measurements };
+  return { requestUs: round3(requestMs * 1000), slowdown: round3(slowdown), copyGBs: freshCopyGBs(), measurements };
+}
+
+/** GB/s of ArrayBuffer.slice (a fresh buffer, as the workers copy a value), median over 1 and 4 MB. */
+export function freshCopyGBs(): number {
+  const rates: number[] = [];
+  for (const mb of [1, 4]) {
+    const source = new Uint8Array(mb << 20).fill(1);
+    const times: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now();
+      const copy = source.buffer.slice(0);
+      // The first copies warm the allocator up (the first of all ran at 1.3 GB/s, the rest 8-10).
+      if (i >= 3) times.push(performance.now() - t);
+      if (copy.byteLength !== source.byteLength) throw new Error("internal error: short copy");
+    }
+    rates.push(source.length / median(times) / 1e6);
+  }
+  return round3(median(rates));
 }

@@ -17,7 +17,11 @@
 // inputs start on the host at time 0; model outputs made elsewhere end with their copy to the host.
 // A cut's own cost (layout reorders, the copy out of the session, the hand-off between workers:
 // `cutSide`, from the profile's measured cut costs) is paid by the partitions on each side: the
-// consumer before it runs, the producer once per value that leaves it, after its nodes.
+// consumer before it runs, the producer once per value that leaves it, after its nodes. A value
+// that leaves for more than one place (a later partition of its own worker, other workers, the
+// caller) is also copied by the producer once per extra place, into a fresh buffer (the runtime
+// transfers buffers between threads, so each place needs its own: the profile's valueCopyGBs;
+// measured 0.13-0.76 ms for 1-2 MB outputs of a split multi-branch CNN).
 import type { SimGraph } from "./sim-graph.ts";
 import { fusedNodes, type ScheduledNode } from "./simulator.ts";
 
@@ -61,6 +65,9 @@ export class PartitionScheduler {
   private readonly after: Float64Array;
   private readonly freeAt: Float64Array;
   private readonly started: Uint8Array;
+  private readonly placeSeen: Int32Array;
+  /** Ms per byte of the runtime's copy of a value for an extra destination (0: not charged). */
+  private readonly copyMsPerByte: number;
 
   constructor(private readonly sim: SimGraph) {
     const n = sim.nodes.length;
@@ -87,7 +94,12 @@ export class PartitionScheduler {
     this.after = new Float64Array(slots);
     this.freeAt = new Float64Array(sim.processors.length);
     this.started = new Uint8Array(slots);
+    this.placeSeen = new Int32Array(sim.processors.length);
+    const copyGBs = sim.profile.valueCopyGBs;
+    this.copyMsPerByte = copyGBs ? 1 / (copyGBs * 1e6) : 0;
   }
+
+
 
   /**
    * `partitionOf[i]`: partition index of SimGraph node i (topological numbering, as the partition
@@ -143,11 +155,13 @@ export class PartitionScheduler {
           before[p] += side;
         }
       }
-      for (const v of sim.values) {
-        if (v.producer < 0) continue;
+      this.placeSeen.fill(-1);
+      sim.values.forEach((v, vi) => {
+        if (v.producer < 0) return;
         const home = partitionOf[v.producer]!;
         if (v.consumers.some((c) => partitionOf[c] !== home)) after[home] += cutSide(v.producer, v.bytes, true);
-      }
+        if (this.copyMsPerByte > 0) after[home] += extraPlaces(v, partitionOf, assign, this.placeSeen, vi) * v.bytes * this.copyMsPerByte;
+      });
     }
 
     const sourceOf = (vi: number) => { const producer = sim.values[vi]!.producer; return producer < 0 ? host : assign[producer]!; };
@@ -222,6 +236,36 @@ export class PartitionScheduler {
     const runs = Array.from({ length: count }, (_, p): PartitionRun => ({ processor: processor[p]!, startMs: startAt[p]!, endMs: endAt[p]! }));
     return { makespanMs: finish, runs, schedule };
   }
+}
+
+/**
+ * Copies the producing worker makes of value `v`: the runtime sends each place (a later partition
+ * of its own worker, each other worker, the caller for a model output) its own buffer, moving
+ * the original to one of those it sends to and copying for the rest (src/runtime/
+ * processor-worker.mjs, wireCopies). `seen`/`stamp`: per-processor scratch (stamp unique per call).
+ */
+function extraPlaces(v: SimGraph["values"][number], partitionOf: ArrayLike<number>, assign: ArrayLike<number>, seen: Int32Array, stamp: number): number {
+  const home = partitionOf[v.producer]!;
+  const proc = assign[v.producer]!;
+  let local = 0;
+  let peers = 0;
+  for (const c of v.consumers) {
+    const q = partitionOf[c]!;
+    if (q < 0 || q === home) continue;
+    const w = assign[c]!;
+    if (w === proc) local = 1;
+    else if (seen[w] !== stamp) { seen[w] = stamp; peers++; }
+  }
+  const sent = peers + (v.isGraphOutput ? 1 : 0);
+  return sent === 0 ? 0 : sent - 1 + local;
+}
+
+/** Per value name, the copies of it the runtime's workers make for `assign` (values made by a node only). */
+export function valueCopies(sim: SimGraph, assign: ArrayLike<number>, partitionOf: ArrayLike<number>): Map<string, number> {
+  const seen = new Int32Array(sim.processors.length).fill(-1);
+  const out = new Map<string, number>();
+  sim.values.forEach((v, vi) => { if (v.producer >= 0 && partitionOf[v.producer]! >= 0) out.set(v.value.name, extraPlaces(v, partitionOf, assign, seen, vi)); });
+  return out;
 }
 
 /** One schedule without a reusable scheduler (tests, one-off reports). */

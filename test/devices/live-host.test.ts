@@ -71,6 +71,7 @@ describe("live host profile (--device host)", function () {
     const runtime = first.measured!.runtime!;
     expect(runtime.slowdown).to.be.within(0.8, 2);
     expect(first.partitionCallUs).to.be.a("number");
+    expect(first.valueCopyGBs).to.be.above(0);
     expect(first.runOverheadUs).to.be.closeTo(first.partitionCallUs! + runtime.requestUs, 0.01 * first.runOverheadUs); // 3 significant figures
     const path = hostProfileCachePath(currentMachine(1), "smoke", 2);
     expect(path).to.not.equal(hostProfileCachePath(currentMachine(1), "smoke"));

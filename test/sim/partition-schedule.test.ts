@@ -7,7 +7,10 @@ import { nodeLatencyMs } from "../../src/devices/latency.ts";
 import { loadProfile, validateProfile, type DeviceProfile } from "../../src/devices/profile.ts";
 import { PlanCost } from "../../src/planner/plan-cost.ts";
 import { heftAssignment } from "../../src/planner/baselines/heft.ts";
-import { schedulePartitions } from "../../src/sim/partition-schedule.ts";
+import { schedulePartitions, valueCopies } from "../../src/sim/partition-schedule.ts";
+import { PROCESSOR_KEY } from "../../src/package/manifest.ts";
+import { openPackage } from "../../src/runtime/package.ts";
+import { planRoutes } from "../../src/runtime/routes.ts";
 import { compileSim } from "../../src/sim/sim-graph.ts";
 import { evaluate } from "../../src/sim/simulator.ts";
 import { registerBuiltinPasses } from "../../passes/builtin-passes.ts";
@@ -107,6 +110,44 @@ describe("partition schedule: the runtime's order of whole partitions", () => {
       }
       expect(run.makespanMs).to.be.at.least(Math.max(...run.runs.map((r) => r.endMs)) - 1e-12);
     }
+  });
+
+  it("charges the copies the runtime's workers make of values that go to several places (random DAGs against the runtime's routes)", async () => {
+    const profile = workers();
+    let copied = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const model = randomDag(24, 40 + seed);
+      const sim = compileSim(model, profile);
+      const cost = new PlanCost(sim);
+      const rand = seeded(300 + seed);
+      const assign = Int32Array.from(sim.nodes, () => (rand() < 0.5 ? 0 : 1));
+      const { partitionOf, count } = cost.partitionIndex(assign);
+      // The runtime's own routes for the package the partition pass cuts from this plan.
+      sim.nodes.forEach((n, i) => n.metadata.set(PROCESSOR_KEY, sim.processors[assign[i]!]!));
+      const pkg = await openPackage(model);
+      expect(pkg.manifest.partitions.length, `seed ${seed}`).to.equal(count);
+      const expected = new Map<string, number>();
+      for (const r of planRoutes(pkg.manifest, ["cpu0", "cpu1"])) {
+        for (const p of r.partitions) {
+          for (const { name, route } of p.outputs) {
+            const places = route.peers.length + (route.main ? 1 : 0);
+            expected.set(name, places === 0 ? 0 : places - 1 + (route.local ? 1 : 0));
+          }
+        }
+      }
+      const copies = valueCopies(sim, assign, partitionOf);
+      for (const [name, n] of copies) expect(n, `seed ${seed} value ${name}`).to.equal(expected.get(name) ?? 0);
+      expect([...copies.values()].reduce((a, b) => a + b, 0), `seed ${seed}`).to.equal([...expected.values()].reduce((a, b) => a + b, 0));
+      // Charged in the producer's partition: at valueCopyGBs, the plan costs no less, and more when there are copies.
+      const copying = new PlanCost(compileSim(model, { ...profile, valueCopyGBs: 1, cutCosts: { default: { latencyUs: 0, bandwidthGBs: 100 } } }));
+      const free = new PlanCost(compileSim(model, { ...profile, cutCosts: { default: { latencyUs: 0, bandwidthGBs: 100 } } }));
+      const withCopies = copying.latency(assign).ms;
+      const without = free.latency(assign).ms;
+      if ([...copies.values()].some((n) => n > 0)) expect(withCopies, `seed ${seed}`).to.be.above(without);
+      else expect(withCopies, `seed ${seed}`).to.be.closeTo(without, 1e-12);
+      copied += [...copies.values()].filter((n) => n > 0).length;
+    }
+    expect(copied, "values copied over all seeds").to.be.at.least(4);
   });
 
   it("prices HEFT's interleaved two-branch plan as the runtime runs it: the CPU worker finishes one branch before the other's partitions", async () => {
