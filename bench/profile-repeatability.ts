@@ -4,7 +4,11 @@
 // measured time and its time as the fitted latency model predicts it. Records the machine's load
 // around every run (the profile's own load report, and os.loadavg) and each run's wall and CPU time.
 //
-//   nice -n 5 node --import tsx bench/profile-repeatability.ts [--runs 3] [--quick] [--threads N] [--out result.json]
+//   nice -n 5 node --import tsx bench/profile-repeatability.ts [--runs 3] [--quick] [--threads N] [--out result.json] [--settle S]
+//
+// --settle S: before each run, wait (up to S seconds, default 0) for the 1-minute load average
+// to fall under 0.5, so that a run does not start in the wake of the last one (the load average
+// lags: right after a two-thread profile run it still reads 1.5-2).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
@@ -21,6 +25,12 @@ const runs = Number(flag("--runs") ?? 3);
 const quick = args.includes("--quick");
 const threads = flag("--threads");
 const LIMIT_PCT = 10;
+const settleS = Number(flag("--settle") ?? 0);
+
+async function settle(): Promise<void> {
+  const until = performance.now() + settleS * 1000;
+  while (loadavg()[0]! >= 0.5 && performance.now() < until) await new Promise((r) => setTimeout(r, 2000));
+}
 
 interface CaseResult { id: string; family: OpFamily; perOpMs: number; gflops: number; gbs: number }
 interface Run { seconds: number; cpuSeconds?: number; loadBefore: number[]; loadAfter: number[]; profile: DeviceProfile; cases: CaseResult[] }
@@ -29,6 +39,7 @@ const work = mkdtempSync(join(tmpdir(), "sparoa-repeat-"));
 const results: Run[] = [];
 try {
   for (let i = 0; i < runs; i++) {
+    await settle();
     const out = join(work, `run${i}.json`);
     const usage = join(work, `usage${i}.json`);
     const cli = [join(PROJECT_ROOT, "bin/sparoa.js"), "profile", "--json", "-o", out, ...(quick ? ["--quick"] : []), ...(threads ? ["--threads", threads] : [])];
@@ -128,7 +139,7 @@ lines.push(`# sparoa profile, ${runs} runs${quick ? " (--quick)" : ""} on ${cpus
 lines.push("| run | wall s | CPU s | load before -> after (1 min) | profile's load report | repetitions |", "| --- | --- | --- | --- | --- | --- |");
 results.forEach((r, i) => {
   const load = r.profile.measured?.load;
-  lines.push(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${fmt(r.cpuSeconds)} | ${r.loadBefore[0]!.toFixed(1)} -> ${r.loadAfter[0]!.toFixed(1)} | ${load ? `${load.loaded ? "loaded" : "quiet"}: ${load.reason}` : "-"} | ${r.profile.measured?.repetitions ?? 1} |`);
+  lines.push(`| ${i + 1} | ${r.seconds.toFixed(1)} | ${fmt(r.cpuSeconds)} | ${r.loadBefore[0]!.toFixed(1)} -> ${r.loadAfter[0]!.toFixed(1)} | ${load ? (load.loaded ? `loaded: ${load.reason}` : load.reason) : "-"} | ${r.profile.measured?.repetitions ?? 1} |`);
 });
 lines.push("", `| figure | ${results.map((_, i) => `run ${i + 1}`).join(" | ")} | across runs | within a run (median of the runs' repetition ranges) |`, `| --- |${results.map(() => " --- |").join("")} --- | --- |`);
 for (const r of rows) lines.push(`| ${r.path} | ${r.values.map((x) => String(x)).join(" | ")} | ${fmt(r.acrossPct)}%${r.acrossPct <= LIMIT_PCT ? "" : " **over**"} | ${r.withinPct === undefined ? "-" : `${fmt(r.withinPct)}%`} |`);
