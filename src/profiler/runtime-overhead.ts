@@ -10,9 +10,10 @@
 //   buffer per extra place, since buffers move between threads: the GB/s of such a copy
 //   (page faults included: 3-8 GB/s here, against 10-20 GB/s for a copy into warm memory).
 //
-// Measured here (2-core VM, 2026-11-30): 0.30 ms per request, and worker sessions 1.04-1.21x
-// (median 1.13) on six generated models. Before these were charged, split plans were predicted
-// 24% fast (median, 9 of 9 optimistic) and one-worker plans through the runtime 6-40% fast.
+// Measured here (2-core VM, 2026-11-30, six profile runs): 0.14-0.30 ms per request, worker
+// sessions x1.04-1.16, copies 5-9 GB/s. Before these were charged, split plans were predicted 24%
+// fast (median, 9 of 9 optimistic) and one-worker plans through the runtime 6-40% fast
+// (docs/benchmarks.md, issue 13).
 import type { Model } from "../../ir/model.ts";
 import { modelBytes } from "../../ir/onnx/file.ts";
 import { openSession } from "../../ort/session.mjs";
