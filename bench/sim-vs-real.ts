@@ -153,7 +153,8 @@ async function main(): Promise<void> {
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const c of splitOnly ? [] : all) {
     const model = await analysed(c);
-    for (const [profile, proc, t] of ([[full, "cpu", threads], [one ?? full, "cpu", 1]] as const).filter(([, , t]) => !onlyThreads || t === Number(onlyThreads))) {
+    const setups: [DeviceProfile, string, number][] = one ? [[full, "cpu", threads], [one, "cpu", 1]] : [[full, "cpu", threads]];
+    for (const [profile, proc, t] of setups.filter(([, , t]) => !onlyThreads || t === Number(onlyThreads))) {
       const placement = new Map<Node, string>(model.graph.nodes.map((n) => [n, proc]));
       const predicted = simulate(model, placement, profile).makespanMs;
       const measured = await measureOrt(c.path, model, t);
