@@ -22,6 +22,8 @@ export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Ma
   if (pairs.length === 0) return undefined;
   const parent = structuralParent(node);
   if (parent) {
+    // onnxruntime folds a LayerNormalization only into a residual sum (SkipLayerNormalization).
+    if (node.opType === "LayerNormalization" && parent.opType === "Add" && !isSkipSum(parent)) return undefined;
     const parentOp = effectiveOp(parent, pairs, memo);
     return pairs.includes(`${parentOp}+${node.opType}`) ? { parent, parentMustBeFused: parentOp !== parent.opType } : undefined;
   }
@@ -31,12 +33,27 @@ export function fusionParent(node: Node, processor: ProcessorSpec, memo = new Ma
   if (node.opType !== "Add") return undefined;
   for (const candidate of residualParents(node)) {
     const parentOp = effectiveOp(candidate, pairs, memo);
+    // A Gemm has one addend: a MatMul whose bias Add is already fused takes no residual sum.
+    if (parentOp === "MatMul" && candidate.opType === "Add") continue;
     if (pairs.includes(`${parentOp}+Add`)) {
       memo.set(node, parentOp);
       return { parent: candidate, parentMustBeFused: parentOp !== candidate.opType };
     }
   }
   return undefined;
+}
+
+/**
+ * A residual sum that onnxruntime runs with the LayerNormalization after it as one
+ * SkipLayerNormalization kernel: an Add of two activations whose only use is that norm's input.
+ */
+export function isSkipSum(node: Node): boolean {
+  if (node.opType !== "Add" || node.outputs.length !== 1) return false;
+  const out = node.outputs[0]!;
+  const use = out.uses.length === 1 ? out.uses[0]!.node : undefined;
+  if (!use || use.opType !== "LayerNormalization" || use.graph !== node.graph || out.isGraphOutput || use.inputs[0] !== out) return false;
+  const activations = node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
+  return activations.length === 2 && activations[0] !== activations[1];
 }
 
 /** Producers of an Add's two activation inputs that could take it as a fused sum (only use, same graph). */

@@ -9,6 +9,7 @@ import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
 import { opFamily, type OpFamily } from "./op-family.ts";
 import type { DeviceProfile, Efficiency, ProcessorSpec, SparsityEffect } from "./profile.ts";
 import { ProfileError } from "./profile.ts";
+import { isSkipSum } from "./fusion.ts";
 
 export interface LatencyOptions {
   /** Batch multiplier: activations and FLOPs scale with it, weights are read once. Default 1. */
@@ -87,11 +88,19 @@ export function efficiencyFor(processor: ProcessorSpec, family: OpFamily, kernel
 }
 
 /**
+ * onnxruntime's kernel for a residual sum and the LayerNormalization after it (its fusion of
+ * Add+LayerNormalization, see devices/fusion.ts), the class of the Add that roots it: measured on a
+ * 2-core EPYC, 3-6x the time of the LayerNormalization alone, so it is fitted on its own.
+ */
+export const SKIP_LAYER_NORM = "SkipLayerNormalization";
+
+/**
  * The kernel a node runs, where one op type has kernels of very different speed: grouped
  * convolutions ("Conv:grouped") run far below dense ones per FLOP, and depthwise ones (one input
  * channel per group, "Conv:depthwise") are memory-bound kernels of their own.
  */
 export function kernelClass(node: Node): string {
+  if (isSkipSum(node)) return SKIP_LAYER_NORM;
   if (node.opType === "Conv" || node.opType === "ConvTranspose") {
     const g = node.attributes.get("group");
     if (g?.kind === "int" && g.value > 1n) {

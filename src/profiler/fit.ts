@@ -93,19 +93,18 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
       return [Math.min(4, median(need))];
     };
     const error = (e: Efficiency) => group.reduce((err, s) => err + Math.log(predict(e, s) / s.ms) ** 2, 0);
-    let best: { e: Efficiency; err: number } = { e: { compute: 1, memory: 1 }, err: Infinity };
+    const candidates: { e: Efficiency; err: number }[] = [];
     for (const computeHalfMflop of hasCompute ? halves : [0]) {
       for (const computeSmallShare of computeHalfMflop > 0 ? SMALL_SHARE : [0]) {
         for (const compute of hasCompute ? anchored(computeHalfMflop, computeSmallShare) : [1]) {
           for (const memory of oneSide ? [UNBINDING_MEMORY] : MEMORY) {
             const e = { compute, memory, computeHalfMflop, computeSmallShare };
-            const err = error(e);
-            if (err < best.err) best = { e, err };
+            candidates.push({ e, err: error(e) });
           }
         }
       }
     }
-    best = refine(best, hasCompute && large.length < 3, !oneSide, Math.max(...halves), error);
+    const best = refine(simplest(candidates, group.length), hasCompute && large.length < 3, !oneSide, Math.max(...halves), error);
     const e: Efficiency = { compute: round3(best.e.compute), memory: round3(best.e.memory) };
     if (best.e.computeHalfMflop) e.computeHalfMflop = round3(best.e.computeHalfMflop);
     if (best.e.computeHalfMflop && best.e.computeSmallShare) e.computeSmallShare = round3(best.e.computeSmallShare);
@@ -136,6 +135,25 @@ export function fitProcessor(samples: readonly Sample[], dispatchUs: number): Fi
   }
   return { peakGflops, memoryBandwidthGBs, efficiency, opEfficiency, fitErrorPct };
 }
+
+/**
+ * Where the samples do not decide a figure, the fit must not pick it from their noise: of the
+ * candidates within a 2% RMS error of the best, the one whose memory side binds least (a family
+ * of compute-bound kernels says nothing about its bandwidth: conv.memory came out 0.14 and 0.24 in
+ * two runs and priced a small model's 1x1 convolutions 4x slow), then the smallest size effect.
+ */
+function simplest(candidates: readonly { e: Efficiency; err: number }[], samples: number): { e: Efficiency; err: number } {
+  const bestErr = candidates.reduce((m, c) => Math.min(m, c.err), Infinity);
+  const near = candidates.filter((c) => c.err <= bestErr + samples * FLAT_RMS ** 2);
+  return near.reduce((a, b) => {
+    if (b.e.memory !== a.e.memory) return b.e.memory > a.e.memory ? b : a;
+    if ((b.e.computeHalfMflop ?? 0) !== (a.e.computeHalfMflop ?? 0)) return (b.e.computeHalfMflop ?? 0) < (a.e.computeHalfMflop ?? 0) ? b : a;
+    return b.err < a.err ? b : a;
+  });
+}
+
+/** The RMS log error within which two fits count as equally good. */
+const FLAT_RMS = 0.02;
 
 /**
  * Local refinement of the grid's best point: the grid steps are 10% apart, so two measurements

@@ -23,6 +23,8 @@ export interface GridCase {
   quick: boolean;
   /** Fit this kernel on its own rather than with its family (an outlier such as LRN): its kernel class. */
   ownOp?: string;
+  /** The op of the node the kernel is charged to, when the chain has others (a fused kernel's root). */
+  costOp?: string;
   /** The dense case this one varies by sparsity (its id), if any. */
   sparsityOf?: string;
   /** A model of `repeats` chained copies. */
@@ -136,6 +138,24 @@ function lrn(c: number, h: number, quick: boolean): GridCase {
   };
 }
 
+/**
+ * A residual sum and the LayerNormalization after it, which onnxruntime runs as one
+ * SkipLayerNormalization kernel (several times LayerNormalization's time on the CPU); the kernel
+ * is charged to the Add (the fused chain's root), so the Add's cost is the sample's.
+ */
+function skipLayerNorm(rows: number, hidden: number, quick: boolean): GridCase {
+  const act = rows * hidden;
+  const id = `skiplayernorm m${rows} n${hidden}`;
+  return {
+    id, family: "elementwise", opType: "SkipLayerNormalization", costOp: "Add", ownOp: "SkipLayerNormalization", flops: act, bytesRead: 2 * act * F, bytesWeights: 0, bytesWritten: act * F,
+    inputShape: [1, rows, hidden], inputSparsity: 0, weightSparsity: 0, quick,
+    build: (repeats) => chainModel(id, [1, rows, hidden], repeats, (b, x, i) => {
+      const sum = b.op1("Add", [x, b.op1("Relu", [x])]);
+      return b.op1("LayerNormalization", [sum, weight(b, `g${i}`, [hidden], 0, 90 + i), weight(b, `be${i}`, [hidden], 0, 110 + i)], { attributes: [intAttr("axis", -1), floatAttr("epsilon", 1e-5)] });
+    }),
+  };
+}
+
 function softmax(m: number, n: number, quick: boolean): GridCase {
   const id = `softmax m${m} n${n}`;
   return {
@@ -179,7 +199,7 @@ export function profileGrid(mode: ProfileMode | boolean): GridCase[] {
     elementwise("Relu", 250_000, true), elementwise("Relu", 1_000_000, false), elementwise("Sigmoid", 250_000, false), elementwise("Mul", 1_000_000, false),
     pool("MaxPool", 16, 16, true), pool("MaxPool", 64, 56, true), pool("MaxPool", 256, 14, false), pool("AveragePool", 128, 28, false),
     batchNorm(64, 56, true), batchNorm(256, 14, false), lrn(64, 56, true), lrn(192, 28, false),
-    softmax(1, 1000, false), softmax(64, 1024, true),
+    softmax(1, 1000, false), softmax(64, 1024, true), skipLayerNorm(64, 128, true), skipLayerNorm(196, 384, false),
     transpose(64, 56, true), transpose(256, 14, false),
   ];
   if (m === "smoke") return all.filter((c) => SMOKE.has(c.id));

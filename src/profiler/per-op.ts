@@ -9,7 +9,7 @@
 import type { Model } from "../../ir/model.ts";
 import type { Node } from "../../ir/node.ts";
 import { NodeKey, numberAnnotation } from "../../ir/annotation-keys.ts";
-import { kernelClass, nodeLatency } from "../devices/latency.ts";
+import { kernelClass, nodeLatency, SKIP_LAYER_NORM } from "../devices/latency.ts";
 import { opFamily, type OpFamily } from "../devices/op-family.ts";
 import type { DeviceProfile } from "../devices/profile.ts";
 import { compileSim } from "../sim/sim-graph.ts";
@@ -57,9 +57,17 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
     if (n.name) byName.set(n.name, i);
     for (const v of n.outputs) byValue.set(v.name, i);
   });
-  const match = (kernel: string): number | undefined => {
+  // SkipLayerNormalization kernels carry made-up names ("SkipLayerNormalization_token_138"): they
+  // are the skip sums of the model in execution order, which in a residual stream is the only order.
+  const skipSums = sim.nodes.flatMap((n, i) => (kernelClass(n) === SKIP_LAYER_NORM && root(i) === i ? [i] : []));
+  let skipSeen = 0;
+  const match = (kernel: string, op: string): number | undefined => {
     const direct = byName.get(kernel) ?? byValue.get(kernel);
     if (direct !== undefined) return direct;
+    if (op === SKIP_LAYER_NORM) return skipSums[skipSeen++];
+    // onnxruntime names a fused kernel after its root and the fusion ("<node>/MatMulAddFusion").
+    const fusion = kernel.replace(/\/[A-Za-z]+Fusion\/?$/, "");
+    if (fusion !== kernel) return byName.get(fusion);
     // `<value>_nchwc`, and `<value>_bn_nchwc` / `<value>_mul_nchwc` where the NCHWc pass turned a
     // BatchNormalization or a channel Mul/Add into a convolution.
     const stripped = kernel.replace(/_nchwc$/, "");
@@ -79,7 +87,7 @@ export async function perOpTruth(model: Model, source: Model | string, profile: 
   const unmatched: Record<string, number> = {};
   for (const [name, s] of samples) {
     const ms = Math.max(0, lowPercentile(s.ms) - profilerOverheadMs);
-    const i = match(name);
+    const i = match(name, s.op);
     if (i === undefined) { unmatched[s.op] = (unmatched[s.op] ?? 0) + ms; continue; }
     const r = root(i);
     measured[r] += ms;
@@ -135,7 +143,7 @@ export function truthSamples(truth: PerOpTruth): Sample[] {
     if (flops === undefined || t.family === "view" || t.measuredMs <= 0) continue;
     const bytes = (numberAnnotation(n, NodeKey.bytesRead) ?? 0) + (numberAnnotation(n, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(n, NodeKey.bytesWritten) ?? 0);
     const kernel = kernelClass(n);
-    const ownOp = kernel.startsWith("Conv:") || OWN_OPS.has(n.opType) || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
+    const ownOp = kernel.startsWith("Conv:") || kernel === SKIP_LAYER_NORM || OWN_OPS.has(n.opType) || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
     out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp });
   }
   return out;

@@ -2,7 +2,9 @@
 // stored tensor is folded at load, so the Mul reading it still fuses into the Conv before it.
 import { expect } from "chai";
 import { Builder, DataType, Graph, Tensor, tensorType } from "../../ir/index.ts";
-import { fusionParent } from "../../src/devices/fusion.ts";
+import { fusionParent, isSkipSum } from "../../src/devices/fusion.ts";
+import { kernelClass, SKIP_LAYER_NORM } from "../../src/devices/latency.ts";
+import { ORT_FUSIONS } from "../../src/profiler/profile-host.ts";
 import { loadProfile } from "../../src/devices/profile.ts";
 
 describe("fusion", () => {
@@ -38,6 +40,32 @@ describe("fusion", () => {
     const [add, relu] = ["add", "relu"].map((name) => g.nodes.find((n) => n.name === name)!);
     expect(fusionParent(add!, cpu, memo)?.parent.name).to.equal("conv");
     expect(fusionParent(relu!, cpu, memo)).to.deep.include({ parent: add, parentMustBeFused: true });
+  });
+
+  it("a post-norm residual: the bias Add joins the MatMul (one Gemm addend), the LayerNormalization joins the residual sum", () => {
+    const g = new Graph("post-norm");
+    const b = new Builder(g);
+    const x = b.input("x", tensorType(DataType.FLOAT, [1, 4, 8]));
+    const w = b.initializer(Tensor.fromArray("w", DataType.FLOAT, [8, 8], new Float32Array(64).fill(0.1)));
+    const bias = b.initializer(Tensor.fromArray("bias", DataType.FLOAT, [8], new Float32Array(8).fill(0.5)));
+    const gamma = b.initializer(Tensor.fromArray("gamma", DataType.FLOAT, [8], new Float32Array(8).fill(1)));
+    const beta = b.initializer(Tensor.fromArray("beta", DataType.FLOAT, [8], new Float32Array(8)));
+    const projected = b.op1("Add", [b.op1("MatMul", [x, w], { name: "matmul" }), bias], { name: "bias_add" });
+    const sum = b.op1("Add", [x, projected], { name: "residual" });
+    const normed = b.op1("LayerNormalization", [sum, gamma, beta], { name: "norm" });
+    // A LayerNormalization right after a bias Add is not onnxruntime's skip pattern.
+    b.output(b.op1("LayerNormalization", [b.op1("Add", [normed, bias], { name: "bias2" }), gamma, beta], { name: "norm2" }));
+    const ort = { ...cpu, fusion: ORT_FUSIONS };
+    const memo = new Map();
+    const node = (name: string) => g.nodes.find((n) => n.name === name)!;
+    expect(fusionParent(node("bias_add"), ort, memo)?.parent.name).to.equal("matmul");
+    expect(fusionParent(node("residual"), ort, memo)).to.equal(undefined);
+    expect(fusionParent(node("norm"), ort, memo)?.parent.name).to.equal("residual");
+    expect(fusionParent(node("norm2"), ort, memo)).to.equal(undefined);
+    expect([isSkipSum(node("residual")), isSkipSum(node("bias2"))]).to.deep.equal([true, false]);
+    expect(kernelClass(node("residual"))).to.equal(SKIP_LAYER_NORM);
+    // A profile without the pair keeps the two kernels apart.
+    expect(fusionParent(node("norm"), cpu, new Map())).to.equal(undefined);
   });
 
   it("does not fuse when the scale comes from a model input", () => {

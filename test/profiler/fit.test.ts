@@ -16,14 +16,15 @@ const spec = (e: Efficiency): ProcessorSpec => ({ kind: "cpu", executionProvider
 const ms = (e: Efficiency, flops: number, bytes: number) => { const r = rooflineMs(spec(e), "conv", flops, bytes); return DISPATCH_US / 1000 + Math.max(r.computeMs, r.memoryMs); };
 
 /** `noise`: relative scatter of kernels under 50 MFLOP (real models' mid-size kernels scatter most); large ones get a tenth of it. */
-function samples(seed: number, noise: number): Sample[] {
+function samples(seed: number, noise: number, lowIntensity = 50): Sample[] {
   const rand = seededRandom(seed);
   const out: Sample[] = [];
   // Convolutions from 0.5 to 400 MFLOP (compute-bound, 50 FLOP per byte); memory-bound elementwise kernels pin the bandwidth.
   for (let k = 0; k < 40; k++) {
     const flops = 0.5e6 * 800 ** (k / 39);
     const scatter = flops >= 50e6 ? noise / 10 : noise;
-    out.push({ family: "conv", flops, bytes: flops / 50, ms: ms(truth, flops, flops / 50) * (1 + scatter * (rand() * 2 - 1)) });
+    const bytes = flops / (k % 2 ? 50 : lowIntensity);
+    out.push({ family: "conv", flops, bytes, ms: ms(truth, flops, bytes) * (1 + scatter * (rand() * 2 - 1)) });
   }
   for (const n of [1e6, 4e6, 16e6]) out.push({ family: "elementwise", flops: n / 4, bytes: n * 3, ms: (n * 3) / (BANDWIDTH * 1e9 * 0.4) * 1000 * (1 + noise * (rand() * 2 - 1)) });
   return out;
@@ -38,6 +39,18 @@ describe("profile fit", () => {
     const fitted = { ...e };
     const scaled = (mflop: number) => rate({ ...fitted, compute: fitted.compute * (fit.peakGflops / PEAK) }, mflop);
     for (const mflop of [1, 10, 100, 400]) expect(scaled(mflop) / rate(truth, mflop), `${mflop} MFLOP`).to.be.within(0.93, 1.07);
+  });
+
+  it("leaves a memory side no kernel decides unbinding, whatever the noise", () => {
+    // The convolutions are all compute-bound (15 and 50 FLOP per byte): they say nothing of their
+    // bandwidth, so the fit may not price a 4 FLOP-per-byte convolution memory-bound from noise
+    // (it did: memory 0.34 of a 32 GB/s bandwidth, the first grid point that fitted the noise).
+    for (const seed of [2, 3, 4, 5]) {
+      const fit = fitProcessor(samples(seed, 0.1, 15), DISPATCH_US);
+      const e = fit.efficiency.conv!;
+      const r = rooflineMs({ ...spec(e), peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs }, "conv", 4e6, 1e6);
+      expect(r.memoryMs, `seed ${seed}: memory ${e.memory}`).to.be.below(r.computeMs);
+    }
   });
 
   it("anchors the large-kernel rate on the large kernels, however the small ones scatter", () => {
