@@ -124,15 +124,14 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     }
     const dispatchUs = round3(median(reps.map((r) => r.dispatchUs)));
     runOverheadUs = Math.max(runOverheadUs, round3(median(reps.map((r) => r.runOverheadUs))));
-    // The profile is fitted to each kernel's fastest repetition: this machine's speed when
-    // nothing else runs, which is what a model's 10th-percentile run reaches. The median was
-    // fitted before, and two of three repetitions landing in a slow phase of this VM (peak 160
-    // and 161 against 185 GFLOP/s, nothing else running) made a whole profile 20% slow. Each
-    // repetition is also fitted on its own: the spread of those fits is `measured.spread`.
+    // The profile is fitted to each kernel's median over the repetitions; each repetition is
+    // also fitted on its own, and the spread of those fits is what `measured.spread` reports.
+    // (Tried: each kernel's fastest repetition, against a slow phase of the VM: whole models then
+    // ran slower than predicted in 22 and 30 of 34 single-device rows, docs/benchmarks.md.)
     const timed = prepared.filter((p) => !p.c.sparsityOf);
-    const fastestMs = new Map(timed.map((p) => [p.c.id, Math.min(...reps.map((r) => r.ms.get(p.c.id)!))]));
+    const medianMs = new Map(timed.map((p) => [p.c.id, median(reps.map((r) => r.ms.get(p.c.id)!))]));
     const samplesOf = (ms: (id: string) => number): Sample[] => timed.map((p) => ({ ...p.sample, ms: ms(p.c.id) }));
-    const gridSamples = samplesOf((id) => fastestMs.get(id)!);
+    const gridSamples = samplesOf((id) => medianMs.get(id)!);
     let fit = fitProcessor(gridSamples, dispatchUs);
     if (calibrate) {
       const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`));
@@ -152,7 +151,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const names = workers > 1 && kind === "cpu" ? Array.from({ length: workers }, (_, i) => `cpu${i}`) : [kind];
     for (const name of names) {
       processors[name] = structuredClone(spec);
-      for (const p of timed) if (p.key !== undefined) table.push({ processor: name, key: p.key, ms: round3(fastestMs.get(p.c.id)!) });
+      for (const p of timed) if (p.key !== undefined) table.push({ processor: name, key: p.key, ms: round3(medianMs.get(p.c.id)!) });
       reps.forEach((r, i) => {
         const figures = fittedFigures(repFits[i]!, r.dispatchUs);
         for (const [path, x] of Object.entries(figures)) (perRep[`processors.${name}.${path}`] ??= []).push(x);
@@ -160,7 +159,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     }
     (perRep.runOverheadUs ??= []).push(...reps.map((r) => r.runOverheadUs));
     cases = timed.map((p) => {
-      const ms = round3(fastestMs.get(p.c.id)!);
+      const ms = round3(medianMs.get(p.c.id)!);
       return { id: p.c.id, family: p.c.family, perOpMs: ms, samples: reps.reduce((n, r) => n + r.samples.get(p.c.id)!, 0), gflops: round3(p.sample.flops / ms / 1e6), gbs: round3(p.sample.bytes / ms / 1e6) };
     });
     sparsity = speedups;
