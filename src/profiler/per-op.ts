@@ -144,7 +144,7 @@ export function truthSamples(truth: PerOpTruth): Sample[] {
     const bytes = (numberAnnotation(n, NodeKey.bytesRead) ?? 0) + (numberAnnotation(n, NodeKey.bytesWeights) ?? 0) + (numberAnnotation(n, NodeKey.bytesWritten) ?? 0);
     const kernel = kernelClass(n);
     const ownOp = kernel.startsWith("Conv:") || kernel === SKIP_LAYER_NORM || OWN_OPS.has(n.opType) || TRANSCENDENTAL.has(n.opType) ? kernel : undefined;
-    out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp });
+    out.push({ family: t.family, flops, bytes, ms: t.measuredMs, ownOp, fromModel: true });
   }
   return out;
 }

@@ -90,7 +90,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
   const repetitions = Math.max(1, Math.round(o.repetitions ?? REPETITIONS[mode]));
   // Calibration on whole models is skipped in the smoke mode (seconds, for tests).
   const calibrate = o.calibrate ?? mode !== "smoke";
-  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? CALIBRATION_MODELS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS + runtimeSteps(mode) : 0));
+  o.onPlan?.(usable.length * (grid.length + repetitions * (grid.length + 1) + (calibrate ? repetitions * CALIBRATION_MODELS.length : 0)) + (workers > 1 ? 2 + CONTENTION_STEPS + CUT_STEPS + runtimeSteps(mode) : 0));
   const timing = mode === "smoke" ? SMOKE_TIMING : quick ? QUICK_TIMING : FULL_TIMING;
   // Long enough windows for a difference of two small times; the smoke mode only checks the path.
   const longMs = mode === "smoke" ? 20 : 150;
@@ -134,7 +134,7 @@ export async function profileHost(o: ProfileHostOptions = {}): Promise<HostProfi
     const gridSamples = samplesOf((id) => medianMs.get(id)!);
     let fit = fitProcessor(gridSamples, dispatchUs);
     if (calibrate) {
-      const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), (label) => o.onStep?.(`${ep}: ${label}`));
+      const extra = await calibrationSamples(fit, dispatchUs, t, await profilerOverhead(t), repetitions, (label) => o.onStep?.(`${ep}: ${label}`));
       fit = fitProcessor([...gridSamples, ...extra], dispatchUs);
     }
     const repFits = reps.map((r) => fitProcessor(samplesOf((id) => r.ms.get(id)!), round3(r.dispatchUs)));
@@ -259,20 +259,35 @@ export const CALIBRATION_MODELS: readonly { name: string; spec: () => ZooSpec }[
   { name: "multi-branch 96 px", spec: () => ({ batch: 1, classes: 1000, family: "multi-branch", size: "small", seed: 1, resolution: 96, activation: "relu", pruning: { kind: "none", level: 0 }, params: { stem: 32, blocks: [0, 1, 2].map((i) => ({ b1: 24 + 16 * i, b3: 32 + 16 * i, b5: 8 + 8 * i, pool: 8 + 8 * i, reduce: i === 1, factorized: i !== 0 })) } }) },
 ];
 
-/** Per-node samples of the calibration models' kernels in onnxruntime's profile (src/profiler/per-op.ts). */
-async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: TimingOptions, profilerOverheadMs: number, step: (label: string) => void): Promise<Sample[]> {
+/**
+ * Per-node samples of the calibration models' kernels in onnxruntime's profile (src/profiler/per-op.ts),
+ * each the median over `repetitions` profiles of the model: timed once, one slow phase of the VM
+ * during resnet-medium set a whole family's rate 40% low.
+ */
+async function calibrationSamples(fit: FittedProcessor, dispatchUs: number, t: TimingOptions, profilerOverheadMs: number, repetitions: number, step: (label: string) => void): Promise<Sample[]> {
   const spec: ProcessorSpec = { kind: "cpu", executionProvider: "cpu", peakGflops: { f32: fit.peakGflops }, memoryBandwidthGBs: fit.memoryBandwidthGBs, dispatchUs, efficiency: fit.efficiency, opEfficiency: fit.opEfficiency, powerW: { busy: 0, idle: 0 }, fusion: ORT_FUSIONS };
   const profile: DeviceProfile = { schema: PROFILE_SCHEMA, name: "calibration", description: "", host: "cpu", runOverheadUs: 0, processors: { cpu: spec }, links: [] };
-  const out: Sample[] = [];
   registerBuiltinPasses();
+  const models: Model[] = [];
   for (const c of CALIBRATION_MODELS) {
-    step(`calibration model ${c.name}`);
     const model = generateZooModel(c.spec());
     await new PassManager(instantiate(parsePipeline("shape-inference,cost"))).run(model);
-    const truth = await perOpTruth(model, model, profile, "cpu", { ...t, minMs: Math.max(t.minMs, 300) }, profilerOverheadMs);
-    out.push(...truthSamples(truth));
+    models.push(model);
   }
-  return out;
+  // Every model once per repetition (as the grid), so a slow phase hits one repetition of each.
+  const runs: Sample[][][] = models.map(() => []);
+  for (let r = 0; r < repetitions; r++) {
+    for (const [i, model] of models.entries()) {
+      step(`calibration model ${CALIBRATION_MODELS[i]!.name}${repetitions > 1 ? ` (${r + 1}/${repetitions})` : ""}`);
+      runs[i]!.push(truthSamples(await perOpTruth(model, model, profile, "cpu", { ...t, minMs: Math.max(t.minMs, 300) }, profilerOverheadMs)));
+    }
+  }
+  return runs.flatMap((own) => {
+    // The same nodes in the same order each time, unless a kernel went missing from a profile.
+    const first = own[0]!;
+    const alike = own.filter((r) => r.length === first.length && r.every((s, i) => s.flops === first[i]!.flops));
+    return first.map((s, i) => ({ ...s, ms: median(alike.map((r) => r[i]!.ms)) }));
+  });
 }
 
 /** FLOPs and bytes of a single-op model's node from the cost pass (undefined if it has no formula). */

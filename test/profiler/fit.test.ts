@@ -53,6 +53,15 @@ describe("profile fit", () => {
     }
   });
 
+  it("anchors on the grid's large kernels, not on a whole model's timed in a slow phase", () => {
+    const grid = samples(6, 0.05);
+    // Twenty 76 MFLOP convolutions of calibration models, timed once while the machine ran 40% slow.
+    const slow: Sample[] = Array.from({ length: 20 }, () => ({ family: "conv", flops: 76e6, bytes: 76e6 / 40, ms: ms(truth, 76e6, 76e6 / 40) / 0.6, fromModel: true }));
+    const e = fitProcessor([...grid, ...slow], DISPATCH_US).efficiency.conv!;
+    const anchoredOnGrid = fitProcessor(grid, DISPATCH_US).efficiency.conv!;
+    expect(e.compute / anchoredOnGrid.compute).to.be.within(0.97, 1.03);
+  });
+
   it("anchors the large-kernel rate on the large kernels, however the small ones scatter", () => {
     // Mid-size kernels scatter +-40% (kernel classes onnxruntime picks differently), large ones +-4%.
     for (const seed of [2, 3, 4, 5]) {
