@@ -52,18 +52,23 @@ export function isSkipSum(node: Node): boolean {
   const out = node.outputs[0]!;
   const use = out.uses.length === 1 ? out.uses[0]!.node : undefined;
   if (!use || use.opType !== "LayerNormalization" || use.graph !== node.graph || out.isGraphOutput || use.inputs[0] !== out) return false;
-  const activations = node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
+  const activations = activationInputs(node);
   return activations.length === 2 && activations[0] !== activations[1];
 }
 
 /** Producers of an Add's two activation inputs that could take it as a fused sum (only use, same graph). */
 function residualParents(node: Node): Node[] {
-  const activations = node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
+  const activations = activationInputs(node);
   if (activations.length !== 2 || activations[0] === activations[1]) return [];
   return activations.flatMap((v) => {
     const p = v.producer;
     return p && p.graph === node.graph && v.uses.length === 1 && !v.isGraphOutput && p.outputs.length === 1 ? [p] : [];
   });
+}
+
+/** A node's inputs that are computed per inference (not stored data). */
+function activationInputs(node: Node): Value[] {
+  return node.inputs.filter((v): v is Value => v !== null && !isConstantValue(v));
 }
 
 /**
@@ -81,7 +86,7 @@ function isConstantValue(v: Value, depth = 0): boolean {
 
 /** The single producer whose only-used output is this node's only non-constant input. */
 function structuralParent(node: Node): Node | undefined {
-  const activations = node.inputs.filter((v) => v !== null && !isConstantValue(v));
+  const activations = activationInputs(node);
   if (activations.length !== 1) return undefined;
   const input = activations[0]!;
   const parent = input.producer;
